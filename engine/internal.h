@@ -1,0 +1,58 @@
+/* internal.h - what the engine's files share, and what tests may call.
+ * Not installed; front ends use style-transfer.h only. */
+#ifndef ST_INTERNAL_H
+#define ST_INTERNAL_H
+
+#include "style-transfer.h"
+
+G_BEGIN_DECLS
+
+/* ------------------------------------------------------- VGG19 weights */
+
+typedef enum
+{
+  ST_PREPROCESS_TORCH, /* RGB in [0,1], minus ImageNet mean, over std      */
+  ST_PREPROCESS_CAFFE  /* BGR in [0,255], minus 103.939/116.779/123.68     */
+} StPreprocess;
+
+#define ST_VGG19_N_CONV 16
+
+/* The 16 convolutions of torchvision's vgg19.features, in order
+ * (features.N with N in 0,2,5,7,10,12,14,16,19,21,23,25,28,30,32,34).
+ * Weights are read-only F32 views: into the mapped file when it stores
+ * aligned F32, else into one converted copy. */
+typedef struct
+{
+  char        *path;
+  StPreprocess preprocess;
+  int          c_in[ST_VGG19_N_CONV];
+  int          c_out[ST_VGG19_N_CONV];
+  const float *weight[ST_VGG19_N_CONV]; /* (c_out, c_in, 3, 3) */
+  const float *bias[ST_VGG19_N_CONV];   /* (c_out)             */
+  GMappedFile *map;       /* owner of the file's bytes             */
+  float       *converted; /* owner of F16/BF16/unaligned copies    */
+} StVgg19Weights;
+
+StVgg19Weights *st_vgg19_weights_load (const char *path, GError **error);
+void            st_vgg19_weights_free (StVgg19Weights *weights);
+
+/* ------------------------------------------------- features, for tests */
+
+typedef struct
+{
+  char   name[16]; /* "conv1_1", ... or "L0k3" for the embedded network */
+  int    c, h, w;
+  float *data;     /* (c, h, w) */
+  gboolean style, content;
+} StFeature;
+
+/* Forward pass only: the feature maps at every loss layer of the network
+ * for image (3, h, w) RGB in [0,1], in network order.  *n_out is set. */
+StFeature *st_network_features (const StNetwork *network, const float *image,
+                                int width, int height, StPooling pooling,
+                                int *n_out);
+void       st_features_free (StFeature *features, int n);
+
+G_END_DECLS
+
+#endif

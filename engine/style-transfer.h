@@ -1,0 +1,188 @@
+/* style-transfer.h - the public interface of the GIMP Style Transfer engine.
+ *
+ * The engine turns a content image into a painting in the style of one or
+ * more style images, as Gatys, Ecker and Bethge showed (arXiv:1508.06576):
+ * a convolutional network measures content (feature maps) and style (Gram
+ * matrices of feature maps), and an optimizer (L-BFGS by default) changes the
+ * pixels of a new image until both match.  It works coarse-to-fine: the first
+ * scale runs with the long side near 160 px, each result is upsampled to
+ * start the next scale (about sqrt(2) larger) until the requested size.
+ *
+ * No GIMP, no GTK: plain float buffers in, a float buffer out, errors as
+ * GError values (domain ST_ERROR, codes StStatus).  Ten lines to a painting:
+ *
+ *   StNetwork *net = st_network_open ("embedded", NULL, &error);
+ *   StParams params;
+ *   st_params_init (&params);
+ *   params.size = 512;
+ *   const StImage *styles[] = { &style };
+ *   StImage *out = NULL;
+ *   if (st_transfer (net, &content, styles, 1, &params, NULL, NULL, &out,
+ *                    &error) == ST_OK)
+ *     save (out), st_image_free (out);
+ *   st_network_free (net);
+ *
+ * Every public name starts with st_ / St / ST_.
+ */
+#ifndef STYLE_TRANSFER_H
+#define STYLE_TRANSFER_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum
+{
+  ST_OK = 0,
+  ST_ERROR_INVALID,   /* a parameter or an image the engine cannot use      */
+  ST_ERROR_IO,        /* a file could not be opened, read or mapped         */
+  ST_ERROR_FORMAT,    /* a network file is malformed or of the wrong shape  */
+  ST_ERROR_MEMORY,    /* the request does not fit the memory budget         */
+  ST_ERROR_NUMERIC,   /* the loss became NaN or infinite                    */
+  ST_ERROR_NOT_FOUND, /* a named network ("vgg19") is not installed         */
+  ST_CANCELLED        /* the progress callback asked to stop                */
+} StStatus;
+
+#define ST_ERROR (st_error_quark ())
+GQuark st_error_quark (void);
+
+/* ----------------------------------------------------------------- image */
+
+/* An RGB image: pixels (height, width, 3), row-major, interleaved,
+ * non-linear sRGB values in [0, 1] (GEGL's "R'G'B' float"). */
+typedef struct
+{
+  int    width;
+  int    height;
+  float *pixels; /* (height, width, 3) */
+} StImage;
+
+StImage *st_image_new (int width, int height); /* zeroed; NULL if too big */
+StImage *st_image_copy (const StImage *image);
+void     st_image_free (StImage *image);
+/* A resized copy (antialiased when shrinking, bicubic when enlarging). */
+StImage *st_image_resize (const StImage *image, int width, int height);
+
+/* --------------------------------------------------------------- network */
+
+typedef struct StNetwork StNetwork;
+
+/* Opens a network by name:
+ *   "embedded"      the weight-free network built into the engine;
+ *   "vgg19"         the installed VGG19 weights (see st_network_find_vgg19);
+ *   "" or NULL      VGG19 when installed, else the embedded network;
+ *   anything else   a path to a .safetensors file with VGG19 weights.
+ * extra_dir is searched for VGG19 weights before the data folders (the
+ * plug-in passes its own folder); it may be NULL. */
+StNetwork  *st_network_open (const char *name, const char *extra_dir,
+                             GError **error);
+StNetwork  *st_network_new_embedded (void);
+StNetwork  *st_network_load_vgg19 (const char *path, GError **error);
+void        st_network_free (StNetwork *network);
+/* "embedded" or "vgg19" */
+const char *st_network_kind (const StNetwork *network);
+/* A sentence for users: which network, and which file it came from. */
+const char *st_network_describe (const StNetwork *network);
+
+/* The one lookup rule for installed VGG19 weights, for every front end:
+ *   1. $ST_VGG19_WEIGHTS (a file),
+ *   2. extra_dir/vgg19.safetensors (the plug-in's own folder),
+ *   3. $XDG_DATA_HOME/gimp-style-transfer/vgg19.safetensors,
+ *   4. each of $XDG_DATA_DIRS/gimp-style-transfer/vgg19.safetensors.
+ * Returns a newly allocated path, or NULL when none exists. */
+char *st_network_find_vgg19 (const char *extra_dir);
+/* The command a user runs to install the weights (for messages). */
+const char *st_network_install_hint (void);
+
+/* ------------------------------------------------------------ parameters */
+
+typedef enum { ST_INIT_CONTENT, ST_INIT_NOISE } StInit;
+typedef enum { ST_OPTIMIZER_LBFGS, ST_OPTIMIZER_ADAM } StOptimizer;
+typedef enum { ST_POOLING_AVERAGE, ST_POOLING_MAX } StPooling;
+
+typedef struct
+{
+  double      strength;       /* 0..100: style against content; 50 = default */
+  double      style_weight;   /* < 0: from strength and network (default)  */
+  double      content_weight; /* < 0: network default (1)                  */
+  double      tv_weight;      /* < 0: network default; smoothness          */
+  int         iterations;     /* at the first scale; 0 = automatic         */
+  int         size;           /* long side of the result; 0 = content's    */
+  int         start_size;     /* long side of the first scale; 0 = auto    */
+  int         scales;         /* number of scales; 0 = auto (sqrt 2 steps) */
+  double      style_scale;    /* style features' size; 1 = as painted      */
+  StInit      init;           /* start from the content or from noise      */
+  guint32     seed;           /* noise and embedded filters' jitter        */
+  gboolean    preserve_colors;/* keep the content's colours (luminance only) */
+  gboolean    match_colors;   /* recolour the style to the content first   */
+  StPooling   pooling;        /* VGG19 pooling; average is smoother        */
+  StOptimizer optimizer;
+  int         history;        /* L-BFGS history; 0 = default (50)          */
+  double      learning_rate;  /* Adam step in [0,1] pixel units; 0 = auto  */
+  int         threads;        /* 0 = all cores                             */
+  const double *style_blend;  /* n_styles blend weights; NULL = equal      */
+  size_t      memory_budget;  /* bytes; 0 = a safe share of free memory    */
+  gboolean    want_preview;   /* pass the current image to the callback    */
+} StParams;
+
+void st_params_init (StParams *params);
+/* Checks ranges (NaN, negative, absurd values); FALSE with a message. */
+gboolean st_params_validate (const StParams *params, GError **error);
+
+/* -------------------------------------------------------------- progress */
+
+typedef struct
+{
+  double         fraction;     /* 0..1 of the whole run (by work)     */
+  int            scale;        /* 1-based                             */
+  int            n_scales;
+  int            iteration;    /* 1-based, within the scale           */
+  int            n_iterations; /* planned at this scale               */
+  int            width, height;/* of the current scale                */
+  double         loss;         /* total                               */
+  double         style_loss;   /* weighted parts of the total         */
+  double         content_loss;
+  double         tv_loss;
+  double         elapsed;      /* seconds since the run started       */
+  const StImage *image;        /* current image when want_preview, else NULL;
+                                  valid only during the call           */
+} StProgress;
+
+/* Return FALSE to cancel the run. */
+typedef gboolean (*StProgressFunc) (const StProgress *progress,
+                                    gpointer          user_data);
+
+/* ------------------------------------------------------------- estimates */
+
+typedef struct
+{
+  int    width, height;   /* of the result                          */
+  int    n_scales;
+  int    total_iterations;
+  size_t peak_bytes;      /* estimated peak memory of the run       */
+  double seconds;         /* rough time on this machine             */
+  int    max_size;        /* largest long side within the budget    */
+  size_t budget_bytes;    /* the budget used                        */
+} StEstimate;
+
+StStatus st_estimate (const StNetwork *network, int content_width,
+                      int content_height, const StParams *params,
+                      StEstimate *estimate, GError **error);
+
+/* --------------------------------------------------------------- driver */
+
+/* Runs a transfer.  On ST_OK *result is a new image (st_image_free); on any
+ * other status *result is NULL, error holds a message for a person, and
+ * nothing the caller passed in was changed. */
+StStatus st_transfer (const StNetwork *network, const StImage *content,
+                      const StImage *const *styles, int n_styles,
+                      const StParams *params, StProgressFunc progress,
+                      gpointer user_data, StImage **result, GError **error);
+
+G_END_DECLS
+
+#endif
