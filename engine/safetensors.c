@@ -601,9 +601,7 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
   TensorInfo wanted[2 * ST_VGG19_N_CONV];
   gboolean found[2 * ST_VGG19_N_CONV] = { FALSE };
   GArray *spans = g_array_new (FALSE, FALSE, sizeof (Span));
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *node;
+  GList *members = NULL;
   guint64 to_convert = 0;
   gboolean ok = FALSE, any_view = FALSE;
   float *next;
@@ -613,15 +611,19 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
                        &weights->preprocess, path, error))
     goto out;
 
-  json_object_iter_init (&iter, root);
-  while (json_object_iter_next (&iter, &name, &node))
+  /* in the file's order, so that the first defect reported is the first
+     one in the file, the same on every run */
+  members = json_object_get_members (root);
+  for (GList *l = members; l != NULL; l = l->next)
     {
+      const char *name = l->data;
       TensorInfo info;
       int slot;
 
       if (strcmp (name, "__metadata__") == 0)
         continue;
-      if (!tensor_parse (name, node, data_length, &info, path, error))
+      if (!tensor_parse (name, json_object_get_member (root, name),
+                         data_length, &info, path, error))
         goto out;
       if (info.end > info.begin)
         {
@@ -709,6 +711,7 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
   ok = TRUE;
 
 out:
+  g_list_free (members);
   g_array_free (spans, TRUE);
   return ok;
 }
