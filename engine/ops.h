@@ -1,0 +1,164 @@
+/* ops.h - the engine's building blocks: plain functions on plain buffers.
+ *
+ * Tensors are float32, CHW (channels, height, width), row-major.  Every
+ * layer has a forward pass and a backward pass that ACCUMULATES the
+ * gradient with respect to its input (weights never train).  Shapes are
+ * written beside every buffer. */
+#ifndef ST_OPS_H
+#define ST_OPS_H
+
+#include "internal.h"
+
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+/* ------------------------------------------------------------ memory */
+
+/* NULL when the allocation fails (never aborts: we run inside GIMP). */
+float   *st_floats_new (size_t n);  /* zeroed */
+float   *st_floats_dup (const float *src, size_t n);
+uint8_t *st_bytes_new (size_t n);   /* zeroed */
+void     st_set_threads (int threads);
+int      st_get_threads (int requested); /* 0 -> all cores */
+
+/* ----------------------------------------------------------- random */
+
+/* splitmix64: a small, portable, seedable generator
+ * whose sequence never changes between platforms or GLib versions. */
+typedef struct
+{
+  uint64_t state;
+  gboolean has_spare;
+  double   spare;
+} StRng;
+
+void   st_rng_init (StRng *rng, uint64_t seed);
+double st_rng_uniform (StRng *rng); /* [0, 1) */
+double st_rng_normal (StRng *rng);  /* N(0, 1) */
+
+/* ---------------------------------------------------- image layouts */
+
+/* (h, w, 3) interleaved <-> (3, h, w) planar */
+void st_hwc_to_chw (const float *hwc, int w, int h, float *chw);
+void st_chw_to_hwc (const float *chw, int w, int h, float *hwc);
+/* Resamples each of c planes (c, sh, sw) -> (c, dh, dw): Catmull-Rom
+ * bicubic, its support widened when shrinking so that it antialiases. */
+void st_resample_planes (const float *src, int c, int sw, int sh, float *dst,
+                         int dw, int dh);
+/* The size with long side `long_side` and the aspect ratio of w x h. */
+void st_fit_long_side (int w, int h, int long_side, int *out_w, int *out_h);
+
+/* ----------------------------------------------------------- layers */
+
+typedef enum { ST_PAD_ZERO, ST_PAD_REFLECT } StPad;
+
+/* im2col scratch per convolution: 32 MiB, whatever the image size. */
+#define COLUMN_BUDGET_FLOATS (8u << 20)
+#define COLUMN_BUDGET_BYTES  (COLUMN_BUDGET_FLOATS * sizeof (float))
+
+/* Same-size convolution, stride 1, odd kernel k, padding k/2:
+ *   out (cout, h, w) = weight (cout, cin, k, k) * in (cin, h, w) + bias
+ * then ReLU when relu_mask is given: relu_mask (cout, h, w) records which
+ * outputs were positive, for the backward pass.  Returns FALSE when the
+ * scratch buffer cannot be allocated. */
+gboolean st_conv_forward (const float *in, int cin, int h, int w,
+                          const float *weight, const float *bias, int cout,
+                          int k, StPad pad, float *out, uint8_t *relu_mask,
+                          float *scratch);
+/* grad_in (cin, h, w) += weight^T * grad_out (cout, h, w).  grad_out is
+ * taken after the ReLU mask was applied (st_relu_backward). */
+gboolean st_conv_backward (const float *grad_out, int cin, int h, int w,
+                           const float *weight, int cout, int k, StPad pad,
+                           float *grad_in, float *scratch);
+/* Floats of im2col scratch a convolution needs (0 for 1x1); the scratch
+ * argument of both passes may be NULL, then they allocate it. */
+size_t st_conv_scratch_floats (int cin, int k, int h, int w);
+
+/* A pool of buffers reused from one evaluation to the next: each
+ * evaluation asks for the same sizes in the same order, so after the first
+ * one nothing is allocated, paged in or zeroed by the kernel again. */
+typedef struct StPool StPool;
+StPool *st_pool_new (void);
+void    st_pool_free (StPool *pool);
+/* pool may be NULL (plain allocation); zeroed when zero is TRUE */
+void   *st_pool_get (StPool *pool, size_t bytes, gboolean zero);
+void    st_pool_put (StPool *pool, void *ptr);
+/* grad (n) *= mask (n) */
+void st_relu_backward (float *grad, const uint8_t *mask, size_t n);
+
+/* 2x2 pooling, stride 2: (c, h, w) -> (c, h/2, w/2), odd edges dropped as
+ * in torch.  argmax (c, h/2, w/2) keeps which of the 4 inputs won. */
+void st_maxpool_forward (const float *in, int c, int h, int w, float *out,
+                         uint8_t *argmax);
+void st_maxpool_backward (const float *grad_out, const uint8_t *argmax, int c,
+                          int h, int w, float *grad_in);
+void st_avgpool_forward (const float *in, int c, int h, int w, float *out);
+void st_avgpool_backward (const float *grad_out, int c, int h, int w,
+                          float *grad_in);
+
+/* 5x5 binomial blur ([1 4 6 4 1]/16 each way, mirrored edges) sampled at
+ * even pixels: (c, h, w) -> (c, (h+1)/2, (w+1)/2).  The pyramid step of the
+ * embedded network. */
+void st_blurdown_forward (const float *in, int c, int h, int w, float *out);
+void st_blurdown_backward (const float *grad_out, int c, int h, int w,
+                           float *grad_in);
+
+/* ------------------------------------------------------------ losses */
+
+/* gram (c, c) = f (c, n) f^T / n */
+void   st_gram (const float *f, int c, int n, float *gram);
+double st_sum_squares (const float *x, size_t n);
+/* Style: ||G - target||^2 / target_norm, G = gram (f).  grad_f (c, n) +=
+ * scale * dL/df when grad_f is not NULL. Returns the unscaled loss. */
+double st_style_loss (const float *f, int c, int n, const float *target,
+                      double target_norm, double scale, float *grad_f,
+                      float *scratch /* (c, c) */);
+/* Content: ||f - target||^2 / target_norm; grad_f += scale * dL/df. */
+double st_content_loss (const float *f, size_t n, const float *target,
+                        double target_norm, double scale, float *grad_f);
+/* Total variation: mean over (c, h, w) of squared right and down
+ * neighbour differences; grad += scale * dTV/dx. */
+double st_tv_loss (const float *x, int c, int h, int w, double scale,
+                   float *grad);
+/* mean of squared excursions outside [0, 1]; grad += scale * d/dx. */
+double st_range_loss (const float *x, size_t n, double scale, float *grad);
+
+/* -------------------------------------------------------- optimizers */
+
+/* Returns the loss at x and writes its gradient; NaN/Inf are reported as
+ * they are, the optimizer stops on them. */
+typedef double (*StObjective) (const float *x, float *grad, gpointer data);
+/* Called after each iteration; FALSE cancels. */
+typedef gboolean (*StIterationFunc) (int iteration, double loss,
+                                     const float *x, gpointer data);
+
+typedef struct
+{
+  int    iterations;     /* at most this many iterations           */
+  int    history;        /* L-BFGS pairs kept                      */
+  double tolerance_grad; /* stop when max |grad| <= this           */
+  double tolerance_change; /* stop when |loss change| <= this * |loss| */
+  double learning_rate;  /* Adam step; L-BFGS first step scale     */
+  int    max_evaluations_per_iteration; /* L-BFGS line search bound */
+} StOptimizerConfig;
+
+typedef struct
+{
+  int    iterations;
+  int    evaluations;
+  double loss;
+} StOptimizerResult;
+
+/* x (n) is improved in place.  ST_OK, ST_CANCELLED, ST_ERROR_NUMERIC or
+ * ST_ERROR_MEMORY. */
+StStatus st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
+                   StObjective objective, StIterationFunc iteration,
+                   gpointer data, StOptimizerResult *result);
+StStatus st_adam (float *x, size_t n, const StOptimizerConfig *config,
+                  StObjective objective, StIterationFunc iteration,
+                  gpointer data, StOptimizerResult *result);
+
+G_END_DECLS
+
+#endif

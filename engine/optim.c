@@ -1,0 +1,303 @@
+/* optim.c - L-BFGS and Adam over a flat float vector.
+ *
+ * L-BFGS (Nocedal & Wright, algorithm 7.4) is what makes Gatys-style
+ * transfer converge in hundreds rather than thousands of steps.  Its line
+ * search tries the full quasi-Newton step first and only backtracks (with
+ * quadratic interpolation) when the Armijo condition fails, so almost every
+ * iteration costs one evaluation of the network. */
+#include "ops.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+static double
+dot (const float *a, const float *b, size_t n)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < n; i++)
+    s += (double) a[i] * b[i];
+  return s;
+}
+
+static double
+max_abs (const float *a, size_t n)
+{
+  double m = 0.0;
+  for (size_t i = 0; i < n; i++)
+    m = MAX (m, fabs ((double) a[i]));
+  return m;
+}
+
+static gboolean
+all_finite (const float *a, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (a[i]))
+      return FALSE;
+  return TRUE;
+}
+
+typedef struct
+{
+  int     m;     /* capacity            */
+  int     count; /* pairs stored        */
+  int     head;  /* next slot to write  */
+  float **s;     /* (m, n) steps        */
+  float **y;     /* (m, n) grad changes */
+  double *rho;   /* (m) 1 / y.s         */
+} History;
+
+static void
+history_free (History *h)
+{
+  for (int i = 0; i < h->m; i++)
+    {
+      if (h->s)
+        g_free (h->s[i]);
+      if (h->y)
+        g_free (h->y[i]);
+    }
+  g_free (h->s);
+  g_free (h->y);
+  g_free (h->rho);
+}
+
+static gboolean
+history_init (History *h, int m, size_t n)
+{
+  memset (h, 0, sizeof *h);
+  h->m = m;
+  h->s = g_new0 (float *, m);
+  h->y = g_new0 (float *, m);
+  h->rho = g_new0 (double, m);
+  for (int i = 0; i < m; i++)
+    if (!(h->s[i] = st_floats_new (n)) || !(h->y[i] = st_floats_new (n)))
+      return FALSE;
+  return TRUE;
+}
+
+/* d = -H g by the two-loop recursion; alpha (m) is scratch. */
+static void
+two_loop (const History *h, const float *g, float *d, size_t n,
+          double *alpha)
+{
+  for (size_t i = 0; i < n; i++)
+    d[i] = -g[i];
+  for (int k = 0; k < h->count; k++)
+    {
+      int j = (h->head - 1 - k + h->m) % h->m;
+      alpha[j] = h->rho[j] * dot (h->s[j], d, n);
+      cblas_saxpy ((int) n, (float) -alpha[j], h->y[j], 1, d, 1);
+    }
+  if (h->count > 0)
+    {
+      int    j = (h->head - 1 + h->m) % h->m;
+      double yy = dot (h->y[j], h->y[j], n);
+      cblas_sscal ((int) n, (float) (1.0 / (h->rho[j] * yy)), d, 1);
+    }
+  for (int k = h->count - 1; k >= 0; k--)
+    {
+      int    j = (h->head - 1 - k + h->m) % h->m;
+      double beta = h->rho[j] * dot (h->y[j], d, n);
+      cblas_saxpy ((int) n, (float) (alpha[j] - beta), h->s[j], 1, d, 1);
+    }
+}
+
+StStatus
+st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
+          StObjective objective, StIterationFunc iteration, gpointer data,
+          StOptimizerResult *result)
+{
+  History  hist;
+  StStatus status = ST_OK;
+  float   *g = st_floats_new (n), *d = st_floats_new (n);
+  float   *x_new = st_floats_new (n), *g_new = st_floats_new (n);
+  double  *alpha = g_new0 (double, MAX (config->history, 1));
+  double   f, f_new = 0.0;
+  int      it = 0, evals = 0, stalled = 0;
+  int      max_evals = MAX (config->max_evaluations_per_iteration, 2);
+  gboolean hist_ok = history_init (&hist, MAX (config->history, 1), n);
+
+  memset (result, 0, sizeof *result);
+  if (!g || !d || !x_new || !g_new || !hist_ok)
+    {
+      status = ST_ERROR_MEMORY;
+      goto out;
+    }
+
+  f = objective (x, g, data);
+  evals++;
+  if (!isfinite (f) || !all_finite (g, n))
+    {
+      status = ST_ERROR_NUMERIC;
+      goto out;
+    }
+
+  for (it = 0; it < config->iterations; it++)
+    {
+      double gtd, t;
+      int    tries = 0;
+
+      if (max_abs (g, n) <= config->tolerance_grad)
+        break;
+      two_loop (&hist, g, d, n, alpha);
+      gtd = dot (g, d, n);
+      if (!(gtd < 0.0))
+        {
+          /* Not a descent direction (curvature lost to rounding): forget
+           * the history and take a gradient step. */
+          hist.count = 0;
+          for (size_t i = 0; i < n; i++)
+            d[i] = -g[i];
+          gtd = dot (g, d, n);
+        }
+      /* Without history the direction is the raw gradient, whose scale
+       * is arbitrary: the first step moves pixels by at most the
+       * learning rate. */
+      t = hist.count > 0 ? 1.0 : config->learning_rate / MAX (max_abs (d, n), 1e-30);
+
+      for (;;)
+        {
+          memcpy (x_new, x, n * sizeof (float));
+          cblas_saxpy ((int) n, (float) t, d, 1, x_new, 1);
+          memset (g_new, 0, n * sizeof (float));
+          f_new = objective (x_new, g_new, data);
+          evals++;
+          tries++;
+          if (isfinite (f_new) && f_new <= f + 1e-4 * t * gtd)
+            break; /* Armijo: enough decrease */
+          if (tries >= max_evals)
+            break;
+          if (!isfinite (f_new))
+            t *= 0.1;
+          else
+            {
+              /* minimiser of the quadratic through f, f'(0) = gtd, f(t) */
+              double denom = 2.0 * (f_new - f - gtd * t);
+              double t_q = denom > 0 ? -gtd * t * t / denom : 0.5 * t;
+              t = CLAMP (t_q, 0.1 * t, 0.5 * t);
+            }
+        }
+      if (!isfinite (f_new) || !all_finite (g_new, n))
+        {
+          status = ST_ERROR_NUMERIC;
+          break;
+        }
+      if (f_new > f)
+        {
+          /* The search found no decrease at all: the history misleads.
+           * Drop it and retry from the same point next iteration; twice in
+           * a row means we are at the minimum to float precision. */
+          hist.count = 0;
+          if (++stalled >= 2)
+            break;
+          continue;
+        }
+      stalled = 0;
+
+      /* s = t d, y = g_new - g; keep the pair only with positive
+       * curvature so that H stays positive definite. */
+      {
+        float *s = hist.s[hist.head], *y = hist.y[hist.head];
+        double ys;
+        for (size_t i = 0; i < n; i++)
+          {
+            s[i] = x_new[i] - x[i];
+            y[i] = g_new[i] - g[i];
+          }
+        ys = dot (y, s, n);
+        if (ys > 1e-10)
+          {
+            hist.rho[hist.head] = 1.0 / ys;
+            hist.head = (hist.head + 1) % hist.m;
+            hist.count = MIN (hist.count + 1, hist.m);
+          }
+      }
+      memcpy (x, x_new, n * sizeof (float));
+      memcpy (g, g_new, n * sizeof (float));
+      {
+        double change = fabs (f - f_new);
+        f = f_new;
+        if (iteration && !iteration (it + 1, f, x, data))
+          {
+            it++;
+            status = ST_CANCELLED;
+            break;
+          }
+        if (change <= config->tolerance_change * MAX (fabs (f), 1e-30))
+          {
+            it++;
+            break;
+          }
+      }
+    }
+  result->loss = f;
+out:
+  result->iterations = it;
+  result->evaluations = evals;
+  history_free (&hist);
+  g_free (g);
+  g_free (d);
+  g_free (x_new);
+  g_free (g_new);
+  g_free (alpha);
+  return status;
+}
+
+StStatus
+st_adam (float *x, size_t n, const StOptimizerConfig *config,
+         StObjective objective, StIterationFunc iteration, gpointer data,
+         StOptimizerResult *result)
+{
+  const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  float       *g = st_floats_new (n), *m = st_floats_new (n),
+        *v = st_floats_new (n);
+  StStatus status = ST_OK;
+  double   f = 0.0;
+  int      it;
+
+  memset (result, 0, sizeof *result);
+  if (!g || !m || !v)
+    {
+      g_free (g);
+      g_free (m);
+      g_free (v);
+      return ST_ERROR_MEMORY;
+    }
+  for (it = 0; it < config->iterations; it++)
+    {
+      double c1, c2;
+      memset (g, 0, n * sizeof (float));
+      f = objective (x, g, data);
+      result->evaluations++;
+      if (!isfinite (f) || !all_finite (g, n))
+        {
+          status = ST_ERROR_NUMERIC;
+          break;
+        }
+      if (max_abs (g, n) <= config->tolerance_grad)
+        break;
+      c1 = 1.0 - pow (beta1, it + 1);
+      c2 = 1.0 - pow (beta2, it + 1);
+      for (size_t i = 0; i < n; i++)
+        {
+          m[i] = (float) (beta1 * m[i] + (1 - beta1) * g[i]);
+          v[i] = (float) (beta2 * v[i] + (1 - beta2) * (double) g[i] * g[i]);
+          x[i] -= (float) (config->learning_rate * (m[i] / c1)
+                           / (sqrt (v[i] / c2) + eps));
+        }
+      if (iteration && !iteration (it + 1, f, x, data))
+        {
+          it++;
+          status = ST_CANCELLED;
+          break;
+        }
+    }
+  result->iterations = it;
+  result->loss = f;
+  g_free (g);
+  g_free (m);
+  g_free (v);
+  return status;
+}
