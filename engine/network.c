@@ -211,6 +211,7 @@ graph_add (StGraph *g, StOp op, int input)
   node->op = op;
   node->input = input;
   node->last_use = -1;
+  node->tap_weight = 1.0;
   if (input >= 0)
     {
       node->c = g->nodes[input].c;
@@ -344,6 +345,8 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
         graph->nodes[node->input].last_use = i;
       graph->n_style += node->style;
       graph->n_content += node->content;
+      graph->style_sum += node->style ? node->tap_weight : 0.0;
+      graph->content_sum += node->content ? node->tap_weight : 0.0;
     }
   return TRUE;
 }
@@ -550,8 +553,8 @@ st_graph_loss (const StGraph *graph, const float *image,
   Eval   e;
   int    w, h, si = 0, ci = 0;
   double style = 0.0, content = 0.0;
-  double ws = targets->style_weight / MAX (graph->n_style, 1);
-  double wc = targets->content_weight / MAX (graph->n_content, 1);
+  double ws0 = targets->style_weight / MAX (graph->style_sum, 1e-30);
+  double wc0 = targets->content_weight / MAX (graph->content_sum, 1e-30);
   float *scratch = NULL;
   size_t scratch_size = 0;
   gboolean ok = TRUE;
@@ -562,6 +565,7 @@ st_graph_loss (const StGraph *graph, const float *image,
     {
       const StNode *node = &graph->nodes[i];
       int           n = node->h * node->w;
+      double        ws = ws0 * node->tap_weight, wc = wc0 * node->tap_weight;
       if (!(ok = forward_node (&e, i, image)))
         break;
       if ((node->style || node->content) && grad_image

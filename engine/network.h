@@ -33,6 +33,7 @@ typedef struct
   /* taps: where the losses read the features */
   char         name[16];
   gboolean     style, content;
+  double       tap_weight; /* of this tap within its term (1 by default) */
   int          last_use; /* last node reading this one's output; -1 none  */
 } StNode;
 
@@ -41,6 +42,7 @@ typedef struct
   int     n;
   StNode *nodes; /* (n), in evaluation order */
   int     n_style, n_content;
+  double  style_sum, content_sum; /* sums of the taps' weights */
 } StGraph;
 
 struct StNetwork

@@ -225,8 +225,16 @@ static gboolean
 final_size (const StNetwork *net, int cw, int ch, const StParams *p,
             size_t budget, int *size, int *max_size)
 {
-  int lo = st_graph_min_side (net), hi = ST_MAX_SIDE;
+  int lo = MAX (st_graph_min_side (net), 16), hi = ST_MAX_SIDE;
   int want = p->size > 0 ? p->size : MAX (cw, ch);
+  int w0, h0;
+  st_fit_long_side (cw, ch, lo, &w0, &h0);
+  if (estimate_peak (net, w0, h0, p) > budget)
+    {
+      *max_size = 0; /* not even the smallest size fits */
+      *size = want;
+      return FALSE;
+    }
   /* Largest long side within the budget (binary search: the estimate
    * grows with the pixel count). */
   while (lo < hi)
@@ -702,13 +710,22 @@ st_transfer (const StNetwork *net, const StImage *content,
     return ST_ERROR_INVALID;
   if (!final_size (net, cw, ch, p, est.budget_bytes, &size, &max_size))
     {
-      g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
-                   "a %d px result needs about %.1f GiB, more than the "
-                   "memory budget of %.1f GiB; the largest size that fits is "
-                   "%d px",
-                   size, estimate_peak (net, est.width, est.height, p)
-                             / (double) (1 << 30),
-                   est.budget_bytes / (double) (1 << 30), max_size);
+      char *need = g_format_size_full (
+          estimate_peak (net, est.width, est.height, p), G_FORMAT_SIZE_IEC_UNITS);
+      char *have = g_format_size_full (est.budget_bytes,
+                                       G_FORMAT_SIZE_IEC_UNITS);
+      if (max_size > 0)
+        g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                     "a %d px result needs about %s, more than the memory "
+                     "budget of %s; the largest size that fits is %d px",
+                     size, need, have, max_size);
+      else
+        g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                     "the memory budget of %s is too small for any size "
+                     "(a %d px result needs about %s)",
+                     have, size, need);
+      g_free (need);
+      g_free (have);
       return ST_ERROR_MEMORY;
     }
   plan_schedule (net, cw, ch, p, size, &sched);

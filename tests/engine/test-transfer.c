@@ -1,0 +1,379 @@
+/* End to end with the embedded network on a small photo and painting
+ * (tubingen and starry_night from ../shared/images): the style loss falls,
+ * colours move towards the style, the content's luminance survives, the
+ * same seed gives the same bytes, cancelling and bad input leave
+ * everything as it was.  Synthetic images cover the rest. */
+#include "check.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <string.h>
+
+static StImage *
+load_shared (const char *name, int width)
+{
+  const char *dir = g_getenv ("ST_SHARED_IMAGES");
+  char       *path = g_build_filename (dir ? dir : "../shared/images", name,
+                                       NULL);
+  GError     *error = NULL;
+  GdkPixbuf  *pb = gdk_pixbuf_new_from_file_at_scale (path, width, -1, TRUE,
+                                                      &error);
+  StImage    *im;
+  if (!pb)
+    {
+      fprintf (stderr, "cannot read %s: %s\n", path, error->message);
+      exit (1);
+    }
+  im = st_image_new (gdk_pixbuf_get_width (pb), gdk_pixbuf_get_height (pb));
+  for (int y = 0; y < im->height; y++)
+    for (int x = 0; x < im->width; x++)
+      for (int c = 0; c < 3; c++)
+        im->pixels[((size_t) y * im->width + x) * 3 + c]
+            = gdk_pixbuf_get_pixels (pb)[(size_t) y * gdk_pixbuf_get_rowstride (pb)
+                                         + (size_t) x * gdk_pixbuf_get_n_channels (pb)
+                                         + c]
+              / 255.0f;
+  g_object_unref (pb);
+  g_free (path);
+  return im;
+}
+
+/* Content: a soft grey scene with a bright disc and a dark bar. */
+static StImage *
+make_content (int w, int h)
+{
+  StImage *im = st_image_new (w, h);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        float *p = im->pixels + ((size_t) y * w + x) * 3;
+        double dx = x - 0.3 * w, dy = y - 0.4 * h;
+        double v = 0.35 + 0.3 * y / h;
+        if (dx * dx + dy * dy < 0.04 * w * w)
+          v = 0.9;
+        if (x > 0.6 * w && x < 0.75 * w)
+          v = 0.1;
+        p[0] = (float) v;
+        p[1] = (float) (v * 0.95);
+        p[2] = (float) (v * 0.9);
+      }
+  return im;
+}
+
+/* Style: diagonal blue and yellow strokes. */
+static StImage *
+make_style (int w, int h)
+{
+  StImage *im = st_image_new (w, h);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        float *p = im->pixels + ((size_t) y * w + x) * 3;
+        double s = sin ((x + 2 * y) * 0.6) + 0.3 * sin (x * 0.2 - y * 0.5);
+        if (s > 0.6)
+          p[0] = 0.95f, p[1] = 0.8f, p[2] = 0.2f;
+        else
+          p[0] = 0.1f, p[1] = 0.2f, p[2] = 0.7f;
+      }
+  return im;
+}
+
+typedef struct
+{
+  double first_style, last_style;
+  int    calls, cancel_at;
+  double last_fraction;
+  gboolean fraction_monotonic;
+} Track;
+
+static gboolean
+track (const StProgress *p, gpointer data)
+{
+  Track *t = data;
+  if (t->calls++ == 0)
+    t->first_style = p->style_loss;
+  t->last_style = p->style_loss;
+  if (p->fraction + 1e-12 < t->last_fraction)
+    t->fraction_monotonic = FALSE;
+  t->last_fraction = p->fraction;
+  return !(t->cancel_at && t->calls >= t->cancel_at);
+}
+
+/* Colour statistics: mean (3) and covariance (upper triangle, 6) of RGB. */
+static void
+colour_stats (const StImage *im, double m[9])
+{
+  size_t n = (size_t) im->width * im->height;
+  int    k = 3;
+  memset (m, 0, 9 * sizeof (double));
+  for (size_t i = 0; i < n; i++)
+    for (int c = 0; c < 3; c++)
+      m[c] += im->pixels[i * 3 + c] / n;
+  for (int a = 0; a < 3; a++)
+    for (int b = a; b < 3; b++, k++)
+      for (size_t i = 0; i < n; i++)
+        m[k] += (im->pixels[i * 3 + a] - m[a]) * (im->pixels[i * 3 + b] - m[b])
+                / n * 4; /* x4: covariances count as much as means */
+}
+
+static double
+luma (const float *p)
+{
+  return 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+}
+
+/* Correlation of the luminance of a and b over 6 x 6 blocks: the layout
+ * of light and dark at the scale of the content's shapes, not the style's
+ * strokes. */
+static double
+luma_correlation (const StImage *a, const StImage *b)
+{
+  const int B = 6;
+  double    sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  int       n = 0;
+  for (int by = 0; by + B <= a->height; by += B)
+    for (int bx = 0; bx + B <= a->width; bx += B)
+      {
+        double x = 0, y = 0;
+        for (int j = 0; j < B; j++)
+          for (int i = 0; i < B; i++)
+            {
+              size_t o = ((size_t) (by + j) * a->width + bx + i) * 3;
+              x += luma (a->pixels + o);
+              y += luma (b->pixels + o);
+            }
+        sa += x, sb += y, saa += x * x, sbb += y * y, sab += x * y;
+        n++;
+      }
+  sa /= n, sb /= n;
+  return (sab / n - sa * sb)
+         / sqrt ((saa / n - sa * sa) * (sbb / n - sb * sb) + 1e-20);
+}
+
+static double
+dist9 (const double a[9], const double b[9])
+{
+  double s = 0;
+  for (int i = 0; i < 9; i++)
+    s += (a[i] - b[i]) * (a[i] - b[i]);
+  return sqrt (s);
+}
+
+int
+main (void)
+{
+  StNetwork     *net = st_network_new_embedded ();
+  StImage       *content = load_shared ("tubingen.jpg", 72);
+  StImage       *style = load_shared ("starry_night.jpg", 96);
+  StImage       *synthetic = make_content (72, 54);
+  StImage       *stripes = make_style (64, 64);
+  StImage       *content_copy = st_image_copy (content);
+  const StImage *styles[] = { style, style };
+  StImage       *a = NULL, *b = NULL;
+  StParams       p;
+  GError        *error = NULL;
+  Track          t = { 0, 0, 0, 0, 0, TRUE };
+  StStatus       st;
+  double         mc[9], ms[9], mr[9];
+
+  const int W = content->width, H = content->height;
+  st_params_init (&p);
+  p.size = 72;
+  p.iterations = 80;
+  p.threads = 1;
+
+  /* 1. The style loss falls at least 10x; colours move to the style's;
+   *    the luminance still follows the content. */
+  st = st_transfer (net, content, styles, 1, &p, track, &t, &a, &error);
+  CHECK (st == ST_OK && a, "transfer failed: %s",
+         error ? error->message : "?");
+  save_for_eyes (content, "content");
+  save_for_eyes (style, "style");
+  save_for_eyes (a, "result");
+  if (a)
+    {
+      colour_stats (content, mc);
+      colour_stats (style, ms);
+      colour_stats (a, mr);
+      printf ("  style loss %.4g -> %.4g (%.1fx), %d callbacks\n",
+              t.first_style, t.last_style, t.first_style / t.last_style,
+              t.calls);
+      printf ("  mean colour: content (%.2f %.2f %.2f) result (%.2f %.2f "
+              "%.2f) style (%.2f %.2f %.2f)\n",
+              mc[0], mc[1], mc[2], mr[0], mr[1], mr[2], ms[0], ms[1], ms[2]);
+      CHECK (t.first_style >= 10 * t.last_style,
+             "style loss fell only from %g to %g", t.first_style,
+             t.last_style);
+      printf ("  colour statistics: distance to the style %.3f -> %.3f\n",
+              dist9 (mc, ms), dist9 (mr, ms));
+      CHECK (dist9 (mr, ms) < 0.7 * dist9 (mc, ms),
+             "colours did not move towards the style");
+      printf ("  luminance correlation with the content: %.2f\n",
+              luma_correlation (a, content));
+      CHECK (luma_correlation (a, content) > 0.5,
+             "luminance correlation with the content is %.2f",
+             luma_correlation (a, content));
+      CHECK (a->width == W && a->height == H, "result is %d x %d",
+             a->width, a->height);
+      CHECK (t.fraction_monotonic && fabs (t.last_fraction - 1.0) < 1e-9,
+             "progress fraction not monotonic up to 1 (last %g)",
+             t.last_fraction);
+    }
+  CHECK (memcmp (content->pixels, content_copy->pixels,
+                 sizeof (float) * 3 * W * H)
+             == 0,
+         "the content image was modified");
+
+  /* 2. Determinism: same seed, same threads -> same bytes. */
+  st = st_transfer (net, content, styles, 1, &p, NULL, NULL, &b, &error);
+  CHECK (st == ST_OK && a && b
+             && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H)
+                    == 0,
+         "two runs with the same seed differ");
+  st_image_free (b);
+  b = NULL;
+
+  /* 3. A blend that gives the second style no weight is the first style
+   *    alone. */
+  {
+    double blend[2] = { 1.0, 0.0 };
+    p.style_blend = blend;
+    st = st_transfer (net, content, styles, 2, &p, NULL, NULL, &b, &error);
+    CHECK (st == ST_OK && a && b
+               && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H)
+                      == 0,
+           "a (1, 0) blend differs from the single style");
+    st_image_free (b);
+    b = NULL;
+    p.style_blend = NULL;
+  }
+
+  /* 4. Coarse-to-fine: two scales, noise init with a seed. */
+  {
+    StImage *n1 = NULL, *n2 = NULL, *n3 = NULL;
+    StParams q = p;
+    q.size = 96;
+    q.start_size = 48;
+    q.scales = 2;
+    q.iterations = 20;
+    q.init = ST_INIT_NOISE;
+    const StImage *stripe_styles[] = { stripes };
+    q.seed = 3;
+    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, &n1, NULL);
+    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, &n2, NULL);
+    q.seed = 4;
+    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, &n3, NULL);
+    save_for_eyes (n1, "noise-init");
+    CHECK (n1 && n2 && n3 && n1->width == 96 && n1->height == 72,
+           "two-scale run failed");
+    if (n1 && n2 && n3)
+      {
+        CHECK (memcmp (n1->pixels, n2->pixels, sizeof (float) * 3 * 96 * n1->height)
+                   == 0,
+               "noise init: same seed, different result");
+        CHECK (memcmp (n1->pixels, n3->pixels, sizeof (float) * 3 * 96 * n1->height)
+                   != 0,
+               "noise init: another seed, same result");
+      }
+    st_image_free (n1);
+    st_image_free (n2);
+    st_image_free (n3);
+  }
+
+  /* 5. Preserve colours: the result's chroma is the content's. */
+  {
+    StParams q = p;
+    q.preserve_colors = TRUE;
+    q.iterations = 30;
+    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, &b, &error);
+    CHECK (st == ST_OK && b, "preserve colours failed");
+    if (b)
+      {
+        double worst = 0;
+        for (size_t i = 0; i < (size_t) W * H; i++)
+          {
+            const float *r = b->pixels + 3 * i, *c = content->pixels + 3 * i;
+            double       d = (r[0] - luma (r)) - (c[0] - luma (c));
+            /* clipping to [0, 1] may bend chroma at the extremes */
+            if (luma (r) > 0.1 && luma (r) < 0.8)
+              worst = MAX (worst, fabs (d));
+          }
+        CHECK (worst < 0.02, "chroma moved by %g with preserve colours",
+               worst);
+      }
+    st_image_free (b);
+    b = NULL;
+  }
+
+  /* 6. Cancel: distinct status, no result, nothing touched. */
+  {
+    Track c = { 0, 0, 0, 3, 0, TRUE };
+    g_clear_error (&error);
+    st = st_transfer (net, content, styles, 1, &p, track, &c, &b, &error);
+    CHECK (st == ST_CANCELLED && !b && error && error->code == ST_CANCELLED
+               && c.calls == 3,
+           "cancel: status %d, %d calls", st, c.calls);
+    CHECK (memcmp (content->pixels, content_copy->pixels,
+                   sizeof (float) * 3 * W * H)
+               == 0,
+           "cancel modified the content");
+  }
+
+  /* 7. Bad input: a status, a message, no result. */
+  {
+    StImage *tiny = st_image_new (1, 1), *small_style = st_image_new (4, 4);
+    const StImage *small_styles[] = { small_style };
+    StParams q = p;
+    struct
+    {
+      const char *what;
+      const StImage *content;
+      const StImage *const *styles;
+      double strength;
+      size_t budget;
+      StStatus want;
+    } cases[] = {
+      { "1x1 content", tiny, styles, 50, 0, ST_ERROR_INVALID },
+      { "4x4 style", content, small_styles, 50, 0, ST_ERROR_INVALID },
+      { "NaN strength", content, styles, NAN, 0, ST_ERROR_INVALID },
+      { "strength 101", content, styles, 101, 0, ST_ERROR_INVALID },
+      { "1 MiB budget", content, styles, 50, 1 << 20, ST_ERROR_MEMORY },
+    };
+    q.size = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_clear_error (&error);
+        q.strength = cases[i].strength;
+        q.memory_budget = cases[i].budget;
+        q.size = cases[i].budget ? 72 : 0;
+        st = st_transfer (net, cases[i].content, cases[i].styles, 1, &q, NULL,
+                          NULL, &b, &error);
+        CHECK (st == cases[i].want && !b && error && error->message[0],
+               "%s: status %d (want %d)", cases[i].what, st, cases[i].want);
+        printf ("  %-12s -> %s\n", cases[i].what,
+                error ? error->message : "(no message)");
+      }
+    st_image_free (tiny);
+    st_image_free (small_style);
+  }
+
+  /* 8. Absurd weights are refused before the run (the optimisers' own
+   *    NaN guard is tested in test-optimizers). */
+  {
+    StParams q = p;
+    q.style_weight = 1e30;
+    g_clear_error (&error);
+    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, &b, &error);
+    CHECK (st == ST_ERROR_INVALID && !b, "absurd weight: status %d", st);
+    printf ("  style weight 1e30 -> %s\n", error ? error->message : "?");
+  }
+
+  g_clear_error (&error);
+  st_image_free (a);
+  st_image_free (content);
+  st_image_free (content_copy);
+  st_image_free (style);
+  st_image_free (synthetic);
+  st_image_free (stripes);
+  st_network_free (net);
+  return check_report ("test-transfer");
+}
