@@ -374,8 +374,12 @@ st_image_resize (const StImage *image, int width, int height)
   size_t   sn = (size_t) image->width * image->height * 3;
   size_t   dn = (size_t) width * height * 3;
   StImage *out = st_image_new (width, height);
-  float   *src = st_floats_new (sn), *dst = st_floats_new (dn);
-  if (!out || !src || !dst)
+  float   *src, *dst;
+  if (!out) /* before the buffers: dn has wrapped for negative sizes */
+    return NULL;
+  src = st_floats_new (sn);
+  dst = st_floats_new (dn);
+  if (!src || !dst)
     {
       st_image_free (out);
       g_free (src);
