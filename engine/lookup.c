@@ -67,11 +67,10 @@ st_network_find_vgg19 (const char *extra_dir)
 const char *
 st_network_install_hint (void)
 {
-  /* the installed name first: that is what a user of a packaged plug-in
-     has; the source-tree forms for someone who built it themselves */
-  return "run “gimp-style-transfer-fetch-vgg19” (from a source tree: "
-         "“weights/fetch-vgg19” or “ninja -C build fetch-vgg19”) to "
-         "download the VGG19 weights (80 MB) and install them in "
-         "~/.local/share/gimp-style-transfer/, or set ST_VGG19_WEIGHTS to "
-         "a vgg19.safetensors file";
+  /* Only the command, as style-transfer.h promises: callers wrap it in
+     their own sentence.  The installed name first, since that is what a
+     user of a packaged plug-in has; the source-tree form for someone who
+     built it and did not install it. */
+  return "gimp-style-transfer-fetch-vgg19 (in a source tree: "
+         "weights/fetch-vgg19)";
 }

@@ -770,6 +770,15 @@ st_vgg19_weights_load (const char *path, GError **error)
                  "safetensors header", length);
       goto fail;
     }
+  /* the likeliest wrong file is the Keras download itself */
+  if (memcmp (bytes, "\211HDF\r\n\032\n", 8) == 0)
+    {
+      set_error (error, ST_ERROR_FORMAT, path,
+                 "this is an HDF5 file (Keras weights?), not safetensors; "
+                 "install it with “gimp-style-transfer-fetch-vgg19 --from "
+                 "FILE” (weights/fetch-vgg19 in a source tree)");
+      goto fail;
+    }
   memcpy (&header_length, bytes, 8);
   header_length = GUINT64_FROM_LE (header_length);
   if (header_length > HEADER_MAX_BYTES)

@@ -323,6 +323,17 @@ test_short_files (void)
 }
 
 static void
+test_hdf5 (void)
+{
+  char *path = g_build_filename (tmp_dir, "vgg19_notop.h5", NULL);
+
+  g_assert_true (g_file_set_contents (path, "\211HDF\r\n\032\n\0\0\0\0",
+                                      12, NULL));
+  expect_refused (path, ST_ERROR_FORMAT, "HDF5 file");
+  g_free (path);
+}
+
+static void
 test_header_length (void)
 {
   char *path = write_file ("past.safetensors", 1000, "{}", 10);
@@ -583,6 +594,7 @@ main (int argc, char **argv)
   g_test_add_func ("/safetensors/missing", test_missing_and_not_a_file);
   g_test_add_func ("/safetensors/unreadable", test_unreadable);
   g_test_add_func ("/safetensors/short", test_short_files);
+  g_test_add_func ("/safetensors/hdf5", test_hdf5);
   g_test_add_func ("/safetensors/header-length", test_header_length);
   g_test_add_func ("/safetensors/json", test_json);
   g_test_add_func ("/safetensors/deep-nesting", test_deep_nesting);
