@@ -211,7 +211,8 @@ def main():
     check(returncode == 128 + signal.SIGTERM, "SIGTERM mid-write: exit 143")
     check("interrupted" in stderr, "SIGTERM mid-write: says so")
     check(not os.path.exists(dest) or files_in(dest) == [],
-          "SIGTERM mid-write: no file left")
+          "SIGTERM mid-write: no file left (%s)"
+          % (files_in(dest) if os.path.exists(dest) else "no folder"))
 
     # -- killed outright mid-write (no cleanup can run): nothing under the
     # installed name, and the next run removes the dot-file
