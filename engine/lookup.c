@@ -10,7 +10,7 @@
 #include "internal.h"
 
 #define VGG19_FOLDER "gimp-style-transfer"
-#define VGG19_FILE   "vgg19.safetensors"
+#define VGG19_FILE "vgg19.safetensors"
 
 /* A candidate counts only when it is a regular file: a folder or a broken
  * link in one place must not hide a good file further down the list. */
@@ -38,14 +38,13 @@ st_network_find_vgg19 (const char *extra_dir)
 
   /* 2. beside the plug-in, for a self-contained installation */
   if (extra_dir != NULL && *extra_dir != '\0'
-      && (found = take_if_file (g_build_filename (extra_dir, VGG19_FILE,
-                                                  NULL)))
+      && (found = take_if_file (g_build_filename (extra_dir, VGG19_FILE, NULL)))
              != NULL)
     return found;
 
   /* 3. where the fetch command installs by default ($XDG_DATA_HOME) */
-  found = take_if_file (g_build_filename (g_get_user_data_dir (),
-                                          VGG19_FOLDER, VGG19_FILE, NULL));
+  found = take_if_file (g_build_filename (g_get_user_data_dir (), VGG19_FOLDER,
+                                          VGG19_FILE, NULL));
   if (found != NULL)
     return found;
 
@@ -56,8 +55,8 @@ st_network_find_vgg19 (const char *extra_dir)
       /* the XDG specification says relative entries are to be ignored */
       if (!g_path_is_absolute (system_dirs[i]))
         continue;
-      found = take_if_file (g_build_filename (system_dirs[i], VGG19_FOLDER,
-                                              VGG19_FILE, NULL));
+      found = take_if_file (
+          g_build_filename (system_dirs[i], VGG19_FOLDER, VGG19_FILE, NULL));
       if (found != NULL)
         return found;
     }

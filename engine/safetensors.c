@@ -31,7 +31,7 @@
  * (a 100,000-deep "[[[[..." crashes it), and builds a node per value
  * (~100 bytes each): both are bounded before the parser sees the text.
  * A valid header nests three deep. */
-#define HEADER_MAX_DEPTH  64
+#define HEADER_MAX_DEPTH 64
 #define HEADER_MAX_VALUES 2000000
 /* No tensor this engine reads has more than 4 dimensions; extra tensors
  * may have more, but not absurdly many. */
@@ -44,16 +44,15 @@
 static const int vgg19_feature_index[ST_VGG19_N_CONV]
     = { 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34 };
 static const int vgg19_c_in[ST_VGG19_N_CONV]
-    = { 3, 64, 64, 128, 128, 256, 256, 256,
+    = { 3,   64,  64,  128, 128, 256, 256, 256,
         256, 512, 512, 512, 512, 512, 512, 512 };
 static const int vgg19_c_out[ST_VGG19_N_CONV]
-    = { 64, 64, 128, 128, 256, 256, 256, 256,
+    = { 64,  64,  128, 128, 256, 256, 256, 256,
         512, 512, 512, 512, 512, 512, 512, 512 };
 /* The literature's names, for messages a person can place. */
 static const char *const vgg19_layer_name[ST_VGG19_N_CONV]
-    = { "conv1_1", "conv1_2", "conv2_1", "conv2_2",
-        "conv3_1", "conv3_2", "conv3_3", "conv3_4",
-        "conv4_1", "conv4_2", "conv4_3", "conv4_4",
+    = { "conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2",
+        "conv3_3", "conv3_4", "conv4_1", "conv4_2", "conv4_3", "conv4_4",
         "conv5_1", "conv5_2", "conv5_3", "conv5_4" };
 
 /* -------------------------------------------------------------- types */
@@ -68,18 +67,18 @@ typedef enum
 
 typedef struct
 {
-  const char *name;  /* owned by the JSON tree */
-  Dtype       dtype;
+  const char *name; /* owned by the JSON tree */
+  Dtype dtype;
   const char *dtype_name;
-  guint64     elements;
-  int         rank;
-  guint64     shape[4]; /* the first 4 dimensions */
-  guint64     begin, end; /* bytes, from the start of the data */
+  guint64 elements;
+  int rank;
+  guint64 shape[4];   /* the first 4 dimensions */
+  guint64 begin, end; /* bytes, from the start of the data */
 } TensorInfo;
 
 typedef struct
 {
-  guint64     begin, end;
+  guint64 begin, end;
   const char *name;
 } Span;
 
@@ -91,8 +90,7 @@ static void set_error (GError **error, int code, const char *path,
 /* Every message starts with the file, so that a front end can show it as
  * is and the user knows which file to replace. */
 static void
-set_error (GError **error, int code, const char *path, const char *format,
-           ...)
+set_error (GError **error, int code, const char *path, const char *format, ...)
 {
   va_list args;
   char *problem, *display;
@@ -130,14 +128,14 @@ f16_from_le (const guint8 *p)
 
   memcpy (&h, p, 2);
   h = GUINT16_FROM_LE (h);
-  sign = (guint32) (h & 0x8000u) << 16;
+  sign = (guint32)(h & 0x8000u) << 16;
   exponent = (h >> 10) & 0x1fu;
   mantissa = h & 0x3ffu;
 
   if (exponent == 0)
     {
       /* zero or subnormal: mantissa * 2^-24, exact in float */
-      value = ldexpf ((float) mantissa, -24);
+      value = ldexpf ((float)mantissa, -24);
       return sign ? -value : value;
     }
   if (exponent == 0x1f)
@@ -157,7 +155,7 @@ bf16_from_le (const guint8 *p)
   float value;
 
   memcpy (&h, p, 2);
-  bits = (guint32) GUINT16_FROM_LE (h) << 16;
+  bits = (guint32)GUINT16_FROM_LE (h) << 16;
   memcpy (&value, &bits, 4);
   return value;
 }
@@ -168,11 +166,11 @@ dtype_parse (const char *name, guint64 *size)
   static const struct
   {
     const char *name;
-    guint64     size;
+    guint64 size;
   } others[] = {
-    { "F64", 8 }, { "I64", 8 }, { "U64", 8 }, { "I32", 4 }, { "U32", 4 },
-    { "I16", 2 }, { "U16", 2 }, { "I8", 1 },  { "U8", 1 },  { "BOOL", 1 },
-    { "F8_E4M3", 1 }, { "F8_E5M2", 1 },
+    { "F64", 8 }, { "I64", 8 },  { "U64", 8 },     { "I32", 4 },
+    { "U32", 4 }, { "I16", 2 },  { "U16", 2 },     { "I8", 1 },
+    { "U8", 1 },  { "BOOL", 1 }, { "F8_E4M3", 1 }, { "F8_E5M2", 1 },
   };
 
   if (strcmp (name, "F32") == 0)
@@ -212,8 +210,7 @@ header_prescan (const char *text, gsize length, const char *path,
       if (c == '\0')
         {
           set_error (error, ST_ERROR_FORMAT, path,
-                     "the header contains a NUL byte at %" G_GSIZE_FORMAT,
-                     i);
+                     "the header contains a NUL byte at %" G_GSIZE_FORMAT, i);
           return FALSE;
         }
       if (in_string)
@@ -277,7 +274,7 @@ node_get_count (JsonNode *node, guint64 *value)
   v = json_node_get_int (node);
   if (v < 0)
     return FALSE;
-  *value = (guint64) v;
+  *value = (guint64)v;
   return TRUE;
 }
 
@@ -324,11 +321,11 @@ tensor_parse (const char *name, JsonNode *node, guint64 data_length,
   n = json_array_get_length (shape);
   if (n > SHAPE_MAX_RANK)
     {
-      set_error (error, ST_ERROR_FORMAT, path,
-                 "tensor “%s” has %u dimensions", name, n);
+      set_error (error, ST_ERROR_FORMAT, path, "tensor “%s” has %u dimensions",
+                 name, n);
       return FALSE;
     }
-  info->rank = (int) n;
+  info->rank = (int)n;
   info->elements = 1;
   for (guint i = 0; i < n; i++)
     {
@@ -366,7 +363,8 @@ tensor_parse (const char *name, JsonNode *node, guint64 data_length,
     {
       set_error (error, ST_ERROR_FORMAT, path,
                  "tensor “%s”: data_offsets is not [begin, end] with "
-                 "non-negative integers", name);
+                 "non-negative integers",
+                 name);
       return FALSE;
     }
   if (info->begin > info->end)
@@ -421,8 +419,8 @@ spans_check (GArray *spans, const char *path, GError **error)
       if (next->begin < prev->end)
         {
           set_error (error, ST_ERROR_FORMAT, path,
-                     "tensors “%s” and “%s” overlap in the data",
-                     prev->name, next->name);
+                     "tensors “%s” and “%s” overlap in the data", prev->name,
+                     next->name);
           return FALSE;
         }
     }
@@ -467,7 +465,8 @@ metadata_parse (JsonNode *node, StPreprocess *preprocess, const char *path,
       /* guessing would silently give wrong colours */
       set_error (error, ST_ERROR_FORMAT, path,
                  "unknown __metadata__.preprocess “%s” "
-                 "(expected \"caffe\" or \"torch\")", kind);
+                 "(expected \"caffe\" or \"torch\")",
+                 kind);
       return FALSE;
     }
   return TRUE;
@@ -497,11 +496,11 @@ wanted_slot (const char *name)
 }
 
 static gboolean
-shape_check (const TensorInfo *info, int conv, gboolean bias,
-             const char *path, GError **error)
+shape_check (const TensorInfo *info, int conv, gboolean bias, const char *path,
+             GError **error)
 {
-  guint64 c_out = (guint64) vgg19_c_out[conv];
-  guint64 c_in = (guint64) vgg19_c_in[conv];
+  guint64 c_out = (guint64)vgg19_c_out[conv];
+  guint64 c_in = (guint64)vgg19_c_in[conv];
   gboolean ok;
 
   if (info->dtype == DTYPE_OTHER)
@@ -521,8 +520,8 @@ shape_check (const TensorInfo *info, int conv, gboolean bias,
       GString *got = g_string_new ("[");
 
       for (int i = 0; i < info->rank && i < 4; i++)
-        g_string_append_printf (got, "%s%" G_GUINT64_FORMAT,
-                                i ? ", " : "", info->shape[i]);
+        g_string_append_printf (got, "%s%" G_GUINT64_FORMAT, i ? ", " : "",
+                                info->shape[i]);
       g_string_append (got, info->rank > 4 ? ", ...]" : "]");
       if (bias)
         set_error (error, ST_ERROR_FORMAT, path,
@@ -548,7 +547,7 @@ static gboolean
 usable_in_place (const TensorInfo *info, const guint8 *data)
 {
   return G_BYTE_ORDER == G_LITTLE_ENDIAN && info->dtype == DTYPE_F32
-         && ((guintptr) (data + info->begin)) % sizeof (float) == 0;
+         && ((guintptr)(data + info->begin)) % sizeof (float) == 0;
 }
 
 static void
@@ -622,8 +621,8 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
 
       if (strcmp (name, "__metadata__") == 0)
         continue;
-      if (!tensor_parse (name, json_object_get_member (root, name),
-                         data_length, &info, path, error))
+      if (!tensor_parse (name, json_object_get_member (root, name), data_length,
+                         &info, path, error))
         goto out;
       if (info.end > info.begin)
         {
@@ -648,8 +647,9 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
         {
           set_error (error, ST_ERROR_FORMAT, path,
                      "tensor “features.%d.%s” (%s) is missing; is this a "
-                     "VGG19 file?", vgg19_feature_index[conv],
-                     i % 2 ? "bias" : "weight", vgg19_layer_name[conv]);
+                     "VGG19 file?",
+                     vgg19_feature_index[conv], i % 2 ? "bias" : "weight",
+                     vgg19_layer_name[conv]);
           goto out;
         }
       if (!shape_check (&wanted[i], conv, i % 2 == 1, path, error))
@@ -679,7 +679,7 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
 
       if (usable_in_place (info, data))
         {
-          values = (const float *) (const void *) (data + info->begin);
+          values = (const float *)(const void *)(data + info->begin);
           any_view = TRUE;
         }
       else
@@ -688,8 +688,7 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
           values = next;
           next += info->elements;
         }
-      if (!finite_check (values, info->elements, info->name, conv, path,
-                         error))
+      if (!finite_check (values, info->elements, info->name, conv, path, error))
         goto out;
       if (i % 2)
         weights->bias[conv] = values;
@@ -755,7 +754,7 @@ st_vgg19_weights_load (const char *path, GError **error)
       g_error_free (map_error);
       goto fail;
     }
-  bytes = (const guint8 *) g_mapped_file_get_contents (weights->map);
+  bytes = (const guint8 *)g_mapped_file_get_contents (weights->map);
   length = g_mapped_file_get_length (weights->map);
 
   if (length == 0)
@@ -767,7 +766,8 @@ st_vgg19_weights_load (const char *path, GError **error)
     {
       set_error (error, ST_ERROR_FORMAT, path,
                  "the file has %" G_GSIZE_FORMAT " bytes, too short for a "
-                 "safetensors header", length);
+                 "safetensors header",
+                 length);
       goto fail;
     }
   /* the likeliest wrong file is the Keras download itself */
@@ -785,7 +785,8 @@ st_vgg19_weights_load (const char *path, GError **error)
     {
       set_error (error, ST_ERROR_FORMAT, path,
                  "absurd header length %" G_GUINT64_FORMAT " bytes "
-                 "(not a safetensors file?)", header_length);
+                 "(not a safetensors file?)",
+                 header_length);
       goto fail;
     }
   if (header_length > length - 8)
@@ -793,15 +794,16 @@ st_vgg19_weights_load (const char *path, GError **error)
       set_error (error, ST_ERROR_FORMAT, path,
                  "the header length (%" G_GUINT64_FORMAT " bytes) runs past "
                  "the end of the file (%" G_GSIZE_FORMAT " bytes): truncated "
-                 "or not a safetensors file", header_length, length);
+                 "or not a safetensors file",
+                 header_length, length);
       goto fail;
     }
-  if (!header_prescan ((const char *) bytes + 8, header_length, path, error))
+  if (!header_prescan ((const char *)bytes + 8, header_length, path, error))
     goto fail;
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, (const char *) bytes + 8,
-                                   (gssize) header_length, &json_error))
+  if (!json_parser_load_from_data (parser, (const char *)bytes + 8,
+                                   (gssize)header_length, &json_error))
     {
       set_error (error, ST_ERROR_FORMAT, path, "invalid JSON header (%s)",
                  json_error->message);
@@ -817,7 +819,7 @@ st_vgg19_weights_load (const char *path, GError **error)
     }
   if (!weights_fill (weights, json_node_get_object (root),
                      bytes + 8 + header_length,
-                     (guint64) length - 8 - header_length, error))
+                     (guint64)length - 8 - header_length, error))
     goto fail;
 
   g_object_unref (parser);

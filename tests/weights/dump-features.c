@@ -59,15 +59,15 @@ main (int argc, char **argv)
       return 1;
     }
   if (width <= 0 || height <= 0
-      || image_size != (gsize) 3 * width * height * sizeof (float))
+      || image_size != (gsize)3 * width * height * sizeof (float))
     {
       g_free (image);
       st_network_free (network);
       return fail ("the image file does not hold 3 x HEIGHT x WIDTH floats");
     }
 
-  features = st_network_features (network, (const float *) (void *) image,
-                                  width, height, pooling, &n);
+  features = st_network_features (network, (const float *)(void *)image, width,
+                                  height, pooling, &n);
   g_free (image);
   if (features == NULL || n == 0)
     {
@@ -86,12 +86,12 @@ main (int argc, char **argv)
   for (int i = 0; i < n; i++)
     {
       const StFeature *f = &features[i];
-      gint32 header[4] = { f->c, f->h, f->w,
-                           (f->style ? 1 : 0) | (f->content ? 2 : 0) };
+      gint32 header[4]
+          = { f->c, f->h, f->w, (f->style ? 1 : 0) | (f->content ? 2 : 0) };
 
       fwrite (f->name, sizeof f->name, 1, out);
       fwrite (header, sizeof header, 1, out);
-      fwrite (f->data, sizeof (float), (size_t) f->c * f->h * f->w, out);
+      fwrite (f->data, sizeof (float), (size_t)f->c * f->h * f->w, out);
     }
   if (fclose (out) != 0)
     {

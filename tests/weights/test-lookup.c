@@ -13,8 +13,7 @@
 
 static char *root;
 
-static char *
-make_file (const char *first, ...) G_GNUC_NULL_TERMINATED;
+static char *make_file (const char *first, ...) G_GNUC_NULL_TERMINATED;
 
 /* root/first/.../last, with its folders; returns the path. */
 static char *
@@ -78,12 +77,12 @@ test_order (void)
   char *env_file = make_file ("env", "my-weights.safetensors", NULL);
   char *extra = in_root ("plugin");
   char *extra_file = make_file ("plugin", "vgg19.safetensors", NULL);
-  char *home_file = make_file ("home", "gimp-style-transfer",
-                               "vgg19.safetensors", NULL);
-  char *sys1_file = make_file ("sys1", "gimp-style-transfer",
-                               "vgg19.safetensors", NULL);
-  char *sys2_file = make_file ("sys2", "gimp-style-transfer",
-                               "vgg19.safetensors", NULL);
+  char *home_file
+      = make_file ("home", "gimp-style-transfer", "vgg19.safetensors", NULL);
+  char *sys1_file
+      = make_file ("sys1", "gimp-style-transfer", "vgg19.safetensors", NULL);
+  char *sys2_file
+      = make_file ("sys2", "gimp-style-transfer", "vgg19.safetensors", NULL);
   char *home = in_root ("home"), *sys1 = in_root ("sys1");
   char *sys2 = in_root ("sys2"), *empty = in_root ("empty");
   char *dirs = g_strdup_printf ("%s:relative/sys2:%s:%s", empty, sys1, sys2);
@@ -129,8 +128,7 @@ test_order (void)
   {
     char *fake_home = in_root ("fakehome");
     char *file = make_file ("fakehome", ".local", "share",
-                            "gimp-style-transfer", "vgg19.safetensors",
-                            NULL);
+                            "gimp-style-transfer", "vgg19.safetensors", NULL);
 
     g_unsetenv ("XDG_DATA_HOME");
     g_setenv ("HOME", fake_home, TRUE);

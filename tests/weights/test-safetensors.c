@@ -17,10 +17,10 @@
 static const int feature_index[ST_VGG19_N_CONV]
     = { 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34 };
 static const int c_in[ST_VGG19_N_CONV]
-    = { 3, 64, 64, 128, 128, 256, 256, 256,
+    = { 3,   64,  64,  128, 128, 256, 256, 256,
         256, 512, 512, 512, 512, 512, 512, 512 };
 static const int c_out[ST_VGG19_N_CONV]
-    = { 64, 64, 128, 128, 256, 256, 256, 256,
+    = { 64,  64,  128, 128, 256, 256, 256, 256,
         512, 512, 512, 512, 512, 512, 512, 512 };
 
 static char *tmp_dir;
@@ -41,8 +41,8 @@ valid_header (const char *dtype, int element_size, const char *metadata,
     g_string_append_printf (header, "\"__metadata__\":%s,", metadata);
   for (int i = 0; i < ST_VGG19_N_CONV; i++)
     {
-      guint64 w = (guint64) c_out[i] * c_in[i] * 9 * element_size;
-      guint64 b = (guint64) c_out[i] * element_size;
+      guint64 w = (guint64)c_out[i] * c_in[i] * 9 * element_size;
+      guint64 b = (guint64)c_out[i] * element_size;
 
       if (offsets != NULL)
         offsets[2 * i] = at, offsets[2 * i + 1] = at + w;
@@ -53,10 +53,9 @@ valid_header (const char *dtype, int element_size, const char *metadata,
                               "\"features.%d.bias\":{\"dtype\":\"%s\","
                               "\"shape\":[%d],\"data_offsets\":"
                               "[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT "]}",
-                              i ? "," : "", feature_index[i], dtype,
-                              c_out[i], c_in[i], at, at + w,
-                              feature_index[i], dtype, c_out[i], at + w,
-                              at + w + b);
+                              i ? "," : "", feature_index[i], dtype, c_out[i],
+                              c_in[i], at, at + w, feature_index[i], dtype,
+                              c_out[i], at + w, at + w + b);
       at += w + b;
     }
   g_string_append (header, "}");
@@ -71,7 +70,7 @@ replace_once (const char *text, const char *from, const char *to)
   const char *at = strstr (text, from);
 
   g_assert_nonnull (at);
-  return g_strdup_printf ("%.*s%s%s", (int) (at - text), text, to,
+  return g_strdup_printf ("%.*s%s%s", (int)(at - text), text, to,
                           at + strlen (from));
 }
 
@@ -92,9 +91,8 @@ write_file (const char *name, guint64 header_length, const char *header,
   if (text_length > 0)
     g_assert_cmpuint (fwrite (header, text_length, 1, file), ==, 1);
   g_assert_cmpint (fflush (file), ==, 0);
-  g_assert_cmpint (ftruncate (fileno (file),
-                              (off_t) (8 + text_length + data_length)),
-                   ==, 0);
+  g_assert_cmpint (
+      ftruncate (fileno (file), (off_t)(8 + text_length + data_length)), ==, 0);
   fclose (file);
   return path;
 }
@@ -128,8 +126,8 @@ poke (const char *path, guint64 data_offset, const void *bytes, size_t n)
   g_assert_nonnull (file);
   g_assert_cmpuint (fread (&header_length, 8, 1, file), ==, 1);
   header_length = GUINT64_FROM_LE (header_length);
-  g_assert_cmpint (fseeko (file, (off_t) (8 + header_length + data_offset),
-                           SEEK_SET), ==, 0);
+  g_assert_cmpint (
+      fseeko (file, (off_t)(8 + header_length + data_offset), SEEK_SET), ==, 0);
   g_assert_cmpuint (fwrite (bytes, n, 1, file), ==, 1);
   fclose (file);
 }
@@ -157,8 +155,8 @@ static void
 test_f32_mapped (void)
 {
   guint64 length, offsets[32];
-  char *unpadded = valid_header ("F32", 4, "{\"preprocess\":\"caffe\"}",
-                                 &length, offsets);
+  char *unpadded
+      = valid_header ("F32", 4, "{\"preprocess\":\"caffe\"}", &length, offsets);
   char *header = pad_header (unpadded, 0);
   char *path = write_valid ("f32.safetensors", header, length);
   float value = 0.25f, last = -3.5f;
@@ -166,7 +164,7 @@ test_f32_mapped (void)
   StVgg19Weights *weights;
 
   poke (path, offsets[2 * 4] + 4 * 7, &value, 4); /* conv3_1 weight[7] */
-  poke (path, length - 4, &last, 4);               /* conv5_4 bias[511] */
+  poke (path, length - 4, &last, 4);              /* conv5_4 bias[511] */
 
   weights = st_vgg19_weights_load (path, &error);
   g_assert_no_error (error);
@@ -207,7 +205,7 @@ test_f32_unaligned (void)
   g_assert_cmpint (weights->preprocess, ==, ST_PREPROCESS_TORCH);
   g_assert_nonnull (weights->converted);
   g_assert_cmpfloat (weights->bias[0][63], ==, 1.5f);
-  g_assert_true ((guintptr) weights->weight[3] % sizeof (float) == 0);
+  g_assert_true ((guintptr)weights->weight[3] % sizeof (float) == 0);
   st_vgg19_weights_free (weights);
   g_free (padded);
   g_free (header);
@@ -218,13 +216,13 @@ static void
 test_f16 (void)
 {
   guint64 length, offsets[32];
-  char *header = valid_header ("F16", 2, "{\"preprocess\":\"torch\"}",
-                               &length, offsets);
+  char *header
+      = valid_header ("F16", 2, "{\"preprocess\":\"torch\"}", &length, offsets);
   char *path = write_valid ("f16.safetensors", header, length);
   /* 1, -2, the smallest subnormal, 65504 (largest), 2^-14 (smallest
      normal), in little-endian order */
-  const guint8 halves[] = { 0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00,
-                            0xff, 0x7b, 0x00, 0x04 };
+  const guint8 halves[]
+      = { 0x00, 0x3c, 0x00, 0xc0, 0x01, 0x00, 0xff, 0x7b, 0x00, 0x04 };
   GError *error = NULL;
   StVgg19Weights *weights;
 
@@ -248,8 +246,10 @@ static void
 test_bf16_and_extras (void)
 {
   guint64 length, offsets[32];
-  char *header = valid_header ("BF16", 2, "{\"preprocess\":\"caffe\","
-                               "\"format\":\"pt\"}", &length, offsets);
+  char *header = valid_header ("BF16", 2,
+                               "{\"preprocess\":\"caffe\","
+                               "\"format\":\"pt\"}",
+                               &length, offsets);
   /* torchvision's full file has a classifier; timm's may have others */
   char *extra = g_strdup_printf (
       "{\"classifier.0.bias\":{\"dtype\":\"F32\",\"shape\":[4],"
@@ -283,8 +283,7 @@ test_bf16_and_extras (void)
 static void
 test_missing_and_not_a_file (void)
 {
-  char *path = g_build_filename (tmp_dir, "does-not-exist.safetensors",
-                                 NULL);
+  char *path = g_build_filename (tmp_dir, "does-not-exist.safetensors", NULL);
 
   expect_refused (path, ST_ERROR_IO, "No such file");
   expect_refused (tmp_dir, ST_ERROR_IO, "not a regular file");
@@ -327,8 +326,8 @@ test_hdf5 (void)
 {
   char *path = g_build_filename (tmp_dir, "vgg19_notop.h5", NULL);
 
-  g_assert_true (g_file_set_contents (path, "\211HDF\r\n\032\n\0\0\0\0",
-                                      12, NULL));
+  g_assert_true (
+      g_file_set_contents (path, "\211HDF\r\n\032\n\0\0\0\0", 12, NULL));
   expect_refused (path, ST_ERROR_FORMAT, "HDF5 file");
   g_free (path);
 }
@@ -340,8 +339,8 @@ test_header_length (void)
 
   expect_refused (path, ST_ERROR_FORMAT, "past the end of the file");
   g_free (path);
-  path = write_file ("absurd.safetensors", G_GUINT64_CONSTANT (1) << 62,
-                     "{}", 10);
+  path = write_file ("absurd.safetensors", G_GUINT64_CONSTANT (1) << 62, "{}",
+                     10);
   expect_refused (path, ST_ERROR_FORMAT, "absurd header length");
   g_free (path);
   path = write_file ("absurd2.safetensors", 100000001, "{}", 10);
@@ -385,7 +384,8 @@ test_json (void)
     { "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,400]}}",
       "past its end" },
     { "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],"
-      "\"data_offsets\":[0,99999999999999999999]}}", "" },
+      "\"data_offsets\":[0,99999999999999999999]}}",
+      "" },
     { "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}",
       "do not hold its shape in F32" },
     { "{\"x\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,"
@@ -504,11 +504,11 @@ test_overlap_in_vgg (void)
 {
   guint64 length, offsets[32];
   char *header = valid_header ("F32", 4, NULL, &length, offsets);
-  char *from = g_strdup_printf ("[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-                                "]", offsets[2], offsets[3]);
+  char *from = g_strdup_printf ("[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT "]",
+                                offsets[2], offsets[3]);
   /* conv1_2's weight moved one float back: same size, shared bytes */
-  char *to = g_strdup_printf ("[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-                              "]", offsets[2] - 4, offsets[3] - 4);
+  char *to = g_strdup_printf ("[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT "]",
+                              offsets[2] - 4, offsets[3] - 4);
   char *bad = replace_once (header, from, to);
   char *path = write_valid ("overlap.safetensors", bad, length);
 
