@@ -98,6 +98,18 @@ set_error (GError **error, int code, const char *path, const char *format, ...)
   va_start (args, format);
   problem = g_strdup_vprintf (format, args);
   va_end (args);
+  /* Names and json-glib's messages quote the file's own bytes: a hostile
+   * file must not put line breaks or terminal escapes into a message
+   * that front ends print as one line. */
+  for (char *c = problem; *c; c++)
+    if ((guchar) *c < 0x20 || *c == 0x7f)
+      *c = ' ';
+  if (!g_utf8_validate (problem, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (problem, -1);
+      g_free (problem);
+      problem = valid;
+    }
   display = g_filename_display_name (path);
   g_set_error (error, ST_ERROR, code, "%s: %s", display, problem);
   g_free (display);
