@@ -17,6 +17,7 @@ import http.server
 import json
 import os
 import resource
+import shutil
 import signal
 import struct
 import subprocess
@@ -134,6 +135,18 @@ def serve(data, mode):
 
 def main():
     base = tempfile.mkdtemp(prefix="st-fetch-")
+    try:
+        checks(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+def checks(base):
     env = dict(os.environ, XDG_DATA_HOME=os.path.join(base, "data"),
                XDG_CACHE_HOME=os.path.join(base, "cache"),
                HOME=os.path.join(base, "home"))
@@ -308,13 +321,6 @@ def main():
         check(files_in(locked) == [], "read-only folder: no file")
     else:
         print("skip: read-only folder (root writes anywhere)")
-
-    subprocess.run(["rm", "-rf", base])
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all checks passed")
-    return 0
 
 
 def signal_mid_write(env, source, md5, dest, number):
