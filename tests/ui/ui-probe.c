@@ -1,0 +1,409 @@
+/* ui-probe.c - an LD_PRELOAD library that drives the real dialog inside
+ * real GIMP for tests/ui/test-dialog.py.
+ *
+ * It replaces gimp_dialog_run (): the dialog, built by the plug-in as
+ * usual, is shown on the X server; the probe finds the style chooser, the
+ * strength, quality and preview widgets by name, waits until the preview's
+ * pixels move away from the content, saves screenshots of the whole
+ * dialog, then changes the strength and presses Cancel while the new
+ * preview runs.  It counts the preview threads (g_thread_try_new named
+ * "st-preview") and reports how many are still running when the dialog is
+ * destroyed, which the plug-in does right after gimp_dialog_run ()
+ * returns.  Findings go, one per line, to $ST_UI_REPORT; screenshots to
+ * $ST_UI_OUT/dialog-$ST_UI_TAG{,-advanced}.png.
+ *
+ * $ST_UI_LOCALEDIR, when set, replaces the directory the plug-in binds its
+ * text domain to, so that the build tree's translations are used.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <dlfcn.h>
+#include <libintl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+
+#define REAL(name)                                                      \
+  static __typeof__ (name) *real_##name;                                \
+  if (! real_##name)                                                    \
+    *(void **) (&real_##name) = dlsym (RTLD_NEXT, #name)
+
+#define WAIT_CHANGE_S 150 /* the preview must change within this */
+#define WAIT_DONE_S   90  /* then it may finish for the screenshot */
+
+static gint       preview_threads_alive   = 0; /* atomic */
+static gint       preview_threads_started = 0; /* atomic */
+static gint       preview_threads_joined  = 0; /* atomic */
+static GtkWidget *probed_dialog           = NULL;
+static gint64     cancel_time             = 0;
+
+static void report (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static void
+report (const char *format,
+        ...)
+{
+  const char *path = getenv ("ST_UI_REPORT");
+  FILE       *file = path ? fopen (path, "a") : NULL;
+  va_list     args;
+
+  va_start (args, format);
+  vfprintf (file ? file : stderr, format, args);
+  va_end (args);
+  fputc ('\n', file ? file : stderr);
+  if (file)
+    fclose (file);
+}
+
+/* ------------------------------------------------------- text domain */
+
+char *
+bindtextdomain (const char *domainname,
+                const char *dirname)
+{
+  const char *dir = getenv ("ST_UI_LOCALEDIR");
+
+  REAL (bindtextdomain);
+  if (dir && domainname && strcmp (domainname, "gimp-style-transfer") == 0)
+    dirname = dir;
+  return real_bindtextdomain (domainname, dirname);
+}
+
+/* ----------------------------------------------------------- threads */
+
+typedef struct
+{
+  GThreadFunc func;
+  gpointer    data;
+} Start;
+
+static gpointer
+counted_thread (gpointer data)
+{
+  Start    start = *(Start *) data;
+  gpointer result;
+
+  g_free (data);
+  result = start.func (start.data);
+  g_atomic_int_dec_and_test (&preview_threads_alive);
+
+  return result;
+}
+
+GThread *
+g_thread_try_new (const gchar *name,
+                  GThreadFunc  func,
+                  gpointer     data,
+                  GError     **error)
+{
+  Start   *start;
+  GThread *thread;
+
+  REAL (g_thread_try_new);
+  if (! name || strcmp (name, "st-preview") != 0)
+    return real_g_thread_try_new (name, func, data, error);
+
+  start = g_new (Start, 1);
+  start->func = func;
+  start->data = data;
+  g_atomic_int_inc (&preview_threads_alive);
+  thread = real_g_thread_try_new (name, counted_thread, start, error);
+  if (thread)
+    g_atomic_int_inc (&preview_threads_started);
+  else
+    {
+      g_atomic_int_dec_and_test (&preview_threads_alive);
+      g_free (start);
+    }
+  return thread;
+}
+
+gpointer
+g_thread_join (GThread *thread)
+{
+  REAL (g_thread_join);
+  if (probed_dialog || cancel_time)
+    g_atomic_int_inc (&preview_threads_joined);
+  return real_g_thread_join (thread);
+}
+
+/* The plug-in destroys its dialog after stopping the preview. */
+void
+gtk_widget_destroy (GtkWidget *widget)
+{
+  REAL (gtk_widget_destroy);
+  if (widget && widget == probed_dialog)
+    {
+      report ("destroy alive=%d started=%d joined=%d after_cancel_ms=%d",
+              g_atomic_int_get (&preview_threads_alive),
+              g_atomic_int_get (&preview_threads_started),
+              g_atomic_int_get (&preview_threads_joined),
+              cancel_time ? (gint) ((g_get_monotonic_time () - cancel_time)
+                                    / 1000)
+                          : -1);
+      probed_dialog = NULL;
+    }
+  real_gtk_widget_destroy (widget);
+}
+
+/* ----------------------------------------------------------- widgets */
+
+typedef struct
+{
+  const gchar *name;
+  GtkWidget   *found;
+} Search;
+
+static void
+find_in (GtkWidget *widget,
+         gpointer   data)
+{
+  Search *search = data;
+
+  if (search->found)
+    return;
+  if (g_strcmp0 (gtk_widget_get_name (widget), search->name) == 0)
+    {
+      search->found = widget;
+      return;
+    }
+  if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), find_in, data);
+}
+
+static GtkWidget *
+find_widget (GtkWidget   *root,
+             const gchar *name)
+{
+  Search search = { name, NULL };
+
+  find_in (root, &search);
+  report ("widget %s %s", name, search.found ? "found" : "missing");
+
+  return search.found;
+}
+
+static void
+pump (gint milliseconds)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) milliseconds * 1000;
+
+  do
+    {
+      while (gtk_events_pending ())
+        gtk_main_iteration ();
+      g_usleep (5000);
+    }
+  while (g_get_monotonic_time () < until);
+}
+
+static GdkPixbuf *
+grab (GtkWidget *widget)
+{
+  GtkAllocation allocation;
+
+  gtk_widget_get_allocation (widget, &allocation);
+  if (! gtk_widget_get_window (widget))
+    return NULL;
+
+  if (gtk_widget_get_has_window (widget))
+    return gdk_pixbuf_get_from_drawable (NULL, gtk_widget_get_window (widget),
+                                         NULL, 0, 0, 0, 0,
+                                         allocation.width, allocation.height);
+
+  return gdk_pixbuf_get_from_drawable (NULL, gtk_widget_get_window (widget),
+                                       NULL, allocation.x, allocation.y, 0, 0,
+                                       allocation.width, allocation.height);
+}
+
+/* Mean absolute difference per channel, 0..255. */
+static gdouble
+difference (GdkPixbuf *a,
+            GdkPixbuf *b)
+{
+  gint     w = MIN (gdk_pixbuf_get_width (a), gdk_pixbuf_get_width (b));
+  gint     h = MIN (gdk_pixbuf_get_height (a), gdk_pixbuf_get_height (b));
+  gint     na = gdk_pixbuf_get_n_channels (a);
+  gint     nb = gdk_pixbuf_get_n_channels (b);
+  gdouble  sum = 0.0;
+  gint     x, y, c;
+
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++)
+      {
+        const guchar *pa = gdk_pixbuf_get_pixels (a)
+                           + y * gdk_pixbuf_get_rowstride (a) + x * na;
+        const guchar *pb = gdk_pixbuf_get_pixels (b)
+                           + y * gdk_pixbuf_get_rowstride (b) + x * nb;
+
+        for (c = 0; c < 3; c++)
+          sum += abs ((gint) pa[c] - (gint) pb[c]);
+      }
+
+  return w * h > 0 ? sum / (w * h * 3.0) : 0.0;
+}
+
+static void
+screenshot (GtkWidget   *window,
+            const gchar *suffix)
+{
+  const char *out = getenv ("ST_UI_OUT");
+  const char *tag = getenv ("ST_UI_TAG");
+  GdkPixbuf  *shot;
+  gchar      *path;
+  GError     *error = NULL;
+
+  gdk_window_raise (gtk_widget_get_window (window));
+  pump (500);
+  shot = grab (window);
+  path = g_strdup_printf ("%s/dialog-%s%s.png", out ? out : ".",
+                          tag ? tag : "en", suffix);
+  if (shot && gdk_pixbuf_save (shot, path, "png", &error, NULL))
+    report ("screenshot %s %dx%d", path, gdk_pixbuf_get_width (shot),
+            gdk_pixbuf_get_height (shot));
+  else
+    report ("screenshot-failed %s %s", path, error ? error->message : "");
+  g_clear_error (&error);
+  if (shot)
+    g_object_unref (shot);
+  g_free (path);
+}
+
+static const gchar *
+label_text (GtkWidget *label)
+{
+  return label && GTK_IS_LABEL (label) ? gtk_label_get_text (GTK_LABEL (label))
+                                       : "";
+}
+
+gint
+gimp_dialog_run (GimpDialog *gimp_dialog)
+{
+  GtkWidget     *window = GTK_WIDGET (gimp_dialog);
+  GtkWidget     *style, *strength, *quality, *preview, *estimate, *status;
+  GtkWidget     *advanced;
+  GdkPixbuf     *content = NULL;
+  GtkTreeModel  *model;
+  gint64         start;
+  gdouble        diff = 0.0;
+  gint           active = -1;
+
+  probed_dialog = window;
+  gtk_widget_show (window);
+  pump (800);
+
+  report ("title %s", gtk_window_get_title (GTK_WINDOW (window)));
+
+  style    = find_widget (window, "st-style");
+  strength = find_widget (window, "st-strength");
+  quality  = find_widget (window, "st-quality");
+  preview  = find_widget (window, "st-preview");
+  estimate = find_widget (window, "st-estimate");
+  status   = find_widget (window, "st-preview-status");
+  advanced = find_widget (window, "st-advanced");
+  find_widget (window, "st-network-status");
+
+  if (style)
+    {
+      model = gtk_combo_box_get_model (GTK_COMBO_BOX (style));
+      gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (style), &active);
+      report ("style items=%d active=%d",
+              gtk_tree_model_iter_n_children (model, NULL), active);
+    }
+  if (quality)
+    {
+      gint q = -1;
+
+      gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (quality), &q);
+      report ("quality %d", q);
+    }
+  report ("estimate %s", label_text (estimate));
+  {
+    GtkWidget *missing = find_widget (window, "st-style-missing");
+
+    report ("style-missing visible=%d text=%s",
+            missing ? gtk_widget_get_visible (missing) : -1,
+            label_text (missing));
+    if (active == -1)
+      {
+        /* Nothing to paint with: the dialog explains, nothing runs. */
+        pump (1000);
+        report ("no-style alive=%d", g_atomic_int_get (&preview_threads_alive));
+        screenshot (window, "");
+        cancel_time = g_get_monotonic_time ();
+        return GTK_RESPONSE_CANCEL;
+      }
+  }
+
+  if (! preview)
+    return GTK_RESPONSE_CANCEL;
+
+  /* The dialog draws the content first; the preview must move away. */
+  content = grab (preview);
+  report ("preview size %dx%d", gdk_pixbuf_get_width (content),
+          gdk_pixbuf_get_height (content));
+
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < WAIT_CHANGE_S * G_USEC_PER_SEC)
+    {
+      GdkPixbuf *now;
+
+      pump (250);
+      now  = grab (preview);
+      diff = difference (content, now);
+      g_object_unref (now);
+      if (diff > 4.0)
+        break;
+    }
+  report ("preview-changed diff=%.2f after_s=%.1f status=%s", diff,
+          (g_get_monotonic_time () - start) / 1e6, label_text (status));
+
+  /* Let it finish, so that the screenshot shows the painting. */
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < WAIT_DONE_S * G_USEC_PER_SEC &&
+         g_atomic_int_get (&preview_threads_alive) > 0)
+    pump (250);
+  pump (300);
+  {
+    GdkPixbuf *now = grab (preview);
+
+    report ("preview-final diff=%.2f status=%s", difference (content, now),
+            label_text (status));
+    g_object_unref (now);
+  }
+  g_object_unref (content);
+
+  screenshot (window, "");
+  if (advanced)
+    {
+      gtk_expander_set_expanded (GTK_EXPANDER (advanced), TRUE);
+      pump (500);
+      screenshot (window, "-advanced");
+      gtk_expander_set_expanded (GTK_EXPANDER (advanced), FALSE);
+    }
+
+  /* A new setting restarts the preview; Cancel while it runs. */
+  if (strength)
+    {
+      GtkAdjustment *adjustment = gtk_range_get_adjustment (GTK_RANGE (strength));
+
+      gtk_adjustment_set_value (adjustment,
+                                gtk_adjustment_get_value (adjustment) + 20.0);
+      start = g_get_monotonic_time ();
+      while (g_atomic_int_get (&preview_threads_alive) == 0 &&
+             g_get_monotonic_time () - start < 10 * G_USEC_PER_SEC)
+        pump (50);
+      pump (700);
+      report ("cancel-while-running alive=%d",
+              g_atomic_int_get (&preview_threads_alive));
+    }
+
+  cancel_time = g_get_monotonic_time ();
+  return GTK_RESPONSE_CANCEL;
+}

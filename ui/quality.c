@@ -1,0 +1,73 @@
+/* quality.c - the dialog's Quality presets.
+ *
+ * Copyright (C) 2024 the GIMP Style Transfer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "quality.h"
+
+typedef struct
+{
+  gint size;       /* long side of the run in pixels            */
+  gint iterations; /* at the first scale; 0 = the network's own */
+} Preset;
+
+/* Draft is one quick scale pass at a small size; Balanced is the
+ * plug-in's default; Best paints at twice that with more iterations, which
+ * adds two sqrt 2 scales. */
+static const Preset presets[] =
+{
+  [ST_QUALITY_DRAFT]    = { 256, 100 },
+  [ST_QUALITY_BALANCED] = { 512, 0 },
+  [ST_QUALITY_BEST]     = { 1024, 400 },
+};
+
+void
+st_quality_apply (StQuality       quality,
+                  StPluginValues *vals)
+{
+  if (quality < 0 || quality >= (StQuality) G_N_ELEMENTS (presets))
+    return;
+
+  vals->size       = presets[quality].size;
+  vals->iterations = presets[quality].iterations;
+}
+
+StQuality
+st_quality_from_values (const StPluginValues *vals)
+{
+  gsize i;
+
+  for (i = 0; i < G_N_ELEMENTS (presets); i++)
+    if (vals->size == presets[i].size &&
+        vals->iterations == presets[i].iterations)
+      return (StQuality) i;
+
+  return ST_QUALITY_CUSTOM;
+}
+
+/* The plug-in's smoothness is a multiple of the engine's default total
+ * variation weight (5.0 for both networks); exactly 1 asks the engine for
+ * its own default.  Keep in step with tv_weight_from_smoothness () in
+ * plugin/render.c. */
+#define ENGINE_DEFAULT_TV_WEIGHT 5.0
+
+void
+st_quality_params (const StPluginValues *vals,
+                   gint                  width,
+                   gint                  height,
+                   StParams             *params)
+{
+  gint long_side = MAX (width, height);
+
+  st_params_init (params);
+  params->strength        = vals->strength;
+  params->iterations      = vals->iterations;
+  params->preserve_colors = vals->preserve_colors;
+  params->style_scale     = vals->style_scale;
+  params->tv_weight       = vals->smoothness == 1.0
+                            ? -1.0
+                            : vals->smoothness * ENGINE_DEFAULT_TV_WEIGHT;
+  params->seed            = (guint32) vals->seed;
+  params->size            = (vals->size == 0 || vals->size > long_side)
+                            ? long_side : vals->size;
+}

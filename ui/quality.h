@@ -1,0 +1,42 @@
+/* quality.h - the dialog's Quality presets and the engine parameters of a
+ * run, shared by the estimate and the live preview.
+ *
+ * Copyright (C) 2024 the GIMP Style Transfer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef ST_UI_QUALITY_H
+#define ST_UI_QUALITY_H
+
+#include "plugin.h"
+#include "style-transfer.h"
+
+G_BEGIN_DECLS
+
+/* A preset sets the run's size and iterations; the engine derives the
+ * number of coarse-to-fine scales from the size.  CUSTOM is any other
+ * combination, set in the Advanced part of the dialog. */
+typedef enum
+{
+  ST_QUALITY_DRAFT,
+  ST_QUALITY_BALANCED,
+  ST_QUALITY_BEST,
+  ST_QUALITY_CUSTOM
+} StQuality;
+
+/* Writes the preset's size and iterations into vals (not for CUSTOM). */
+void      st_quality_apply    (StQuality       quality,
+                               StPluginValues *vals);
+/* The preset that vals match, or ST_QUALITY_CUSTOM. */
+StQuality st_quality_from_values (const StPluginValues *vals);
+
+/* The engine parameters of vals for a content of width x height, as the
+ * plug-in's render.c sets them: size 0 or larger than the layer means the
+ * layer's own long side. */
+void      st_quality_params   (const StPluginValues *vals,
+                               gint                  width,
+                               gint                  height,
+                               StParams             *params);
+
+G_END_DECLS
+
+#endif
