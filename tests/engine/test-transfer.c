@@ -304,6 +304,43 @@ main (void)
     b = NULL;
   }
 
+  /* 5b. Matching the style's colours to the content's keeps the result's
+   *     colour statistics nearer the photo's than the plain run's. */
+  if (a)
+    {
+      StParams q = p;
+      double   m_plain[9], m_match[9];
+      q.match_colors = TRUE;
+      st = st_transfer (net, content, styles, 1, &q, NULL, NULL, &b, &error);
+      CHECK (st == ST_OK && b, "match colours failed");
+      if (b)
+        {
+          colour_stats (a, m_plain);
+          colour_stats (b, m_match);
+          printf ("  colour distance to the content: plain %.3f, matched "
+                  "%.3f\n",
+                  dist9 (m_plain, mc), dist9 (m_match, mc));
+          CHECK (dist9 (m_match, mc) < dist9 (m_plain, mc),
+                 "matched colours are not nearer the content's");
+        }
+      st_image_free (b);
+      b = NULL;
+    }
+
+  /* 5c. Style scale: larger style features give another image. */
+  if (a)
+    {
+      StParams q = p;
+      q.style_scale = 2.0;
+      st = st_transfer (net, content, styles, 1, &q, NULL, NULL, &b, &error);
+      CHECK (st == ST_OK && b
+                 && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H)
+                        != 0,
+             "style scale 2 changed nothing");
+      st_image_free (b);
+      b = NULL;
+    }
+
   /* 6. Cancel: distinct status, no result, nothing touched. */
   {
     Track c = { 0, 0, 0, 3, 0, TRUE };
