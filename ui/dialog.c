@@ -498,6 +498,8 @@ style_changed (GtkWidget *combo,
                                              THUMBNAIL_SIZE, THUMBNAIL_SIZE,
                                              GIMP_PIXBUF_SMALL_CHECKS);
   gtk_image_set_from_pixbuf (GTK_IMAGE (dialog->style_thumbnail), thumbnail);
+  gtk_widget_set_visible (gtk_widget_get_parent (dialog->style_thumbnail),
+                          thumbnail != NULL);
   if (thumbnail)
     g_object_unref (thumbnail);
 
@@ -531,6 +533,9 @@ style_chooser (Dialog *dialog)
   gtk_widget_set_size_request (dialog->style_thumbnail,
                                THUMBNAIL_SIZE, THUMBNAIL_SIZE);
   gtk_container_add (GTK_CONTAINER (frame), dialog->style_thumbnail);
+  gtk_widget_show (dialog->style_thumbnail);
+  /* Shown by style_changed () only when there is a style to show. */
+  gtk_widget_set_no_show_all (frame, TRUE);
 
   return hbox;
 }
@@ -960,7 +965,6 @@ st_plugin_dialog (StPluginValues *vals,
 {
   Dialog        dialog;
   GtkWidget    *hbox;
-  GtkTreeModel *styles;
   gint          response;
 
   memset (&dialog, 0, sizeof dialog);
@@ -1008,13 +1012,13 @@ st_plugin_dialog (StPluginValues *vals,
   gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog.style_combo),
                               vals->style_drawable,
                               G_CALLBACK (style_changed), &dialog);
-  styles = gtk_combo_box_get_model (GTK_COMBO_BOX (dialog.style_combo));
-  if (gtk_tree_model_iter_n_children (styles, NULL) == 0)
+  style_changed (dialog.style_combo, &dialog);
+  /* An empty GimpIntComboBox shows "(Empty)" with the value -1. */
+  if (vals->style_drawable == -1)
     {
       gtk_widget_show (dialog.style_missing);
       gtk_widget_set_sensitive (dialog.style_combo, FALSE);
     }
-  style_changed (dialog.style_combo, &dialog);
 
   update_estimate (&dialog);
   gtk_widget_show_all (dialog.window);
