@@ -6,22 +6,24 @@
  * both must answer without crashing and without allocating the request.
  * Only then, for st_transfer, does the harness clamp what is legitimately
  * expensive - the images' sizes, the result's size, the iterations, the
- * scales - so that one input costs milliseconds; everything else
- * (weights, style scale, history, optimizer, seeds, blends, budget) goes
- * in unchanged.  Contract checked: ST_OK gives an image of the estimated
+ * scales, a style scale above 2 - so that one input costs milliseconds;
+ * everything else (weights, history, optimizer, seeds, blends, budget)
+ * goes in unchanged.  Contract checked: ST_OK gives an image of the estimated
  * size with finite pixels in [0,1]; anything else gives no image and a
  * one-line message; the caller's images are not changed. */
 #include "internal.h"
 #include "fuzz-input.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-#define MAX_SIDE       24 /* content and result, for the transfer */
+#define MAX_SIDE 40 /* content and result, for the transfer */
 #define MAX_STYLE_SIDE 40
 #define MAX_ITERATIONS 3
-#define MAX_SCALES     3
+#define MAX_SCALES 3
+#define MAX_STYLE_SCALE 2.0
 
 static StNetwork *net;
 
@@ -29,8 +31,8 @@ static StImage *
 make_image (FuzzInput *in, int w, int h)
 {
   StImage *image = g_new0 (StImage, 1);
-  size_t   n = (size_t) w * h * 3;
-  int      pattern = fuzz_range (in, 0, 3);
+  size_t n = (size_t)w * h * 3;
+  int pattern = fuzz_range (in, 0, 3);
   image->width = w;
   image->height = h;
   image->pixels = g_new (float, n);
@@ -41,14 +43,14 @@ make_image (FuzzInput *in, int w, int h)
         image->pixels[i] = 0.5f;
         break;
       case 1: /* stripes */
-        image->pixels[i] = (float) ((i / 3 + i % 3) % 5) / 4.0f;
+        image->pixels[i] = (float)((i / 3 + i % 3) % 5) / 4.0f;
         break;
       default: /* from the input, some out of [0,1] */
-        image->pixels[i] = (float) fuzz_bits (in, 1) / 200.0f;
+        image->pixels[i] = (float)fuzz_bits (in, 1) / 200.0f;
         break;
       }
-  if (fuzz_range (in, 0, 15) == 0) /* a pixel that is not a number */
-    image->pixels[fuzz_range (in, 0, (int) n - 1)]
+  if (fuzz_range (in, 0, 15) == 15) /* a pixel that is not a number */
+    image->pixels[fuzz_range (in, 0, (int)n - 1)]
         = fuzz_bool (in) ? NAN : INFINITY;
   return image;
 }
@@ -71,15 +73,15 @@ one_line (const GError *error)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  FuzzInput  in = { data, size };
-  StParams   p;
+  FuzzInput in = { data, size };
+  StParams p;
   StEstimate e;
-  GError    *error = NULL;
-  StImage   *content, *styles[3] = { NULL, NULL, NULL }, *result = NULL;
-  StImage   *content_copy;
-  double     blend[3];
-  int        cw, ch, n_styles;
-  StStatus   st;
+  GError *error = NULL;
+  StImage *content, *styles[3] = { NULL, NULL, NULL }, *result = NULL;
+  StImage *content_copy;
+  double blend[3];
+  int cw, ch, n_styles;
+  StStatus st;
 
   if (!net)
     net = st_network_new_embedded ();
@@ -94,17 +96,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   p.start_size = fuzz_int (&in);
   p.scales = fuzz_int (&in);
   p.style_scale = fuzz_double (&in);
-  p.init = (StInit) fuzz_int (&in);
-  p.seed = (guint32) fuzz_bits (&in, 4);
+  p.init = (StInit)fuzz_int (&in);
+  p.seed = (guint32)fuzz_bits (&in, 4);
   p.preserve_colors = fuzz_bool (&in);
   p.match_colors = fuzz_bool (&in);
-  p.pooling = (StPooling) fuzz_int (&in);
-  p.optimizer = (StOptimizer) fuzz_int (&in);
+  p.pooling = (StPooling)fuzz_int (&in);
+  p.optimizer = (StOptimizer)fuzz_int (&in);
   p.history = fuzz_int (&in);
   p.learning_rate = fuzz_double (&in);
   p.threads = fuzz_int (&in);
   p.want_preview = fuzz_bool (&in);
-  p.memory_budget = fuzz_bool (&in) ? (size_t) fuzz_bits (&in, 8) : 0;
+  p.memory_budget = fuzz_bool (&in) ? (size_t)fuzz_bits (&in, 8) : 0;
   cw = fuzz_int (&in);
   ch = fuzz_int (&in);
 
@@ -136,9 +138,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (p.iterations == 0)
     p.iterations = 1; /* automatic would be the network's default: 100s */
   if (p.size > MAX_SIDE)
-    p.size = fuzz_range (&in, 1, MAX_SIDE);
+    p.size = fuzz_range (&in, 12, MAX_SIDE);
   if (p.start_size > MAX_SIDE)
     p.start_size = fuzz_range (&in, 1, MAX_SIDE);
+  if (p.style_scale > MAX_STYLE_SCALE) /* the style pass is side x scale */
+    p.style_scale = fuzz_range (&in, 5, 20) / 10.0;
   if (p.scales > MAX_SCALES)
     p.scales = fuzz_range (&in, 1, MAX_SCALES);
   cw = fuzz_range (&in, 1, MAX_SIDE);
@@ -154,14 +158,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   p.style_blend = fuzz_bool (&in) ? blend : NULL;
 
-  st = st_transfer (net, content, (const StImage *const *) styles, n_styles,
-                    &p, NULL, NULL, &result, &error);
+  st = st_transfer (net, content, (const StImage *const *)styles, n_styles, &p,
+                    NULL, NULL, &result, &error);
+  if (getenv ("FUZZ_VERBOSE")) /* what the inputs reach, for people */
+    fprintf (stderr, "transfer %d x %d: status %d%s%s\n", cw, ch, st,
+             error ? ": " : "", error ? error->message : "");
   if (st == ST_OK)
     {
       size_t n;
       if (error || !result || result->width <= 0 || result->height <= 0)
         abort ();
-      n = (size_t) result->width * result->height * 3;
+      n = (size_t)result->width * result->height * 3;
       for (size_t i = 0; i < n; i++)
         if (!(result->pixels[i] >= 0.0f && result->pixels[i] <= 1.0f))
           abort ();
@@ -170,7 +177,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     abort ();
   if (content_copy
       && memcmp (content->pixels, content_copy->pixels,
-                 (size_t) cw * ch * 3 * sizeof (float))
+                 (size_t)cw * ch * 3 * sizeof (float))
              != 0
       && !isnan (content->pixels[0]))
     abort (); /* the caller's image was changed */

@@ -12,7 +12,7 @@
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 /* Source and result have at most this many pixels, any aspect. */
-#define MAX_PIXELS 8192
+#define MAX_PIXELS 2048
 
 static int
 side (FuzzInput *in)
@@ -29,17 +29,17 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   FuzzInput in = { data, size };
-  StImage   src = { 0 }, *out;
-  int       dw, dh, flat;
-  float     lo = INFINITY, hi = -INFINITY, value;
-  size_t    n;
+  StImage src = { 0 }, *out;
+  int dw, dh, flat;
+  float lo = INFINITY, hi = -INFINITY, value;
+  size_t n;
 
   /* Sizes the caller should never pass: NULL, no allocation, no crash. */
   if (fuzz_range (&in, 0, 7) == 0)
     {
       int w = fuzz_int (&in), h = fuzz_int (&in);
       StImage one = { 1, 1, (float[3]){ 0.1f, 0.2f, 0.3f } };
-      if (w <= 0 || h <= 0 || (long long) w * h > (1ll << 28))
+      if (w <= 0 || h <= 0 || (long long)w * h > (1ll << 28))
         {
           if (st_image_resize (&one, w, h))
             abort ();
@@ -49,19 +49,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   src.width = side (&in);
   src.height = side (&in);
-  if ((size_t) src.width * src.height > MAX_PIXELS)
+  if ((size_t)src.width * src.height > MAX_PIXELS)
     src.height = MAX (1, MAX_PIXELS / src.width);
   dw = side (&in);
   dh = side (&in);
-  if ((size_t) dw * dh > MAX_PIXELS)
+  if ((size_t)dw * dh > MAX_PIXELS)
     dh = MAX (1, MAX_PIXELS / dw);
-  n = (size_t) src.width * src.height * 3;
+  n = (size_t)src.width * src.height * 3;
   src.pixels = g_new (float, n);
   flat = fuzz_bool (&in);
-  value = (float) fuzz_bits (&in, 1) / 255.0f;
+  value = (float)fuzz_bits (&in, 1) / 255.0f;
   for (size_t i = 0; i < n; i++)
     {
-      src.pixels[i] = flat ? value : (float) fuzz_bits (&in, 1) / 255.0f;
+      src.pixels[i] = flat ? value : (float)fuzz_bits (&in, 1) / 255.0f;
       lo = MIN (lo, src.pixels[i]);
       hi = MAX (hi, src.pixels[i]);
     }
@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   out = st_image_resize (&src, dw, dh);
   if (!out || out->width != dw || out->height != dh)
     abort ();
-  for (size_t i = 0; i < (size_t) dw * dh * 3; i++)
+  for (size_t i = 0; i < (size_t)dw * dh * 3; i++)
     {
       float v = out->pixels[i];
       if (!isfinite (v))

@@ -20,7 +20,7 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-static int  fd = -1;
+static int fd = -1;
 static char path[64];
 
 static void
@@ -31,17 +31,17 @@ write_all (const uint8_t *p, size_t n, off_t at)
       ssize_t w = pwrite (fd, p, n, at);
       if (w <= 0)
         abort ();
-      p += w, n -= (size_t) w, at += w;
+      p += w, n -= (size_t)w, at += w;
     }
 }
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  GError         *error = NULL;
+  GError *error = NULL;
   StVgg19Weights *weights;
-  StNetwork      *net;
-  size_t          header = size;
+  StNetwork *net;
+  size_t header = size;
 
   if (fd < 0)
     {
@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       while (header > 1 && data[header - 1] != '}')
         header--;
       for (int i = 0; i < 8; i++)
-        le[i] = (uint8_t) ((uint64_t) header >> (8 * i));
+        le[i] = (uint8_t)((uint64_t)header >> (8 * i));
       write_all (le, 8, 0);
       write_all (data, size, 8);
     }
@@ -70,7 +70,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       for (int i = 0; i < ST_VGG19_N_CONV; i++)
         {
-          size_t n = (size_t) weights->c_out[i] * weights->c_in[i] * 9;
+          size_t n = (size_t)weights->c_out[i] * weights->c_in[i] * 9;
           for (size_t j = 0; j < n; j++)
             if (!isfinite (weights->weight[i][j]))
               abort ();

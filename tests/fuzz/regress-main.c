@@ -13,14 +13,14 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static int
 compare_names (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 static int
 run_file (const char *path)
 {
-  char  *bytes;
-  gsize  length;
+  char *bytes;
+  gsize length;
   GError *error = NULL;
   if (!g_file_get_contents (path, &bytes, &length, &error))
     {
@@ -28,7 +28,7 @@ run_file (const char *path)
       g_error_free (error);
       return 1;
     }
-  printf ("%s (%zu bytes)\n", path, (size_t) length);
+  printf ("%s (%zu bytes)\n", path, (size_t)length);
   fflush (stdout);
   /* A private copy of exactly `length` bytes, so that ASan sees reads
    * past the end (g_file_get_contents adds a NUL). */
@@ -52,7 +52,7 @@ main (int argc, char **argv)
           files++;
           continue;
         }
-      GPtrArray  *names = g_ptr_array_new_with_free_func (g_free);
+      GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
       const char *name;
       while ((name = g_dir_read_name (dir)))
         if (name[0] != '.' && g_strcmp0 (name, "README") != 0)
