@@ -1,0 +1,611 @@
+/* render.c - reads the content and the style, runs the engine and adds the
+ * result as a new layer.
+ *
+ * The image is touched only after the engine has returned a result: GIMP
+ * 2.10 cancels a plug-in from its progress bar by killing the process
+ * (gimp_plug_in_close (plug_in, TRUE) in app/plug-in/gimpplugin-progress.c;
+ * libgimp offers no cancel notification to the plug-in that reports
+ * progress), so a cancelled or killed run must find nothing to undo.  The
+ * result's pixels are even written into the new layer before the layer is
+ * inserted, which leaves only the insertion and the mask in the undo
+ * group.
+ *
+ * Copyright (C) 2024 the GIMP Style Transfer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include <libgimp/gimp.h>
+
+#include "plugin.h"
+#include "resample.h"
+#include "style-transfer.h"
+
+/* Rows written per GEGL call when the result goes into the layer. */
+#define STRIP_ROWS 64
+
+/* Progress reports to GIMP at most this often (microseconds): each one is
+ * a round trip through the plug-in pipe. */
+#define PROGRESS_INTERVAL 100000
+
+typedef struct
+{
+  GThread *thread;      /* the one that runs run (): libgimp's only thread */
+  gint64   last_update;
+  gint     last_scale;
+} ProgressState;
+
+static gboolean
+set_error_literal (GError          **error,
+                   GimpPDBStatusType status,
+                   const gchar      *message)
+{
+  g_set_error_literal (error, ST_PLUGIN_ERROR, status, message);
+  return FALSE;
+}
+
+/* Engine errors keep their message; the status says whose fault it was. */
+static void
+propagate_engine_error (GError          **error,
+                        GError           *engine_error,
+                        GimpPDBStatusType status,
+                        const gchar      *fallback)
+{
+  set_error_literal (error, status,
+                     engine_error ? engine_error->message : fallback);
+  g_clear_error (&engine_error);
+}
+
+static gchar *
+format_bytes (gsize bytes)
+{
+  return g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+/* ------------------------------------------------------------ progress */
+
+static gboolean
+on_progress (const StProgress *progress,
+             gpointer          user_data)
+{
+  ProgressState *state = user_data;
+  gint64         now   = g_get_monotonic_time ();
+
+  /* libgimp's pipe must not be used from the engine's worker threads. */
+  if (g_thread_self () != state->thread)
+    return TRUE;
+
+  if (progress->scale != state->last_scale ||
+      progress->iteration >= progress->n_iterations ||
+      now - state->last_update >= PROGRESS_INTERVAL)
+    {
+      gimp_progress_set_text_printf (_("Style transfer: scale %d/%d, "
+                                       "iteration %d/%d"),
+                                     progress->scale, progress->n_scales,
+                                     progress->iteration,
+                                     progress->n_iterations);
+      gimp_progress_update (CLAMP (progress->fraction, 0.0, 1.0));
+      state->last_update = now;
+      state->last_scale  = progress->scale;
+    }
+
+  /* A cancel in GIMP kills this process; there is nothing to ask here. */
+  return TRUE;
+}
+
+/* ------------------------------------------------------------- reading */
+
+/* Reads drawable_id scaled to width x height (box-filtered by GEGL when
+ * smaller) as an engine image.  *max_alpha, when not NULL, receives the
+ * largest alpha seen. */
+static StImage *
+read_drawable (gint32   drawable_id,
+               gint     width,
+               gint     height,
+               gfloat  *max_alpha,
+               GError **error)
+{
+  GeglBuffer *buffer;
+  StImage    *image;
+  gfloat     *rgba;
+  gdouble     scale;
+  gfloat      alpha = 0.0f;
+  gsize       i, n;
+
+  image = st_image_new (width, height);
+  rgba  = g_try_new (gfloat, (gsize) width * height * 4);
+  if (! image || ! rgba)
+    {
+      st_image_free (image);
+      g_free (rgba);
+      set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
+                         _("Not enough memory to read the layer."));
+      return NULL;
+    }
+
+  scale = MAX ((gdouble) width / gimp_drawable_width (drawable_id),
+               (gdouble) height / gimp_drawable_height (drawable_id));
+
+  buffer = gimp_drawable_get_buffer (drawable_id);
+  gegl_buffer_get (buffer, GEGL_RECTANGLE (0, 0, width, height),
+                   scale, babl_format ("R'G'B'A float"), rgba,
+                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+  g_object_unref (buffer);
+
+  n = (gsize) width * height;
+  for (i = 0; i < n; i++)
+    {
+      gint c;
+
+      for (c = 0; c < 3; c++)
+        image->pixels[i * 3 + c] = CLAMP (rgba[i * 4 + c], 0.0f, 1.0f);
+      alpha = MAX (alpha, rgba[i * 4 + 3]);
+    }
+  g_free (rgba);
+
+  if (max_alpha)
+    *max_alpha = alpha;
+
+  return image;
+}
+
+/* width x height scaled so that the long side is long_side. */
+static void
+fit_long_side (gint  width,
+               gint  height,
+               gint  long_side,
+               gint *out_width,
+               gint *out_height)
+{
+  gdouble scale = (gdouble) long_side / MAX (width, height);
+
+  *out_width  = CLAMP ((gint) floor (width * scale + 0.5), 1, long_side);
+  *out_height = CLAMP ((gint) floor (height * scale + 0.5), 1, long_side);
+}
+
+/* The engine scales the style to the run's size times style_scale; reading
+ * it much larger than that only costs memory. */
+static void
+style_read_size (gint32         style_id,
+                 const StParams *params,
+                 gint           *width,
+                 gint           *height)
+{
+  gint style_width  = gimp_drawable_width (style_id);
+  gint style_height = gimp_drawable_height (style_id);
+  gint wanted       = (gint) ceil (2.0 * params->size *
+                                   MAX (1.0, params->style_scale));
+
+  wanted = MAX (wanted, 1024);
+  if (MAX (style_width, style_height) <= wanted)
+    {
+      *width  = style_width;
+      *height = style_height;
+    }
+  else
+    {
+      fit_long_side (style_width, style_height, wanted, width, height);
+    }
+}
+
+/* ----------------------------------------------------------- parameters */
+
+/* The engine's default total-variation weight, the same for both of its
+ * networks (engine/network.c).  style-transfer.h does not publish it yet;
+ * when it does, ask the network instead. */
+#define ENGINE_DEFAULT_TV_WEIGHT 5.0
+
+/* The user's smoothness is a multiple of the network's default total
+ * variation weight: 1 is the default, 0 no smoothing, 2 twice as smooth.
+ * Exactly 1 asks the engine for its own default, so that the default stays
+ * right even if the engine changes it. */
+static gdouble
+tv_weight_from_smoothness (gdouble smoothness)
+{
+  if (smoothness == 1.0)
+    return -1.0;
+
+  return smoothness * ENGINE_DEFAULT_TV_WEIGHT;
+}
+
+/* Fills params from vals and decides the size of the run: the requested
+ * size, or for 0 the layer's own long side, at most what the memory
+ * budget allows.  *note receives a sentence when the size was reduced. */
+static gboolean
+plan_run (const StNetwork      *network,
+          const StPluginValues *vals,
+          gint                  width,
+          gint                  height,
+          StParams             *params,
+          gchar               **note,
+          GError              **error)
+{
+  gint        long_side = MAX (width, height);
+  StEstimate  estimate;
+  GError     *engine_error = NULL;
+
+  st_params_init (params);
+  params->strength        = vals->strength;
+  params->iterations      = vals->iterations;
+  params->preserve_colors = vals->preserve_colors;
+  params->style_scale     = vals->style_scale;
+  params->tv_weight       = tv_weight_from_smoothness (vals->smoothness);
+  params->seed            = (guint32) vals->seed;
+  params->size            = (vals->size == 0 || vals->size > long_side)
+                            ? long_side : vals->size;
+
+  if (! st_params_validate (params, &engine_error))
+    {
+      propagate_engine_error (error, engine_error, GIMP_PDB_CALLING_ERROR,
+                              _("Invalid settings."));
+      return FALSE;
+    }
+
+  if (st_estimate (network, width, height, params, &estimate,
+                   &engine_error) != ST_OK)
+    {
+      propagate_engine_error (error, engine_error, GIMP_PDB_EXECUTION_ERROR,
+                              _("The transfer cannot run at this size."));
+      return FALSE;
+    }
+
+  if (estimate.peak_bytes > estimate.budget_bytes ||
+      estimate.max_size < params->size)
+    {
+      gchar *need   = format_bytes (estimate.peak_bytes);
+      gchar *budget = format_bytes (estimate.budget_bytes);
+
+      if (vals->size == 0 && estimate.max_size > 0)
+        {
+          *note = g_strdup_printf (_("The layer's own size (%d px) needs "
+                                     "about %s of memory, more than the "
+                                     "budget of %s: Style Transfer runs at "
+                                     "%d px and scales the result up."),
+                                   long_side, need, budget,
+                                   estimate.max_size);
+          params->size = estimate.max_size;
+        }
+      else
+        {
+          g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                       _("A transfer at %d px needs about %s of memory, more "
+                         "than the budget of %s.  The largest size that fits "
+                         "is %d px: choose that or less, or 0 to let the "
+                         "filter choose."),
+                       params->size, need, budget, estimate.max_size);
+        }
+      g_free (need);
+      g_free (budget);
+
+      if (! *note)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* ------------------------------------------------------------- writing */
+
+/* Cuts a file-name extension ("starry_night.jpg" -> "starry_night"): a
+ * dot followed by one to five letters or digits, not at the start. */
+static void
+strip_extension (gchar *name)
+{
+  gchar *dot = strrchr (name, '.');
+  gint   n   = 0;
+
+  if (! dot || dot == name)
+    return;
+
+  while (dot[1 + n] && g_ascii_isalnum (dot[1 + n]))
+    n++;
+  if (n >= 1 && n <= 5 && dot[1 + n] == '\0')
+    *dot = '\0';
+}
+
+/* "Style Transfer — starry_night": named after the style image, or after
+ * the style layer when the style is part of image_id itself. */
+static gchar *
+result_layer_name (gint32 image_id,
+                   gint32 style_id)
+{
+  gint32  style_image = gimp_item_get_image (style_id);
+  gchar  *style_name;
+  gchar  *name;
+
+  if (style_image == image_id)
+    style_name = gimp_item_get_name (style_id);
+  else
+    style_name = gimp_image_get_name (style_image);
+
+  if (style_name)
+    strip_extension (style_name);
+
+  name = g_strdup_printf (_("Style Transfer — %s"),
+                          style_name && style_name[0] ? style_name
+                                                      : _("style"));
+  g_free (style_name);
+
+  return name;
+}
+
+/* Writes result, enlarged to the content's size, into layer_id, with the
+ * content's alpha. */
+static gboolean
+write_result (gint32         layer_id,
+              gint32         content_id,
+              const StImage *result,
+              GError       **error)
+{
+  gint            width  = gimp_drawable_width (content_id);
+  gint            height = gimp_drawable_height (content_id);
+  const Babl     *format = babl_format ("R'G'B'A float");
+  StRowResampler *resampler;
+  GeglBuffer     *content;
+  GeglBuffer     *target;
+  gfloat         *strip;
+  gfloat         *row;
+  gint            y0;
+
+  strip = g_try_new (gfloat, (gsize) width * STRIP_ROWS * 4);
+  row   = g_try_new (gfloat, (gsize) width * 3);
+  resampler = (strip && row) ? st_row_resampler_new (result, width, height)
+                             : NULL;
+  if (! resampler)
+    {
+      g_free (strip);
+      g_free (row);
+      return set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
+                                _("Not enough memory to write the result."));
+    }
+
+  content = gimp_drawable_get_buffer (content_id);
+  target  = gimp_drawable_get_buffer (layer_id);
+
+  for (y0 = 0; y0 < height; y0 += STRIP_ROWS)
+    {
+      gint rows = MIN (STRIP_ROWS, height - y0);
+      gint r, x;
+
+      gegl_buffer_get (content, GEGL_RECTANGLE (0, y0, width, rows), 1.0,
+                       format, strip, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+
+      for (r = 0; r < rows; r++)
+        {
+          gfloat *out = strip + (gsize) r * width * 4;
+
+          st_row_resampler_row (resampler, y0 + r, row);
+          for (x = 0; x < width; x++)
+            {
+              out[x * 4 + 0] = row[x * 3 + 0];
+              out[x * 4 + 1] = row[x * 3 + 1];
+              out[x * 4 + 2] = row[x * 3 + 2];
+              /* out[x * 4 + 3] keeps the content's alpha */
+            }
+        }
+
+      gegl_buffer_set (target, GEGL_RECTANGLE (0, y0, width, rows), 0,
+                       format, strip, GEGL_AUTO_ROWSTRIDE);
+      gimp_progress_update ((gdouble) (y0 + rows) / height);
+    }
+
+  g_object_unref (target); /* sends the tiles to GIMP */
+  g_object_unref (content);
+  st_row_resampler_free (resampler);
+  g_free (row);
+  g_free (strip);
+
+  return TRUE;
+}
+
+/* Creates the result layer, fills it, and only then inserts it above the
+ * content, with a mask from the selection, in one undo group. */
+static gint32
+add_result_layer (gint32         image_id,
+                  gint32         content_id,
+                  gint32         style_id,
+                  const StImage *result,
+                  GError       **error)
+{
+  gboolean      gray      = gimp_image_base_type (image_id) == GIMP_GRAY;
+  gboolean      has_alpha = gimp_drawable_has_alpha (content_id);
+  GimpImageType type;
+  gchar        *name;
+  gint32        layer_id;
+  gint32        parent_id;
+  gint          position;
+  gint          offset_x, offset_y;
+
+  if (gray)
+    type = has_alpha ? GIMP_GRAYA_IMAGE : GIMP_GRAY_IMAGE;
+  else
+    type = has_alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE;
+
+  name = result_layer_name (image_id, style_id);
+  layer_id = gimp_layer_new (image_id, name,
+                             gimp_drawable_width (content_id),
+                             gimp_drawable_height (content_id),
+                             type, 100.0,
+                             gimp_image_get_default_new_layer_mode (image_id));
+  g_free (name);
+  if (layer_id == -1)
+    {
+      set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
+                         _("GIMP could not create the result layer."));
+      return -1;
+    }
+
+  gimp_progress_set_text (_("Style transfer: writing the result"));
+  if (! write_result (layer_id, content_id, result, error))
+    {
+      gimp_item_delete (layer_id);
+      return -1;
+    }
+
+  gimp_drawable_offsets (content_id, &offset_x, &offset_y);
+  parent_id = gimp_item_get_parent (content_id);
+  position  = gimp_image_get_item_position (image_id, content_id);
+
+  gimp_image_undo_group_start (image_id);
+
+  gimp_layer_set_offsets (layer_id, offset_x, offset_y);
+  gimp_image_insert_layer (image_id, layer_id, parent_id, position);
+
+  if (! gimp_selection_is_empty (image_id))
+    {
+      gint32 mask_id = gimp_layer_create_mask (layer_id,
+                                               GIMP_ADD_MASK_SELECTION);
+
+      gimp_layer_add_mask (layer_id, mask_id);
+    }
+
+  gimp_image_set_active_layer (image_id, layer_id);
+
+  gimp_image_undo_group_end (image_id);
+
+  return layer_id;
+}
+
+/* --------------------------------------------------------------- driver */
+
+/* A network given as a path must exist; the engine's own message for a
+ * missing file does not say which problem it is. */
+static gboolean
+network_file_exists (const gchar *network,
+                     GError     **error)
+{
+  if (strcmp (network, "") == 0 || strcmp (network, "embedded") == 0 ||
+      strcmp (network, "vgg19") == 0)
+    return TRUE;
+
+  if ((strchr (network, G_DIR_SEPARATOR) ||
+       g_str_has_suffix (network, ".safetensors")) &&
+      ! g_file_test (network, G_FILE_TEST_EXISTS))
+    {
+      gchar *display = g_filename_display_name (network);
+
+      g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                   _("The network file \"%s\" does not exist.  Give the path "
+                     "of a VGG19 .safetensors file, \"vgg19\" for the "
+                     "installed weights, or \"embedded\"."),
+                   display);
+      g_free (display);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gint32
+st_plugin_render (gint32                image_id,
+                  gint32                drawable_id,
+                  const StPluginValues *vals,
+                  gboolean              interactive,
+                  GError              **error)
+{
+  gint           width  = gimp_drawable_width (drawable_id);
+  gint           height = gimp_drawable_height (drawable_id);
+  StNetwork     *network;
+  StParams       params;
+  StImage       *content = NULL;
+  StImage       *style   = NULL;
+  StImage       *result  = NULL;
+  const StImage *styles[1];
+  ProgressState  state   = { g_thread_self (), 0, 0 };
+  GError        *engine_error = NULL;
+  gchar         *note = NULL;
+  StStatus       status;
+  gfloat         max_alpha;
+  gint           run_width, run_height;
+  gint           style_width, style_height;
+  gint           sel_x, sel_y, sel_width, sel_height;
+  gint32         layer_id = -1;
+
+  if (! gimp_selection_is_empty (image_id) &&
+      ! gimp_drawable_mask_intersect (drawable_id, &sel_x, &sel_y,
+                                      &sel_width, &sel_height))
+    {
+      set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
+                         _("The selection does not touch the layer: select "
+                           "part of the layer, or Select > None."));
+      return -1;
+    }
+
+  if (! network_file_exists (vals->network, error))
+    return -1;
+
+  gimp_progress_init (_("Style transfer: loading the network"));
+
+  network = st_network_open (vals->network, st_plugin_get_directory (),
+                             &engine_error);
+  if (! network)
+    {
+      propagate_engine_error (error, engine_error, GIMP_PDB_EXECUTION_ERROR,
+                              _("The network could not be opened."));
+      return -1;
+    }
+
+  if (! plan_run (network, vals, width, height, &params, &note, error))
+    goto out;
+
+  if (note)
+    {
+      if (interactive)
+        gimp_message (note);
+      gimp_progress_set_text (note);
+    }
+
+  gimp_progress_set_text (_("Style transfer: reading the layers"));
+  fit_long_side (width, height, params.size, &run_width, &run_height);
+  content = read_drawable (drawable_id, run_width, run_height, &max_alpha,
+                           error);
+  if (! content)
+    goto out;
+  if (max_alpha <= 0.0f)
+    {
+      set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
+                         _("The layer is fully transparent: there is nothing "
+                           "to repaint."));
+      goto out;
+    }
+
+  style_read_size (vals->style_drawable, &params, &style_width,
+                   &style_height);
+  style = read_drawable (vals->style_drawable, style_width, style_height,
+                         NULL, error);
+  if (! style)
+    goto out;
+
+  styles[0] = style;
+  status = st_transfer (network, content, styles, 1, &params,
+                        on_progress, &state, &result, &engine_error);
+  if (status == ST_CANCELLED)
+    {
+      propagate_engine_error (error, engine_error, GIMP_PDB_CANCEL,
+                              _("Style transfer was cancelled."));
+      goto out;
+    }
+  if (status != ST_OK)
+    {
+      propagate_engine_error (error, engine_error,
+                              status == ST_ERROR_INVALID
+                              ? GIMP_PDB_CALLING_ERROR
+                              : GIMP_PDB_EXECUTION_ERROR,
+                              _("Style transfer failed."));
+      goto out;
+    }
+
+  layer_id = add_result_layer (image_id, drawable_id, vals->style_drawable,
+                               result, error);
+
+ out:
+  gimp_progress_end ();
+  st_image_free (result);
+  st_image_free (style);
+  st_image_free (content);
+  st_network_free (network);
+  g_free (note);
+
+  return layer_id;
+}

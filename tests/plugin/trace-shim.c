@@ -1,0 +1,204 @@
+/* trace-shim.c - an LD_PRELOAD library for the plug-in's GIMP tests.
+ *
+ * GIMP 2.10 has no PDB procedure that undoes, so the test checks the undo
+ * group from the plug-in's side: this library records, in the file named
+ * by $ST_TRACE_FILE, every libgimp call through which the plug-in changes
+ * an image, in order, so that the test can see that all of them sit inside
+ * one undo group.
+ *
+ * It also answers the settings dialog, which a headless test cannot click:
+ * gimp_dialog_run () shows the dialog for a moment and returns the next
+ * response from $ST_TRACE_DIALOG ("ok,cancel,..."), one per dialog.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+
+#define REAL(name)                                                      \
+  static __typeof__ (name) *real_##name;                                \
+  if (! real_##name)                                                    \
+    *(void **) (&real_##name) = dlsym (RTLD_NEXT, #name)
+
+static void trace (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static void
+trace (const char *format,
+       ...)
+{
+  const char *path = getenv ("ST_TRACE_FILE");
+  FILE       *file;
+  va_list     args;
+
+  if (! path || ! (file = fopen (path, "a")))
+    return;
+
+  fprintf (file, "%d ", (int) getpid ());
+  va_start (args, format);
+  vfprintf (file, format, args);
+  va_end (args);
+  fputc ('\n', file);
+  fclose (file);
+}
+
+gboolean
+gimp_image_undo_group_start (gint32 image_ID)
+{
+  REAL (gimp_image_undo_group_start);
+  trace ("undo-group-start %d", image_ID);
+  return real_gimp_image_undo_group_start (image_ID);
+}
+
+gboolean
+gimp_image_undo_group_end (gint32 image_ID)
+{
+  REAL (gimp_image_undo_group_end);
+  trace ("undo-group-end %d", image_ID);
+  return real_gimp_image_undo_group_end (image_ID);
+}
+
+gint32
+gimp_layer_new (gint32                image_ID,
+                const gchar          *name,
+                gint                  width,
+                gint                  height,
+                GimpImageType         type,
+                gdouble               opacity,
+                GimpLayerMode         mode)
+{
+  gint32 layer;
+
+  REAL (gimp_layer_new);
+  layer = real_gimp_layer_new (image_ID, name, width, height, type,
+                               opacity, mode);
+  trace ("layer-new %d -> %d", image_ID, layer);
+  return layer;
+}
+
+gboolean
+gimp_image_insert_layer (gint32 image_ID,
+                         gint32 layer_ID,
+                         gint32 parent_ID,
+                         gint   position)
+{
+  REAL (gimp_image_insert_layer);
+  trace ("insert-layer %d %d parent=%d position=%d", image_ID, layer_ID,
+         parent_ID, position);
+  return real_gimp_image_insert_layer (image_ID, layer_ID, parent_ID,
+                                       position);
+}
+
+gboolean
+gimp_layer_set_offsets (gint32 layer_ID,
+                        gint   offx,
+                        gint   offy)
+{
+  REAL (gimp_layer_set_offsets);
+  trace ("set-offsets %d", layer_ID);
+  return real_gimp_layer_set_offsets (layer_ID, offx, offy);
+}
+
+gboolean
+gimp_layer_add_mask (gint32 layer_ID,
+                     gint32 mask_ID)
+{
+  REAL (gimp_layer_add_mask);
+  trace ("add-mask %d", layer_ID);
+  return real_gimp_layer_add_mask (layer_ID, mask_ID);
+}
+
+gboolean
+gimp_image_set_active_layer (gint32 image_ID,
+                             gint32 active_layer_ID)
+{
+  REAL (gimp_image_set_active_layer);
+  trace ("set-active-layer %d", image_ID);
+  return real_gimp_image_set_active_layer (image_ID, active_layer_ID);
+}
+
+gboolean
+gimp_item_delete (gint32 item_ID)
+{
+  REAL (gimp_item_delete);
+  trace ("item-delete %d", item_ID);
+  return real_gimp_item_delete (item_ID);
+}
+
+gboolean
+gimp_drawable_merge_shadow (gint32   drawable_ID,
+                            gboolean undo)
+{
+  REAL (gimp_drawable_merge_shadow);
+  trace ("merge-shadow %d", drawable_ID);
+  return real_gimp_drawable_merge_shadow (drawable_ID, undo);
+}
+
+/* Dialogs seen so far by every plug-in process of this test: plug-ins are
+ * new processes, so the trace file counts for them. */
+static gint
+dialogs_so_far (void)
+{
+  const char *path = getenv ("ST_TRACE_FILE");
+  gchar      *text = NULL;
+  gchar      *p;
+  gint        n = 0;
+
+  if (! path || ! g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  for (p = text; (p = strstr (p, " dialog ")) != NULL; p++)
+    n++;
+  g_free (text);
+
+  return n;
+}
+
+/* The n-th word of $ST_TRACE_DIALOG for the n-th dialog. */
+static gint
+next_response (void)
+{
+  const char  *list = getenv ("ST_TRACE_DIALOG");
+  gint         n    = dialogs_so_far ();
+  gchar      **words;
+  gint         response = GTK_RESPONSE_CANCEL;
+
+  if (! list)
+    return GTK_RESPONSE_CANCEL;
+
+  words = g_strsplit (list, ",", -1);
+  if (n < (gint) g_strv_length (words) && strcmp (words[n], "ok") == 0)
+    response = GTK_RESPONSE_OK;
+  g_strfreev (words);
+
+  return response;
+}
+
+gint
+gimp_dialog_run (GimpDialog *dialog)
+{
+  gint64 until = g_get_monotonic_time () + 300000;
+  gint   response;
+
+  /* Let the dialog map and lay out, so that building it is tested fully. */
+  gtk_widget_show (GTK_WIDGET (dialog));
+  while (g_get_monotonic_time () < until)
+    {
+      while (gtk_events_pending ())
+        gtk_main_iteration ();
+      g_usleep (10000);
+    }
+
+  response = next_response ();
+  trace ("dialog %s mapped=%d", response == GTK_RESPONSE_OK ? "ok" : "cancel",
+         gtk_widget_get_mapped (GTK_WIDGET (dialog)));
+
+  return response;
+}
