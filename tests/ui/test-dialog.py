@@ -154,6 +154,10 @@ def check_full_session(tag, lines, args, title, estimate_word):
         path = os.path.join(args.out, "dialog-%s%s.png" % (tag, suffix))
         check("%s: screenshot %s" % (tag, path),
               os.path.exists(path) and os.path.getsize(path) > 10000)
+    check("%s: Reset puts strength and quality back to 50 and Balanced" % tag,
+          field(lines, "before-reset", "strength") == "80" and
+          field(lines, "after-reset", "strength") == "50" and
+          field(lines, "after-reset", "quality") == "1")
     check("%s: a preview was running when Cancel was pressed" % tag,
           int(field(lines, "cancel-while-running", "alive") or 0) >= 1)
     alive = field(lines, "destroy", "alive")
