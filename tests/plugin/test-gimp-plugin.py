@@ -335,6 +335,8 @@ SESSION_MAIN = [
     (bad "content-1x1" (car il) (cadr il) s 50.0 0 10 0 1.0 1.0 1 "embedded"))
   (let ((il (one-layer 2 2 RGB-IMAGE)))
     (bad "content-2x2" (car il) (cadr il) s 50.0 0 10 0 1.0 1.0 1 "embedded"))
+  (let ((il (one-layer 30000 30 RGB-IMAGE)))
+    (bad "content-30000x30" (car il) (cadr il) s 50.0 0 10 0 1.0 1.0 1 "embedded"))
   (let ((il (one-layer 64 64 RGBA-IMAGE)))
     (bad "transparent" (car il) (cadr il) s 50.0 64 10 0 1.0 1.0 1 "embedded"))
   (let ((il (one-layer 64 64 RGB-IMAGE)))
@@ -753,7 +755,7 @@ def test_bad_calls(s):
     expect_error(s, "network-empty", before, r"empty\.safetensors",
                  calling=False)
     expect_error(s, "network-unknown", before, r"resnet50", calling=False)
-    for tag in ("content-1x1", "content-2x2"):
+    for tag in ("content-1x1", "content-2x2", "content-30000x30"):
         expect_error(s, tag, s.images[tag + "-after"], r"too small")
     expect_error(s, "transparent", s.images["transparent-after"],
                  r"transparent", calling=False)
@@ -770,18 +772,24 @@ def test_log(s, name):
 
 
 def trace_runs(path):
-    """The trace file split into one list of events per plug-in process."""
+    """The trace file split into one list of events per plug-in process,
+    and the progress texts of each."""
     runs = {}
+    progress = {}
     order = []
     if os.path.exists(path):
-        with open(path) as f:
+        with open(path, encoding="utf-8") as f:
             for line in f:
                 pid, event = line.rstrip("\n").split(" ", 1)
                 if pid not in runs:
                     runs[pid] = []
+                    progress[pid] = []
                     order.append(pid)
-                runs[pid].append(event)
-    return [runs[pid] for pid in order]
+                if event.startswith("progress "):
+                    progress[pid].append(event[len("progress "):])
+                else:
+                    runs[pid].append(event)
+    return [runs[pid] for pid in order], [progress[pid] for pid in order]
 
 
 def check_undo_group(name, events, expect_mask):
@@ -805,13 +813,19 @@ def check_undo_group(name, events, expect_mask):
 
 
 def test_traced(s, trace_path):
-    runs = trace_runs(trace_path)
+    runs, progress = trace_runs(trace_path)
     print("# trace: %r" % runs)
     check("traced: three plug-in runs traced", len(runs) == 3, repr(runs))
     res = s.results.get("traced")
     check("traced: succeeds", res and res[0] == "OK", repr(res))
     if runs:
         check_undo_group("traced run", runs[0], expect_mask=True)
+        texts = progress[0]
+        print("# progress: %r" % texts[:3] + " ... %r" % texts[-2:])
+        check("traced run: progress says the scale and the iteration",
+              "Style transfer: scale 1/1, iteration 10/10" in texts
+              and any(re.match(r"Style transfer: scale 1/1, iteration [1-9]/10$",
+                               t) for t in texts), repr(texts))
 
     res = s.results.get("dialog-ok")
     before = s.images.get("traced-after", [])

@@ -4,7 +4,7 @@
  * group from the plug-in's side: this library records, in the file named
  * by $ST_TRACE_FILE, every libgimp call through which the plug-in changes
  * an image, in order, so that the test can see that all of them sit inside
- * one undo group.
+ * one undo group, and the progress texts it shows.
  *
  * It also answers the settings dialog, which a headless test cannot click:
  * gimp_dialog_run () shows the dialog for a moment and returns the next
@@ -140,6 +140,32 @@ gimp_drawable_merge_shadow (gint32   drawable_ID,
   REAL (gimp_drawable_merge_shadow);
   trace ("merge-shadow %d", drawable_ID);
   return real_gimp_drawable_merge_shadow (drawable_ID, undo);
+}
+
+gboolean
+gimp_progress_set_text (const gchar *message)
+{
+  REAL (gimp_progress_set_text);
+  trace ("progress %s", message ? message : "");
+  return real_gimp_progress_set_text (message);
+}
+
+gboolean
+gimp_progress_set_text_printf (const gchar *format,
+                               ...)
+{
+  va_list  args;
+  gchar   *text;
+  gboolean ok;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  ok = gimp_progress_set_text (text);
+  g_free (text);
+
+  return ok;
 }
 
 /* Dialogs seen so far by every plug-in process of this test: plug-ins are
