@@ -132,7 +132,7 @@ query (void)
     "step by step until it matches both.\n\n"
     "The style may be a layer of another open image or another layer of the "
     "same image, but not the content layer itself.  The result is a new "
-    "layer named after the style (\"Style Transfer — starry_night\"), "
+    "layer named after the style (\"Style Transfer - starry_night\"), "
     "placed directly above the content with the same size and offsets; the "
     "content's transparency is kept, and an active selection becomes the "
     "new layer's mask.  The content layer and the style are never changed, "
