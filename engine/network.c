@@ -635,6 +635,13 @@ gboolean
 st_graph_features (const StGraph *graph, const float *image,
                    StFeature **features, int *n_out)
 {
+  return st_graph_taps (graph, image, TRUE, TRUE, features, n_out);
+}
+
+gboolean
+st_graph_taps (const StGraph *graph, const float *image, gboolean style,
+               gboolean content, StFeature **features, int *n_out)
+{
   Eval       e;
   int        w, h, n = 0;
   gboolean   ok = TRUE;
@@ -649,7 +656,7 @@ st_graph_features (const StGraph *graph, const float *image,
         break;
       g_free (e.masks[i]);
       e.masks[i] = NULL;
-      if (node->style || node->content)
+      if ((style && node->style) || (content && node->content))
         {
           StFeature *fi = &f[n++];
           g_strlcpy (fi->name, node->name, sizeof fi->name);
@@ -753,6 +760,35 @@ st_graph_peak_bytes (const StGraph *graph)
       peak = MAX (peak, live + pair);
     }
   g_free (out_bytes);
+  return peak;
+}
+
+size_t
+st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
+                          gboolean content)
+{
+  /* Replays st_graph_taps: outputs live until their last reader, the
+   * copies of the wanted taps until the end. */
+  size_t live = 0, peak = 0, kept = 0, fl = sizeof (float);
+  for (int i = 0; i < graph->n; i++)
+    {
+      const StNode *node = &graph->nodes[i];
+      size_t        sz = node_size (node) * fl;
+      size_t        col = 0;
+      live += sz;
+      if (node->op == ST_OP_CONV)
+        col = MIN ((size_t) COLUMN_BUDGET_BYTES,
+                   (size_t) node->cin * node->k * node->k * node->h
+                       * node->w * fl)
+              + node_size (node);
+      if ((style && node->style) || (content && node->content))
+        kept += sz;
+      peak = MAX (peak, live + kept + col);
+      if (node->input >= 0 && graph->nodes[node->input].last_use == i)
+        live -= node_size (&graph->nodes[node->input]) * fl;
+      if (node->last_use < 0)
+        live -= sz;
+    }
   return peak;
 }
 

@@ -92,8 +92,14 @@ double st_graph_loss (const StGraph *graph, const float *image,
  * their Gram matrix computed when grams is not NULL). */
 gboolean st_graph_features (const StGraph *graph, const float *image,
                             StFeature **features, int *n);
-/* Estimated peak bytes of st_graph_loss. */
+/* The same, copying only the style taps, or only the content taps. */
+gboolean st_graph_taps (const StGraph *graph, const float *image,
+                        gboolean style, gboolean content,
+                        StFeature **features, int *n);
+/* Estimated peak bytes of st_graph_loss, and of st_graph_taps. */
 size_t st_graph_peak_bytes (const StGraph *graph);
+size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
+                                 gboolean content);
 /* Floating-point operations of one forward + backward pass. */
 double st_graph_flops (const StGraph *graph);
 

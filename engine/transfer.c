@@ -163,7 +163,12 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   int     sw = (int) lround (MAX (w, h) * p->style_scale);
   if (!st_graph_build (net, w, h, p->pooling, 0, &g, NULL))
     return 0;
-  bytes = st_graph_peak_bytes (&g);
+  /* The optimisation's passes, and before them the content's forward
+   * pass that keeps the content taps, with the images alive then (content,
+   * its copy at this scale, the start image). */
+  bytes = MAX (st_graph_peak_bytes (&g),
+               st_graph_taps_peak_bytes (&g, FALSE, TRUE)
+                   + 3 * n * sizeof (float));
   for (int i = 0; i < g.n; i++)
     {
       const StNode *node = &g.nodes[i];
@@ -179,7 +184,8 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   if (st_graph_build (net, style_w, style_h, p->pooling,
                       net->vgg ? 0 : st_embedded_levels (w, h), &g, NULL))
     {
-      bytes = MAX (bytes, st_graph_peak_bytes (&g));
+      bytes = MAX (bytes, st_graph_taps_peak_bytes (&g, TRUE, FALSE)
+                              + 3 * n * sizeof (float));
       st_graph_clear (&g);
     }
   /* Optimiser: x, grad, and L-BFGS's history and scratch (or Adam's two
@@ -535,7 +541,7 @@ content_targets (const StGraph *g, const float *content, StTargets *t)
 {
   StFeature *f;
   int        n, k = 0;
-  if (!st_graph_features (g, content, &f, &n))
+  if (!st_graph_taps (g, content, FALSE, TRUE, &f, &n))
     return FALSE;
   t->features = g_new0 (float *, g->n_content);
   t->feature_norm = g_new0 (double, g->n_content);
@@ -583,7 +589,7 @@ style_targets (const StNetwork *net, const StGraph *g, int w, int h,
           return FALSE;
         }
       st_resample_planes (styles[j], 3, sw[j], sh[j], resized, tw, th);
-      ok = st_graph_features (&sg, resized, &f, &n);
+      ok = st_graph_taps (&sg, resized, TRUE, FALSE, &f, &n);
       g_free (resized);
       st_graph_clear (&sg);
       if (!ok)
