@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
 
 typedef struct
@@ -83,6 +84,8 @@ save_png (const StImage *image, const char *path, GError **error)
             * 255.0f);
   tmp = g_strdup_printf ("%s.tmp-%d", path, (int) getpid ());
   ok = gdk_pixbuf_save (pb, tmp, "png", error, NULL);
+  if (!ok)
+    g_prefix_error (error, "cannot write %s: ", path);
   if (ok && g_rename (tmp, path) != 0)
     {
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
@@ -104,8 +107,8 @@ on_progress (const StProgress *p, gpointer data)
   double left;
   char   bar[31];
   int    filled;
-  if (cli->quiet)
-    return TRUE;
+  if (cli->quiet || p->iteration == 0)
+    return TRUE; /* nothing to report before the first iteration */
   if (!cli->tty)
     {
       /* A log, not an animation: one line per scale. */
@@ -276,6 +279,21 @@ main (int argc, char **argv)
     }
   if (!st_params_validate (&params, &error))
     goto fail;
+  {
+    /* Find out now, not after minutes of work, that the result cannot be
+     * written. */
+    char *dir = g_path_get_dirname (output);
+    int   bad = g_access (dir, W_OK) != 0 ? errno : 0;
+    if (!bad && g_file_test (output, G_FILE_TEST_IS_DIR))
+      bad = EISDIR;
+    g_free (dir);
+    if (bad)
+      {
+        g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (bad),
+                     "cannot write %s: %s", output, g_strerror (bad));
+        goto fail;
+      }
+  }
 
   n_styles = argc - 2;
   if (blend)

@@ -169,6 +169,13 @@ st_network_open (const char *name, const char *extra_dir, GError **error)
       g_free (path);
       return net;
     }
+  if (!g_file_test (name, G_FILE_TEST_EXISTS)
+      && (strchr (name, G_DIR_SEPARATOR) || g_str_has_suffix (name, ".safetensors")))
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_NOT_FOUND,
+                   "%s: no such network file", name);
+      return NULL;
+    }
   if (!g_file_test (name, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, ST_ERROR, ST_ERROR_NOT_FOUND,

@@ -140,7 +140,8 @@ typedef struct
   double         fraction;     /* 0..1 of the whole run (by work)     */
   int            scale;        /* 1-based                             */
   int            n_scales;
-  int            iteration;    /* 1-based, within the scale           */
+  int            iteration;    /* 1-based, within the scale; 0 once as
+                                  each scale starts (loss then NaN)    */
   int            n_iterations; /* planned at this scale               */
   int            width, height;/* of the current scale                */
   double         loss;         /* total                               */

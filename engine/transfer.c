@@ -482,9 +482,9 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
   pr.width = r->w;
   pr.height = r->h;
   pr.loss = loss;
-  pr.style_loss = r->parts.style;
-  pr.content_loss = r->parts.content;
-  pr.tv_loss = r->tv;
+  pr.style_loss = iteration > 0 ? r->parts.style : NAN;
+  pr.content_loss = iteration > 0 ? r->parts.content : NAN;
+  pr.tv_loss = iteration > 0 ? r->tv : NAN;
   pr.fraction = MIN (1.0, (r->work_done
                            + s->work[r->scale] * iteration
                                  / s->iterations[r->scale])
@@ -843,6 +843,17 @@ st_transfer (const StNetwork *net, const StImage *content,
           goto oom;
         }
       g_free (content_s);
+
+      /* A chance to cancel between the targets and the first iteration,
+       * which at a large scale can be seconds apart. */
+      if (!run_iteration (0, NAN, x, &run))
+        {
+          targets_clear (&run.targets, g.n_style, g.n_content);
+          st_graph_clear (&g);
+          status = ST_CANCELLED;
+          g_set_error (error, ST_ERROR, ST_CANCELLED, "cancelled");
+          break;
+        }
 
       memset (&cfg, 0, sizeof cfg);
       cfg.iterations = sched.iterations[si];

@@ -89,7 +89,9 @@ static gboolean
 track (const StProgress *p, gpointer data)
 {
   Track *t = data;
-  if (t->calls++ == 0)
+  if (p->iteration == 0) /* a scale starts: no losses yet */
+    return !(t->cancel_at && ++t->calls >= t->cancel_at);
+  if (t->calls++ == 0 || t->first_style == 0)
     t->first_style = p->style_loss;
   t->last_style = p->style_loss;
   if (p->fraction + 1e-12 < t->last_fraction)
