@@ -62,6 +62,7 @@ static gboolean opt_no_e2e = FALSE;
 static char *opt_python = NULL;
 static char *opt_torch_script = NULL;
 /* internal: what a child process measures */
+static gboolean opt_layers = FALSE;
 static char *opt_child = NULL;   /* "pass", "draft" or "balanced" */
 static char *opt_weights = NULL; /* the random VGG19 file          */
 
@@ -84,6 +85,10 @@ static GOptionEntry entries[]
           "Do not run the PyTorch peer", NULL },
         { "no-e2e", 0, 0, G_OPTION_ARG_NONE, &opt_no_e2e,
           "Do not run the end-to-end Draft and Balanced transfers", NULL },
+        { "layers", 0, 0, G_OPTION_ARG_NONE, &opt_layers,
+          "Time each convolution's forward and backward pass instead (one "
+          "size, default 512 px)",
+          NULL },
         { "python", 0, 0, G_OPTION_ARG_FILENAME, &opt_python,
           "Python with torch (default: /usr/bin/python3, Debian's)", "PATH" },
         { "torch-script", 0, 0, G_OPTION_ARG_FILENAME, &opt_torch_script,
@@ -600,6 +605,119 @@ child_e2e (gboolean balanced)
   return 0;
 }
 
+/* ------------------------------------------------ per-layer timings */
+
+/* Each convolution of the graph alone, forward (with bias, ReLU and mask)
+ * and backward (ReLU mask, then the input gradient), median of the
+ * repetitions: where the time of a pass goes, for whoever optimises the
+ * layers. */
+static int
+run_layers (void)
+{
+  GError *error = NULL;
+  StNetwork *net;
+  StGraph g;
+  int n = opt_size > 0 ? opt_size : 512;
+  int repeat = MAX (opt_repeat, 3);
+  double *tf = g_new (double, repeat), *tb = g_new (double, repeat);
+  double sum_f = 0.0, sum_b = 0.0, sum_flops = 0.0;
+  const char *name = opt_network ? opt_network : "vgg19-random";
+
+  st_set_threads (opt_threads);
+  if (!(net = open_network (name, &error))
+      || !st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0, &g, &error))
+    {
+      g_printerr ("style-transfer-bench: %s\n", error->message);
+      return 1;
+    }
+  if (!opt_json)
+    printf ("%s, %d x %d px, %d thread%s, median of %d:\n%-8s %4s %4s "
+            "%5s %9s %8s %9s %8s\n",
+            name, n, n, st_get_threads (opt_threads),
+            st_get_threads (opt_threads) > 1 ? "s" : "", repeat, "layer", "cin",
+            "cout", "side", "fwd ms", "GFLOP/s", "bwd ms", "GFLOP/s");
+  for (int i = 0; i < g.n; i++)
+    {
+      const StNode *node = &g.nodes[i];
+      size_t in_n, out_n, sc;
+      float *in, *out, *gin, *scratch;
+      uint8_t *mask;
+      double flops, f, b;
+      if (node->op != ST_OP_CONV)
+        continue;
+      in_n = (size_t)node->cin * node->h * node->w;
+      out_n = (size_t)node->c * node->h * node->w;
+      sc = st_conv_scratch_floats (node->cin, node->k, node->h, node->w);
+      in = g_new (float, in_n);
+      for (size_t j = 0; j < in_n; j++)
+        in[j] = (float)((j * 2654435761u) % 1000) / 1000.0f;
+      out = g_new0 (float, out_n);
+      gin = g_new0 (float, in_n);
+      mask = g_new0 (uint8_t, out_n);
+      scratch = sc ? g_new0 (float, sc) : NULL;
+      flops = 2.0 * node->c * node->cin * node->k * node->k * (double)node->h
+              * node->w;
+      for (int r = 0; r <= repeat; r++)
+        {
+          double t0 = now_s ();
+          st_conv_forward (in, node->cin, node->h, node->w, node->weight,
+                           node->bias, node->c, node->k, node->pad, out, mask,
+                           scratch);
+          if (r > 0)
+            tf[r - 1] = now_s () - t0;
+          t0 = now_s ();
+          st_relu_backward (out, mask, out_n);
+          st_conv_backward (out, node->cin, node->h, node->w, node->weight,
+                            node->c, node->k, node->pad, gin, scratch);
+          if (r > 0)
+            tb[r - 1] = now_s () - t0;
+        }
+      f = median (tf, repeat);
+      b = median (tb, repeat);
+      sum_f += f;
+      sum_b += b;
+      sum_flops += flops;
+      if (opt_json)
+        {
+          GString *s = g_string_new ("{\"kind\": \"layer\"");
+          g_string_append_printf (s,
+                                  ", \"network\": \"%s\", \"layer\": "
+                                  "\"%s\"",
+                                  name, node->name);
+          json_number (s, "size", n);
+          json_number (s, "threads", st_get_threads (opt_threads));
+          json_number (s, "cin", node->cin);
+          json_number (s, "cout", node->c);
+          json_number (s, "side", node->w);
+          json_number (s, "fwd_ms", 1000.0 * f);
+          json_number (s, "bwd_ms", 1000.0 * b);
+          json_number (s, "fwd_gflops", flops / f / 1e9);
+          json_number (s, "bwd_gflops", flops / b / 1e9);
+          g_string_append (s, "}\n");
+          fputs (s->str, stdout);
+          g_string_free (s, TRUE);
+        }
+      else
+        printf ("%-8s %4d %4d %5d %9.1f %8.1f %9.1f %8.1f\n", node->name,
+                node->cin, node->c, node->w, 1000.0 * f, flops / f / 1e9,
+                1000.0 * b, flops / b / 1e9);
+      g_free (in);
+      g_free (out);
+      g_free (gin);
+      g_free (mask);
+      g_free (scratch);
+    }
+  if (!opt_json)
+    printf ("%-24s %9.1f %8.1f %9.1f %8.1f\n", "all convolutions",
+            1000.0 * sum_f, sum_flops / sum_f / 1e9, 1000.0 * sum_b,
+            sum_flops / sum_b / 1e9);
+  st_graph_clear (&g);
+  st_network_free (net);
+  g_free (tf);
+  g_free (tb);
+  return 0;
+}
+
 /* ------------------------------------------------------- SGEMM peak */
 
 /* The best of three 2048^3 products, in GFLOP/s, after one warm-up. */
@@ -1065,6 +1183,8 @@ main (int argc, char **argv)
                   "must be positive\n");
       return 1;
     }
+  if (opt_layers)
+    return run_layers ();
   if (g_strcmp0 (opt_child, "pass") == 0)
     return child_pass ();
   if (g_strcmp0 (opt_child, "draft") == 0)
