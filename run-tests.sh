@@ -13,3 +13,8 @@ else
 fi
 ninja -C build-tests
 meson test -C build-tests --print-errorlogs "$@"
+
+# The same suites again under AddressSanitizer and UndefinedBehaviorSanitizer
+# (about 2 minutes), then each libFuzzer harness for 60 s (about 3.5 minutes).
+./build-aux/sanitize.sh
+tests/fuzz/run-fuzzers.sh 60
