@@ -96,9 +96,10 @@ on_progress (const StProgress *progress,
 
 /* ------------------------------------------------------------- reading */
 
-/* Reads drawable_id scaled to width x height (box-filtered by GEGL when
- * smaller) as an engine image.  *max_alpha, when not NULL, receives the
- * largest alpha seen. */
+/* Reads drawable_id scaled to width x height (area-averaged when smaller)
+ * as an engine image, a strip of rows at a time: the layer is never held
+ * whole in floats.  *max_alpha, when not NULL, receives the largest alpha
+ * seen. */
 static StImage *
 read_drawable (gint32   drawable_id,
                gint     width,
@@ -106,43 +107,78 @@ read_drawable (gint32   drawable_id,
                gfloat  *max_alpha,
                GError **error)
 {
-  GeglBuffer *buffer;
-  StImage    *image;
-  gfloat     *rgba;
-  gdouble     scale;
-  gfloat      alpha = 0.0f;
-  gsize       i, n;
+  gint          source_width  = gimp_drawable_width (drawable_id);
+  gint          source_height = gimp_drawable_height (drawable_id);
+  gboolean      same_size     = width == source_width &&
+                                height == source_height;
+  const Babl   *format        = babl_format ("R'G'B'A float");
+  StImage      *image         = NULL;
+  StRowReducer *reducer       = NULL;
+  GeglBuffer   *buffer;
+  gfloat       *strip;
+  gfloat        alpha = 0.0f;
+  gint          y0;
 
-  image = st_image_new (width, height);
-  rgba  = g_try_new (gfloat, (gsize) width * height * 4);
-  if (! image || ! rgba)
+  strip = g_try_new (gfloat, (gsize) source_width * STRIP_ROWS * 4);
+  if (strip)
     {
-      st_image_free (image);
-      g_free (rgba);
+      if (same_size)
+        image = st_image_new (width, height);
+      else
+        reducer = st_row_reducer_new (source_width, source_height,
+                                      width, height);
+    }
+  if (! image && ! reducer)
+    {
+      g_free (strip);
       set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
                          _("Not enough memory to read the layer."));
       return NULL;
     }
 
-  scale = MAX ((gdouble) width / gimp_drawable_width (drawable_id),
-               (gdouble) height / gimp_drawable_height (drawable_id));
-
   buffer = gimp_drawable_get_buffer (drawable_id);
-  gegl_buffer_get (buffer, GEGL_RECTANGLE (0, 0, width, height),
-                   scale, babl_format ("R'G'B'A float"), rgba,
-                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
-  g_object_unref (buffer);
-
-  n = (gsize) width * height;
-  for (i = 0; i < n; i++)
+  for (y0 = 0; y0 < source_height; y0 += STRIP_ROWS)
     {
-      gint c;
+      gint  rows = MIN (STRIP_ROWS, source_height - y0);
+      gsize i, n = (gsize) source_width * rows;
 
-      for (c = 0; c < 3; c++)
-        image->pixels[i * 3 + c] = CLAMP (rgba[i * 4 + c], 0.0f, 1.0f);
-      alpha = MAX (alpha, rgba[i * 4 + 3]);
+      gegl_buffer_get (buffer, GEGL_RECTANGLE (0, y0, source_width, rows),
+                       1.0, format, strip, GEGL_AUTO_ROWSTRIDE,
+                       GEGL_ABYSS_NONE);
+
+      if (reducer)
+        {
+          gint r;
+
+          for (r = 0; r < rows; r++)
+            st_row_reducer_push (reducer,
+                                 strip + (gsize) r * source_width * 4);
+          continue;
+        }
+
+      for (i = 0; i < n; i++)
+        {
+          gfloat *out = image->pixels + ((gsize) y0 * source_width + i) * 3;
+          gint    c;
+
+          for (c = 0; c < 3; c++)
+            out[c] = CLAMP (strip[i * 4 + c], 0.0f, 1.0f);
+          alpha = MAX (alpha, strip[i * 4 + 3]);
+        }
     }
-  g_free (rgba);
+  g_object_unref (buffer);
+  g_free (strip);
+
+  if (reducer)
+    {
+      image = st_row_reducer_finish (reducer, &alpha);
+      if (! image)
+        {
+          set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
+                             _("Not enough memory to read the layer."));
+          return NULL;
+        }
+    }
 
   if (max_alpha)
     *max_alpha = alpha;

@@ -161,3 +161,160 @@ st_row_resampler_free (StRowResampler *resampler)
   g_free (resampler->rows);
   g_free (resampler);
 }
+
+/* ------------------------------------------------------------- reducer */
+
+/* Where source pixel i of an axis lands among out_size output pixels:
+ * into first with weight[0], and into first + 1 with weight[1] when it
+ * straddles a boundary.  Weights are in output pixels, so that the
+ * weights into one output pixel add up to 1. */
+typedef struct
+{
+  gint   first;
+  gfloat weight[2];
+} Span;
+
+struct StRowReducer
+{
+  gint    source_width, source_height;
+  gint    width, height;
+  Span   *columns;  /* (source_width) */
+  gint    next_row; /* source rows pushed so far */
+  gfloat  max_alpha;
+  gfloat *sums;     /* (height, width, 7): alpha-weighted R, G, B, alpha,
+                       plain R, G, B */
+};
+
+static void
+span_init (Span *span,
+           gint  i,
+           gint  in_size,
+           gint  out_size)
+{
+  gdouble scale = (gdouble) out_size / in_size; /* <= 1 */
+  gdouble start = i * scale;
+  gdouble end   = (i + 1) * scale;
+  gint    first = MIN ((gint) floor (start), out_size - 1);
+
+  span->first = first;
+  if (end <= first + 1 || first + 1 >= out_size)
+    {
+      span->weight[0] = (gfloat) (MIN (end, out_size) - start);
+      span->weight[1] = 0.0f;
+    }
+  else
+    {
+      span->weight[0] = (gfloat) (first + 1 - start);
+      span->weight[1] = (gfloat) (end - (first + 1));
+    }
+}
+
+StRowReducer *
+st_row_reducer_new (gint source_width,
+                    gint source_height,
+                    gint width,
+                    gint height)
+{
+  StRowReducer *reducer;
+  gint          x;
+
+  g_return_val_if_fail (width > 0 && height > 0, NULL);
+  g_return_val_if_fail (width <= source_width && height <= source_height,
+                        NULL);
+
+  reducer = g_new0 (StRowReducer, 1);
+  reducer->source_width  = source_width;
+  reducer->source_height = source_height;
+  reducer->width         = width;
+  reducer->height        = height;
+  reducer->columns       = g_new (Span, source_width);
+  reducer->sums          = g_try_new0 (gfloat, (gsize) width * height * 7);
+  if (! reducer->sums)
+    {
+      g_free (reducer->columns);
+      g_free (reducer);
+      return NULL;
+    }
+
+  for (x = 0; x < source_width; x++)
+    span_init (&reducer->columns[x], x, source_width, width);
+
+  return reducer;
+}
+
+void
+st_row_reducer_push (StRowReducer *reducer,
+                     const gfloat *rgba_row)
+{
+  Span rows;
+  gint k, x;
+
+  g_return_if_fail (reducer != NULL && rgba_row != NULL);
+  g_return_if_fail (reducer->next_row < reducer->source_height);
+
+  span_init (&rows, reducer->next_row++, reducer->source_height,
+             reducer->height);
+
+  for (x = 0; x < reducer->source_width; x++)
+    {
+      const gfloat *p      = rgba_row + x * 4;
+      const Span   *column = &reducer->columns[x];
+      gfloat        alpha  = CLAMP (p[3], 0.0f, 1.0f);
+      gint          j;
+
+      reducer->max_alpha = MAX (reducer->max_alpha, alpha);
+
+      for (k = 0; k < 2; k++)
+        for (j = 0; j < 2; j++)
+          {
+            gfloat  w = rows.weight[k] * column->weight[j];
+            gfloat *s;
+
+            if (w <= 0.0f)
+              continue;
+            s = reducer->sums + ((gsize) (rows.first + k) * reducer->width +
+                                 column->first + j) * 7;
+            s[0] += w * alpha * p[0];
+            s[1] += w * alpha * p[1];
+            s[2] += w * alpha * p[2];
+            s[3] += w * alpha;
+            s[4] += w * p[0];
+            s[5] += w * p[1];
+            s[6] += w * p[2];
+          }
+    }
+}
+
+StImage *
+st_row_reducer_finish (StRowReducer *reducer,
+                       gfloat       *max_alpha)
+{
+  StImage *image;
+  gsize    i, n;
+
+  g_return_val_if_fail (reducer != NULL, NULL);
+
+  image = st_image_new (reducer->width, reducer->height);
+  n = (gsize) reducer->width * reducer->height;
+  for (i = 0; image && i < n; i++)
+    {
+      const gfloat *s = reducer->sums + i * 7;
+      gint          c;
+
+      for (c = 0; c < 3; c++)
+        {
+          gfloat v = s[3] > 1e-6f ? s[c] / s[3] : s[4 + c];
+
+          image->pixels[i * 3 + c] = CLAMP (v, 0.0f, 1.0f);
+        }
+    }
+
+  if (max_alpha)
+    *max_alpha = reducer->max_alpha;
+
+  g_free (reducer->sums);
+  g_free (reducer->columns);
+  g_free (reducer);
+
+  return image;
+}

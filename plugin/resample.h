@@ -1,6 +1,7 @@
-/* resample.h - bicubic enlargement of an engine image, one row at a time,
- * so that the result of a small run reaches the layer's size without a
- * second full-size copy in memory. */
+/* resample.h - scaling between the layer's size and the run's, one row at
+ * a time, so that neither direction needs a full-size float copy of the
+ * layer: an area-averaging reducer for reading the layer, and a bicubic
+ * enlarger for the result. */
 #ifndef ST_PLUGIN_RESAMPLE_H
 #define ST_PLUGIN_RESAMPLE_H
 
@@ -20,6 +21,24 @@ void            st_row_resampler_row  (StRowResampler *resampler,
                                        gint            y,
                                        gfloat         *row);
 void            st_row_resampler_free (StRowResampler *resampler);
+
+/* Shrinks (width, 4) RGBA rows, pushed top to bottom, to an RGB image
+ * of width x height by area averaging.  Colours are averaged weighted by
+ * alpha, so that the colour hidden under transparent pixels does not
+ * bleed into visible ones; where everything is transparent the plain
+ * average is kept. */
+typedef struct StRowReducer StRowReducer;
+
+StRowReducer *st_row_reducer_new    (gint            source_width,
+                                     gint            source_height,
+                                     gint            width,
+                                     gint            height);
+void          st_row_reducer_push   (StRowReducer   *reducer,
+                                     const gfloat   *rgba_row);
+/* After source_height pushes: the image, and the largest alpha of the
+ * source in *max_alpha when not NULL.  Frees the reducer. */
+StImage      *st_row_reducer_finish (StRowReducer   *reducer,
+                                     gfloat         *max_alpha);
 
 G_END_DECLS
 

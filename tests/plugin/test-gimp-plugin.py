@@ -387,6 +387,17 @@ SESSION_KILL = [
     r"""(say "INFO alive-after-kill")""",
 ]
 
+# Session 4: one small run under valgrind memcheck.
+SESSION_VALGRIND = [
+    r"""
+(let* ((img (content-image)) (c (top-layer img))
+       (simg (style-image)) (s (top-layer simg)))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 64 48 128 96)
+  (report "valgrind" (st img c s 50.0 32 2 0 1.0 1.0 1 "embedded"))
+  (describe-image "valgrind-after" img))
+""",
+]
+
 # ------------------------------------------------------------------ checks
 
 failures = []
@@ -905,6 +916,49 @@ def test_kill(gimp_dir, installed, prelude, out):
     check("kill: no undo group left open", "inconsistent state" not in s.log)
 
 
+def test_valgrind(root, plugin, prelude, out):
+    """The plug-in under memcheck: no error and no definite leak whose
+    stack passes through our binary (the engine is linked into it).  Errors
+    and leaks inside GIMP's libraries and their modules are not ours."""
+    log_pattern = os.path.join(out, "valgrind-%p.log")
+    gimp_dir = os.path.join(root, "valgrind")
+    make_gimp_dir(root, "valgrind", plugin)
+    wrapper = os.path.join(gimp_dir, "plug-ins", "style-transfer",
+                           "style-transfer")
+    os.remove(wrapper)
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nexec valgrind --quiet --leak-check=full "
+                "--show-leak-kinds=definite --num-callers=30 "
+                "--log-file=%s %s \"$@\"\n" % (log_pattern, plugin))
+    os.chmod(wrapper, 0o755)
+    s = run_session("valgrind", gimp_dir, SESSION_VALGRIND, prelude, out,
+                    timeout=400)
+    res = s.results.get("valgrind")
+    check("valgrind: the run succeeds under memcheck",
+          res and res[0] == "OK", repr(res))
+    ours = []
+    logs = [n for n in os.listdir(out) if n.startswith("valgrind-")
+            and n.endswith(".log") and n != "valgrind.log"]
+    for name in logs:
+        with open(os.path.join(out, name)) as f:
+            text = f.read()
+        for record in re.split(r"==\d+== \n", text):
+            # The dynamic loader's own reports: its rpath parsing (a known
+            # memcheck false positive) and what modules allocate while
+            # they are loaded.
+            if re.search(r"dl-load\.c|dl-init\.c|_dl_init|dl_open_worker",
+                         record):
+                continue
+            if "(in %s)" % plugin in record and (
+                    "definitely lost" in record or "Invalid" in record
+                    or "uninitialised" in record or "Conditional" in record):
+                ours.append(record)
+    check("valgrind: plug-in processes were checked", len(logs) >= 1,
+          repr(logs))
+    check("valgrind: no memory error or definite leak in our code",
+          not ours, "\n".join(ours[:3]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--plugin", required=True)
@@ -965,6 +1019,11 @@ def main():
 
         gimp_dir, installed = make_gimp_dir(root, "kill", args.plugin)
         test_kill(gimp_dir, installed, prelude, out)
+
+        if shutil.which("valgrind"):
+            test_valgrind(root, args.plugin, prelude, out)
+        else:
+            print("# valgrind not installed: memcheck run skipped")
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

@@ -1,6 +1,8 @@
-/* test-resample.c - the plug-in's row-by-row bicubic resampler: same size
- * is a copy, constants and ramps survive, steps stay within [0, 1], and
- * the row cache gives the same rows in any order. */
+/* test-resample.c - the plug-in's row-by-row scalers.  Enlarging
+ * (bicubic): same size is a copy, constants and ramps survive, steps stay
+ * within [0, 1], the row cache gives the same rows in any order.
+ * Reducing (area average): blocks average exactly, the mean survives odd
+ * ratios, and colour under transparent pixels does not bleed. */
 #include <math.h>
 #include <stdio.h>
 
@@ -149,6 +151,114 @@ test_row_order_does_not_matter (void)
   st_image_free (source);
 }
 
+/* Reduces rgba (sh, sw, 4) to w x h. */
+static StImage *
+reduce (const gfloat *rgba,
+        gint          sw,
+        gint          sh,
+        gint          w,
+        gint          h,
+        gfloat       *max_alpha)
+{
+  StRowReducer *reducer = st_row_reducer_new (sw, sh, w, h);
+  gint          y;
+
+  for (y = 0; y < sh; y++)
+    st_row_reducer_push (reducer, rgba + (gsize) y * sw * 4);
+
+  return st_row_reducer_finish (reducer, max_alpha);
+}
+
+static void
+test_reduce_blocks (void)
+{
+  gfloat   rgba[4 * 4 * 4];
+  StImage *out;
+  gfloat   max_alpha = -1.0f;
+  gint     x, y, c;
+
+  /* 4x4 -> 2x2: each output pixel is the mean of a 2x2 block. */
+  for (y = 0; y < 4; y++)
+    for (x = 0; x < 4; x++)
+      {
+        gfloat *p = rgba + (y * 4 + x) * 4;
+
+        p[0] = (y * 4 + x) / 15.0f;
+        p[1] = x / 3.0f;
+        p[2] = 0.5f;
+        p[3] = 1.0f;
+      }
+  out = reduce (rgba, 4, 4, 2, 2, &max_alpha);
+  CHECK (max_alpha == 1.0f, "max alpha %g", max_alpha);
+  for (y = 0; y < 2; y++)
+    for (x = 0; x < 2; x++)
+      for (c = 0; c < 3; c++)
+        {
+          gfloat want = 0.0f;
+          gint   i, j;
+
+          for (j = 0; j < 2; j++)
+            for (i = 0; i < 2; i++)
+              want += rgba[((2 * y + j) * 4 + 2 * x + i) * 4 + c] / 4.0f;
+          CHECK (fabsf (out->pixels[(y * 2 + x) * 3 + c] - want) < 1e-5f,
+                 "block %d,%d,%d: %g vs %g", x, y, c,
+                 out->pixels[(y * 2 + x) * 3 + c], want);
+        }
+  st_image_free (out);
+}
+
+static void
+test_reduce_keeps_mean (void)
+{
+  gint     sw = 37, sh = 23, w = 10, h = 7;
+  gfloat  *rgba = g_new (gfloat, sw * sh * 4);
+  StImage *out;
+  gdouble  mean_in = 0.0, mean_out = 0.0;
+  gint     i;
+
+  for (i = 0; i < sw * sh; i++)
+    {
+      rgba[i * 4 + 0] = rgba[i * 4 + 1] = rgba[i * 4 + 2] =
+        (gfloat) ((i * 7919 % 1000) / 1000.0);
+      rgba[i * 4 + 3] = 1.0f;
+      mean_in += rgba[i * 4] / (sw * sh);
+    }
+  out = reduce (rgba, sw, sh, w, h, NULL);
+  for (i = 0; i < w * h; i++)
+    mean_out += out->pixels[i * 3] / (w * h);
+  CHECK (fabs (mean_in - mean_out) < 1e-4, "mean %g vs %g", mean_in,
+         mean_out);
+  st_image_free (out);
+  g_free (rgba);
+}
+
+static void
+test_reduce_transparent_colour_does_not_bleed (void)
+{
+  gfloat   rgba[2 * 2 * 4] = {
+    1, 0, 0, 0,   0, 0, 1, 1, /* transparent red, opaque blue */
+    1, 0, 0, 0,   0, 0, 1, 1,
+  };
+  gfloat   clear[2 * 2 * 4] = {
+    1, 0, 0, 0,   0, 1, 0, 0, /* all transparent: plain average */
+    1, 0, 0, 0,   0, 1, 0, 0,
+  };
+  StImage *out;
+  gfloat   max_alpha;
+
+  out = reduce (rgba, 2, 2, 1, 1, &max_alpha);
+  CHECK (out->pixels[0] < 1e-6f && fabsf (out->pixels[2] - 1.0f) < 1e-6f,
+         "bleed: %g %g %g", out->pixels[0], out->pixels[1], out->pixels[2]);
+  st_image_free (out);
+
+  out = reduce (clear, 2, 2, 1, 1, &max_alpha);
+  CHECK (max_alpha == 0.0f, "clear max alpha %g", max_alpha);
+  CHECK (fabsf (out->pixels[0] - 0.5f) < 1e-6f &&
+         fabsf (out->pixels[1] - 0.5f) < 1e-6f,
+         "clear: %g %g %g", out->pixels[0], out->pixels[1], out->pixels[2]);
+  st_image_free (out);
+}
+
 int
 main (void)
 {
@@ -156,6 +266,9 @@ main (void)
   test_constant_and_ramp ();
   test_step_stays_in_range ();
   test_row_order_does_not_matter ();
+  test_reduce_blocks ();
+  test_reduce_keeps_mean ();
+  test_reduce_transparent_colour_does_not_bleed ();
 
   printf ("%s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
