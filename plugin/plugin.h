@@ -60,6 +60,12 @@ const gchar *st_plugin_get_directory (void);
  * image and is a layer of an RGB or grayscale image, the style drawable
  * exists and is not the content, every number is in range.  FALSE with a
  * message for a person, coded as above. */
+/* The content half of st_plugin_validate (): checked before the dialog
+ * opens, so that the user hears about a bad layer first. */
+gboolean st_plugin_validate_content (gint32    image_id,
+                                     gint32    drawable_id,
+                                     GError  **error);
+
 gboolean st_plugin_validate (gint32                image_id,
                              gint32                drawable_id,
                              const StPluginValues *vals,

@@ -236,6 +236,8 @@ run (const gchar      *name,
     {
     case GIMP_RUN_INTERACTIVE:
       gimp_get_data (PLUG_IN_PROC, &vals);
+      if (! st_plugin_validate_content (image_id, drawable_id, &error))
+        break;
       if (! st_plugin_dialog (&vals, image_id, drawable_id))
         {
           values[0].data.d_status = GIMP_PDB_CANCEL;

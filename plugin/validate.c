@@ -42,10 +42,10 @@ in_range (gdouble value,
   return isfinite (value) && value >= lower && value <= upper;
 }
 
-static gboolean
-validate_content (gint32    image_id,
-                  gint32    drawable_id,
-                  GError  **error)
+gboolean
+st_plugin_validate_content (gint32    image_id,
+                            gint32    drawable_id,
+                            GError  **error)
 {
   if (! gimp_image_is_valid (image_id))
     return calling_error (error, _("Image %d does not exist."), image_id);
@@ -151,7 +151,7 @@ st_plugin_validate (gint32                image_id,
                     const StPluginValues *vals,
                     GError              **error)
 {
-  return validate_content (image_id, drawable_id, error) &&
+  return st_plugin_validate_content (image_id, drawable_id, error) &&
          validate_style (drawable_id, vals->style_drawable, error) &&
          validate_numbers (vals, error);
 }

@@ -368,7 +368,13 @@ SESSION_TRACED = [
           (capture (lambda ()
             (car (plug-in-style-transfer RUN-INTERACTIVE img c s
                                          50.0 64 10 0 1.0 1.0 1 "embedded")))))
-  (describe-image "dialog-cancel-after" img))
+  (describe-image "dialog-cancel-after" img)
+  (gimp-image-convert-indexed img 0 0 16 FALSE FALSE "")
+  (report "dialog-indexed"
+          (capture (lambda ()
+            (car (plug-in-style-transfer RUN-INTERACTIVE img c s
+                                         50.0 64 10 0 1.0 1.0 1 "embedded")))))
+  (describe-image "dialog-indexed-after" img))
 """,
 ]
 
@@ -858,6 +864,10 @@ def test_traced(s, trace_path):
           s.images.get("dialog-cancel-after") == s.images.get("dialog-ok-after")
           and len(runs) > 2 and runs[2] == ["dialog cancel mapped=1"],
           "%r %r" % (s.images.get("dialog-cancel-after"), runs[2:]))
+    expect_error(s, "dialog-indexed", s.images.get("dialog-cancel-after"),
+                 r"Image > Mode > RGB", calling=True)
+    check("dialog-indexed: refused before the dialog opens", len(runs) == 3,
+          repr(runs[3:]))
 
 
 def plugin_pids(gimp_pid, exe):
