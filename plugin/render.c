@@ -31,15 +31,14 @@
 
 typedef struct
 {
-  GThread *thread;      /* the one that runs run (): libgimp's only thread */
-  gint64   last_update;
-  gint     last_scale;
+  GThread *thread; /* the one that runs run (): libgimp's only thread */
+  gint64 last_update;
+  gint last_scale;
 } ProgressState;
 
 static gboolean
-set_error_literal (GError          **error,
-                   GimpPDBStatusType status,
-                   const gchar      *message)
+set_error_literal (GError **error, GimpPDBStatusType status,
+                   const gchar *message)
 {
   g_set_error_literal (error, ST_PLUGIN_ERROR, status, message);
   return FALSE;
@@ -47,10 +46,8 @@ set_error_literal (GError          **error,
 
 /* Engine errors keep their message; the status says whose fault it was. */
 static void
-propagate_engine_error (GError          **error,
-                        GError           *engine_error,
-                        GimpPDBStatusType status,
-                        const gchar      *fallback)
+propagate_engine_error (GError **error, GError *engine_error,
+                        GimpPDBStatusType status, const gchar *fallback)
 {
   set_error_literal (error, status,
                      engine_error ? engine_error->message : fallback);
@@ -66,28 +63,27 @@ format_bytes (gsize bytes)
 /* ------------------------------------------------------------ progress */
 
 static gboolean
-on_progress (const StProgress *progress,
-             gpointer          user_data)
+on_progress (const StProgress *progress, gpointer user_data)
 {
   ProgressState *state = user_data;
-  gint64         now   = g_get_monotonic_time ();
+  gint64 now = g_get_monotonic_time ();
 
   /* libgimp's pipe must not be used from the engine's worker threads. */
   if (g_thread_self () != state->thread)
     return TRUE;
 
-  if (progress->scale != state->last_scale ||
-      progress->iteration >= progress->n_iterations ||
-      now - state->last_update >= PROGRESS_INTERVAL)
+  if (progress->scale != state->last_scale
+      || progress->iteration >= progress->n_iterations
+      || now - state->last_update >= PROGRESS_INTERVAL)
     {
-      gimp_progress_set_text_printf (_("Style transfer: scale %d/%d, "
-                                       "iteration %d/%d"),
+      gimp_progress_set_text_printf (_ ("Style transfer: scale %d/%d, "
+                                        "iteration %d/%d"),
                                      progress->scale, progress->n_scales,
                                      progress->iteration,
                                      progress->n_iterations);
       gimp_progress_update (CLAMP (progress->fraction, 0.0, 1.0));
       state->last_update = now;
-      state->last_scale  = progress->scale;
+      state->last_scale = progress->scale;
     }
 
   /* A cancel in GIMP kills this process; there is nothing to ask here. */
@@ -101,65 +97,59 @@ on_progress (const StProgress *progress,
  * whole in floats.  *max_alpha, when not NULL, receives the largest alpha
  * seen. */
 static StImage *
-read_drawable (gint32   drawable_id,
-               gint     width,
-               gint     height,
-               gfloat  *max_alpha,
+read_drawable (gint32 drawable_id, gint width, gint height, gfloat *max_alpha,
                GError **error)
 {
-  gint          source_width  = gimp_drawable_width (drawable_id);
-  gint          source_height = gimp_drawable_height (drawable_id);
-  gboolean      same_size     = width == source_width &&
-                                height == source_height;
-  const Babl   *format        = babl_format ("R'G'B'A float");
-  StImage      *image         = NULL;
-  StRowReducer *reducer       = NULL;
-  GeglBuffer   *buffer;
-  gfloat       *strip;
-  gfloat        alpha = 0.0f;
-  gint          y0;
+  gint source_width = gimp_drawable_width (drawable_id);
+  gint source_height = gimp_drawable_height (drawable_id);
+  gboolean same_size = width == source_width && height == source_height;
+  const Babl *format = babl_format ("R'G'B'A float");
+  StImage *image = NULL;
+  StRowReducer *reducer = NULL;
+  GeglBuffer *buffer;
+  gfloat *strip;
+  gfloat alpha = 0.0f;
+  gint y0;
 
-  strip = g_try_new (gfloat, (gsize) source_width * STRIP_ROWS * 4);
+  strip = g_try_new (gfloat, (gsize)source_width * STRIP_ROWS * 4);
   if (strip)
     {
       if (same_size)
         image = st_image_new (width, height);
       else
-        reducer = st_row_reducer_new (source_width, source_height,
-                                      width, height);
+        reducer
+            = st_row_reducer_new (source_width, source_height, width, height);
     }
-  if (! image && ! reducer)
+  if (!image && !reducer)
     {
       g_free (strip);
       set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
-                         _("Not enough memory to read the layer."));
+                         _ ("Not enough memory to read the layer."));
       return NULL;
     }
 
   buffer = gimp_drawable_get_buffer (drawable_id);
   for (y0 = 0; y0 < source_height; y0 += STRIP_ROWS)
     {
-      gint  rows = MIN (STRIP_ROWS, source_height - y0);
-      gsize i, n = (gsize) source_width * rows;
+      gint rows = MIN (STRIP_ROWS, source_height - y0);
+      gsize i, n = (gsize)source_width * rows;
 
-      gegl_buffer_get (buffer, GEGL_RECTANGLE (0, y0, source_width, rows),
-                       1.0, format, strip, GEGL_AUTO_ROWSTRIDE,
-                       GEGL_ABYSS_NONE);
+      gegl_buffer_get (buffer, GEGL_RECTANGLE (0, y0, source_width, rows), 1.0,
+                       format, strip, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
 
       if (reducer)
         {
           gint r;
 
           for (r = 0; r < rows; r++)
-            st_row_reducer_push (reducer,
-                                 strip + (gsize) r * source_width * 4);
+            st_row_reducer_push (reducer, strip + (gsize)r * source_width * 4);
           continue;
         }
 
       for (i = 0; i < n; i++)
         {
-          gfloat *out = image->pixels + ((gsize) y0 * source_width + i) * 3;
-          gint    c;
+          gfloat *out = image->pixels + ((gsize)y0 * source_width + i) * 3;
+          gint c;
 
           for (c = 0; c < 3; c++)
             out[c] = CLAMP (strip[i * 4 + c], 0.0f, 1.0f);
@@ -172,10 +162,10 @@ read_drawable (gint32   drawable_id,
   if (reducer)
     {
       image = st_row_reducer_finish (reducer, &alpha);
-      if (! image)
+      if (!image)
         {
           set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
-                             _("Not enough memory to read the layer."));
+                             _ ("Not enough memory to read the layer."));
           return NULL;
         }
     }
@@ -188,35 +178,30 @@ read_drawable (gint32   drawable_id,
 
 /* width x height scaled so that the long side is long_side. */
 static void
-fit_long_side (gint  width,
-               gint  height,
-               gint  long_side,
-               gint *out_width,
+fit_long_side (gint width, gint height, gint long_side, gint *out_width,
                gint *out_height)
 {
-  gdouble scale = (gdouble) long_side / MAX (width, height);
+  gdouble scale = (gdouble)long_side / MAX (width, height);
 
-  *out_width  = CLAMP ((gint) floor (width * scale + 0.5), 1, long_side);
-  *out_height = CLAMP ((gint) floor (height * scale + 0.5), 1, long_side);
+  *out_width = CLAMP ((gint)floor (width * scale + 0.5), 1, long_side);
+  *out_height = CLAMP ((gint)floor (height * scale + 0.5), 1, long_side);
 }
 
 /* The engine scales the style to the run's size times style_scale; reading
  * it much larger than that only costs memory. */
 static void
-style_read_size (gint32         style_id,
-                 const StParams *params,
-                 gint           *width,
-                 gint           *height)
+style_read_size (gint32 style_id, const StParams *params, gint *width,
+                 gint *height)
 {
-  gint style_width  = gimp_drawable_width (style_id);
+  gint style_width = gimp_drawable_width (style_id);
   gint style_height = gimp_drawable_height (style_id);
-  gint wanted       = (gint) ceil (2.0 * params->size *
-                                   MAX (1.0, params->style_scale));
+  gint wanted
+      = (gint)ceil (2.0 * params->size * MAX (1.0, params->style_scale));
 
   wanted = MAX (wanted, 1024);
   if (MAX (style_width, style_height) <= wanted)
     {
-      *width  = style_width;
+      *width = style_width;
       *height = style_height;
     }
   else
@@ -249,72 +234,66 @@ tv_weight_from_smoothness (gdouble smoothness)
  * size, or for 0 the layer's own long side, at most what the memory
  * budget allows.  *note receives a sentence when the size was reduced. */
 static gboolean
-plan_run (const StNetwork      *network,
-          const StPluginValues *vals,
-          gint                  width,
-          gint                  height,
-          StParams             *params,
-          gchar               **note,
-          GError              **error)
+plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
+          gint height, StParams *params, gchar **note, GError **error)
 {
-  gint        long_side = MAX (width, height);
-  StEstimate  estimate;
-  GError     *engine_error = NULL;
+  gint long_side = MAX (width, height);
+  StEstimate estimate;
+  GError *engine_error = NULL;
 
   st_params_init (params);
-  params->strength        = vals->strength;
-  params->iterations      = vals->iterations;
+  params->strength = vals->strength;
+  params->iterations = vals->iterations;
   params->preserve_colors = vals->preserve_colors;
-  params->style_scale     = vals->style_scale;
-  params->tv_weight       = tv_weight_from_smoothness (vals->smoothness);
-  params->seed            = (guint32) vals->seed;
-  params->size            = (vals->size == 0 || vals->size > long_side)
-                            ? long_side : vals->size;
+  params->style_scale = vals->style_scale;
+  params->tv_weight = tv_weight_from_smoothness (vals->smoothness);
+  params->seed = (guint32)vals->seed;
+  params->size
+      = (vals->size == 0 || vals->size > long_side) ? long_side : vals->size;
 
-  if (! st_params_validate (params, &engine_error))
+  if (!st_params_validate (params, &engine_error))
     {
       propagate_engine_error (error, engine_error, GIMP_PDB_CALLING_ERROR,
-                              _("Invalid settings."));
+                              _ ("Invalid settings."));
       return FALSE;
     }
 
-  if (st_estimate (network, width, height, params, &estimate,
-                   &engine_error) != ST_OK)
+  if (st_estimate (network, width, height, params, &estimate, &engine_error)
+      != ST_OK)
     {
       propagate_engine_error (error, engine_error, GIMP_PDB_EXECUTION_ERROR,
-                              _("The transfer cannot run at this size."));
+                              _ ("The transfer cannot run at this size."));
       return FALSE;
     }
 
-  if (estimate.peak_bytes > estimate.budget_bytes ||
-      estimate.max_size < params->size)
+  if (estimate.peak_bytes > estimate.budget_bytes
+      || estimate.max_size < params->size)
     {
-      gchar *need   = format_bytes (estimate.peak_bytes);
+      gchar *need = format_bytes (estimate.peak_bytes);
       gchar *budget = format_bytes (estimate.budget_bytes);
 
       if (vals->size == 0 && estimate.max_size > 0)
         {
-          *note = g_strdup_printf (_("The layer's own size (%d px) needs "
-                                     "about %s of memory, more than the "
-                                     "budget of %s: Style Transfer runs at "
-                                     "%d px and scales the result up."),
-                                   long_side, need, budget,
-                                   estimate.max_size);
+          *note = g_strdup_printf (_ ("The layer's own size (%d px) needs "
+                                      "about %s of memory, more than the "
+                                      "budget of %s: Style Transfer runs at "
+                                      "%d px and scales the result up."),
+                                   long_side, need, budget, estimate.max_size);
           params->size = estimate.max_size;
         }
       else
         {
           g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
-                       _("A transfer at %d px needs about %s of memory, more "
-                         "than the budget of %s.  The largest size that fits "
-                         "is %d px: choose that or less, or 0 to let the "
-                         "filter choose."),
+                       _ ("A transfer at %d px needs about %s of memory, more "
+                          "than the budget of %s.  The largest size that fits "
+                          "is %d px: choose that or less, or 0 to let the "
+                          "filter choose."),
                        params->size, need, budget, estimate.max_size);
         }
       g_free (need);
       g_free (budget);
 
-      if (! *note)
+      if (!*note)
         return FALSE;
     }
 
@@ -329,9 +308,9 @@ static void
 strip_extension (gchar *name)
 {
   gchar *dot = strrchr (name, '.');
-  gint   n   = 0;
+  gint n = 0;
 
-  if (! dot || dot == name)
+  if (!dot || dot == name)
     return;
 
   while (dot[1 + n] && g_ascii_isalnum (dot[1 + n]))
@@ -343,12 +322,11 @@ strip_extension (gchar *name)
 /* "Style Transfer — starry_night": named after the style image, or after
  * the style layer when the style is part of image_id itself. */
 static gchar *
-result_layer_name (gint32 image_id,
-                   gint32 style_id)
+result_layer_name (gint32 image_id, gint32 style_id)
 {
-  gint32  style_image = gimp_item_get_image (style_id);
-  gchar  *style_name;
-  gchar  *name;
+  gint32 style_image = gimp_item_get_image (style_id);
+  gchar *style_name;
+  gchar *name;
 
   if (style_image == image_id)
     style_name = gimp_item_get_name (style_id);
@@ -358,9 +336,9 @@ result_layer_name (gint32 image_id,
   if (style_name)
     strip_extension (style_name);
 
-  name = g_strdup_printf (_("Style Transfer — %s"),
-                          style_name && style_name[0] ? style_name
-                                                      : _("style"));
+  name = g_strdup_printf (_ ("Style Transfer — %s"), style_name && style_name[0]
+                                                         ? style_name
+                                                         : _ ("style"));
   g_free (style_name);
 
   return name;
@@ -369,35 +347,33 @@ result_layer_name (gint32 image_id,
 /* Writes result, enlarged to the content's size, into layer_id, with the
  * content's alpha. */
 static gboolean
-write_result (gint32         layer_id,
-              gint32         content_id,
-              const StImage *result,
-              GError       **error)
+write_result (gint32 layer_id, gint32 content_id, const StImage *result,
+              GError **error)
 {
-  gint            width  = gimp_drawable_width (content_id);
-  gint            height = gimp_drawable_height (content_id);
-  const Babl     *format = babl_format ("R'G'B'A float");
+  gint width = gimp_drawable_width (content_id);
+  gint height = gimp_drawable_height (content_id);
+  const Babl *format = babl_format ("R'G'B'A float");
   StRowResampler *resampler;
-  GeglBuffer     *content;
-  GeglBuffer     *target;
-  gfloat         *strip;
-  gfloat         *row;
-  gint            y0;
+  GeglBuffer *content;
+  GeglBuffer *target;
+  gfloat *strip;
+  gfloat *row;
+  gint y0;
 
-  strip = g_try_new (gfloat, (gsize) width * STRIP_ROWS * 4);
-  row   = g_try_new (gfloat, (gsize) width * 3);
-  resampler = (strip && row) ? st_row_resampler_new (result, width, height)
-                             : NULL;
-  if (! resampler)
+  strip = g_try_new (gfloat, (gsize)width * STRIP_ROWS * 4);
+  row = g_try_new (gfloat, (gsize)width * 3);
+  resampler
+      = (strip && row) ? st_row_resampler_new (result, width, height) : NULL;
+  if (!resampler)
     {
       g_free (strip);
       g_free (row);
       return set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
-                                _("Not enough memory to write the result."));
+                                _ ("Not enough memory to write the result."));
     }
 
   content = gimp_drawable_get_buffer (content_id);
-  target  = gimp_drawable_get_buffer (layer_id);
+  target = gimp_drawable_get_buffer (layer_id);
 
   for (y0 = 0; y0 < height; y0 += STRIP_ROWS)
     {
@@ -409,7 +385,7 @@ write_result (gint32         layer_id,
 
       for (r = 0; r < rows; r++)
         {
-          gfloat *out = strip + (gsize) r * width * 4;
+          gfloat *out = strip + (gsize)r * width * 4;
 
           st_row_resampler_row (resampler, y0 + r, row);
           for (x = 0; x < width; x++)
@@ -421,9 +397,9 @@ write_result (gint32         layer_id,
             }
         }
 
-      gegl_buffer_set (target, GEGL_RECTANGLE (0, y0, width, rows), 0,
-                       format, strip, GEGL_AUTO_ROWSTRIDE);
-      gimp_progress_update ((gdouble) (y0 + rows) / height);
+      gegl_buffer_set (target, GEGL_RECTANGLE (0, y0, width, rows), 0, format,
+                       strip, GEGL_AUTO_ROWSTRIDE);
+      gimp_progress_update ((gdouble)(y0 + rows) / height);
     }
 
   g_object_unref (target); /* sends the tiles to GIMP */
@@ -438,20 +414,17 @@ write_result (gint32         layer_id,
 /* Creates the result layer, fills it, and only then inserts it above the
  * content, with a mask from the selection, in one undo group. */
 static gint32
-add_result_layer (gint32         image_id,
-                  gint32         content_id,
-                  gint32         style_id,
-                  const StImage *result,
-                  GError       **error)
+add_result_layer (gint32 image_id, gint32 content_id, gint32 style_id,
+                  const StImage *result, GError **error)
 {
-  gboolean      gray      = gimp_image_base_type (image_id) == GIMP_GRAY;
-  gboolean      has_alpha = gimp_drawable_has_alpha (content_id);
+  gboolean gray = gimp_image_base_type (image_id) == GIMP_GRAY;
+  gboolean has_alpha = gimp_drawable_has_alpha (content_id);
   GimpImageType type;
-  gchar        *name;
-  gint32        layer_id;
-  gint32        parent_id;
-  gint          position;
-  gint          offset_x, offset_y;
+  gchar *name;
+  gint32 layer_id;
+  gint32 parent_id;
+  gint position;
+  gint offset_x, offset_y;
 
   if (gray)
     type = has_alpha ? GIMP_GRAYA_IMAGE : GIMP_GRAY_IMAGE;
@@ -459,21 +432,19 @@ add_result_layer (gint32         image_id,
     type = has_alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE;
 
   name = result_layer_name (image_id, style_id);
-  layer_id = gimp_layer_new (image_id, name,
-                             gimp_drawable_width (content_id),
-                             gimp_drawable_height (content_id),
-                             type, 100.0,
+  layer_id = gimp_layer_new (image_id, name, gimp_drawable_width (content_id),
+                             gimp_drawable_height (content_id), type, 100.0,
                              gimp_image_get_default_new_layer_mode (image_id));
   g_free (name);
   if (layer_id == -1)
     {
       set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
-                         _("GIMP could not create the result layer."));
+                         _ ("GIMP could not create the result layer."));
       return -1;
     }
 
-  gimp_progress_set_text (_("Style transfer: writing the result"));
-  if (! write_result (layer_id, content_id, result, error))
+  gimp_progress_set_text (_ ("Style transfer: writing the result"));
+  if (!write_result (layer_id, content_id, result, error))
     {
       gimp_item_delete (layer_id);
       return -1;
@@ -481,17 +452,17 @@ add_result_layer (gint32         image_id,
 
   gimp_drawable_offsets (content_id, &offset_x, &offset_y);
   parent_id = gimp_item_get_parent (content_id);
-  position  = gimp_image_get_item_position (image_id, content_id);
+  position = gimp_image_get_item_position (image_id, content_id);
 
   gimp_image_undo_group_start (image_id);
 
   gimp_layer_set_offsets (layer_id, offset_x, offset_y);
   gimp_image_insert_layer (image_id, layer_id, parent_id, position);
 
-  if (! gimp_selection_is_empty (image_id))
+  if (!gimp_selection_is_empty (image_id))
     {
-      gint32 mask_id = gimp_layer_create_mask (layer_id,
-                                               GIMP_ADD_MASK_SELECTION);
+      gint32 mask_id
+          = gimp_layer_create_mask (layer_id, GIMP_ADD_MASK_SELECTION);
 
       gimp_layer_add_mask (layer_id, mask_id);
     }
@@ -508,23 +479,22 @@ add_result_layer (gint32         image_id,
 /* A network given as a path must exist; the engine's own message for a
  * missing file does not say which problem it is. */
 static gboolean
-network_file_exists (const gchar *network,
-                     GError     **error)
+network_file_exists (const gchar *network, GError **error)
 {
-  if (strcmp (network, "") == 0 || strcmp (network, "embedded") == 0 ||
-      strcmp (network, "vgg19") == 0)
+  if (strcmp (network, "") == 0 || strcmp (network, "embedded") == 0
+      || strcmp (network, "vgg19") == 0)
     return TRUE;
 
-  if ((strchr (network, G_DIR_SEPARATOR) ||
-       g_str_has_suffix (network, ".safetensors")) &&
-      ! g_file_test (network, G_FILE_TEST_EXISTS))
+  if ((strchr (network, G_DIR_SEPARATOR)
+       || g_str_has_suffix (network, ".safetensors"))
+      && !g_file_test (network, G_FILE_TEST_EXISTS))
     {
       gchar *display = g_filename_display_name (network);
 
       g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
-                   _("The network file \"%s\" does not exist.  Give the path "
-                     "of a VGG19 .safetensors file, \"vgg19\" for the "
-                     "installed weights, or \"embedded\"."),
+                   _ ("The network file \"%s\" does not exist.  Give the path "
+                      "of a VGG19 .safetensors file, \"vgg19\" for the "
+                      "installed weights, or \"embedded\"."),
                    display);
       g_free (display);
       return FALSE;
@@ -534,55 +504,53 @@ network_file_exists (const gchar *network,
 }
 
 gint32
-st_plugin_render (gint32                image_id,
-                  gint32                drawable_id,
-                  const StPluginValues *vals,
-                  gboolean              interactive,
-                  GError              **error)
+st_plugin_render (gint32 image_id, gint32 drawable_id,
+                  const StPluginValues *vals, gboolean interactive,
+                  GError **error)
 {
-  gint           width  = gimp_drawable_width (drawable_id);
-  gint           height = gimp_drawable_height (drawable_id);
-  StNetwork     *network;
-  StParams       params;
-  StImage       *content = NULL;
-  StImage       *style   = NULL;
-  StImage       *result  = NULL;
+  gint width = gimp_drawable_width (drawable_id);
+  gint height = gimp_drawable_height (drawable_id);
+  StNetwork *network;
+  StParams params;
+  StImage *content = NULL;
+  StImage *style = NULL;
+  StImage *result = NULL;
   const StImage *styles[1];
-  ProgressState  state   = { g_thread_self (), 0, 0 };
-  GError        *engine_error = NULL;
-  gchar         *note = NULL;
-  StStatus       status;
-  gfloat         max_alpha;
-  gint           run_width, run_height;
-  gint           style_width, style_height;
-  gint           sel_x, sel_y, sel_width, sel_height;
-  gint32         layer_id = -1;
+  ProgressState state = { g_thread_self (), 0, 0 };
+  GError *engine_error = NULL;
+  gchar *note = NULL;
+  StStatus status;
+  gfloat max_alpha;
+  gint run_width, run_height;
+  gint style_width, style_height;
+  gint sel_x, sel_y, sel_width, sel_height;
+  gint32 layer_id = -1;
 
-  if (! gimp_selection_is_empty (image_id) &&
-      ! gimp_drawable_mask_intersect (drawable_id, &sel_x, &sel_y,
-                                      &sel_width, &sel_height))
+  if (!gimp_selection_is_empty (image_id)
+      && !gimp_drawable_mask_intersect (drawable_id, &sel_x, &sel_y, &sel_width,
+                                        &sel_height))
     {
       set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
-                         _("The selection does not touch the layer: select "
-                           "part of the layer, or Select > None."));
+                         _ ("The selection does not touch the layer: select "
+                            "part of the layer, or Select > None."));
       return -1;
     }
 
-  if (! network_file_exists (vals->network, error))
+  if (!network_file_exists (vals->network, error))
     return -1;
 
-  gimp_progress_init (_("Style transfer: loading the network"));
+  gimp_progress_init (_ ("Style transfer: loading the network"));
 
   network = st_network_open (vals->network, st_plugin_get_directory (),
                              &engine_error);
-  if (! network)
+  if (!network)
     {
       propagate_engine_error (error, engine_error, GIMP_PDB_EXECUTION_ERROR,
-                              _("The network could not be opened."));
+                              _ ("The network could not be opened."));
       return -1;
     }
 
-  if (! plan_run (network, vals, width, height, &params, &note, error))
+  if (!plan_run (network, vals, width, height, &params, &note, error))
     goto out;
 
   if (note)
@@ -592,50 +560,49 @@ st_plugin_render (gint32                image_id,
       gimp_progress_set_text (note);
     }
 
-  gimp_progress_set_text (_("Style transfer: reading the layers"));
+  gimp_progress_set_text (_ ("Style transfer: reading the layers"));
   fit_long_side (width, height, params.size, &run_width, &run_height);
-  content = read_drawable (drawable_id, run_width, run_height, &max_alpha,
-                           error);
-  if (! content)
+  content
+      = read_drawable (drawable_id, run_width, run_height, &max_alpha, error);
+  if (!content)
     goto out;
   if (max_alpha <= 0.0f)
     {
       set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
-                         _("The layer is fully transparent: there is nothing "
-                           "to repaint."));
+                         _ ("The layer is fully transparent: there is nothing "
+                            "to repaint."));
       goto out;
     }
 
-  style_read_size (vals->style_drawable, &params, &style_width,
-                   &style_height);
-  style = read_drawable (vals->style_drawable, style_width, style_height,
-                         NULL, error);
-  if (! style)
+  style_read_size (vals->style_drawable, &params, &style_width, &style_height);
+  style = read_drawable (vals->style_drawable, style_width, style_height, NULL,
+                         error);
+  if (!style)
     goto out;
 
   styles[0] = style;
-  status = st_transfer (network, content, styles, 1, &params,
-                        on_progress, &state, &result, &engine_error);
+  status = st_transfer (network, content, styles, 1, &params, on_progress,
+                        &state, &result, &engine_error);
   if (status == ST_CANCELLED)
     {
       propagate_engine_error (error, engine_error, GIMP_PDB_CANCEL,
-                              _("Style transfer was cancelled."));
+                              _ ("Style transfer was cancelled."));
       goto out;
     }
   if (status != ST_OK)
     {
       propagate_engine_error (error, engine_error,
                               status == ST_ERROR_INVALID
-                              ? GIMP_PDB_CALLING_ERROR
-                              : GIMP_PDB_EXECUTION_ERROR,
-                              _("Style transfer failed."));
+                                  ? GIMP_PDB_CALLING_ERROR
+                                  : GIMP_PDB_EXECUTION_ERROR,
+                              _ ("Style transfer failed."));
       goto out;
     }
 
   layer_id = add_result_layer (image_id, drawable_id, vals->style_drawable,
                                result, error);
 
- out:
+out:
   gimp_progress_end ();
   st_image_free (result);
   st_image_free (style);

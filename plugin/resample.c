@@ -10,18 +10,18 @@
 /* The four source samples that make one output sample along an axis. */
 typedef struct
 {
-  gint   index[4];  /* clamped to the source's edge */
+  gint index[4]; /* clamped to the source's edge */
   gfloat weight[4];
 } Tap;
 
 struct StRowResampler
 {
   const StImage *source;
-  gint           width, height;  /* of the output                       */
-  Tap           *columns;        /* (width)                             */
-  gfloat        *rows;           /* (4, width, 3) source rows, resampled
-                                    horizontally; slot = source row % 4 */
-  gint           row_of_slot[4]; /* -1 while empty                      */
+  gint width, height;  /* of the output                       */
+  Tap *columns;        /* (width)                             */
+  gfloat *rows;        /* (4, width, 3) source rows, resampled
+                          horizontally; slot = source row % 4 */
+  gint row_of_slot[4]; /* -1 while empty                      */
 };
 
 static gfloat
@@ -31,55 +31,50 @@ keys_cubic (gdouble x)
 
   x = fabs (x);
   if (x < 1.0)
-    return (gfloat) (((a + 2.0) * x - (a + 3.0)) * x * x + 1.0);
+    return (gfloat)(((a + 2.0) * x - (a + 3.0)) * x * x + 1.0);
   if (x < 2.0)
-    return (gfloat) (((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a);
+    return (gfloat)(((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a);
   return 0.0f;
 }
 
 /* Output sample out of out_size takes its value around source position
  * (out + 0.5) * in_size / out_size - 0.5, pixel centres aligned. */
 static void
-tap_init (Tap  *tap,
-          gint  out,
-          gint  out_size,
-          gint  in_size)
+tap_init (Tap *tap, gint out, gint out_size, gint in_size)
 {
   gdouble center = (out + 0.5) * in_size / out_size - 0.5;
-  gint    first  = (gint) floor (center) - 1;
-  gdouble sum    = 0.0;
-  gint    k;
+  gint first = (gint)floor (center) - 1;
+  gdouble sum = 0.0;
+  gint k;
 
   for (k = 0; k < 4; k++)
     {
       gint i = first + k;
 
       tap->weight[k] = keys_cubic (center - i);
-      tap->index[k]  = CLAMP (i, 0, in_size - 1);
+      tap->index[k] = CLAMP (i, 0, in_size - 1);
       sum += tap->weight[k];
     }
   for (k = 0; k < 4; k++)
-    tap->weight[k] = (gfloat) (tap->weight[k] / sum);
+    tap->weight[k] = (gfloat)(tap->weight[k] / sum);
 }
 
 StRowResampler *
-st_row_resampler_new (const StImage *source,
-                      gint           width,
-                      gint           height)
+st_row_resampler_new (const StImage *source, gint width, gint height)
 {
   StRowResampler *resampler;
-  gint            x;
+  gint x;
 
-  g_return_val_if_fail (source != NULL && source->width > 0 &&
-                        source->height > 0, NULL);
+  g_return_val_if_fail (
+      source != NULL && source->width > 0 && source->height > 0, NULL);
   g_return_val_if_fail (width > 0 && height > 0, NULL);
 
   resampler = g_new0 (StRowResampler, 1);
-  resampler->source  = source;
-  resampler->width   = width;
-  resampler->height  = height;
+  resampler->source = source;
+  resampler->width = width;
+  resampler->height = height;
   resampler->columns = g_new (Tap, width);
-  resampler->rows    = g_new (gfloat, (gsize) 4 * width * 3);
+  resampler->rows = g_new (gfloat, (gsize)4 * width * 3);
   for (x = 0; x < 4; x++)
     resampler->row_of_slot[x] = -1;
 
@@ -91,22 +86,21 @@ st_row_resampler_new (const StImage *source,
 
 /* Source row sy resampled to the output's width, (width, 3). */
 static const gfloat *
-horizontal_row (StRowResampler *resampler,
-                gint            sy)
+horizontal_row (StRowResampler *resampler, gint sy)
 {
-  gint    slot = sy % 4;
-  gfloat *out  = resampler->rows + (gsize) slot * resampler->width * 3;
+  gint slot = sy % 4;
+  gfloat *out = resampler->rows + (gsize)slot * resampler->width * 3;
 
   if (resampler->row_of_slot[slot] != sy)
     {
-      const gfloat *in = resampler->source->pixels +
-                         (gsize) sy * resampler->source->width * 3;
-      gint          x;
+      const gfloat *in = resampler->source->pixels
+                         + (gsize)sy * resampler->source->width * 3;
+      gint x;
 
       for (x = 0; x < resampler->width; x++)
         {
           const Tap *tap = &resampler->columns[x];
-          gint       c, k;
+          gint c, k;
 
           for (c = 0; c < 3; c++)
             {
@@ -124,13 +118,11 @@ horizontal_row (StRowResampler *resampler,
 }
 
 void
-st_row_resampler_row (StRowResampler *resampler,
-                      gint            y,
-                      gfloat         *row)
+st_row_resampler_row (StRowResampler *resampler, gint y, gfloat *row)
 {
   const gfloat *source_rows[4];
-  Tap           tap;
-  gint          i, k;
+  Tap tap;
+  gint i, k;
 
   g_return_if_fail (resampler != NULL && row != NULL);
   g_return_if_fail (y >= 0 && y < resampler->height);
@@ -154,7 +146,7 @@ st_row_resampler_row (StRowResampler *resampler,
 void
 st_row_resampler_free (StRowResampler *resampler)
 {
-  if (! resampler)
+  if (!resampler)
     return;
 
   g_free (resampler->columns);
@@ -170,66 +162,60 @@ st_row_resampler_free (StRowResampler *resampler)
  * weights into one output pixel add up to 1. */
 typedef struct
 {
-  gint   first;
+  gint first;
   gfloat weight[2];
 } Span;
 
 struct StRowReducer
 {
-  gint    source_width, source_height;
-  gint    width, height;
-  Span   *columns;  /* (source_width) */
-  gint    next_row; /* source rows pushed so far */
-  gfloat  max_alpha;
-  gfloat *sums;     /* (height, width, 7): alpha-weighted R, G, B, alpha,
-                       plain R, G, B */
+  gint source_width, source_height;
+  gint width, height;
+  Span *columns; /* (source_width) */
+  gint next_row; /* source rows pushed so far */
+  gfloat max_alpha;
+  gfloat *sums; /* (height, width, 7): alpha-weighted R, G, B, alpha,
+                   plain R, G, B */
 };
 
 static void
-span_init (Span *span,
-           gint  i,
-           gint  in_size,
-           gint  out_size)
+span_init (Span *span, gint i, gint in_size, gint out_size)
 {
-  gdouble scale = (gdouble) out_size / in_size; /* <= 1 */
+  gdouble scale = (gdouble)out_size / in_size; /* <= 1 */
   gdouble start = i * scale;
-  gdouble end   = (i + 1) * scale;
-  gint    first = MIN ((gint) floor (start), out_size - 1);
+  gdouble end = (i + 1) * scale;
+  gint first = MIN ((gint)floor (start), out_size - 1);
 
   span->first = first;
   if (end <= first + 1 || first + 1 >= out_size)
     {
-      span->weight[0] = (gfloat) (MIN (end, out_size) - start);
+      span->weight[0] = (gfloat)(MIN (end, out_size) - start);
       span->weight[1] = 0.0f;
     }
   else
     {
-      span->weight[0] = (gfloat) (first + 1 - start);
-      span->weight[1] = (gfloat) (end - (first + 1));
+      span->weight[0] = (gfloat)(first + 1 - start);
+      span->weight[1] = (gfloat)(end - (first + 1));
     }
 }
 
 StRowReducer *
-st_row_reducer_new (gint source_width,
-                    gint source_height,
-                    gint width,
+st_row_reducer_new (gint source_width, gint source_height, gint width,
                     gint height)
 {
   StRowReducer *reducer;
-  gint          x;
+  gint x;
 
   g_return_val_if_fail (width > 0 && height > 0, NULL);
-  g_return_val_if_fail (width <= source_width && height <= source_height,
-                        NULL);
+  g_return_val_if_fail (width <= source_width && height <= source_height, NULL);
 
   reducer = g_new0 (StRowReducer, 1);
-  reducer->source_width  = source_width;
+  reducer->source_width = source_width;
   reducer->source_height = source_height;
-  reducer->width         = width;
-  reducer->height        = height;
-  reducer->columns       = g_new (Span, source_width);
-  reducer->sums          = g_try_new0 (gfloat, (gsize) width * height * 7);
-  if (! reducer->sums)
+  reducer->width = width;
+  reducer->height = height;
+  reducer->columns = g_new (Span, source_width);
+  reducer->sums = g_try_new0 (gfloat, (gsize)width * height * 7);
+  if (!reducer->sums)
     {
       g_free (reducer->columns);
       g_free (reducer);
@@ -243,8 +229,7 @@ st_row_reducer_new (gint source_width,
 }
 
 void
-st_row_reducer_push (StRowReducer *reducer,
-                     const gfloat *rgba_row)
+st_row_reducer_push (StRowReducer *reducer, const gfloat *rgba_row)
 {
   Span rows;
   gint k, x;
@@ -257,23 +242,24 @@ st_row_reducer_push (StRowReducer *reducer,
 
   for (x = 0; x < reducer->source_width; x++)
     {
-      const gfloat *p      = rgba_row + x * 4;
-      const Span   *column = &reducer->columns[x];
-      gfloat        alpha  = CLAMP (p[3], 0.0f, 1.0f);
-      gint          j;
+      const gfloat *p = rgba_row + x * 4;
+      const Span *column = &reducer->columns[x];
+      gfloat alpha = CLAMP (p[3], 0.0f, 1.0f);
+      gint j;
 
       reducer->max_alpha = MAX (reducer->max_alpha, alpha);
 
       for (k = 0; k < 2; k++)
         for (j = 0; j < 2; j++)
           {
-            gfloat  w = rows.weight[k] * column->weight[j];
+            gfloat w = rows.weight[k] * column->weight[j];
             gfloat *s;
 
             if (w <= 0.0f)
               continue;
-            s = reducer->sums + ((gsize) (rows.first + k) * reducer->width +
-                                 column->first + j) * 7;
+            s = reducer->sums
+                + ((gsize)(rows.first + k) * reducer->width + column->first + j)
+                      * 7;
             s[0] += w * alpha * p[0];
             s[1] += w * alpha * p[1];
             s[2] += w * alpha * p[2];
@@ -286,20 +272,19 @@ st_row_reducer_push (StRowReducer *reducer,
 }
 
 StImage *
-st_row_reducer_finish (StRowReducer *reducer,
-                       gfloat       *max_alpha)
+st_row_reducer_finish (StRowReducer *reducer, gfloat *max_alpha)
 {
   StImage *image;
-  gsize    i, n;
+  gsize i, n;
 
   g_return_val_if_fail (reducer != NULL, NULL);
 
   image = st_image_new (reducer->width, reducer->height);
-  n = (gsize) reducer->width * reducer->height;
+  n = (gsize)reducer->width * reducer->height;
   for (i = 0; image && i < n; i++)
     {
       const gfloat *s = reducer->sums + i * 7;
-      gint          c;
+      gint c;
 
       for (c = 0; c < 3; c++)
         {

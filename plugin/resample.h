@@ -12,15 +12,12 @@ G_BEGIN_DECLS
 typedef struct StRowResampler StRowResampler;
 
 /* Resamples source (kept by the caller, not copied) to width x height. */
-StRowResampler *st_row_resampler_new  (const StImage  *source,
-                                       gint            width,
-                                       gint            height);
+StRowResampler *st_row_resampler_new (const StImage *source, gint width,
+                                      gint height);
 /* Writes output row y, (width, 3) floats clamped to [0, 1].  Rows are
  * cheapest when asked for in increasing order. */
-void            st_row_resampler_row  (StRowResampler *resampler,
-                                       gint            y,
-                                       gfloat         *row);
-void            st_row_resampler_free (StRowResampler *resampler);
+void st_row_resampler_row (StRowResampler *resampler, gint y, gfloat *row);
+void st_row_resampler_free (StRowResampler *resampler);
 
 /* Shrinks (width, 4) RGBA rows, pushed top to bottom, to an RGB image
  * of width x height by area averaging.  Colours are averaged weighted by
@@ -29,16 +26,12 @@ void            st_row_resampler_free (StRowResampler *resampler);
  * average is kept. */
 typedef struct StRowReducer StRowReducer;
 
-StRowReducer *st_row_reducer_new    (gint            source_width,
-                                     gint            source_height,
-                                     gint            width,
-                                     gint            height);
-void          st_row_reducer_push   (StRowReducer   *reducer,
-                                     const gfloat   *rgba_row);
+StRowReducer *st_row_reducer_new (gint source_width, gint source_height,
+                                  gint width, gint height);
+void st_row_reducer_push (StRowReducer *reducer, const gfloat *rgba_row);
 /* After source_height pushes: the image, and the largest alpha of the
  * source in *max_alpha when not NULL.  Frees the reducer. */
-StImage      *st_row_reducer_finish (StRowReducer   *reducer,
-                                     gfloat         *max_alpha);
+StImage *st_row_reducer_finish (StRowReducer *reducer, gfloat *max_alpha);
 
 G_END_DECLS
 

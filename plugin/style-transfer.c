@@ -11,14 +11,10 @@
 #include "plugin.h"
 
 static void query (void);
-static void run   (const gchar      *name,
-                   gint              nparams,
-                   const GimpParam  *param,
-                   gint             *nreturn_vals,
-                   GimpParam       **return_vals);
+static void run (const gchar *name, gint nparams, const GimpParam *param,
+                 gint *nreturn_vals, GimpParam **return_vals);
 
-const GimpPlugInInfo PLUG_IN_INFO =
-{
+const GimpPlugInInfo PLUG_IN_INFO = {
   NULL,  /* init_proc  */
   NULL,  /* quit_proc  */
   query, /* query_proc */
@@ -30,8 +26,7 @@ const GimpPlugInInfo PLUG_IN_INFO =
 static gchar *plugin_directory = NULL;
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   gchar *binary = g_canonicalize_filename (argv[0], NULL);
 
@@ -57,15 +52,15 @@ void
 st_plugin_values_init (StPluginValues *vals)
 {
   memset (vals, 0, sizeof *vals);
-  vals->style_drawable  = -1;
-  vals->strength        = 50.0;
-  vals->size            = 512;
-  vals->iterations      = 0;
+  vals->style_drawable = -1;
+  vals->strength = 50.0;
+  vals->size = 512;
+  vals->iterations = 0;
   vals->preserve_colors = FALSE;
-  vals->style_scale     = 1.0;
-  vals->smoothness      = 1.0;
-  vals->seed            = 0;
-  vals->network[0]      = '\0';
+  vals->style_scale = 1.0;
+  vals->smoothness = 1.0;
+  vals->seed = 0;
+  vals->network[0] = '\0';
 }
 
 static void
@@ -79,78 +74,80 @@ bind_text_domain (void)
 static void
 query (void)
 {
-  static const GimpParamDef args[N_PARAMS] =
-  {
-    { GIMP_PDB_INT32,    "run-mode",
+  static const GimpParamDef args[N_PARAMS] = {
+    { GIMP_PDB_INT32, "run-mode",
       "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), "
       "RUN-WITH-LAST-VALS (2) }" },
-    { GIMP_PDB_IMAGE,    "image",          "Input image" },
+    { GIMP_PDB_IMAGE, "image", "Input image" },
     { GIMP_PDB_DRAWABLE, "drawable",
       "The content: a layer of the image, which is never modified" },
     { GIMP_PDB_DRAWABLE, "style-drawable",
       "The style: a layer of another open image, or another layer of the "
       "same image (not the content itself)" },
-    { GIMP_PDB_FLOAT,    "strength",
+    { GIMP_PDB_FLOAT, "strength",
       "Style against content, 0 to 100; 50 gives the default balance" },
-    { GIMP_PDB_INT32,    "size",
+    { GIMP_PDB_INT32, "size",
       "Long side in pixels at which the transfer runs; 0 uses the layer's "
       "own size, reduced to what fits the memory budget.  Larger than the "
       "layer counts as the layer's size" },
-    { GIMP_PDB_INT32,    "iterations",
+    { GIMP_PDB_INT32, "iterations",
       "Optimizer iterations per scale, 1 to 10000; 0 chooses automatically" },
-    { GIMP_PDB_INT32,    "preserve-colors",
+    { GIMP_PDB_INT32, "preserve-colors",
       "1 keeps the content's colours and transfers only luminance, 0 "
       "takes the style's colours" },
-    { GIMP_PDB_FLOAT,    "style-scale",
+    { GIMP_PDB_FLOAT, "style-scale",
       "Size of the style's brush strokes, 0.1 to 10; 1.0 keeps them at the "
       "size they have in the style image" },
-    { GIMP_PDB_FLOAT,    "smoothness",
+    { GIMP_PDB_FLOAT, "smoothness",
       "Total-variation weight as a multiple of the network's default, 0 to "
       "100: 1.0 is the default, 0 turns smoothing off, 2.0 doubles it" },
-    { GIMP_PDB_INT32,    "seed",
+    { GIMP_PDB_INT32, "seed",
       "Random seed; the same seed and settings give the same result" },
-    { GIMP_PDB_STRING,   "network",
+    { GIMP_PDB_STRING, "network",
       "\"embedded\" (built in, no download), \"vgg19\" (the installed VGG19 "
       "weights), the path of a .safetensors file with VGG19 weights, or "
       "\"\" for the best installed network" },
   };
 
-  static const GimpParamDef return_vals[] =
-  {
+  static const GimpParamDef return_vals[] = {
     { GIMP_PDB_LAYER, "new-layer", "The layer holding the result" },
   };
 
   gimp_plugin_domain_register (GETTEXT_PACKAGE, LOCALEDIR);
 
   gimp_install_procedure (
-    PLUG_IN_PROC,
-    N_("Repaint the layer in the style of another picture"),
-    N_("Style Transfer repaints the content layer in the style of a second "
-    "picture, such as a painting, following Gatys, Ecker and Bethge (2015): "
-    "a neural network compares the brush strokes, textures and colours of "
-    "the style with the shapes of the content, and the picture is changed "
-    "step by step until it matches both.\n\n"
-    "The style may be a layer of another open image or another layer of the "
-    "same image, but not the content layer itself.  The result is a new "
-    "layer named after the style (\"Style Transfer - starry_night\"), "
-    "placed directly above the content with the same size and offsets; the "
-    "content's transparency is kept, and an active selection becomes the "
-    "new layer's mask.  The content layer and the style are never changed, "
-    "and one Undo removes everything the filter did.\n\n"
-    "The transfer runs at the given size (long side in pixels) and the "
-    "result is scaled up to the layer's size with a bicubic filter.  "
-    "Grayscale images get a grayscale result.  Indexed images are refused: "
-    "convert them with Image > Mode > RGB first.  When the run is cancelled "
-    "the image is left exactly as it was.  Errors are returned as a second "
-    "value of type STRING."),
-    "GIMP Style Transfer authors",
-    "GIMP Style Transfer authors, GPL-3.0-or-later",
-    "2024",
-    N_("_Style Transfer..."),
-    "RGB*, GRAY*",
-    GIMP_PLUGIN,
-    G_N_ELEMENTS (args), G_N_ELEMENTS (return_vals),
-    args, return_vals);
+      PLUG_IN_PROC, N_ ("Repaint the layer in the style of another picture"),
+      N_ ("Style Transfer repaints the content layer in the style of a second "
+          "picture, such as a painting, following Gatys, Ecker and Bethge "
+          "(2015): "
+          "a neural network compares the brush strokes, textures and colours "
+          "of "
+          "the style with the shapes of the content, and the picture is "
+          "changed "
+          "step by step until it matches both.\n\n"
+          "The style may be a layer of another open image or another layer of "
+          "the "
+          "same image, but not the content layer itself.  The result is a new "
+          "layer named after the style (\"Style Transfer - starry_night\"), "
+          "placed directly above the content with the same size and offsets; "
+          "the "
+          "content's transparency is kept, and an active selection becomes the "
+          "new layer's mask.  The content layer and the style are never "
+          "changed, "
+          "and one Undo removes everything the filter did.\n\n"
+          "The transfer runs at the given size (long side in pixels) and the "
+          "result is scaled up to the layer's size with a bicubic filter.  "
+          "Grayscale images get a grayscale result.  Indexed images are "
+          "refused: "
+          "convert them with Image > Mode > RGB first.  When the run is "
+          "cancelled "
+          "the image is left exactly as it was.  Errors are returned as a "
+          "second "
+          "value of type STRING."),
+      "GIMP Style Transfer authors",
+      "GIMP Style Transfer authors, GPL-3.0-or-later", "2024",
+      N_ ("_Style Transfer..."), "RGB*, GRAY*", GIMP_PLUGIN,
+      G_N_ELEMENTS (args), G_N_ELEMENTS (return_vals), args, return_vals);
 
   gimp_plugin_menu_register (PLUG_IN_PROC, "<Image>/Filters/Artistic");
 }
@@ -158,36 +155,34 @@ query (void)
 /* The values of a non-interactive call.  FALSE when they do not even have
  * the right count; ranges are checked later by st_plugin_validate (). */
 static gboolean
-values_from_params (gint             nparams,
-                    const GimpParam *param,
-                    StPluginValues  *vals,
-                    GError         **error)
+values_from_params (gint nparams, const GimpParam *param, StPluginValues *vals,
+                    GError **error)
 {
   const gchar *network;
 
   if (nparams != N_PARAMS)
     {
       g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
-                   _("Style Transfer takes %d arguments but got %d."),
+                   _ ("Style Transfer takes %d arguments but got %d."),
                    N_PARAMS, nparams);
       return FALSE;
     }
 
-  vals->style_drawable  = param[3].data.d_drawable;
-  vals->strength        = param[4].data.d_float;
-  vals->size            = param[5].data.d_int32;
-  vals->iterations      = param[6].data.d_int32;
+  vals->style_drawable = param[3].data.d_drawable;
+  vals->strength = param[4].data.d_float;
+  vals->size = param[5].data.d_int32;
+  vals->iterations = param[6].data.d_int32;
   vals->preserve_colors = param[7].data.d_int32;
-  vals->style_scale     = param[8].data.d_float;
-  vals->smoothness      = param[9].data.d_float;
-  vals->seed            = param[10].data.d_int32;
+  vals->style_scale = param[8].data.d_float;
+  vals->smoothness = param[9].data.d_float;
+  vals->seed = param[10].data.d_int32;
 
   network = param[11].data.d_string ? param[11].data.d_string : "";
   if (strlen (network) >= sizeof vals->network)
     {
       g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
-                   _("The network argument is longer than %d bytes."),
-                   (gint) sizeof vals->network - 1);
+                   _ ("The network argument is longer than %d bytes."),
+                   (gint)sizeof vals->network - 1);
       return FALSE;
     }
   g_strlcpy (vals->network, network, sizeof vals->network);
@@ -196,37 +191,34 @@ values_from_params (gint             nparams,
 }
 
 static void
-run (const gchar      *name,
-     gint              nparams,
-     const GimpParam  *param,
-     gint             *nreturn_vals,
-     GimpParam       **return_vals)
+run (const gchar *name, gint nparams, const GimpParam *param,
+     gint *nreturn_vals, GimpParam **return_vals)
 {
   /* libgimp sends these after run () returns, hence static. */
-  static GimpParam  values[2];
-  static gchar     *message = NULL;
-  GimpRunMode       run_mode;
-  gint32            image_id = -1;
-  gint32            drawable_id = -1;
-  StPluginValues    vals;
-  GError           *error = NULL;
-  gint32            layer_id = -1;
+  static GimpParam values[2];
+  static gchar *message = NULL;
+  GimpRunMode run_mode;
+  gint32 image_id = -1;
+  gint32 drawable_id = -1;
+  StPluginValues vals;
+  GError *error = NULL;
+  gint32 layer_id = -1;
 
-  (void) name;
+  (void)name;
 
   bind_text_domain ();
   gegl_init (NULL, NULL);
 
   *nreturn_vals = 1;
-  *return_vals  = values;
+  *return_vals = values;
   values[0].type = GIMP_PDB_STATUS;
   values[0].data.d_status = GIMP_PDB_SUCCESS;
 
-  run_mode = nparams > 0 ? (GimpRunMode) param[0].data.d_int32
+  run_mode = nparams > 0 ? (GimpRunMode)param[0].data.d_int32
                          : GIMP_RUN_NONINTERACTIVE;
   if (nparams >= 3)
     {
-      image_id    = param[1].data.d_image;
+      image_id = param[1].data.d_image;
       drawable_id = param[2].data.d_drawable;
     }
 
@@ -236,9 +228,9 @@ run (const gchar      *name,
     {
     case GIMP_RUN_INTERACTIVE:
       gimp_get_data (PLUG_IN_PROC, &vals);
-      if (! st_plugin_validate_content (image_id, drawable_id, &error))
+      if (!st_plugin_validate_content (image_id, drawable_id, &error))
         break;
-      if (! st_plugin_dialog (&vals, image_id, drawable_id))
+      if (!st_plugin_dialog (&vals, image_id, drawable_id))
         {
           values[0].data.d_status = GIMP_PDB_CANCEL;
           return;
@@ -250,22 +242,21 @@ run (const gchar      *name,
       break;
 
     case GIMP_RUN_WITH_LAST_VALS:
-      if (! gimp_get_data (PLUG_IN_PROC, &vals))
+      if (!gimp_get_data (PLUG_IN_PROC, &vals))
         g_set_error_literal (&error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
-                             _("Style Transfer has no last values yet: run "
-                               "it once from the menu first."));
+                             _ ("Style Transfer has no last values yet: run "
+                                "it once from the menu first."));
       break;
 
     default:
       g_set_error (&error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
-                   _("Unknown run mode %d."), (gint) run_mode);
+                   _ ("Unknown run mode %d."), (gint)run_mode);
       break;
     }
 
-  if (! error && st_plugin_validate (image_id, drawable_id, &vals, &error))
+  if (!error && st_plugin_validate (image_id, drawable_id, &vals, &error))
     layer_id = st_plugin_render (image_id, drawable_id, &vals,
-                                 run_mode != GIMP_RUN_NONINTERACTIVE,
-                                 &error);
+                                 run_mode != GIMP_RUN_NONINTERACTIVE, &error);
 
   if (layer_id != -1)
     {
@@ -285,14 +276,14 @@ run (const gchar      *name,
       GimpPDBStatusType status = GIMP_PDB_EXECUTION_ERROR;
 
       if (error && error->domain == ST_PLUGIN_ERROR)
-        status = (GimpPDBStatusType) error->code;
+        status = (GimpPDBStatusType)error->code;
 
       values[0].data.d_status = status;
       if (status != GIMP_PDB_CANCEL)
         {
           g_free (message);
           message = g_strdup (error ? error->message
-                                    : _("Style Transfer failed."));
+                                    : _ ("Style Transfer failed."));
           *nreturn_vals = 2;
           values[1].type = GIMP_PDB_STRING;
           values[1].data.d_string = message;

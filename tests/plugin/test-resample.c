@@ -10,35 +10,32 @@
 
 static int failures = 0;
 
-#define CHECK(cond, ...)                                                 \
-  do                                                                     \
-    {                                                                    \
-      if (! (cond))                                                      \
-        {                                                                \
-          failures++;                                                    \
-          printf ("FAIL %s:%d: ", __FILE__, __LINE__);                   \
-          printf (__VA_ARGS__);                                          \
-          printf ("\n");                                                 \
-        }                                                                \
-    }                                                                    \
+#define CHECK(cond, ...)                                                       \
+  do                                                                           \
+    {                                                                          \
+      if (!(cond))                                                             \
+        {                                                                      \
+          failures++;                                                          \
+          printf ("FAIL %s:%d: ", __FILE__, __LINE__);                         \
+          printf (__VA_ARGS__);                                                \
+          printf ("\n");                                                       \
+        }                                                                      \
+    }                                                                          \
   while (0)
 
 /* All rows of source resampled to width x height, (height, width, 3). */
 static gfloat *
-resample (const StImage *source,
-          gint           width,
-          gint           height,
-          gboolean       backwards)
+resample (const StImage *source, gint width, gint height, gboolean backwards)
 {
   StRowResampler *resampler = st_row_resampler_new (source, width, height);
-  gfloat         *out = g_new (gfloat, (gsize) width * height * 3);
-  gint            y;
+  gfloat *out = g_new (gfloat, (gsize)width * height * 3);
+  gint y;
 
   for (y = 0; y < height; y++)
     {
       gint row = backwards ? height - 1 - y : y;
 
-      st_row_resampler_row (resampler, row, out + (gsize) row * width * 3);
+      st_row_resampler_row (resampler, row, out + (gsize)row * width * 3);
     }
   st_row_resampler_free (resampler);
 
@@ -46,14 +43,13 @@ resample (const StImage *source,
 }
 
 static StImage *
-pattern (gint width,
-         gint height)
+pattern (gint width, gint height)
 {
   StImage *image = st_image_new (width, height);
-  gint     i;
+  gint i;
 
   for (i = 0; i < width * height * 3; i++)
-    image->pixels[i] = (gfloat) ((i * 37 % 101) / 100.0);
+    image->pixels[i] = (gfloat)((i * 37 % 101) / 100.0);
 
   return image;
 }
@@ -62,8 +58,8 @@ static void
 test_same_size_is_copy (void)
 {
   StImage *source = pattern (13, 7);
-  gfloat  *out = resample (source, 13, 7, FALSE);
-  gint     i;
+  gfloat *out = resample (source, 13, 7, FALSE);
+  gint i;
 
   for (i = 0; i < 13 * 7 * 3; i++)
     CHECK (fabsf (out[i] - source->pixels[i]) < 1e-6f,
@@ -76,26 +72,26 @@ static void
 test_constant_and_ramp (void)
 {
   StImage *source = st_image_new (16, 12);
-  gfloat  *out;
-  gint     x, y;
+  gfloat *out;
+  gint x, y;
 
   for (y = 0; y < 12; y++)
     for (x = 0; x < 16; x++)
       {
         gfloat *p = source->pixels + (y * 16 + x) * 3;
 
-        p[0] = 0.25f;               /* constant          */
-        p[1] = x / 15.0f;           /* horizontal ramp   */
-        p[2] = y / 11.0f;           /* vertical ramp     */
+        p[0] = 0.25f;     /* constant          */
+        p[1] = x / 15.0f; /* horizontal ramp   */
+        p[2] = y / 11.0f; /* vertical ramp     */
       }
 
   out = resample (source, 64, 48, FALSE);
   for (y = 0; y < 48; y++)
     for (x = 0; x < 64; x++)
       {
-        const gfloat *p  = out + (y * 64 + x) * 3;
-        gdouble       sx = (x + 0.5) * 16 / 64 - 0.5;
-        gdouble       sy = (y + 0.5) * 12 / 48 - 0.5;
+        const gfloat *p = out + (y * 64 + x) * 3;
+        gdouble sx = (x + 0.5) * 16 / 64 - 0.5;
+        gdouble sy = (y + 0.5) * 12 / 48 - 0.5;
 
         CHECK (fabsf (p[0] - 0.25f) < 1e-5f, "constant at %d,%d: %g", x, y,
                p[0]);
@@ -115,8 +111,8 @@ static void
 test_step_stays_in_range (void)
 {
   StImage *source = st_image_new (8, 8);
-  gfloat  *out;
-  gint     i;
+  gfloat *out;
+  gint i;
 
   for (i = 0; i < 8 * 8 * 3; i++)
     source->pixels[i] = ((i / 3) % 8) < 4 ? 0.0f : 1.0f;
@@ -132,14 +128,14 @@ static void
 test_row_order_does_not_matter (void)
 {
   StImage *source = pattern (9, 11);
-  gfloat  *forwards, *backwards;
-  gint     i;
+  gfloat *forwards, *backwards;
+  gint i;
 
-  forwards  = resample (source, 31, 40, FALSE);
+  forwards = resample (source, 31, 40, FALSE);
   backwards = resample (source, 31, 40, TRUE);
   for (i = 0; i < 31 * 40 * 3; i++)
-    CHECK (forwards[i] == backwards[i], "order: %d: %g vs %g", i,
-           forwards[i], backwards[i]);
+    CHECK (forwards[i] == backwards[i], "order: %d: %g vs %g", i, forwards[i],
+           backwards[i]);
   g_free (forwards);
   g_free (backwards);
 
@@ -153,18 +149,13 @@ test_row_order_does_not_matter (void)
 
 /* Reduces rgba (sh, sw, 4) to w x h. */
 static StImage *
-reduce (const gfloat *rgba,
-        gint          sw,
-        gint          sh,
-        gint          w,
-        gint          h,
-        gfloat       *max_alpha)
+reduce (const gfloat *rgba, gint sw, gint sh, gint w, gint h, gfloat *max_alpha)
 {
   StRowReducer *reducer = st_row_reducer_new (sw, sh, w, h);
-  gint          y;
+  gint y;
 
   for (y = 0; y < sh; y++)
-    st_row_reducer_push (reducer, rgba + (gsize) y * sw * 4);
+    st_row_reducer_push (reducer, rgba + (gsize)y * sw * 4);
 
   return st_row_reducer_finish (reducer, max_alpha);
 }
@@ -172,10 +163,10 @@ reduce (const gfloat *rgba,
 static void
 test_reduce_blocks (void)
 {
-  gfloat   rgba[4 * 4 * 4];
+  gfloat rgba[4 * 4 * 4];
   StImage *out;
-  gfloat   max_alpha = -1.0f;
-  gint     x, y, c;
+  gfloat max_alpha = -1.0f;
+  gint x, y, c;
 
   /* 4x4 -> 2x2: each output pixel is the mean of a 2x2 block. */
   for (y = 0; y < 4; y++)
@@ -195,7 +186,7 @@ test_reduce_blocks (void)
       for (c = 0; c < 3; c++)
         {
           gfloat want = 0.0f;
-          gint   i, j;
+          gint i, j;
 
           for (j = 0; j < 2; j++)
             for (i = 0; i < 2; i++)
@@ -210,24 +201,23 @@ test_reduce_blocks (void)
 static void
 test_reduce_keeps_mean (void)
 {
-  gint     sw = 37, sh = 23, w = 10, h = 7;
-  gfloat  *rgba = g_new (gfloat, sw * sh * 4);
+  gint sw = 37, sh = 23, w = 10, h = 7;
+  gfloat *rgba = g_new (gfloat, sw * sh * 4);
   StImage *out;
-  gdouble  mean_in = 0.0, mean_out = 0.0;
-  gint     i;
+  gdouble mean_in = 0.0, mean_out = 0.0;
+  gint i;
 
   for (i = 0; i < sw * sh; i++)
     {
-      rgba[i * 4 + 0] = rgba[i * 4 + 1] = rgba[i * 4 + 2] =
-        (gfloat) ((i * 7919 % 1000) / 1000.0);
+      rgba[i * 4 + 0] = rgba[i * 4 + 1] = rgba[i * 4 + 2]
+          = (gfloat)((i * 7919 % 1000) / 1000.0);
       rgba[i * 4 + 3] = 1.0f;
       mean_in += rgba[i * 4] / (sw * sh);
     }
   out = reduce (rgba, sw, sh, w, h, NULL);
   for (i = 0; i < w * h; i++)
     mean_out += out->pixels[i * 3] / (w * h);
-  CHECK (fabs (mean_in - mean_out) < 1e-4, "mean %g vs %g", mean_in,
-         mean_out);
+  CHECK (fabs (mean_in - mean_out) < 1e-4, "mean %g vs %g", mean_in, mean_out);
   st_image_free (out);
   g_free (rgba);
 }
@@ -235,16 +225,16 @@ test_reduce_keeps_mean (void)
 static void
 test_reduce_transparent_colour_does_not_bleed (void)
 {
-  gfloat   rgba[2 * 2 * 4] = {
-    1, 0, 0, 0,   0, 0, 1, 1, /* transparent red, opaque blue */
-    1, 0, 0, 0,   0, 0, 1, 1,
+  gfloat rgba[2 * 2 * 4] = {
+    1, 0, 0, 0, 0, 0, 1, 1, /* transparent red, opaque blue */
+    1, 0, 0, 0, 0, 0, 1, 1,
   };
-  gfloat   clear[2 * 2 * 4] = {
-    1, 0, 0, 0,   0, 1, 0, 0, /* all transparent: plain average */
-    1, 0, 0, 0,   0, 1, 0, 0,
+  gfloat clear[2 * 2 * 4] = {
+    1, 0, 0, 0, 0, 1, 0, 0, /* all transparent: plain average */
+    1, 0, 0, 0, 0, 1, 0, 0,
   };
   StImage *out;
-  gfloat   max_alpha;
+  gfloat max_alpha;
 
   out = reduce (rgba, 2, 2, 1, 1, &max_alpha);
   CHECK (out->pixels[0] < 1e-6f && fabsf (out->pixels[2] - 1.0f) < 1e-6f,
@@ -253,8 +243,8 @@ test_reduce_transparent_colour_does_not_bleed (void)
 
   out = reduce (clear, 2, 2, 1, 1, &max_alpha);
   CHECK (max_alpha == 0.0f, "clear max alpha %g", max_alpha);
-  CHECK (fabsf (out->pixels[0] - 0.5f) < 1e-6f &&
-         fabsf (out->pixels[1] - 0.5f) < 1e-6f,
+  CHECK (fabsf (out->pixels[0] - 0.5f) < 1e-6f
+             && fabsf (out->pixels[1] - 0.5f) < 1e-6f,
          "clear: %g %g %g", out->pixels[0], out->pixels[1], out->pixels[2]);
   st_image_free (out);
 }

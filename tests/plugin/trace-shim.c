@@ -24,25 +24,24 @@
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
-#define REAL(name)                                                      \
-  static __typeof__ (name) *real_##name;                                \
-  if (! real_##name)                                                    \
-    *(void **) (&real_##name) = dlsym (RTLD_NEXT, #name)
+#define REAL(name)                                                             \
+  static __typeof__ (name) *real_##name;                                       \
+  if (!real_##name)                                                            \
+  *(void **)(&real_##name) = dlsym (RTLD_NEXT, #name)
 
 static void trace (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
 static void
-trace (const char *format,
-       ...)
+trace (const char *format, ...)
 {
   const char *path = getenv ("ST_TRACE_FILE");
-  FILE       *file;
-  va_list     args;
+  FILE *file;
+  va_list args;
 
-  if (! path || ! (file = fopen (path, "a")))
+  if (!path || !(file = fopen (path, "a")))
     return;
 
-  fprintf (file, "%d ", (int) getpid ());
+  fprintf (file, "%d ", (int)getpid ());
   va_start (args, format);
   vfprintf (file, format, args);
   va_end (args);
@@ -67,40 +66,30 @@ gimp_image_undo_group_end (gint32 image_ID)
 }
 
 gint32
-gimp_layer_new (gint32                image_ID,
-                const gchar          *name,
-                gint                  width,
-                gint                  height,
-                GimpImageType         type,
-                gdouble               opacity,
-                GimpLayerMode         mode)
+gimp_layer_new (gint32 image_ID, const gchar *name, gint width, gint height,
+                GimpImageType type, gdouble opacity, GimpLayerMode mode)
 {
   gint32 layer;
 
   REAL (gimp_layer_new);
-  layer = real_gimp_layer_new (image_ID, name, width, height, type,
-                               opacity, mode);
+  layer = real_gimp_layer_new (image_ID, name, width, height, type, opacity,
+                               mode);
   trace ("layer-new %d -> %d", image_ID, layer);
   return layer;
 }
 
 gboolean
-gimp_image_insert_layer (gint32 image_ID,
-                         gint32 layer_ID,
-                         gint32 parent_ID,
-                         gint   position)
+gimp_image_insert_layer (gint32 image_ID, gint32 layer_ID, gint32 parent_ID,
+                         gint position)
 {
   REAL (gimp_image_insert_layer);
   trace ("insert-layer %d %d parent=%d position=%d", image_ID, layer_ID,
          parent_ID, position);
-  return real_gimp_image_insert_layer (image_ID, layer_ID, parent_ID,
-                                       position);
+  return real_gimp_image_insert_layer (image_ID, layer_ID, parent_ID, position);
 }
 
 gboolean
-gimp_layer_set_offsets (gint32 layer_ID,
-                        gint   offx,
-                        gint   offy)
+gimp_layer_set_offsets (gint32 layer_ID, gint offx, gint offy)
 {
   REAL (gimp_layer_set_offsets);
   trace ("set-offsets %d", layer_ID);
@@ -108,8 +97,7 @@ gimp_layer_set_offsets (gint32 layer_ID,
 }
 
 gboolean
-gimp_layer_add_mask (gint32 layer_ID,
-                     gint32 mask_ID)
+gimp_layer_add_mask (gint32 layer_ID, gint32 mask_ID)
 {
   REAL (gimp_layer_add_mask);
   trace ("add-mask %d", layer_ID);
@@ -117,8 +105,7 @@ gimp_layer_add_mask (gint32 layer_ID,
 }
 
 gboolean
-gimp_image_set_active_layer (gint32 image_ID,
-                             gint32 active_layer_ID)
+gimp_image_set_active_layer (gint32 image_ID, gint32 active_layer_ID)
 {
   REAL (gimp_image_set_active_layer);
   trace ("set-active-layer %d", image_ID);
@@ -134,8 +121,7 @@ gimp_item_delete (gint32 item_ID)
 }
 
 gboolean
-gimp_drawable_merge_shadow (gint32   drawable_ID,
-                            gboolean undo)
+gimp_drawable_merge_shadow (gint32 drawable_ID, gboolean undo)
 {
   REAL (gimp_drawable_merge_shadow);
   trace ("merge-shadow %d", drawable_ID);
@@ -151,11 +137,10 @@ gimp_progress_set_text (const gchar *message)
 }
 
 gboolean
-gimp_progress_set_text_printf (const gchar *format,
-                               ...)
+gimp_progress_set_text_printf (const gchar *format, ...)
 {
-  va_list  args;
-  gchar   *text;
+  va_list args;
+  gchar *text;
   gboolean ok;
 
   va_start (args, format);
@@ -174,11 +159,11 @@ static gint
 dialogs_so_far (void)
 {
   const char *path = getenv ("ST_TRACE_FILE");
-  gchar      *text = NULL;
-  gchar      *p;
-  gint        n = 0;
+  gchar *text = NULL;
+  gchar *p;
+  gint n = 0;
 
-  if (! path || ! g_file_get_contents (path, &text, NULL, NULL))
+  if (!path || !g_file_get_contents (path, &text, NULL, NULL))
     return 0;
   for (p = text; (p = strstr (p, " dialog ")) != NULL; p++)
     n++;
@@ -191,16 +176,16 @@ dialogs_so_far (void)
 static gint
 next_response (void)
 {
-  const char  *list = getenv ("ST_TRACE_DIALOG");
-  gint         n    = dialogs_so_far ();
-  gchar      **words;
-  gint         response = GTK_RESPONSE_CANCEL;
+  const char *list = getenv ("ST_TRACE_DIALOG");
+  gint n = dialogs_so_far ();
+  gchar **words;
+  gint response = GTK_RESPONSE_CANCEL;
 
-  if (! list)
+  if (!list)
     return GTK_RESPONSE_CANCEL;
 
   words = g_strsplit (list, ",", -1);
-  if (n < (gint) g_strv_length (words) && strcmp (words[n], "ok") == 0)
+  if (n < (gint)g_strv_length (words) && strcmp (words[n], "ok") == 0)
     response = GTK_RESPONSE_OK;
   g_strfreev (words);
 
@@ -211,7 +196,7 @@ gint
 gimp_dialog_run (GimpDialog *dialog)
 {
   gint64 until = g_get_monotonic_time () + 300000;
-  gint   response;
+  gint response;
 
   /* Let the dialog map and lay out, so that building it is tested fully. */
   gtk_widget_show (GTK_WIDGET (dialog));
