@@ -369,10 +369,16 @@ SESSION_TRACED = [
             (car (plug-in-style-transfer RUN-INTERACTIVE img c s
                                          50.0 64 10 0 1.0 1.0 1 "embedded")))))
   (describe-image "dialog-cancel-after" img)
+  (say "INFO style-image " simg)
+  (report "dialog-closed-style"
+          (capture (lambda ()
+            (car (plug-in-style-transfer RUN-INTERACTIVE img c s
+                                         50.0 64 10 0 1.0 1.0 1 "embedded")))))
+  (describe-image "dialog-closed-style-after" img)
   (gimp-image-convert-indexed img 0 0 16 FALSE FALSE "")
   (report "dialog-indexed"
           (capture (lambda ()
-            (car (plug-in-style-transfer RUN-INTERACTIVE img c s
+            (car (plug-in-style-transfer RUN-INTERACTIVE img c c
                                          50.0 64 10 0 1.0 1.0 1 "embedded")))))
   (describe-image "dialog-indexed-after" img))
 """,
@@ -832,7 +838,7 @@ def check_undo_group(name, events, expect_mask):
 def test_traced(s, trace_path):
     runs, progress = trace_runs(trace_path)
     print("# trace: %r" % runs)
-    check("traced: three plug-in runs traced", len(runs) == 3, repr(runs))
+    check("traced: four plug-in runs traced", len(runs) == 4, repr(runs))
     res = s.results.get("traced")
     check("traced: succeeds", res and res[0] == "OK", repr(res))
     if runs:
@@ -864,10 +870,16 @@ def test_traced(s, trace_path):
           s.images.get("dialog-cancel-after") == s.images.get("dialog-ok-after")
           and len(runs) > 2 and runs[2] == ["dialog cancel mapped=1"],
           "%r %r" % (s.images.get("dialog-cancel-after"), runs[2:]))
+    check("style image closed while the dialog is open: seen",
+          len(runs) > 3 and runs[3][:1] == ["dialog ok-close:2 mapped=1"]
+          and s.info.get("style-image") == "2", "%r %r" % (
+              runs[3:], s.info.get("style-image")))
+    expect_error(s, "dialog-closed-style", s.images.get("dialog-cancel-after"),
+                 r"does not exist any more", calling=True)
     expect_error(s, "dialog-indexed", s.images.get("dialog-cancel-after"),
                  r"Image > Mode > RGB", calling=True)
-    check("dialog-indexed: refused before the dialog opens", len(runs) == 3,
-          repr(runs[3:]))
+    check("dialog-indexed: refused before the dialog opens", len(runs) == 4,
+          repr(runs[4:]))
 
 
 def plugin_pids(gimp_pid, exe):
@@ -1020,7 +1032,8 @@ def main():
                                         wrapper_for=args.shim)
             s = run_session("traced", gimp_dir, SESSION_TRACED, prelude, out,
                             env_extra={"ST_TRACE_FILE": trace_path,
-                                       "ST_TRACE_DIALOG": "ok,cancel"},
+                                       "ST_TRACE_DIALOG":
+                                           "ok,cancel,ok-close:2"},
                             xvfb=True)
             test_traced(s, trace_path)
             test_log(s, "traced")

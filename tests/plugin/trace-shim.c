@@ -172,31 +172,33 @@ dialogs_so_far (void)
   return n;
 }
 
-/* The n-th word of $ST_TRACE_DIALOG for the n-th dialog. */
-static gint
-next_response (void)
+/* The n-th word of $ST_TRACE_DIALOG for the n-th dialog: "ok", "cancel",
+ * or "ok-close:N", which closes image N (the style's, say) while the
+ * dialog is open and then answers OK.  Returns a copy of the word. */
+static gchar *
+next_word (void)
 {
   const char *list = getenv ("ST_TRACE_DIALOG");
   gint n = dialogs_so_far ();
   gchar **words;
-  gint response = GTK_RESPONSE_CANCEL;
+  gchar *word;
 
   if (!list)
-    return GTK_RESPONSE_CANCEL;
+    return g_strdup ("cancel");
 
   words = g_strsplit (list, ",", -1);
-  if (n < (gint)g_strv_length (words) && strcmp (words[n], "ok") == 0)
-    response = GTK_RESPONSE_OK;
+  word = g_strdup (n < (gint)g_strv_length (words) ? words[n] : "cancel");
   g_strfreev (words);
 
-  return response;
+  return word;
 }
 
 gint
 gimp_dialog_run (GimpDialog *dialog)
 {
   gint64 until = g_get_monotonic_time () + 300000;
-  gint response;
+  gchar *word;
+  gint response = GTK_RESPONSE_CANCEL;
 
   /* Let the dialog map and lay out, so that building it is tested fully. */
   gtk_widget_show (GTK_WIDGET (dialog));
@@ -207,9 +209,19 @@ gimp_dialog_run (GimpDialog *dialog)
       g_usleep (10000);
     }
 
-  response = next_response ();
-  trace ("dialog %s mapped=%d", response == GTK_RESPONSE_OK ? "ok" : "cancel",
+  word = next_word ();
+  if (g_str_has_prefix (word, "ok-close:"))
+    {
+      gimp_image_delete (atoi (word + strlen ("ok-close:")));
+      response = GTK_RESPONSE_OK;
+    }
+  else if (strcmp (word, "ok") == 0)
+    {
+      response = GTK_RESPONSE_OK;
+    }
+  trace ("dialog %s mapped=%d", word,
          gtk_widget_get_mapped (GTK_WIDGET (dialog)));
+  g_free (word);
 
   return response;
 }
