@@ -19,14 +19,14 @@ typedef struct
 {
   gboolean quiet;
   gboolean tty;
-  gint64   last_draw;
+  gint64 last_draw;
 } Cli;
 
 static StImage *
 load_image (const char *path, GError **error)
 {
   GdkPixbuf *pb = gdk_pixbuf_new_from_file (path, error);
-  StImage   *image;
+  StImage *image;
   if (!pb)
     return NULL;
   {
@@ -34,10 +34,10 @@ load_image (const char *path, GError **error)
     g_object_unref (pb);
     pb = rot;
   }
-  int           w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
-  int           nc = gdk_pixbuf_get_n_channels (pb);
-  int           stride = gdk_pixbuf_get_rowstride (pb);
-  gboolean      alpha = gdk_pixbuf_get_has_alpha (pb);
+  int w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
+  int nc = gdk_pixbuf_get_n_channels (pb);
+  int stride = gdk_pixbuf_get_rowstride (pb);
+  gboolean alpha = gdk_pixbuf_get_has_alpha (pb);
   const guchar *px = gdk_pixbuf_read_pixels (pb);
   if (gdk_pixbuf_get_bits_per_sample (pb) != 8 || nc < 3
       || !(image = st_image_new (w, h)))
@@ -50,8 +50,8 @@ load_image (const char *path, GError **error)
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       {
-        const guchar *s = px + (size_t) y * stride + (size_t) x * nc;
-        float        *d = image->pixels + ((size_t) y * w + x) * 3;
+        const guchar *s = px + (size_t)y * stride + (size_t)x * nc;
+        float *d = image->pixels + ((size_t)y * w + x) * 3;
         /* Transparent areas are composited over white, as GIMP's
          * checkerboard-free export would flatten them. */
         float a = alpha ? s[3] / 255.0f : 1.0f;
@@ -65,24 +65,24 @@ load_image (const char *path, GError **error)
 static gboolean
 save_png (const StImage *image, const char *path, GError **error)
 {
-  int        w = image->width, h = image->height;
+  int w = image->width, h = image->height;
   GdkPixbuf *pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, w, h);
-  char      *tmp;
-  gboolean   ok;
+  char *tmp;
+  gboolean ok;
   if (!pb)
     {
       g_set_error (error, ST_ERROR, ST_ERROR_MEMORY, "out of memory");
       return FALSE;
     }
   guchar *px = gdk_pixbuf_get_pixels (pb);
-  int     stride = gdk_pixbuf_get_rowstride (pb);
+  int stride = gdk_pixbuf_get_rowstride (pb);
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       for (int c = 0; c < 3; c++)
-        px[(size_t) y * stride + (size_t) x * 3 + c] = (guchar) lroundf (
-            CLAMP (image->pixels[((size_t) y * w + x) * 3 + c], 0.0f, 1.0f)
+        px[(size_t)y * stride + (size_t)x * 3 + c] = (guchar)lroundf (
+            CLAMP (image->pixels[((size_t)y * w + x) * 3 + c], 0.0f, 1.0f)
             * 255.0f);
-  tmp = g_strdup_printf ("%s.tmp-%d", path, (int) getpid ());
+  tmp = g_strdup_printf ("%s.tmp-%d", path, (int)getpid ());
   ok = gdk_pixbuf_save (pb, tmp, "png", error, NULL);
   if (!ok)
     g_prefix_error (error, "cannot write %s: ", path);
@@ -102,11 +102,11 @@ save_png (const StImage *image, const char *path, GError **error)
 static gboolean
 on_progress (const StProgress *p, gpointer data)
 {
-  Cli   *cli = data;
+  Cli *cli = data;
   gint64 now = g_get_monotonic_time ();
   double left;
-  char   bar[31];
-  int    filled;
+  char bar[31];
+  int filled;
   if (cli->quiet || p->iteration == 0)
     return TRUE; /* nothing to report before the first iteration */
   if (!cli->tty)
@@ -124,40 +124,38 @@ on_progress (const StProgress *p, gpointer data)
   if (now - cli->last_draw < 100000 && p->iteration != p->n_iterations)
     return TRUE;
   cli->last_draw = now;
-  filled = (int) (p->fraction * 30);
+  filled = (int)(p->fraction * 30);
   memset (bar, '#', filled);
   memset (bar + filled, '-', 30 - filled);
   bar[30] = '\0';
-  left = p->fraction > 0.01 ? p->elapsed * (1 - p->fraction) / p->fraction
-                            : 0;
+  left = p->fraction > 0.01 ? p->elapsed * (1 - p->fraction) / p->fraction : 0;
   fprintf (stderr,
            "\r[%s] %3.0f%%  scale %d/%d  iteration %d/%d  loss %.4g  %s%.0f s "
            "left ",
            bar, p->fraction * 100, p->scale, p->n_scales, p->iteration,
-           p->n_iterations, p->loss, p->fraction > 0.01 ? "" : "~",
-           left);
+           p->n_iterations, p->loss, p->fraction > 0.01 ? "" : "~", left);
   return TRUE;
 }
 
 int
 main (int argc, char **argv)
 {
-  StParams        params;
-  Cli             cli = { 0 };
-  GError         *error = NULL;
-  char           *output = NULL, *network_name = NULL, *optimizer = NULL,
-       *pooling = NULL, *blend = NULL, *init = NULL;
-  int             iterations = 0, size = 0, seed = 0, threads = 0, scales = 0;
-  double          strength = 50, style_weight = -1, content_weight = -1,
-         tv_weight = -1, style_scale = 1;
-  gboolean        preserve = FALSE, match = FALSE, quiet = FALSE;
+  StParams params;
+  Cli cli = { 0 };
+  GError *error = NULL;
+  char *output = NULL, *network_name = NULL, *optimizer = NULL, *pooling = NULL,
+       *blend = NULL, *init = NULL;
+  int iterations = 0, size = 0, seed = 0, threads = 0, scales = 0;
+  double strength = 50, style_weight = -1, content_weight = -1, tv_weight = -1,
+         style_scale = 1;
+  gboolean preserve = FALSE, match = FALSE, quiet = FALSE;
   GOptionContext *ctx;
-  StNetwork      *net = NULL;
-  StImage        *content = NULL, *result = NULL;
+  StNetwork *net = NULL;
+  StImage *content = NULL, *result = NULL;
   const StImage **styles = NULL;
-  double         *blend_weights = NULL;
-  int             n_styles = 0, status = 1;
-  StStatus        st;
+  double *blend_weights = NULL;
+  int n_styles = 0, status = 1;
+  StStatus st;
 
   st_params_init (&params);
   GOptionGroup *group = g_option_group_new ("main", "", "", NULL, NULL);
@@ -177,8 +175,7 @@ main (int argc, char **argv)
     { "tv-weight", 0, 0, G_OPTION_ARG_DOUBLE, &tv_weight,
       "Total-variation (smoothness) weight", "W" },
     { "style-scale", 0, 0, G_OPTION_ARG_DOUBLE, &style_scale,
-      "Size of the style's features relative to the result (default 1)",
-      "F" },
+      "Size of the style's features relative to the result (default 1)", "F" },
     { "style-blend", 0, 0, G_OPTION_ARG_STRING, &blend,
       "Blend weights of the style images, comma separated", "W1,W2,..." },
     { "preserve-colors", 0, 0, G_OPTION_ARG_NONE, &preserve,
@@ -187,8 +184,7 @@ main (int argc, char **argv)
       "Recolour the style to the content's colours first", NULL },
     { "init", 0, 0, G_OPTION_ARG_STRING, &init,
       "Start from the content (default) or from noise", "content|noise" },
-    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 0)",
-      "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 0)", "N" },
     { "scales", 0, 0, G_OPTION_ARG_INT, &scales,
       "Number of coarse-to-fine scales (default: automatic)", "N" },
     { "optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer,
@@ -201,8 +197,7 @@ main (int argc, char **argv)
       "NAME" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads,
       "Threads (default: all cores)", "N" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress output",
-      NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress output", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL }
   };
   g_option_group_add_entries (group, entries);
@@ -233,7 +228,7 @@ main (int argc, char **argv)
   params.style_scale = style_scale;
   params.iterations = iterations;
   params.size = size;
-  params.seed = (guint32) seed;
+  params.seed = (guint32)seed;
   params.threads = threads;
   params.scales = scales;
   params.preserve_colors = preserve;
@@ -283,7 +278,7 @@ main (int argc, char **argv)
     /* Find out now, not after minutes of work, that the result cannot be
      * written. */
     char *dir = g_path_get_dirname (output);
-    int   bad = g_access (dir, W_OK) != 0 ? errno : 0;
+    int bad = g_access (dir, W_OK) != 0 ? errno : 0;
     if (!bad && g_file_test (output, G_FILE_TEST_IS_DIR))
       bad = EISDIR;
     g_free (dir);
@@ -299,7 +294,7 @@ main (int argc, char **argv)
   if (blend)
     {
       char **parts = g_strsplit (blend, ",", -1);
-      if ((int) g_strv_length (parts) != n_styles)
+      if ((int)g_strv_length (parts) != n_styles)
         {
           g_set_error (&error, ST_ERROR, ST_ERROR_INVALID,
                        "--style-blend has %u weights for %d style images",
@@ -344,13 +339,12 @@ main (int argc, char **argv)
         fprintf (stderr,
                  "%s\n%d x %d, %d scale%s, %d iterations; about %.0f MiB and "
                  "%.0f s\n",
-                 st_network_describe (net), est.width, est.height,
-                 est.n_scales, est.n_scales > 1 ? "s" : "",
-                 est.total_iterations, est.peak_bytes / 1048576.0,
-                 est.seconds);
+                 st_network_describe (net), est.width, est.height, est.n_scales,
+                 est.n_scales > 1 ? "s" : "", est.total_iterations,
+                 est.peak_bytes / 1048576.0, est.seconds);
     }
-  st = st_transfer (net, content, styles, n_styles, &params, on_progress,
-                    &cli, &result, &error);
+  st = st_transfer (net, content, styles, n_styles, &params, on_progress, &cli,
+                    &result, &error);
   if (cli.tty && !quiet)
     fputc ('\n', stderr);
   if (st != ST_OK || !save_png (result, output, &error))
@@ -360,14 +354,13 @@ main (int argc, char **argv)
   goto done;
 
 fail:
-  fprintf (stderr, "style-transfer: %s\n",
-           error ? error->message : "failed");
+  fprintf (stderr, "style-transfer: %s\n", error ? error->message : "failed");
 done:
   g_clear_error (&error);
   st_image_free (result);
   st_image_free (content);
   for (int j = 0; styles && j < n_styles; j++)
-    st_image_free ((StImage *) styles[j]);
+    st_image_free ((StImage *)styles[j]);
   g_free (styles);
   g_free (blend_weights);
   st_network_free (net);

@@ -23,26 +23,26 @@ typedef enum
  * aligned F32, else into one converted copy. */
 typedef struct
 {
-  char        *path;
+  char *path;
   StPreprocess preprocess;
-  int          c_in[ST_VGG19_N_CONV];
-  int          c_out[ST_VGG19_N_CONV];
+  int c_in[ST_VGG19_N_CONV];
+  int c_out[ST_VGG19_N_CONV];
   const float *weight[ST_VGG19_N_CONV]; /* (c_out, c_in, 3, 3) */
   const float *bias[ST_VGG19_N_CONV];   /* (c_out)             */
-  GMappedFile *map;       /* owner of the file's bytes             */
-  float       *converted; /* owner of F16/BF16/unaligned copies    */
+  GMappedFile *map; /* owner of the file's bytes             */
+  float *converted; /* owner of F16/BF16/unaligned copies    */
 } StVgg19Weights;
 
 StVgg19Weights *st_vgg19_weights_load (const char *path, GError **error);
-void            st_vgg19_weights_free (StVgg19Weights *weights);
+void st_vgg19_weights_free (StVgg19Weights *weights);
 
 /* ------------------------------------------------- features, for tests */
 
 typedef struct
 {
-  char   name[16]; /* "conv1_1", ... or "L0k3" for the embedded network */
-  int    c, h, w;
-  float *data;     /* (c, h, w) */
+  char name[16]; /* "conv1_1", ... or "L0k3" for the embedded network */
+  int c, h, w;
+  float *data; /* (c, h, w) */
   gboolean style, content;
 } StFeature;
 
@@ -51,7 +51,7 @@ typedef struct
 StFeature *st_network_features (const StNetwork *network, const float *image,
                                 int width, int height, StPooling pooling,
                                 int *n_out);
-void       st_features_free (StFeature *features, int n);
+void st_features_free (StFeature *features, int n);
 
 G_END_DECLS
 

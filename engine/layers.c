@@ -9,8 +9,6 @@
 #include <cblas.h>
 #include <string.h>
 
-
-
 /* Maps a padded coordinate into [0, n) or -1 for a zero pad. */
 static inline int
 pad_index (int i, int n, StPad pad)
@@ -32,40 +30,40 @@ pad_index (int i, int n, StPad pad)
 static int
 band_rows (int cin, int k, int h, int w)
 {
-  size_t per_row = (size_t) cin * k * k * w;
+  size_t per_row = (size_t)cin * k * k * w;
   size_t rows = COLUMN_BUDGET_FLOATS / MAX (per_row, 1);
-  return (int) CLAMP (rows, 1, (size_t) h);
+  return (int)CLAMP (rows, 1, (size_t)h);
 }
 
 /* col (cin * k * k, rows * w) <- patches of in (cin, h, w) for output rows
  * y0 .. y0 + rows - 1. */
 static void
-im2col_band (const float *in, int cin, int h, int w, int k, StPad pad,
-             int y0, int rows, float *col)
+im2col_band (const float *in, int cin, int h, int w, int k, StPad pad, int y0,
+             int rows, float *col)
 {
-  int    r = k / 2;
-  size_t n = (size_t) rows * w;
+  int r = k / 2;
+  size_t n = (size_t)rows * w;
   for (int c = 0; c < cin; c++)
     for (int ky = 0; ky < k; ky++)
       for (int kx = 0; kx < k; kx++)
         {
-          float *dst = col + ((size_t) (c * k + ky) * k + kx) * n;
-          int    dx = kx - r;
+          float *dst = col + ((size_t)(c * k + ky) * k + kx) * n;
+          int dx = kx - r;
           /* x range whose source x + dx is inside the image */
           int x_lo = MAX (0, -dx), x_hi = MIN (w, w - dx);
           for (int y = 0; y < rows; y++)
             {
-              int    sy = pad_index (y0 + y + ky - r, h, pad);
-              float *d = dst + (size_t) y * w;
+              int sy = pad_index (y0 + y + ky - r, h, pad);
+              float *d = dst + (size_t)y * w;
               if (sy < 0)
                 {
-                  memset (d, 0, (size_t) w * sizeof (float));
+                  memset (d, 0, (size_t)w * sizeof (float));
                   continue;
                 }
-              const float *s = in + ((size_t) c * h + sy) * w;
+              const float *s = in + ((size_t)c * h + sy) * w;
               if (x_hi > x_lo)
                 memcpy (d + x_lo, s + x_lo + dx,
-                        (size_t) (x_hi - x_lo) * sizeof (float));
+                        (size_t)(x_hi - x_lo) * sizeof (float));
               for (int x = 0; x < MIN (x_lo, w); x++)
                 {
                   int sx = pad_index (x + dx, w, pad);
@@ -82,25 +80,25 @@ im2col_band (const float *in, int cin, int h, int w, int k, StPad pad,
 
 /* grad_in (cin, h, w) += the transpose of im2col_band applied to col. */
 static void
-col2im_band (const float *col, int cin, int h, int w, int k, StPad pad,
-             int y0, int rows, float *grad_in)
+col2im_band (const float *col, int cin, int h, int w, int k, StPad pad, int y0,
+             int rows, float *grad_in)
 {
-  int    r = k / 2;
-  size_t n = (size_t) rows * w;
+  int r = k / 2;
+  size_t n = (size_t)rows * w;
   for (int c = 0; c < cin; c++)
     for (int ky = 0; ky < k; ky++)
       for (int kx = 0; kx < k; kx++)
         {
-          const float *src = col + ((size_t) (c * k + ky) * k + kx) * n;
-          int          dx = kx - r;
-          int          x_lo = MAX (0, -dx), x_hi = MIN (w, w - dx);
+          const float *src = col + ((size_t)(c * k + ky) * k + kx) * n;
+          int dx = kx - r;
+          int x_lo = MAX (0, -dx), x_hi = MIN (w, w - dx);
           for (int y = 0; y < rows; y++)
             {
               int sy = pad_index (y0 + y + ky - r, h, pad);
               if (sy < 0)
                 continue;
-              const float *s = src + (size_t) y * w;
-              float       *g = grad_in + ((size_t) c * h + sy) * w;
+              const float *s = src + (size_t)y * w;
+              float *g = grad_in + ((size_t)c * h + sy) * w;
               for (int x = x_lo; x < x_hi; x++)
                 g[x + dx] += s[x];
               for (int x = 0; x < MIN (x_lo, w); x++)
@@ -122,7 +120,7 @@ col2im_band (const float *col, int cin, int h, int w, int k, StPad pad,
 size_t
 st_conv_scratch_floats (int cin, int k, int h, int w)
 {
-  return k == 1 ? 0 : (size_t) cin * k * k * band_rows (cin, k, h, w) * w;
+  return k == 1 ? 0 : (size_t)cin * k * k * band_rows (cin, k, h, w) * w;
 }
 
 gboolean
@@ -130,23 +128,22 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
                  const float *bias, int cout, int k, StPad pad, float *out,
                  uint8_t *relu_mask, float *scratch)
 {
-  size_t hw = (size_t) h * w;
-  int    kk = cin * k * k;
-  int    rows = band_rows (cin, k, h, w);
+  size_t hw = (size_t)h * w;
+  int kk = cin * k * k;
+  int rows = band_rows (cin, k, h, w);
   float *col = scratch, *owned = NULL;
 
   if (k == 1)
     rows = h, col = NULL; /* a 1x1 convolution is a plain product */
-  else if (!col
-           && !(col = owned = st_floats_new ((size_t) kk * rows * w)))
+  else if (!col && !(col = owned = st_floats_new ((size_t)kk * rows * w)))
     return FALSE;
 
   for (int y0 = 0; y0 < h; y0 += rows)
     {
-      int          n = MIN (rows, h - y0);
-      size_t       off = (size_t) y0 * w;
+      int n = MIN (rows, h - y0);
+      size_t off = (size_t)y0 * w;
       const float *b = in + off;
-      int          ldb = (int) hw;
+      int ldb = (int)hw;
       if (col)
         {
           im2col_band (in, cin, h, w, k, pad, y0, n, col);
@@ -154,17 +151,17 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
           ldb = n * w;
         }
       /* out[:, band] (cout, n * w) = weight (cout, kk) x col (kk, n * w) */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n * w,
-                   kk, 1.0f, weight, kk, b, ldb, 0.0f, out + off, (int) hw);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n * w, kk,
+                   1.0f, weight, kk, b, ldb, 0.0f, out + off, (int)hw);
     }
   g_free (owned);
 
   /* Bias and ReLU in one pass over the output, recording the mask. */
   for (int o = 0; o < cout; o++)
     {
-      float    bo = bias ? bias[o] : 0.0f;
-      float   *p = out + (size_t) o * hw;
-      uint8_t *m = relu_mask ? relu_mask + (size_t) o * hw : NULL;
+      float bo = bias ? bias[o] : 0.0f;
+      float *p = out + (size_t)o * hw;
+      uint8_t *m = relu_mask ? relu_mask + (size_t)o * hw : NULL;
       if (m)
         for (size_t i = 0; i < hw; i++)
           {
@@ -184,28 +181,28 @@ st_conv_backward (const float *grad_out, int cin, int h, int w,
                   const float *weight, int cout, int k, StPad pad,
                   float *grad_in, float *scratch)
 {
-  size_t hw = (size_t) h * w;
-  int    kk = cin * k * k;
-  int    rows = band_rows (cin, k, h, w);
+  size_t hw = (size_t)h * w;
+  int kk = cin * k * k;
+  int rows = band_rows (cin, k, h, w);
   float *col = scratch, *owned = NULL;
 
   if (k == 1)
     {
       /* grad_in (cin, hw) += weight^T (cin, cout) x grad_out (cout, hw) */
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, cin, (int) hw,
-                   cout, 1.0f, weight, cin, grad_out, (int) hw, 1.0f, grad_in,
-                   (int) hw);
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, cin, (int)hw, cout,
+                   1.0f, weight, cin, grad_out, (int)hw, 1.0f, grad_in,
+                   (int)hw);
       return TRUE;
     }
-  if (!col && !(col = owned = st_floats_new ((size_t) kk * rows * w)))
+  if (!col && !(col = owned = st_floats_new ((size_t)kk * rows * w)))
     return FALSE;
   for (int y0 = 0; y0 < h; y0 += rows)
     {
       int n = MIN (rows, h - y0);
       /* col (kk, n * w) = weight^T (kk, cout) x grad_out[:, band] */
       cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, n * w, cout,
-                   1.0f, weight, kk, grad_out + (size_t) y0 * w, (int) hw,
-                   0.0f, col, n * w);
+                   1.0f, weight, kk, grad_out + (size_t)y0 * w, (int)hw, 0.0f,
+                   col, n * w);
       col2im_band (col, cin, h, w, k, pad, y0, n, grad_in);
     }
   g_free (owned);
@@ -217,7 +214,7 @@ st_relu_backward (float *grad, const uint8_t *mask, size_t n)
 {
   /* a multiply, not a branch: the mask is as random as a coin */
   for (size_t i = 0; i < n; i++)
-    grad[i] *= (float) mask[i];
+    grad[i] *= (float)mask[i];
 }
 
 /* ---------------------------------------------------------- pooling */
@@ -231,30 +228,30 @@ st_maxpool_forward (const float *in, int c, int h, int w, float *out,
     for (int y = 0; y < oh; y++)
       for (int x = 0; x < ow; x++)
         {
-          const float *s = in + ((size_t) p * h + 2 * y) * w + 2 * x;
-          float        v[4] = { s[0], s[1], s[w], s[w + 1] };
-          int          best = 0;
+          const float *s = in + ((size_t)p * h + 2 * y) * w + 2 * x;
+          float v[4] = { s[0], s[1], s[w], s[w + 1] };
+          int best = 0;
           for (int i = 1; i < 4; i++)
             if (v[i] > v[best])
               best = i;
-          size_t o = ((size_t) p * oh + y) * ow + x;
+          size_t o = ((size_t)p * oh + y) * ow + x;
           out[o] = v[best];
-          argmax[o] = (uint8_t) best;
+          argmax[o] = (uint8_t)best;
         }
 }
 
 void
-st_maxpool_backward (const float *grad_out, const uint8_t *argmax, int c,
-                     int h, int w, float *grad_in)
+st_maxpool_backward (const float *grad_out, const uint8_t *argmax, int c, int h,
+                     int w, float *grad_in)
 {
   int oh = h / 2, ow = w / 2;
   for (int p = 0; p < c; p++)
     for (int y = 0; y < oh; y++)
       for (int x = 0; x < ow; x++)
         {
-          size_t o = ((size_t) p * oh + y) * ow + x;
-          int    a = argmax[o];
-          grad_in[((size_t) p * h + 2 * y + (a >> 1)) * w + 2 * x + (a & 1)]
+          size_t o = ((size_t)p * oh + y) * ow + x;
+          int a = argmax[o];
+          grad_in[((size_t)p * h + 2 * y + (a >> 1)) * w + 2 * x + (a & 1)]
               += grad_out[o];
         }
 }
@@ -267,23 +264,22 @@ st_avgpool_forward (const float *in, int c, int h, int w, float *out)
     for (int y = 0; y < oh; y++)
       for (int x = 0; x < ow; x++)
         {
-          const float *s = in + ((size_t) p * h + 2 * y) * w + 2 * x;
-          out[((size_t) p * oh + y) * ow + x]
+          const float *s = in + ((size_t)p * h + 2 * y) * w + 2 * x;
+          out[((size_t)p * oh + y) * ow + x]
               = 0.25f * (s[0] + s[1] + s[w] + s[w + 1]);
         }
 }
 
 void
-st_avgpool_backward (const float *grad_out, int c, int h, int w,
-                     float *grad_in)
+st_avgpool_backward (const float *grad_out, int c, int h, int w, float *grad_in)
 {
   int oh = h / 2, ow = w / 2;
   for (int p = 0; p < c; p++)
     for (int y = 0; y < oh; y++)
       for (int x = 0; x < ow; x++)
         {
-          float  g = 0.25f * grad_out[((size_t) p * oh + y) * ow + x];
-          float *d = grad_in + ((size_t) p * h + 2 * y) * w + 2 * x;
+          float g = 0.25f * grad_out[((size_t)p * oh + y) * ow + x];
+          float *d = grad_in + ((size_t)p * h + 2 * y) * w + 2 * x;
           d[0] += g;
           d[1] += g;
           d[w] += g;
@@ -296,49 +292,48 @@ st_avgpool_backward (const float *grad_out, int c, int h, int w,
 /* The binomial kernel approximates a Gaussian (sigma ~1) with small
  * support: it removes what would alias at half the sampling rate, unlike
  * 2x2 averaging, which left blocky artefacts in the prototype. */
-static const float binomial5[5] = { 1 / 16.f, 4 / 16.f, 6 / 16.f, 4 / 16.f,
-                                    1 / 16.f };
+static const float binomial5[5]
+    = { 1 / 16.f, 4 / 16.f, 6 / 16.f, 4 / 16.f, 1 / 16.f };
 
 void
 st_blurdown_forward (const float *in, int c, int h, int w, float *out)
 {
-  int    oh = (h + 1) / 2, ow = (w + 1) / 2;
-  float *tmp = g_try_new (float, (size_t) h * ow); /* (h, ow) per plane */
+  int oh = (h + 1) / 2, ow = (w + 1) / 2;
+  float *tmp = g_try_new (float, (size_t)h *ow); /* (h, ow) per plane */
   if (!tmp)
     {
       /* Out of memory for one row set: plain subsampling, still finite. */
       for (int p = 0; p < c; p++)
         for (int y = 0; y < oh; y++)
           for (int x = 0; x < ow; x++)
-            out[((size_t) p * oh + y) * ow + x]
-                = in[((size_t) p * h + 2 * y) * w + 2 * x];
+            out[((size_t)p * oh + y) * ow + x]
+                = in[((size_t)p * h + 2 * y) * w + 2 * x];
       return;
     }
   for (int p = 0; p < c; p++)
     {
-      const float *s = in + (size_t) p * h * w;
+      const float *s = in + (size_t)p * h * w;
       for (int y = 0; y < h; y++)
         for (int x = 0; x < ow; x++)
           {
             float acc = 0.0f;
             for (int j = 0; j < 5; j++)
               acc += binomial5[j]
-                     * s[(size_t) y * w + pad_index (2 * x + j - 2, w,
-                                                     ST_PAD_REFLECT)];
-            tmp[(size_t) y * ow + x] = acc;
+                     * s[(size_t)y * w
+                         + pad_index (2 * x + j - 2, w, ST_PAD_REFLECT)];
+            tmp[(size_t)y * ow + x] = acc;
           }
-      float *d = out + (size_t) p * oh * ow;
+      float *d = out + (size_t)p * oh * ow;
       for (int y = 0; y < oh; y++)
         for (int x = 0; x < ow; x++)
           {
             float acc = 0.0f;
             for (int j = 0; j < 5; j++)
               acc += binomial5[j]
-                     * tmp[(size_t) pad_index (2 * y + j - 2, h,
-                                               ST_PAD_REFLECT)
+                     * tmp[(size_t)pad_index (2 * y + j - 2, h, ST_PAD_REFLECT)
                                * ow
                            + x];
-            d[(size_t) y * ow + x] = acc;
+            d[(size_t)y * ow + x] = acc;
           }
     }
   g_free (tmp);
@@ -348,28 +343,28 @@ void
 st_blurdown_backward (const float *grad_out, int c, int h, int w,
                       float *grad_in)
 {
-  int    oh = (h + 1) / 2, ow = (w + 1) / 2;
-  float *tmp = g_try_new0 (float, (size_t) h * ow);
+  int oh = (h + 1) / 2, ow = (w + 1) / 2;
+  float *tmp = g_try_new0 (float, (size_t)h *ow);
   if (!tmp)
     return; /* the forward pass could not have run either */
   for (int p = 0; p < c; p++)
     {
-      const float *g = grad_out + (size_t) p * oh * ow;
-      memset (tmp, 0, (size_t) h * ow * sizeof (float));
+      const float *g = grad_out + (size_t)p * oh * ow;
+      memset (tmp, 0, (size_t)h * ow * sizeof (float));
       for (int y = 0; y < oh; y++)
         for (int j = 0; j < 5; j++)
           {
             int sy = pad_index (2 * y + j - 2, h, ST_PAD_REFLECT);
             for (int x = 0; x < ow; x++)
-              tmp[(size_t) sy * ow + x] += binomial5[j] * g[(size_t) y * ow + x];
+              tmp[(size_t)sy * ow + x] += binomial5[j] * g[(size_t)y * ow + x];
           }
-      float *d = grad_in + (size_t) p * h * w;
+      float *d = grad_in + (size_t)p * h * w;
       for (int y = 0; y < h; y++)
         for (int x = 0; x < ow; x++)
           {
-            float v = tmp[(size_t) y * ow + x];
+            float v = tmp[(size_t)y * ow + x];
             for (int j = 0; j < 5; j++)
-              d[(size_t) y * w + pad_index (2 * x + j - 2, w, ST_PAD_REFLECT)]
+              d[(size_t)y * w + pad_index (2 * x + j - 2, w, ST_PAD_REFLECT)]
                   += binomial5[j] * v;
           }
     }

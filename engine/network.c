@@ -19,11 +19,12 @@
 /* ------------------------------------------------- embedded network */
 
 #define ST_EMB_FILTERS 128 /* per size: a Gram of 128 x 128 per level     */
-#define ST_EMB_SEED    0x5eed2015u /* fixed: the network must never change */
-#define ST_EMB_COARSEST 16 /* the pyramid stops when the short side would
-                              drop below this: the coarsest level stays
-                              16-32 px, the scale of a painting's big
-                              strokes at 1/16 of a 256-512 px image */
+#define ST_EMB_SEED 0x5eed2015u /* fixed: the network must never change */
+#define ST_EMB_COARSEST                                                        \
+  16 /* the pyramid stops when the short side would                            \
+        drop below this: the coarsest level stays                              \
+        16-32 px, the scale of a painting's big                                \
+        strokes at 1/16 of a 256-512 px image */
 #define ST_EMB_MAX_LEVELS 8
 
 static const int emb_sizes[] = { 3, 5, 7 };
@@ -32,7 +33,7 @@ StNetwork *
 st_network_new_embedded (void)
 {
   StNetwork *net = g_new0 (StNetwork, 1);
-  StRng      rng;
+  StRng rng;
   net->kind = g_strdup ("embedded");
   net->description = g_strdup (
       "embedded network (random filters on an image pyramid, no file)");
@@ -40,27 +41,27 @@ st_network_new_embedded (void)
   st_rng_init (&rng, ST_EMB_SEED);
   for (int s = 0; s < net->n_sizes; s++)
     {
-      int    k = emb_sizes[s], len = 3 * k * k;
-      float *f = g_new (float, (size_t) ST_EMB_FILTERS * len);
+      int k = emb_sizes[s], len = 3 * k * k;
+      float *f = g_new (float, (size_t)ST_EMB_FILTERS *len);
       net->sizes[s] = k;
       net->filters[s] = f;
       for (int o = 0; o < ST_EMB_FILTERS; o++)
         {
-          float *fo = f + (size_t) o * len;
+          float *fo = f + (size_t)o * len;
           double mean = 0.0, norm = 0.0;
           for (int i = 0; i < len; i++)
-            mean += (fo[i] = (float) st_rng_normal (&rng));
+            mean += (fo[i] = (float)st_rng_normal (&rng));
           mean /= len;
           /* Zero mean: flat colour gives no response, so the features
            * describe structure and colour contrast, not brightness. */
           for (int i = 0; i < len; i++)
             {
-              fo[i] -= (float) mean;
-              norm += (double) fo[i] * fo[i];
+              fo[i] -= (float)mean;
+              norm += (double)fo[i] * fo[i];
             }
           /* Unit length: every filter weighs the same in the Gram. */
           for (int i = 0; i < len; i++)
-            fo[i] = (float) (fo[i] / sqrt (norm));
+            fo[i] = (float)(fo[i] / sqrt (norm));
         }
     }
   /* Weights found on tubingen + Starry Night (see README): style terms
@@ -93,16 +94,15 @@ StNetwork *
 st_network_load_vgg19 (const char *path, GError **error)
 {
   StVgg19Weights *w = st_vgg19_weights_load (path, error);
-  StNetwork      *net;
+  StNetwork *net;
   if (!w)
     return NULL;
   net = g_new0 (StNetwork, 1);
   net->kind = g_strdup ("vgg19");
   net->vgg = w;
-  net->description = g_strdup_printf ("VGG19 (%s, %s preprocessing)", path,
-                                      w->preprocess == ST_PREPROCESS_CAFFE
-                                          ? "caffe"
-                                          : "torch");
+  net->description = g_strdup_printf (
+      "VGG19 (%s, %s preprocessing)", path,
+      w->preprocess == ST_PREPROCESS_CAFFE ? "caffe" : "torch");
   /* Same relative loss terms as the embedded network; VGG19's style
    * layers are fewer (5) and deeper, and the same balance holds. */
   net->style_weight = 2000.0;
@@ -141,8 +141,8 @@ st_network_describe (const StNetwork *network)
 StNetwork *
 st_network_open (const char *name, const char *extra_dir, GError **error)
 {
-  char       *path;
-  StNetwork  *net;
+  char *path;
+  StNetwork *net;
   if (name == NULL || name[0] == '\0')
     {
       path = st_network_find_vgg19 (extra_dir);
@@ -170,7 +170,8 @@ st_network_open (const char *name, const char *extra_dir, GError **error)
       return net;
     }
   if (!g_file_test (name, G_FILE_TEST_EXISTS)
-      && (strchr (name, G_DIR_SEPARATOR) || g_str_has_suffix (name, ".safetensors")))
+      && (strchr (name, G_DIR_SEPARATOR)
+          || g_str_has_suffix (name, ".safetensors")))
     {
       g_set_error (error, ST_ERROR, ST_ERROR_NOT_FOUND,
                    "%s: no such network file", name);
@@ -276,15 +277,14 @@ build_embedded (const StNetwork *net, int w, int h, int levels, StGraph *g)
 }
 
 static void
-build_vgg (const StNetwork *net, int w, int h, StPooling pooling,
-           StGraph *g)
+build_vgg (const StNetwork *net, int w, int h, StPooling pooling, StGraph *g)
 {
   const StVgg19Weights *vw = net->vgg;
-  StNode               *pre = graph_add (g, ST_OP_PREPROCESS, -1);
-  static const float    torch_mean[3] = { 0.485f, 0.456f, 0.406f };
-  static const float    torch_std[3] = { 0.229f, 0.224f, 0.225f };
-  static const float    caffe_mean_bgr[3] = { 103.939f, 116.779f, 123.68f };
-  int                   prev = 0;
+  StNode *pre = graph_add (g, ST_OP_PREPROCESS, -1);
+  static const float torch_mean[3] = { 0.485f, 0.456f, 0.406f };
+  static const float torch_std[3] = { 0.229f, 0.224f, 0.225f };
+  static const float caffe_mean_bgr[3] = { 103.939f, 116.779f, 123.68f };
+  int prev = 0;
 
   pre->c = 3;
   pre->h = h;
@@ -315,10 +315,9 @@ build_vgg (const StNetwork *net, int w, int h, StPooling pooling,
       prev = g->n - 1;
       if (vgg_pool_after (i) && i < VGG_DEEPEST)
         {
-          StNode *pool = graph_add (g, pooling == ST_POOLING_MAX
-                                           ? ST_OP_MAXPOOL
-                                           : ST_OP_AVGPOOL,
-                                    prev);
+          StNode *pool = graph_add (
+              g, pooling == ST_POOLING_MAX ? ST_OP_MAXPOOL : ST_OP_AVGPOOL,
+              prev);
           pool->h /= 2;
           pool->w /= 2;
           prev = g->n - 1;
@@ -343,8 +342,8 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
   if (network->vgg)
     build_vgg (network, w, h, pooling, graph);
   else
-    build_embedded (network, w, h, levels > 0 ? levels : st_embedded_levels (w, h),
-                    graph);
+    build_embedded (network, w, h,
+                    levels > 0 ? levels : st_embedded_levels (w, h), graph);
   for (int i = 0; i < graph->n; i++)
     {
       StNode *node = &graph->nodes[i];
@@ -370,18 +369,17 @@ st_graph_clear (StGraph *graph)
 static size_t
 node_size (const StNode *node)
 {
-  return (size_t) node->c * node->h * node->w;
+  return (size_t)node->c * node->h * node->w;
 }
-
 
 typedef struct
 {
   const StGraph *g;
-  int            img_h, img_w;
-  StPool        *pool;  /* where buffers come from; NULL = malloc     */
-  float        **outs;  /* (n) forward outputs, freed after last use  */
-  float        **grads; /* (n) gradients wrt outputs                  */
-  uint8_t      **masks; /* (n) ReLU masks / max-pool argmax           */
+  int img_h, img_w;
+  StPool *pool;    /* where buffers come from; NULL = malloc     */
+  float **outs;    /* (n) forward outputs, freed after last use  */
+  float **grads;   /* (n) gradients wrt outputs                  */
+  uint8_t **masks; /* (n) ReLU masks / max-pool argmax           */
 } Eval;
 
 static void
@@ -400,10 +398,9 @@ static gboolean
 forward_node (Eval *e, int i, const float *image)
 {
   const StNode *node = &e->g->nodes[i];
-  const float  *in = node->input >= 0 ? e->outs[node->input] : image;
-  int           c, h, w;
-  float        *out = st_pool_get (e->pool, node_size (node) * sizeof (float),
-                                    FALSE);
+  const float *in = node->input >= 0 ? e->outs[node->input] : image;
+  int c, h, w;
+  float *out = st_pool_get (e->pool, node_size (node) * sizeof (float), FALSE);
   eval_input_shape (e, node, &c, &h, &w);
   if (!out)
     return FALSE;
@@ -413,16 +410,16 @@ forward_node (Eval *e, int i, const float *image)
     case ST_OP_PREPROCESS:
       for (int o = 0; o < 3; o++)
         {
-          const float *src = in + (size_t) node->perm[o] * h * w;
-          float       *dst = out + (size_t) o * h * w;
-          for (size_t p = 0; p < (size_t) h * w; p++)
+          const float *src = in + (size_t)node->perm[o] * h * w;
+          float *dst = out + (size_t)o * h * w;
+          for (size_t p = 0; p < (size_t)h * w; p++)
             dst[p] = src[p] * node->scale[o] + node->shift[o];
         }
       break;
     case ST_OP_CONV:
       {
-        size_t   sc = st_conv_scratch_floats (node->cin, node->k, h, w);
-        float   *scratch = st_pool_get (e->pool, sc * sizeof (float), FALSE);
+        size_t sc = st_conv_scratch_floats (node->cin, node->k, h, w);
+        float *scratch = st_pool_get (e->pool, sc * sizeof (float), FALSE);
         gboolean ok;
         if (!(e->masks[i] = st_pool_get (e->pool, node_size (node), FALSE))
             || (sc && !scratch))
@@ -457,10 +454,10 @@ static gboolean
 backward_node (Eval *e, int i, float *grad_image)
 {
   const StNode *node = &e->g->nodes[i];
-  float        *g = e->grads[i];
-  float        *gin;
-  int           c, h, w;
-  gboolean      ok = TRUE;
+  float *g = e->grads[i];
+  float *gin;
+  int c, h, w;
+  gboolean ok = TRUE;
 
   eval_input_shape (e, node, &c, &h, &w);
   if (node->input >= 0)
@@ -482,9 +479,9 @@ backward_node (Eval *e, int i, float *grad_image)
       case ST_OP_PREPROCESS:
         for (int o = 0; o < 3; o++)
           {
-            float       *dst = gin + (size_t) node->perm[o] * h * w;
-            const float *src = g + (size_t) o * h * w;
-            for (size_t p = 0; p < (size_t) h * w; p++)
+            float *dst = gin + (size_t)node->perm[o] * h * w;
+            const float *src = g + (size_t)o * h * w;
+            for (size_t p = 0; p < (size_t)h * w; p++)
               dst[p] += src[p] * node->scale[o];
           }
         break;
@@ -494,9 +491,8 @@ backward_node (Eval *e, int i, float *grad_image)
           float *scratch = st_pool_get (e->pool, sc * sizeof (float), FALSE);
           st_relu_backward (g, e->masks[i], node_size (node));
           ok = (!sc || scratch)
-               && st_conv_backward (g, node->cin, h, w, node->weight,
-                                    node->c, node->k, node->pad, gin,
-                                    scratch);
+               && st_conv_backward (g, node->cin, h, w, node->weight, node->c,
+                                    node->k, node->pad, gin, scratch);
           st_pool_put (e->pool, scratch);
         }
         break;
@@ -554,11 +550,11 @@ graph_image_size (const StGraph *g, int *w, int *h)
 
 double
 st_graph_loss (const StGraph *graph, const float *image,
-               const StTargets *targets, float *grad_image,
-               StLossParts *parts, StPool *pool)
+               const StTargets *targets, float *grad_image, StLossParts *parts,
+               StPool *pool)
 {
-  Eval   e;
-  int    w, h, si = 0, ci = 0;
+  Eval e;
+  int w, h, si = 0, ci = 0;
   double style = 0.0, content = 0.0;
   double ws0 = targets->style_weight / MAX (graph->style_sum, 1e-30);
   double wc0 = targets->content_weight / MAX (graph->content_sum, 1e-30);
@@ -571,20 +567,20 @@ st_graph_loss (const StGraph *graph, const float *image,
   for (int i = 0; i < graph->n && ok; i++)
     {
       const StNode *node = &graph->nodes[i];
-      int           n = node->h * node->w;
-      double        ws = ws0 * node->tap_weight, wc = wc0 * node->tap_weight;
+      int n = node->h * node->w;
+      double ws = ws0 * node->tap_weight, wc = wc0 * node->tap_weight;
       if (!(ok = forward_node (&e, i, image)))
         break;
       if ((node->style || node->content) && grad_image
-          && !(e.grads[i] = st_pool_get (
-                   pool, node_size (node) * sizeof (float), TRUE)))
+          && !(e.grads[i]
+               = st_pool_get (pool, node_size (node) * sizeof (float), TRUE)))
         {
           ok = FALSE;
           break;
         }
       if (node->style)
         {
-          size_t need = (size_t) node->c * node->c;
+          size_t need = (size_t)node->c * node->c;
           if (need > scratch_size)
             {
               g_free (scratch);
@@ -595,18 +591,18 @@ st_graph_loss (const StGraph *graph, const float *image,
                   break;
                 }
             }
-          style += ws * st_style_loss (e.outs[i], node->c, n,
-                                       targets->gram[si],
-                                       targets->gram_norm[si], ws,
-                                       e.grads[i], scratch);
+          style += ws
+                   * st_style_loss (e.outs[i], node->c, n, targets->gram[si],
+                                    targets->gram_norm[si], ws, e.grads[i],
+                                    scratch);
           si++;
         }
       if (node->content)
         {
-          content += wc * st_content_loss (e.outs[i], node_size (node),
-                                           targets->features[ci],
-                                           targets->feature_norm[ci], wc,
-                                           e.grads[i]);
+          content += wc
+                     * st_content_loss (
+                         e.outs[i], node_size (node), targets->features[ci],
+                         targets->feature_norm[ci], wc, e.grads[i]);
           ci++;
         }
       /* Free what no later node reads. */
@@ -649,9 +645,9 @@ gboolean
 st_graph_taps (const StGraph *graph, const float *image, gboolean style,
                gboolean content, StFeature **features, int *n_out)
 {
-  Eval       e;
-  int        w, h, n = 0;
-  gboolean   ok = TRUE;
+  Eval e;
+  int w, h, n = 0;
+  gboolean ok = TRUE;
   StFeature *f = g_new0 (StFeature, graph->n_style + graph->n_content + 1);
 
   graph_image_size (graph, &w, &h);
@@ -701,7 +697,7 @@ StFeature *
 st_network_features (const StNetwork *network, const float *image, int width,
                      int height, StPooling pooling, int *n_out)
 {
-  StGraph    g;
+  StGraph g;
   StFeature *f = NULL;
   *n_out = 0;
   if (!st_graph_build (network, width, height, pooling, 0, &g, NULL))
@@ -729,26 +725,26 @@ st_graph_peak_bytes (const StGraph *graph)
 {
   /* Replays st_graph_loss's allocations: outputs live until their last
    * reader, masks and tap gradients until the backward pass. */
-  size_t  live = 0, peak = 0, fl = sizeof (float);
+  size_t live = 0, peak = 0, fl = sizeof (float);
   size_t *out_bytes = g_new0 (size_t, graph->n);
-  size_t  scratch = 0;
+  size_t scratch = 0;
   for (int i = 0; i < graph->n; i++)
     {
       const StNode *node = &graph->nodes[i];
-      size_t        sz = node_size (node);
-      size_t        col = 0;
+      size_t sz = node_size (node);
+      size_t col = 0;
       out_bytes[i] = sz * fl;
       live += out_bytes[i];
       if (node->op == ST_OP_CONV || node->op == ST_OP_MAXPOOL)
         live += sz;
       if (node->op == ST_OP_CONV)
-        col = MIN ((size_t) COLUMN_BUDGET_BYTES,
-                   (size_t) node->cin * node->k * node->k * node->h
-                       * node->w * fl);
+        col = MIN ((size_t)COLUMN_BUDGET_BYTES, (size_t)node->cin * node->k
+                                                    * node->k * node->h
+                                                    * node->w * fl);
       if (node->style || node->content)
         live += sz * fl;
       if (node->style)
-        scratch = MAX (scratch, (size_t) node->c * node->c * fl);
+        scratch = MAX (scratch, (size_t)node->c * node->c * fl);
       peak = MAX (peak, live + col + scratch);
       if (node->input >= 0 && graph->nodes[node->input].last_use == i)
         live -= out_bytes[node->input];
@@ -780,13 +776,13 @@ st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
   for (int i = 0; i < graph->n; i++)
     {
       const StNode *node = &graph->nodes[i];
-      size_t        sz = node_size (node) * fl;
-      size_t        col = 0;
+      size_t sz = node_size (node) * fl;
+      size_t col = 0;
       live += sz;
       if (node->op == ST_OP_CONV)
-        col = MIN ((size_t) COLUMN_BUDGET_BYTES,
-                   (size_t) node->cin * node->k * node->k * node->h
-                       * node->w * fl)
+        col = MIN ((size_t)COLUMN_BUDGET_BYTES, (size_t)node->cin * node->k
+                                                    * node->k * node->h
+                                                    * node->w * fl)
               + node_size (node);
       if ((style && node->style) || (content && node->content))
         kept += sz;
@@ -806,11 +802,11 @@ st_graph_flops (const StGraph *graph)
   for (int i = 0; i < graph->n; i++)
     {
       const StNode *node = &graph->nodes[i];
-      double        hw = (double) node->h * node->w;
+      double hw = (double)node->h * node->w;
       if (node->op == ST_OP_CONV)
         flops += 2.0 * 2.0 * node->c * node->cin * node->k * node->k * hw;
       if (node->style) /* Gram by SYRK, its gradient by SYMM */
-        flops += (double) node->c * node->c * hw * 3.0;
+        flops += (double)node->c * node->c * hw * 3.0;
     }
   return flops;
 }

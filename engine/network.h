@@ -14,48 +14,48 @@ typedef enum
   ST_OP_CONV,       /* convolution with bias, ReLU fused                  */
   ST_OP_MAXPOOL,
   ST_OP_AVGPOOL,
-  ST_OP_BLURDOWN    /* 5x5 binomial blur, stride 2                        */
+  ST_OP_BLURDOWN /* 5x5 binomial blur, stride 2                        */
 } StOp;
 
 typedef struct
 {
-  StOp         op;
-  int          input;   /* index of the input node; -1 = the image        */
-  int          c, h, w; /* output shape (c, h, w)                         */
+  StOp op;
+  int input;   /* index of the input node; -1 = the image        */
+  int c, h, w; /* output shape (c, h, w)                         */
   /* ST_OP_CONV */
-  int          cin, k;
-  StPad        pad;
-  const float *weight;  /* (c, cin, k, k) */
-  const float *bias;    /* (c) or NULL    */
+  int cin, k;
+  StPad pad;
+  const float *weight; /* (c, cin, k, k) */
+  const float *bias;   /* (c) or NULL    */
   /* ST_OP_PREPROCESS: out[o] = in[perm[o]] * scale[o] + shift[o] */
-  int          perm[3];
-  float        scale[3], shift[3];
+  int perm[3];
+  float scale[3], shift[3];
   /* taps: where the losses read the features */
-  char         name[16];
-  gboolean     style, content;
-  double       tap_weight; /* of this tap within its term (1 by default) */
-  int          last_use; /* last node reading this one's output; -1 none  */
+  char name[16];
+  gboolean style, content;
+  double tap_weight; /* of this tap within its term (1 by default) */
+  int last_use;      /* last node reading this one's output; -1 none  */
 } StNode;
 
 typedef struct
 {
-  int     n;
+  int n;
   StNode *nodes; /* (n), in evaluation order */
-  int     n_style, n_content;
-  double  style_sum, content_sum; /* sums of the taps' weights */
+  int n_style, n_content;
+  double style_sum, content_sum; /* sums of the taps' weights */
 } StGraph;
 
 struct StNetwork
 {
-  char            *kind;        /* "embedded" or "vgg19"                  */
-  char            *description; /* for users                              */
+  char *kind;        /* "embedded" or "vgg19"                  */
+  char *description; /* for users                              */
   /* embedded: filters (ST_EMB_FILTERS, 3, k, k) for each k in sizes    */
-  int              n_sizes;
-  int              sizes[4];
-  float           *filters[4];
-  StVgg19Weights  *vgg;         /* VGG19 only                            */
-  double           style_weight, content_weight, tv_weight;
-  int              default_iterations;
+  int n_sizes;
+  int sizes[4];
+  float *filters[4];
+  StVgg19Weights *vgg; /* VGG19 only                            */
+  double style_weight, content_weight, tv_weight;
+  int default_iterations;
 };
 
 /* The graph of `network` for an image of w x h.  levels: pyramid levels of
@@ -63,18 +63,18 @@ struct StNetwork
 gboolean st_graph_build (const StNetwork *network, int w, int h,
                          StPooling pooling, int levels, StGraph *graph,
                          GError **error);
-void     st_graph_clear (StGraph *graph);
-int      st_embedded_levels (int w, int h);
-int      st_graph_min_side (const StNetwork *network);
+void st_graph_clear (StGraph *graph);
+int st_embedded_levels (int w, int h);
+int st_graph_min_side (const StNetwork *network);
 
 /* What the losses compare the taps with. */
 typedef struct
 {
-  float  **gram;         /* (n_style) each (c, c)     */
-  double  *gram_norm;    /* (n_style)                 */
-  float  **features;     /* (n_content) each (c, h, w) */
-  double  *feature_norm; /* (n_content)               */
-  double   style_weight, content_weight; /* per whole term */
+  float **gram;                        /* (n_style) each (c, c)     */
+  double *gram_norm;                   /* (n_style)                 */
+  float **features;                    /* (n_content) each (c, h, w) */
+  double *feature_norm;                /* (n_content)               */
+  double style_weight, content_weight; /* per whole term */
 } StTargets;
 
 typedef struct
@@ -94,8 +94,8 @@ gboolean st_graph_features (const StGraph *graph, const float *image,
                             StFeature **features, int *n);
 /* The same, copying only the style taps, or only the content taps. */
 gboolean st_graph_taps (const StGraph *graph, const float *image,
-                        gboolean style, gboolean content,
-                        StFeature **features, int *n);
+                        gboolean style, gboolean content, StFeature **features,
+                        int *n);
 /* Estimated peak bytes of st_graph_loss, and of st_graph_taps. */
 size_t st_graph_peak_bytes (const StGraph *graph);
 size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,

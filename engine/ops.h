@@ -16,11 +16,11 @@ G_BEGIN_DECLS
 /* ------------------------------------------------------------ memory */
 
 /* NULL when the allocation fails (never aborts: we run inside GIMP). */
-float   *st_floats_new (size_t n);  /* zeroed */
-float   *st_floats_dup (const float *src, size_t n);
-uint8_t *st_bytes_new (size_t n);   /* zeroed */
-void     st_set_threads (int threads);
-int      st_get_threads (int requested); /* 0 -> all cores */
+float *st_floats_new (size_t n); /* zeroed */
+float *st_floats_dup (const float *src, size_t n);
+uint8_t *st_bytes_new (size_t n); /* zeroed */
+void st_set_threads (int threads);
+int st_get_threads (int requested); /* 0 -> all cores */
 
 /* ----------------------------------------------------------- random */
 
@@ -30,10 +30,10 @@ typedef struct
 {
   uint64_t state;
   gboolean has_spare;
-  double   spare;
+  double spare;
 } StRng;
 
-void   st_rng_init (StRng *rng, uint64_t seed);
+void st_rng_init (StRng *rng, uint64_t seed);
 double st_rng_uniform (StRng *rng); /* [0, 1) */
 double st_rng_normal (StRng *rng);  /* N(0, 1) */
 
@@ -51,11 +51,15 @@ void st_fit_long_side (int w, int h, int long_side, int *out_w, int *out_h);
 
 /* ----------------------------------------------------------- layers */
 
-typedef enum { ST_PAD_ZERO, ST_PAD_REFLECT } StPad;
+typedef enum
+{
+  ST_PAD_ZERO,
+  ST_PAD_REFLECT
+} StPad;
 
 /* im2col scratch per convolution: 32 MiB, whatever the image size. */
 #define COLUMN_BUDGET_FLOATS (8u << 20)
-#define COLUMN_BUDGET_BYTES  (COLUMN_BUDGET_FLOATS * sizeof (float))
+#define COLUMN_BUDGET_BYTES (COLUMN_BUDGET_FLOATS * sizeof (float))
 
 /* Same-size convolution, stride 1, odd kernel k, padding k/2:
  *   out (cout, h, w) = weight (cout, cin, k, k) * in (cin, h, w) + bias
@@ -80,10 +84,10 @@ size_t st_conv_scratch_floats (int cin, int k, int h, int w);
  * one nothing is allocated, paged in or zeroed by the kernel again. */
 typedef struct StPool StPool;
 StPool *st_pool_new (void);
-void    st_pool_free (StPool *pool);
+void st_pool_free (StPool *pool);
 /* pool may be NULL (plain allocation); zeroed when zero is TRUE */
-void   *st_pool_get (StPool *pool, size_t bytes, gboolean zero);
-void    st_pool_put (StPool *pool, void *ptr);
+void *st_pool_get (StPool *pool, size_t bytes, gboolean zero);
+void st_pool_put (StPool *pool, void *ptr);
 /* grad (n) *= mask (n) */
 void st_relu_backward (float *grad, const uint8_t *mask, size_t n);
 
@@ -107,7 +111,7 @@ void st_blurdown_backward (const float *grad_out, int c, int h, int w,
 /* ------------------------------------------------------------ losses */
 
 /* gram (c, c) = f (c, n) f^T / n */
-void   st_gram (const float *f, int c, int n, float *gram);
+void st_gram (const float *f, int c, int n, float *gram);
 double st_sum_squares (const float *x, size_t n);
 /* Style: ||G - target||^2 / target_norm, G = gram (f).  grad_f (c, n) +=
  * scale * dL/df when grad_f is not NULL. Returns the unscaled loss. */
@@ -130,23 +134,23 @@ double st_range_loss (const float *x, size_t n, double scale, float *grad);
  * they are, the optimizer stops on them. */
 typedef double (*StObjective) (const float *x, float *grad, gpointer data);
 /* Called after each iteration; FALSE cancels. */
-typedef gboolean (*StIterationFunc) (int iteration, double loss,
-                                     const float *x, gpointer data);
+typedef gboolean (*StIterationFunc) (int iteration, double loss, const float *x,
+                                     gpointer data);
 
 typedef struct
 {
-  int    iterations;     /* at most this many iterations           */
-  int    history;        /* L-BFGS pairs kept                      */
-  double tolerance_grad; /* stop when max |grad| <= this           */
+  int iterations;          /* at most this many iterations           */
+  int history;             /* L-BFGS pairs kept                      */
+  double tolerance_grad;   /* stop when max |grad| <= this           */
   double tolerance_change; /* stop when |loss change| <= this * |loss| */
-  double learning_rate;  /* Adam step; L-BFGS first step scale     */
-  int    max_evaluations_per_iteration; /* L-BFGS line search bound */
+  double learning_rate;    /* Adam step; L-BFGS first step scale     */
+  int max_evaluations_per_iteration; /* L-BFGS line search bound */
 } StOptimizerConfig;
 
 typedef struct
 {
-  int    iterations;
-  int    evaluations;
+  int iterations;
+  int evaluations;
   double loss;
 } StOptimizerResult;
 

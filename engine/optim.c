@@ -16,7 +16,7 @@ dot (const float *a, const float *b, size_t n)
 {
   double s = 0.0;
   for (size_t i = 0; i < n; i++)
-    s += (double) a[i] * b[i];
+    s += (double)a[i] * b[i];
   return s;
 }
 
@@ -25,7 +25,7 @@ max_abs (const float *a, size_t n)
 {
   double m = 0.0;
   for (size_t i = 0; i < n; i++)
-    m = MAX (m, fabs ((double) a[i]));
+    m = MAX (m, fabs ((double)a[i]));
   return m;
 }
 
@@ -40,12 +40,12 @@ all_finite (const float *a, size_t n)
 
 typedef struct
 {
-  int     m;     /* capacity            */
-  int     count; /* pairs stored        */
-  int     head;  /* next slot to write  */
-  float **s;     /* (m, n) steps        */
-  float **y;     /* (m, n) grad changes */
-  double *rho;   /* (m) 1 / y.s         */
+  int m;       /* capacity            */
+  int count;   /* pairs stored        */
+  int head;    /* next slot to write  */
+  float **s;   /* (m, n) steps        */
+  float **y;   /* (m, n) grad changes */
+  double *rho; /* (m) 1 / y.s         */
 } History;
 
 static void
@@ -79,8 +79,7 @@ history_init (History *h, int m, size_t n)
 
 /* d = -H g by the two-loop recursion; alpha (m) is scratch. */
 static void
-two_loop (const History *h, const float *g, float *d, size_t n,
-          double *alpha)
+two_loop (const History *h, const float *g, float *d, size_t n, double *alpha)
 {
   for (size_t i = 0; i < n; i++)
     d[i] = -g[i];
@@ -88,19 +87,19 @@ two_loop (const History *h, const float *g, float *d, size_t n,
     {
       int j = (h->head - 1 - k + h->m) % h->m;
       alpha[j] = h->rho[j] * dot (h->s[j], d, n);
-      cblas_saxpy ((int) n, (float) -alpha[j], h->y[j], 1, d, 1);
+      cblas_saxpy ((int)n, (float)-alpha[j], h->y[j], 1, d, 1);
     }
   if (h->count > 0)
     {
-      int    j = (h->head - 1 + h->m) % h->m;
+      int j = (h->head - 1 + h->m) % h->m;
       double yy = dot (h->y[j], h->y[j], n);
-      cblas_sscal ((int) n, (float) (1.0 / (h->rho[j] * yy)), d, 1);
+      cblas_sscal ((int)n, (float)(1.0 / (h->rho[j] * yy)), d, 1);
     }
   for (int k = h->count - 1; k >= 0; k--)
     {
-      int    j = (h->head - 1 - k + h->m) % h->m;
+      int j = (h->head - 1 - k + h->m) % h->m;
       double beta = h->rho[j] * dot (h->y[j], d, n);
-      cblas_saxpy ((int) n, (float) (alpha[j] - beta), h->s[j], 1, d, 1);
+      cblas_saxpy ((int)n, (float)(alpha[j] - beta), h->s[j], 1, d, 1);
     }
 }
 
@@ -109,14 +108,14 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
           StObjective objective, StIterationFunc iteration, gpointer data,
           StOptimizerResult *result)
 {
-  History  hist;
+  History hist;
   StStatus status = ST_OK;
-  float   *g = st_floats_new (n), *d = st_floats_new (n);
-  float   *x_new = st_floats_new (n), *g_new = st_floats_new (n);
-  double  *alpha = g_new0 (double, MAX (config->history, 1));
-  double   f, f_new = 0.0;
-  int      it = 0, evals = 0, stalled = 0;
-  int      max_evals = MAX (config->max_evaluations_per_iteration, 2);
+  float *g = st_floats_new (n), *d = st_floats_new (n);
+  float *x_new = st_floats_new (n), *g_new = st_floats_new (n);
+  double *alpha = g_new0 (double, MAX (config->history, 1));
+  double f, f_new = 0.0;
+  int it = 0, evals = 0, stalled = 0;
+  int max_evals = MAX (config->max_evaluations_per_iteration, 2);
   gboolean hist_ok = history_init (&hist, MAX (config->history, 1), n);
 
   memset (result, 0, sizeof *result);
@@ -137,7 +136,7 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
   for (it = 0; it < config->iterations; it++)
     {
       double gtd, t;
-      int    tries = 0;
+      int tries = 0;
 
       if (max_abs (g, n) <= config->tolerance_grad)
         break;
@@ -155,12 +154,13 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
       /* Without history the direction is the raw gradient, whose scale
        * is arbitrary: the first step moves pixels by at most the
        * learning rate. */
-      t = hist.count > 0 ? 1.0 : config->learning_rate / MAX (max_abs (d, n), 1e-30);
+      t = hist.count > 0 ? 1.0
+                         : config->learning_rate / MAX (max_abs (d, n), 1e-30);
 
       for (;;)
         {
           memcpy (x_new, x, n * sizeof (float));
-          cblas_saxpy ((int) n, (float) t, d, 1, x_new, 1);
+          cblas_saxpy ((int)n, (float)t, d, 1, x_new, 1);
           memset (g_new, 0, n * sizeof (float));
           f_new = objective (x_new, g_new, data);
           evals++;
@@ -251,11 +251,10 @@ st_adam (float *x, size_t n, const StOptimizerConfig *config,
          StOptimizerResult *result)
 {
   const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  float       *g = st_floats_new (n), *m = st_floats_new (n),
-        *v = st_floats_new (n);
+  float *g = st_floats_new (n), *m = st_floats_new (n), *v = st_floats_new (n);
   StStatus status = ST_OK;
-  double   f = 0.0;
-  int      it;
+  double f = 0.0;
+  int it;
 
   memset (result, 0, sizeof *result);
   if (!g || !m || !v)
@@ -282,10 +281,10 @@ st_adam (float *x, size_t n, const StOptimizerConfig *config,
       c2 = 1.0 - pow (beta2, it + 1);
       for (size_t i = 0; i < n; i++)
         {
-          m[i] = (float) (beta1 * m[i] + (1 - beta1) * g[i]);
-          v[i] = (float) (beta2 * v[i] + (1 - beta2) * (double) g[i] * g[i]);
-          x[i] -= (float) (config->learning_rate * (m[i] / c1)
-                           / (sqrt (v[i] / c2) + eps));
+          m[i] = (float)(beta1 * m[i] + (1 - beta1) * g[i]);
+          v[i] = (float)(beta2 * v[i] + (1 - beta2) * (double)g[i] * g[i]);
+          x[i] -= (float)(config->learning_rate * (m[i] / c1)
+                          / (sqrt (v[i] / c2) + eps));
         }
       if (iteration && !iteration (it + 1, f, x, data))
         {

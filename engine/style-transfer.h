@@ -56,14 +56,14 @@ GQuark st_error_quark (void);
  * non-linear sRGB values in [0, 1] (GEGL's "R'G'B' float"). */
 typedef struct
 {
-  int    width;
-  int    height;
+  int width;
+  int height;
   float *pixels; /* (height, width, 3) */
 } StImage;
 
 StImage *st_image_new (int width, int height); /* zeroed; NULL if too big */
 StImage *st_image_copy (const StImage *image);
-void     st_image_free (StImage *image);
+void st_image_free (StImage *image);
 /* A resized copy (antialiased when shrinking, bicubic when enlarging). */
 StImage *st_image_resize (const StImage *image, int width, int height);
 
@@ -78,11 +78,11 @@ typedef struct StNetwork StNetwork;
  *   anything else   a path to a .safetensors file with VGG19 weights.
  * extra_dir is searched for VGG19 weights before the data folders (the
  * plug-in passes its own folder); it may be NULL. */
-StNetwork  *st_network_open (const char *name, const char *extra_dir,
-                             GError **error);
-StNetwork  *st_network_new_embedded (void);
-StNetwork  *st_network_load_vgg19 (const char *path, GError **error);
-void        st_network_free (StNetwork *network);
+StNetwork *st_network_open (const char *name, const char *extra_dir,
+                            GError **error);
+StNetwork *st_network_new_embedded (void);
+StNetwork *st_network_load_vgg19 (const char *path, GError **error);
+void st_network_free (StNetwork *network);
 /* "embedded" or "vgg19" */
 const char *st_network_kind (const StNetwork *network);
 /* A sentence for users: which network, and which file it came from. */
@@ -100,33 +100,45 @@ const char *st_network_install_hint (void);
 
 /* ------------------------------------------------------------ parameters */
 
-typedef enum { ST_INIT_CONTENT, ST_INIT_NOISE } StInit;
-typedef enum { ST_OPTIMIZER_LBFGS, ST_OPTIMIZER_ADAM } StOptimizer;
-typedef enum { ST_POOLING_AVERAGE, ST_POOLING_MAX } StPooling;
+typedef enum
+{
+  ST_INIT_CONTENT,
+  ST_INIT_NOISE
+} StInit;
+typedef enum
+{
+  ST_OPTIMIZER_LBFGS,
+  ST_OPTIMIZER_ADAM
+} StOptimizer;
+typedef enum
+{
+  ST_POOLING_AVERAGE,
+  ST_POOLING_MAX
+} StPooling;
 
 typedef struct
 {
-  double      strength;       /* 0..100: style against content; 50 = default */
-  double      style_weight;   /* < 0: from strength and network (default)  */
-  double      content_weight; /* < 0: network default (1)                  */
-  double      tv_weight;      /* < 0: network default; smoothness          */
-  int         iterations;     /* at the first scale; 0 = automatic         */
-  int         size;           /* long side of the result; 0 = content's    */
-  int         start_size;     /* long side of the first scale; 0 = auto    */
-  int         scales;         /* number of scales; 0 = auto (sqrt 2 steps) */
-  double      style_scale;    /* style features' size; 1 = as painted      */
-  StInit      init;           /* start from the content or from noise      */
-  guint32     seed;           /* noise and embedded filters' jitter        */
-  gboolean    preserve_colors;/* keep the content's colours (luminance only) */
-  gboolean    match_colors;   /* recolour the style to the content first   */
-  StPooling   pooling;        /* VGG19 pooling; average is smoother        */
+  double strength;          /* 0..100: style against content; 50 = default */
+  double style_weight;      /* < 0: from strength and network (default)  */
+  double content_weight;    /* < 0: network default (1)                  */
+  double tv_weight;         /* < 0: network default; smoothness          */
+  int iterations;           /* at the first scale; 0 = automatic         */
+  int size;                 /* long side of the result; 0 = content's    */
+  int start_size;           /* long side of the first scale; 0 = auto    */
+  int scales;               /* number of scales; 0 = auto (sqrt 2 steps) */
+  double style_scale;       /* style features' size; 1 = as painted      */
+  StInit init;              /* start from the content or from noise      */
+  guint32 seed;             /* noise and embedded filters' jitter        */
+  gboolean preserve_colors; /* keep the content's colours (luminance only) */
+  gboolean match_colors;    /* recolour the style to the content first   */
+  StPooling pooling;        /* VGG19 pooling; average is smoother        */
   StOptimizer optimizer;
-  int         history;        /* L-BFGS history; 0 = default (50)          */
-  double      learning_rate;  /* Adam step in [0,1] pixel units; 0 = auto  */
-  int         threads;        /* 0 = all cores                             */
-  const double *style_blend;  /* n_styles blend weights; NULL = equal      */
-  size_t      memory_budget;  /* bytes; 0 = a safe share of free memory    */
-  gboolean    want_preview;   /* pass the current image to the callback    */
+  int history;               /* L-BFGS history; 0 = default (50)          */
+  double learning_rate;      /* Adam step in [0,1] pixel units; 0 = auto  */
+  int threads;               /* 0 = all cores                             */
+  const double *style_blend; /* n_styles blend weights; NULL = equal      */
+  size_t memory_budget;      /* bytes; 0 = a safe share of free memory    */
+  gboolean want_preview;     /* pass the current image to the callback    */
 } StParams;
 
 void st_params_init (StParams *params);
@@ -137,37 +149,37 @@ gboolean st_params_validate (const StParams *params, GError **error);
 
 typedef struct
 {
-  double         fraction;     /* 0..1 of the whole run (by work)     */
-  int            scale;        /* 1-based                             */
-  int            n_scales;
-  int            iteration;    /* 1-based, within the scale; 0 once as
-                                  each scale starts (loss then NaN)    */
-  int            n_iterations; /* planned at this scale               */
-  int            width, height;/* of the current scale                */
-  double         loss;         /* total                               */
-  double         style_loss;   /* weighted parts of the total         */
-  double         content_loss;
-  double         tv_loss;
-  double         elapsed;      /* seconds since the run started       */
-  const StImage *image;        /* current image when want_preview, else NULL;
-                                  valid only during the call           */
+  double fraction; /* 0..1 of the whole run (by work)     */
+  int scale;       /* 1-based                             */
+  int n_scales;
+  int iteration;     /* 1-based, within the scale; 0 once as
+                        each scale starts (loss then NaN)    */
+  int n_iterations;  /* planned at this scale               */
+  int width, height; /* of the current scale                */
+  double loss;       /* total                               */
+  double style_loss; /* weighted parts of the total         */
+  double content_loss;
+  double tv_loss;
+  double elapsed;       /* seconds since the run started       */
+  const StImage *image; /* current image when want_preview, else NULL;
+                           valid only during the call           */
 } StProgress;
 
 /* Return FALSE to cancel the run. */
 typedef gboolean (*StProgressFunc) (const StProgress *progress,
-                                    gpointer          user_data);
+                                    gpointer user_data);
 
 /* ------------------------------------------------------------- estimates */
 
 typedef struct
 {
-  int    width, height;   /* of the result                          */
-  int    n_scales;
-  int    total_iterations;
-  size_t peak_bytes;      /* estimated peak memory of the run       */
-  double seconds;         /* rough time on this machine             */
-  int    max_size;        /* largest long side within the budget    */
-  size_t budget_bytes;    /* the budget used                        */
+  int width, height; /* of the result                          */
+  int n_scales;
+  int total_iterations;
+  size_t peak_bytes;   /* estimated peak memory of the run       */
+  double seconds;      /* rough time on this machine             */
+  int max_size;        /* largest long side within the budget    */
+  size_t budget_bytes; /* the budget used                        */
 } StEstimate;
 
 StStatus st_estimate (const StNetwork *network, int content_width,

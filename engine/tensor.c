@@ -33,7 +33,7 @@ st_bytes_new (size_t n)
 int
 st_get_threads (int requested)
 {
-  int cores = (int) g_get_num_processors ();
+  int cores = (int)g_get_num_processors ();
   if (requested <= 0 || requested > cores)
     return cores;
   return requested;
@@ -49,8 +49,8 @@ st_set_threads (int threads)
 
 typedef struct
 {
-  void    *ptr;
-  size_t   bytes;
+  void *ptr;
+  size_t bytes;
   gboolean used;
 } PoolSlot;
 
@@ -149,7 +149,7 @@ st_rng_next (StRng *rng)
 double
 st_rng_uniform (StRng *rng)
 {
-  return (double) (st_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
+  return (double)(st_rng_next (rng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 double
@@ -181,7 +181,7 @@ st_rng_normal (StRng *rng)
 void
 st_hwc_to_chw (const float *hwc, int w, int h, float *chw)
 {
-  size_t plane = (size_t) w * h;
+  size_t plane = (size_t)w * h;
   for (size_t i = 0; i < plane; i++)
     for (int c = 0; c < 3; c++)
       chw[c * plane + i] = hwc[i * 3 + c];
@@ -190,7 +190,7 @@ st_hwc_to_chw (const float *hwc, int w, int h, float *chw)
 void
 st_chw_to_hwc (const float *chw, int w, int h, float *hwc)
 {
-  size_t plane = (size_t) w * h;
+  size_t plane = (size_t)w * h;
   for (size_t i = 0; i < plane; i++)
     for (int c = 0; c < 3; c++)
       hwc[i * 3 + c] = chw[c * plane + i];
@@ -202,12 +202,12 @@ st_fit_long_side (int w, int h, int long_side, int *out_w, int *out_h)
   if (w >= h)
     {
       *out_w = long_side;
-      *out_h = MAX (1, (int) lround ((double) h * long_side / w));
+      *out_h = MAX (1, (int)lround ((double)h * long_side / w));
     }
   else
     {
       *out_h = long_side;
-      *out_w = MAX (1, (int) lround ((double) w * long_side / h));
+      *out_w = MAX (1, (int)lround ((double)w * long_side / h));
     }
 }
 
@@ -227,37 +227,37 @@ cubic_kernel (double x)
  * first[i] + count - 1 (clamped to the source) with weights w[i * count]. */
 typedef struct
 {
-  int    count;
-  int   *first;  /* (out) */
+  int count;
+  int *first;    /* (out) */
   float *weight; /* (out, count) */
 } Taps;
 
 static gboolean
 taps_init (Taps *t, int in, int out)
 {
-  double scale = (double) in / out;
+  double scale = (double)in / out;
   double stretch = MAX (scale, 1.0); /* widen the kernel when shrinking */
   double support = 2.0 * stretch;
-  t->count = (int) ceil (support) * 2 + 1;
+  t->count = (int)ceil (support) * 2 + 1;
   t->first = g_try_new (int, out);
-  t->weight = g_try_new0 (float, (size_t) out * t->count);
+  t->weight = g_try_new0 (float, (size_t)out * t->count);
   if (!t->first || !t->weight)
     return FALSE;
   for (int i = 0; i < out; i++)
     {
       double center = (i + 0.5) * scale;
-      int    lo = (int) floor (center - support);
+      int lo = (int)floor (center - support);
       double sum = 0.0;
-      float *wi = t->weight + (size_t) i * t->count;
+      float *wi = t->weight + (size_t)i * t->count;
       t->first[i] = lo;
       for (int j = 0; j < t->count; j++)
         {
           double x = (lo + j + 0.5 - center) / stretch;
-          wi[j] = (float) cubic_kernel (x);
+          wi[j] = (float)cubic_kernel (x);
           sum += wi[j];
         }
       for (int j = 0; j < t->count; j++)
-        wi[j] = (float) (wi[j] / sum);
+        wi[j] = (float)(wi[j] / sum);
     }
   return TRUE;
 }
@@ -270,11 +270,11 @@ taps_clear (Taps *t)
 }
 
 void
-st_resample_planes (const float *src, int c, int sw, int sh, float *dst,
-                    int dw, int dh)
+st_resample_planes (const float *src, int c, int sw, int sh, float *dst, int dw,
+                    int dh)
 {
-  Taps   tx, ty;
-  float *tmp = g_try_new (float, (size_t) sh * dw);
+  Taps tx, ty;
+  float *tmp = g_try_new (float, (size_t)sh *dw);
   if (!tmp || !taps_init (&tx, sw, dw) || !taps_init (&ty, sh, dh))
     {
       /* Only on exhausted memory: fall back to nearest neighbour, which
@@ -282,40 +282,40 @@ st_resample_planes (const float *src, int c, int sw, int sh, float *dst,
       for (int p = 0; p < c; p++)
         for (int y = 0; y < dh; y++)
           for (int x = 0; x < dw; x++)
-            dst[((size_t) p * dh + y) * dw + x]
-                = src[((size_t) p * sh + (size_t) y * sh / dh) * sw
-                      + (size_t) x * sw / dw];
+            dst[((size_t)p * dh + y) * dw + x]
+                = src[((size_t)p * sh + (size_t)y * sh / dh) * sw
+                      + (size_t)x * sw / dw];
       g_free (tmp);
       return;
     }
   for (int p = 0; p < c; p++)
     {
-      const float *sp = src + (size_t) p * sw * sh;
-      float       *dp = dst + (size_t) p * dw * dh;
+      const float *sp = src + (size_t)p * sw * sh;
+      float *dp = dst + (size_t)p * dw * dh;
       for (int y = 0; y < sh; y++)
         for (int x = 0; x < dw; x++)
           {
-            const float *wx = tx.weight + (size_t) x * tx.count;
-            double       acc = 0.0;
+            const float *wx = tx.weight + (size_t)x * tx.count;
+            double acc = 0.0;
             for (int j = 0; j < tx.count; j++)
               {
                 int sx = CLAMP (tx.first[x] + j, 0, sw - 1);
-                acc += wx[j] * sp[(size_t) y * sw + sx];
+                acc += wx[j] * sp[(size_t)y * sw + sx];
               }
-            tmp[(size_t) y * dw + x] = (float) acc;
+            tmp[(size_t)y * dw + x] = (float)acc;
           }
       for (int y = 0; y < dh; y++)
         {
-          const float *wy = ty.weight + (size_t) y * ty.count;
+          const float *wy = ty.weight + (size_t)y * ty.count;
           for (int x = 0; x < dw; x++)
             {
               double acc = 0.0;
               for (int j = 0; j < ty.count; j++)
                 {
                   int sy = CLAMP (ty.first[y] + j, 0, sh - 1);
-                  acc += wy[j] * tmp[(size_t) sy * dw + x];
+                  acc += wy[j] * tmp[(size_t)sy * dw + x];
                 }
-              dp[(size_t) y * dw + x] = (float) acc;
+              dp[(size_t)y * dw + x] = (float)acc;
             }
         }
     }
@@ -335,12 +335,12 @@ st_image_new (int width, int height)
 {
   StImage *image;
   if (width <= 0 || height <= 0
-      || (guint64) width * (guint64) height > ST_MAX_PIXELS)
+      || (guint64)width * (guint64)height > ST_MAX_PIXELS)
     return NULL;
   image = g_new0 (StImage, 1);
   image->width = width;
   image->height = height;
-  image->pixels = st_floats_new ((size_t) width * height * 3);
+  image->pixels = st_floats_new ((size_t)width * height * 3);
   if (!image->pixels)
     {
       g_free (image);
@@ -355,7 +355,7 @@ st_image_copy (const StImage *image)
   StImage *copy = st_image_new (image->width, image->height);
   if (copy)
     memcpy (copy->pixels, image->pixels,
-            (size_t) image->width * image->height * 3 * sizeof (float));
+            (size_t)image->width * image->height * 3 * sizeof (float));
   return copy;
 }
 
@@ -371,10 +371,10 @@ st_image_free (StImage *image)
 StImage *
 st_image_resize (const StImage *image, int width, int height)
 {
-  size_t   sn = (size_t) image->width * image->height * 3;
-  size_t   dn = (size_t) width * height * 3;
+  size_t sn = (size_t)image->width * image->height * 3;
+  size_t dn = (size_t)width * height * 3;
   StImage *out = st_image_new (width, height);
-  float   *src, *dst;
+  float *src, *dst;
   if (!out) /* before the buffers: dn has wrapped for negative sizes */
     return NULL;
   src = st_floats_new (sn);
@@ -387,8 +387,7 @@ st_image_resize (const StImage *image, int width, int height)
       return NULL;
     }
   st_hwc_to_chw (image->pixels, image->width, image->height, src);
-  st_resample_planes (src, 3, image->width, image->height, dst, width,
-                      height);
+  st_resample_planes (src, 3, image->width, image->height, dst, width, height);
   st_chw_to_hwc (dst, width, height, out->pixels);
   g_free (src);
   g_free (dst);

@@ -7,18 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK (st-error-quark, st_error)
+G_DEFINE_QUARK (st - error - quark, st_error)
 
 /* The first scale's long side.  Gatys-style optimisation settles the
  * large-scale arrangement of strokes at low resolution cheaply; each
  * further scale (sqrt 2 larger, as crowsonkb/style-transfer-pytorch) only
  * refines, so it needs fewer iterations. */
-#define ST_START_SIDE       160
+#define ST_START_SIDE 160
 #define ST_SINGLE_SCALE_MAX 192
-#define ST_MAX_SIDE         30000
-#define ST_LATER_SCALE_MIN  0.35 /* later scales keep >= 35 % of iterations */
-#define ST_LBFGS_BYTES      (512u << 20) /* history budget of L-BFGS       */
-#define ST_MIN_STYLE_SIDE   16
+#define ST_MAX_SIDE 30000
+#define ST_LATER_SCALE_MIN 0.35 /* later scales keep >= 35 % of iterations */
+#define ST_LBFGS_BYTES (512u << 20) /* history budget of L-BFGS       */
+#define ST_MIN_STYLE_SIDE 16
 
 /* ------------------------------------------------------------ params */
 
@@ -56,8 +56,7 @@ st_params_validate (const StParams *p, GError **error)
   return check_range (p->strength, 0, 100, "strength", error)
          && check_range (p->style_weight, -1, 1e9, "style weight", error)
          && check_range (p->content_weight, -1, 1e9, "content weight", error)
-         && check_range (p->tv_weight, -1, 1e9, "smoothness (TV weight)",
-                         error)
+         && check_range (p->tv_weight, -1, 1e9, "smoothness (TV weight)", error)
          && check_range (p->iterations, 0, 100000, "iterations", error)
          && check_range (p->size, 0, ST_MAX_SIDE, "size", error)
          && check_range (p->start_size, 0, ST_MAX_SIDE, "start size", error)
@@ -66,10 +65,9 @@ st_params_validate (const StParams *p, GError **error)
          && check_range (p->history, 0, 1000, "L-BFGS history", error)
          && check_range (p->learning_rate, 0, 1, "learning rate", error)
          && check_range (p->threads, 0, 1024, "threads", error)
-         && check_range (p->init, ST_INIT_CONTENT, ST_INIT_NOISE, "init",
-                         error)
-         && check_range (p->optimizer, ST_OPTIMIZER_LBFGS,
-                         ST_OPTIMIZER_ADAM, "optimizer", error)
+         && check_range (p->init, ST_INIT_CONTENT, ST_INIT_NOISE, "init", error)
+         && check_range (p->optimizer, ST_OPTIMIZER_LBFGS, ST_OPTIMIZER_ADAM,
+                         "optimizer", error)
          && check_range (p->pooling, ST_POOLING_AVERAGE, ST_POOLING_MAX,
                          "pooling", error);
 }
@@ -80,9 +78,9 @@ st_params_validate (const StParams *p, GError **error)
 
 typedef struct
 {
-  int    n;
-  int    w[ST_MAX_SCALES], h[ST_MAX_SCALES];
-  int    iterations[ST_MAX_SCALES];
+  int n;
+  int w[ST_MAX_SCALES], h[ST_MAX_SCALES];
+  int iterations[ST_MAX_SCALES];
   double work[ST_MAX_SCALES]; /* iterations x pixels */
   double total_work;
 } Schedule;
@@ -91,16 +89,16 @@ static void
 plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
                int size, Schedule *s)
 {
-  int    start = p->start_size > 0 ? MIN (p->start_size, size)
-                                   : MIN (ST_START_SIDE, size);
-  int    iters = p->iterations > 0 ? p->iterations : net->default_iterations;
-  int    n;
+  int start = p->start_size > 0 ? MIN (p->start_size, size)
+                                : MIN (ST_START_SIDE, size);
+  int iters = p->iterations > 0 ? p->iterations : net->default_iterations;
+  int n;
   if (p->scales > 0)
     n = p->scales;
   else if (size <= ST_SINGLE_SCALE_MAX && p->start_size <= 0)
     n = 1, start = size;
   else
-    n = 1 + (int) ceil (log ((double) size / start) / log (G_SQRT2) - 1e-9);
+    n = 1 + (int)ceil (log ((double)size / start) / log (G_SQRT2) - 1e-9);
   n = CLAMP (n, 1, ST_MAX_SCALES);
   if (n == 1)
     start = size;
@@ -108,19 +106,19 @@ plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
   s->total_work = 0;
   for (int i = 0; i < n; i++)
     {
-      double side = n == 1 ? size
-                           : start * pow ((double) size / start,
-                                          (double) i / (n - 1));
-      int    lw, lh;
-      st_fit_long_side (cw, ch, (int) lround (side), &lw, &lh);
+      double side
+          = n == 1 ? size
+                   : start * pow ((double)size / start, (double)i / (n - 1));
+      int lw, lh;
+      st_fit_long_side (cw, ch, (int)lround (side), &lw, &lh);
       s->w[i] = lw;
       s->h[i] = lh;
       s->iterations[i]
           = i == 0 ? iters
-                   : MAX (1, (int) lround (iters
-                                           * MAX (ST_LATER_SCALE_MIN,
-                                                  (double) start / side)));
-      s->work[i] = (double) s->iterations[i] * lw * lh;
+                   : MAX (1, (int)lround (iters
+                                          * MAX (ST_LATER_SCALE_MIN,
+                                                 (double)start / side)));
+      s->work[i] = (double)s->iterations[i] * lw * lh;
       s->total_work += s->work[i];
     }
 }
@@ -129,7 +127,7 @@ static int
 lbfgs_history (const StParams *p, size_t n)
 {
   int want = p->history > 0 ? p->history : 50;
-  int fits = (int) (ST_LBFGS_BYTES / (2 * n * sizeof (float)));
+  int fits = (int)(ST_LBFGS_BYTES / (2 * n * sizeof (float)));
   return CLAMP (fits, 5, want);
 }
 
@@ -140,14 +138,14 @@ default_budget (void)
 {
   /* Half of what the system can give without swapping: GIMP, its tile
    * cache and the user's other programs need the rest. */
-  char  *text = NULL;
-  size_t budget = (size_t) 4 << 30;
+  char *text = NULL;
+  size_t budget = (size_t)4 << 30;
   if (g_file_get_contents ("/proc/meminfo", &text, NULL, NULL))
     {
       const char *line = strstr (text, "MemAvailable:");
       unsigned long long kb;
       if (line && sscanf (line, "MemAvailable: %llu kB", &kb) == 1)
-        budget = (size_t) (kb * 1024 / 2);
+        budget = (size_t)(kb * 1024 / 2);
       g_free (text);
     }
   return budget;
@@ -158,9 +156,9 @@ static size_t
 estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
 {
   StGraph g;
-  size_t  n = (size_t) 3 * w * h, bytes, targets = 0;
-  int     style_w, style_h;
-  int     sw = (int) lround (MAX (w, h) * p->style_scale);
+  size_t n = (size_t)3 * w * h, bytes, targets = 0;
+  int style_w, style_h;
+  int sw = (int)lround (MAX (w, h) * p->style_scale);
   if (!st_graph_build (net, w, h, p->pooling, 0, &g, NULL))
     return 0;
   /* The optimisation's passes, and before them the content's forward
@@ -173,9 +171,9 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
     {
       const StNode *node = &g.nodes[i];
       if (node->content)
-        targets += (size_t) node->c * node->h * node->w * sizeof (float);
+        targets += (size_t)node->c * node->h * node->w * sizeof (float);
       if (node->style)
-        targets += (size_t) node->c * node->c * sizeof (float);
+        targets += (size_t)node->c * node->c * sizeof (float);
     }
   st_graph_clear (&g);
   /* The style image's forward pass happens before the optimisation, at
@@ -193,32 +191,33 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   if (p->optimizer == ST_OPTIMIZER_ADAM)
     bytes += 4 * n * sizeof (float);
   else
-    bytes += (2 * (size_t) lbfgs_history (p, n) + 5) * n * sizeof (float);
+    bytes += (2 * (size_t)lbfgs_history (p, n) + 5) * n * sizeof (float);
   bytes += 6 * n * sizeof (float) + targets;
-  return bytes + ((size_t) 24 << 20); /* code, OpenBLAS buffers, GLib */
+  return bytes + ((size_t)24 << 20); /* code, OpenBLAS buffers, GLib */
 }
 
 /* GFLOP/s this machine's SGEMM reaches, measured once per process. */
 static double
 machine_gflops (void)
 {
-  static gsize  once = 0;
+  static gsize once = 0;
   static double rate = 20.0;
   if (g_once_init_enter (&once))
     {
-      int     n = 384;
-      float  *a = st_floats_new ((size_t) n * n), *c = st_floats_new ((size_t) n * n);
+      int n = 384;
+      float *a = st_floats_new ((size_t)n * n),
+            *c = st_floats_new ((size_t)n * n);
       if (a && c)
         {
           gint64 t0 = g_get_monotonic_time (), t1;
-          for (size_t i = 0; i < (size_t) n * n; i++)
-            a[i] = (float) (i % 7) * 0.1f;
+          for (size_t i = 0; i < (size_t)n * n; i++)
+            a[i] = (float)(i % 7) * 0.1f;
           for (int r = 0; r < 4; r++)
             cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
                          1.0f, a, n, a, n, 0.0f, c, n);
           t1 = g_get_monotonic_time ();
           if (t1 > t0)
-            rate = 4 * 2.0 * n * n * (double) n / ((t1 - t0) * 1e3);
+            rate = 4 * 2.0 * n * n * (double)n / ((t1 - t0) * 1e3);
         }
       g_free (a);
       g_free (c);
@@ -263,8 +262,8 @@ st_estimate (const StNetwork *network, int cw, int ch, const StParams *p,
              StEstimate *e, GError **error)
 {
   Schedule s;
-  int      size, max_size;
-  double   flops = 0.0;
+  int size, max_size;
+  double flops = 0.0;
   memset (e, 0, sizeof *e);
   if (!st_params_validate (p, error))
     return ST_ERROR_INVALID;
@@ -373,7 +372,7 @@ colour_stats (const float *chw, size_t n, double mean[3], double cov[3][3])
       mean[c] = 0;
       for (size_t i = 0; i < n; i++)
         mean[c] += chw[c * n + i];
-      mean[c] /= (double) n;
+      mean[c] /= (double)n;
     }
   for (int a = 0; a < 3; a++)
     for (int b = 0; b < 3; b++)
@@ -381,7 +380,7 @@ colour_stats (const float *chw, size_t n, double mean[3], double cov[3][3])
         double s = 0;
         for (size_t i = 0; i < n; i++)
           s += (chw[a * n + i] - mean[a]) * (chw[b * n + i] - mean[b]);
-        cov[a][b] = s / (double) n;
+        cov[a][b] = s / (double)n;
       }
 }
 
@@ -408,9 +407,8 @@ match_colours (float *style, size_t sn, const float *content, size_t cn)
       double x[3] = { style[p] - ms[0], style[sn + p] - ms[1],
                       style[2 * sn + p] - ms[2] };
       for (int c = 0; c < 3; c++)
-        style[c * sn + p] = (float) CLAMP (
-            t[c][0] * x[0] + t[c][1] * x[1] + t[c][2] * x[2] + mc[c], 0.0,
-            1.0);
+        style[c * sn + p] = (float)CLAMP (
+            t[c][0] * x[0] + t[c][1] * x[1] + t[c][2] * x[2] + mc[c], 0.0, 1.0);
     }
 }
 
@@ -425,7 +423,7 @@ keep_original_colours (float *x, const float *content, size_t n)
       double yc = 0.299 * content[p] + 0.587 * content[n + p]
                   + 0.114 * content[2 * n + p];
       for (int c = 0; c < 3; c++)
-        x[c * n + p] = (float) (y + content[c * n + p] - yc);
+        x[c * n + p] = (float)(y + content[c * n + p] - yc);
     }
 }
 
@@ -433,28 +431,28 @@ keep_original_colours (float *x, const float *content, size_t n)
 
 typedef struct
 {
-  const StGraph  *graph;
-  StPool         *pool; /* the graph's buffers, kept between evaluations */
-  StTargets       targets;
-  int             w, h;
-  double          tv_weight, range_weight;
-  StLossParts     parts;
-  double          tv;
+  const StGraph *graph;
+  StPool *pool; /* the graph's buffers, kept between evaluations */
+  StTargets targets;
+  int w, h;
+  double tv_weight, range_weight;
+  StLossParts parts;
+  double tv;
   /* progress */
   const StParams *params;
-  StProgressFunc  progress;
-  gpointer        user_data;
+  StProgressFunc progress;
+  gpointer user_data;
   const Schedule *schedule;
-  int             scale;
-  double          work_done; /* before this scale */
-  gint64          t_start;
+  int scale;
+  double work_done; /* before this scale */
+  gint64 t_start;
 } Run;
 
 static double
 run_objective (const float *x, float *grad, gpointer data)
 {
-  Run   *r = data;
-  size_t n = (size_t) 3 * r->w * r->h;
+  Run *r = data;
+  size_t n = (size_t)3 * r->w * r->h;
   double loss
       = st_graph_loss (r->graph, x, &r->targets, grad, &r->parts, r->pool);
   r->tv = r->tv_weight * st_tv_loss (x, 3, r->h, r->w, r->tv_weight, grad);
@@ -467,10 +465,10 @@ run_objective (const float *x, float *grad, gpointer data)
 static gboolean
 run_iteration (int iteration, double loss, const float *x, gpointer data)
 {
-  Run        *r = data;
-  StProgress  pr;
-  StImage    *preview = NULL;
-  gboolean    go_on;
+  Run *r = data;
+  StProgress pr;
+  StImage *preview = NULL;
+  gboolean go_on;
   const Schedule *s = r->schedule;
   if (!r->progress)
     return TRUE;
@@ -485,15 +483,15 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
   pr.style_loss = iteration > 0 ? r->parts.style : NAN;
   pr.content_loss = iteration > 0 ? r->parts.content : NAN;
   pr.tv_loss = iteration > 0 ? r->tv : NAN;
-  pr.fraction = MIN (1.0, (r->work_done
-                           + s->work[r->scale] * iteration
-                                 / s->iterations[r->scale])
-                              / s->total_work);
+  pr.fraction
+      = MIN (1.0, (r->work_done
+                   + s->work[r->scale] * iteration / s->iterations[r->scale])
+                      / s->total_work);
   pr.elapsed = (g_get_monotonic_time () - r->t_start) / 1e6;
   if (r->params->want_preview && (preview = st_image_new (r->w, r->h)))
     {
       st_chw_to_hwc (x, r->w, r->h, preview->pixels);
-      for (size_t i = 0; i < (size_t) 3 * r->w * r->h; i++)
+      for (size_t i = 0; i < (size_t)3 * r->w * r->h; i++)
         preview->pixels[i] = CLAMP (preview->pixels[i], 0.0f, 1.0f);
       pr.image = preview;
     }
@@ -525,7 +523,7 @@ image_is_usable (const StImage *image, const char *what, GError **error)
                    what);
       return FALSE;
     }
-  for (size_t i = 0; i < (size_t) image->width * image->height * 3; i++)
+  for (size_t i = 0; i < (size_t)image->width * image->height * 3; i++)
     if (!isfinite (image->pixels[i]))
       {
         g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
@@ -540,7 +538,7 @@ static gboolean
 content_targets (const StGraph *g, const float *content, StTargets *t)
 {
   StFeature *f;
-  int        n, k = 0;
+  int n, k = 0;
   if (!st_graph_taps (g, content, FALSE, TRUE, &f, &n))
     return FALSE;
   t->features = g_new0 (float *, g->n_content);
@@ -548,7 +546,7 @@ content_targets (const StGraph *g, const float *content, StTargets *t)
   for (int i = 0; i < n; i++)
     if (f[i].content)
       {
-        size_t sz = (size_t) f[i].c * f[i].h * f[i].w;
+        size_t sz = (size_t)f[i].c * f[i].h * f[i].w;
         t->features[k] = f[i].data;
         t->feature_norm[k] = st_sum_squares (f[i].data, sz);
         f[i].data = NULL; /* moved */
@@ -562,20 +560,20 @@ content_targets (const StGraph *g, const float *content, StTargets *t)
 static gboolean
 style_targets (const StNetwork *net, const StGraph *g, int w, int h,
                const StParams *p, float *const *styles, const int *sw,
-               const int *sh, int n_styles, const double *blend,
-               StTargets *t, GError **error)
+               const int *sh, int n_styles, const double *blend, StTargets *t,
+               GError **error)
 {
   int levels = net->vgg ? 0 : st_embedded_levels (w, h);
-  int side = (int) lround (MAX (w, h) * p->style_scale);
+  int side = (int)lround (MAX (w, h) * p->style_scale);
   t->gram = g_new0 (float *, g->n_style);
   t->gram_norm = g_new0 (double, g->n_style);
   for (int j = 0; j < n_styles; j++)
     {
-      StGraph    sg;
+      StGraph sg;
       StFeature *f;
-      int        n, k = 0, tw, th;
-      float     *resized;
-      gboolean   ok;
+      int n, k = 0, tw, th;
+      float *resized;
+      gboolean ok;
       st_fit_long_side (sw[j], sh[j], MAX (side, 1), &tw, &th);
       if (!st_graph_build (net, tw, th, p->pooling, levels, &sg, error))
         {
@@ -583,7 +581,7 @@ style_targets (const StNetwork *net, const StGraph *g, int w, int h,
                           p->style_scale);
           return FALSE;
         }
-      if (!(resized = st_floats_new ((size_t) 3 * tw * th)))
+      if (!(resized = st_floats_new ((size_t)3 * tw * th)))
         {
           st_graph_clear (&sg);
           return FALSE;
@@ -597,8 +595,8 @@ style_targets (const StNetwork *net, const StGraph *g, int w, int h,
       for (int i = 0; i < n; i++)
         if (f[i].style)
           {
-            int    c = f[i].c;
-            float *gram = st_floats_new ((size_t) c * c);
+            int c = f[i].c;
+            float *gram = st_floats_new ((size_t)c * c);
             if (!gram)
               {
                 st_features_free (f, n);
@@ -606,14 +604,14 @@ style_targets (const StNetwork *net, const StGraph *g, int w, int h,
               }
             st_gram (f[i].data, c, f[i].h * f[i].w, gram);
             if (!t->gram[k])
-              t->gram[k] = st_floats_new ((size_t) c * c);
+              t->gram[k] = st_floats_new ((size_t)c * c);
             if (!t->gram[k])
               {
                 g_free (gram);
                 st_features_free (f, n);
                 return FALSE;
               }
-            cblas_saxpy (c * c, (float) blend[j], gram, 1, t->gram[k], 1);
+            cblas_saxpy (c * c, (float)blend[j], gram, 1, t->gram[k], 1);
             g_free (gram);
             k++;
           }
@@ -625,7 +623,7 @@ style_targets (const StNetwork *net, const StGraph *g, int w, int h,
       for (int i = 0, s = 0; i < g->n; i++)
         if (g->nodes[i].style && s++ == k)
           c = g->nodes[i].c;
-      t->gram_norm[k] = st_sum_squares (t->gram[k], (size_t) c * c);
+      t->gram_norm[k] = st_sum_squares (t->gram[k], (size_t)c * c);
     }
   return TRUE;
 }
@@ -643,16 +641,16 @@ st_transfer (const StNetwork *net, const StImage *content,
              StProgressFunc progress, gpointer user_data, StImage **result,
              GError **error)
 {
-  StStatus   status = ST_OK;
-  Schedule   sched;
+  StStatus status = ST_OK;
+  Schedule sched;
   StEstimate est;
-  Run        run;
-  int        cw, ch, size, max_size, min_side;
-  double    *blend = NULL;
-  float     *content_chw = NULL, **style_chw = NULL, *x = NULL;
-  int       *sw = NULL, *sh = NULL;
-  double     blend_sum = 0.0;
-  StRng      rng;
+  Run run;
+  int cw, ch, size, max_size, min_side;
+  double *blend = NULL;
+  float *content_chw = NULL, **style_chw = NULL, *x = NULL;
+  int *sw = NULL, *sh = NULL;
+  double blend_sum = 0.0;
+  StRng rng;
 
   g_return_val_if_fail (result != NULL, ST_ERROR_INVALID);
   *result = NULL;
@@ -662,7 +660,8 @@ st_transfer (const StNetwork *net, const StImage *content,
                    "no network or no parameters");
       return ST_ERROR_INVALID;
     }
-  if (!st_params_validate (p, error) || !image_is_usable (content, "content", error))
+  if (!st_params_validate (p, error)
+      || !image_is_usable (content, "content", error))
     return ST_ERROR_INVALID;
   if (n_styles < 1 || !styles)
     {
@@ -678,8 +677,8 @@ st_transfer (const StNetwork *net, const StImage *content,
           g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                        "the style image is %d x %d pixels: too small to "
                        "show a style (at least %d x %d)",
-                       styles[j]->width, styles[j]->height,
-                       ST_MIN_STYLE_SIDE, ST_MIN_STYLE_SIDE);
+                       styles[j]->width, styles[j]->height, ST_MIN_STYLE_SIDE,
+                       ST_MIN_STYLE_SIDE);
           return ST_ERROR_INVALID;
         }
       if (p->style_blend
@@ -716,10 +715,11 @@ st_transfer (const StNetwork *net, const StImage *content,
     return ST_ERROR_INVALID;
   if (!final_size (net, cw, ch, p, est.budget_bytes, &size, &max_size))
     {
-      char *need = g_format_size_full (
-          estimate_peak (net, est.width, est.height, p), G_FORMAT_SIZE_IEC_UNITS);
-      char *have = g_format_size_full (est.budget_bytes,
-                                       G_FORMAT_SIZE_IEC_UNITS);
+      char *need
+          = g_format_size_full (estimate_peak (net, est.width, est.height, p),
+                                G_FORMAT_SIZE_IEC_UNITS);
+      char *have
+          = g_format_size_full (est.budget_bytes, G_FORMAT_SIZE_IEC_UNITS);
       if (max_size > 0)
         g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
                      "a %d px result needs about %s, more than the memory "
@@ -760,7 +760,7 @@ st_transfer (const StNetwork *net, const StImage *content,
   sw = g_new (int, n_styles);
   sh = g_new (int, n_styles);
   style_chw = g_new0 (float *, n_styles);
-  content_chw = st_floats_new ((size_t) 3 * cw * ch);
+  content_chw = st_floats_new ((size_t)3 * cw * ch);
   if (!content_chw)
     goto oom;
   st_hwc_to_chw (content->pixels, cw, ch, content_chw);
@@ -769,24 +769,24 @@ st_transfer (const StNetwork *net, const StImage *content,
       sw[j] = styles[j]->width;
       sh[j] = styles[j]->height;
       blend[j] = (p->style_blend ? p->style_blend[j] : 1.0) / blend_sum;
-      if (!(style_chw[j] = st_floats_new ((size_t) 3 * sw[j] * sh[j])))
+      if (!(style_chw[j] = st_floats_new ((size_t)3 * sw[j] * sh[j])))
         goto oom;
       st_hwc_to_chw (styles[j]->pixels, sw[j], sh[j], style_chw[j]);
       if (p->match_colors)
-        match_colours (style_chw[j], (size_t) sw[j] * sh[j], content_chw,
-                       (size_t) cw * ch);
+        match_colours (style_chw[j], (size_t)sw[j] * sh[j], content_chw,
+                       (size_t)cw * ch);
     }
 
   st_rng_init (&rng, p->seed);
   for (int si = 0; si < sched.n && status == ST_OK; si++)
     {
-      int               w = sched.w[si], h = sched.h[si];
-      size_t            n = (size_t) 3 * w * h;
-      StGraph           g;
+      int w = sched.w[si], h = sched.h[si];
+      size_t n = (size_t)3 * w * h;
+      StGraph g;
       StOptimizerConfig cfg;
       StOptimizerResult res;
-      float            *content_s = st_floats_new (n);
-      float            *x_next = st_floats_new (n);
+      float *content_s = st_floats_new (n);
+      float *x_next = st_floats_new (n);
 
       if (!content_s || !x_next
           || !st_graph_build (net, w, h, p->pooling, 0, &g, error))
@@ -805,14 +805,14 @@ st_transfer (const StNetwork *net, const StImage *content,
         {
           if (p->init == ST_INIT_NOISE)
             for (size_t i = 0; i < n; i++)
-              x_next[i] = (float) CLAMP (0.5 + 0.2 * st_rng_normal (&rng),
-                                         0.0, 1.0);
+              x_next[i]
+                  = (float)CLAMP (0.5 + 0.2 * st_rng_normal (&rng), 0.0, 1.0);
           else
             memcpy (x_next, content_s, n * sizeof (float));
         }
       else
-        st_resample_planes (x, 3, sched.w[si - 1], sched.h[si - 1], x_next,
-                            w, h);
+        st_resample_planes (x, 3, sched.w[si - 1], sched.h[si - 1], x_next, w,
+                            h);
       g_free (x);
       x = x_next;
 
@@ -821,10 +821,9 @@ st_transfer (const StNetwork *net, const StImage *content,
       run.h = h;
       run.scale = si;
       run.targets.style_weight
-          = (p->style_weight >= 0 ? p->style_weight
-                                  : net->style_weight
-                                        * pow (10.0, (p->strength - 50.0)
-                                                         / 25.0));
+          = (p->style_weight >= 0
+                 ? p->style_weight
+                 : net->style_weight * pow (10.0, (p->strength - 50.0) / 25.0));
       run.targets.content_weight
           = p->content_weight >= 0 ? p->content_weight : net->content_weight;
       run.range_weight = MAX (run.targets.style_weight, 1.0);
@@ -865,14 +864,14 @@ st_transfer (const StNetwork *net, const StImage *content,
       if (p->optimizer == ST_OPTIMIZER_ADAM)
         {
           cfg.learning_rate = p->learning_rate > 0 ? p->learning_rate : 0.01;
-          status = st_adam (x, n, &cfg, run_objective, run_iteration, &run,
-                            &res);
+          status
+              = st_adam (x, n, &cfg, run_objective, run_iteration, &run, &res);
         }
       else
         {
           cfg.learning_rate = p->learning_rate > 0 ? p->learning_rate : 0.05;
-          status = st_lbfgs (x, n, &cfg, run_objective, run_iteration, &run,
-                             &res);
+          status
+              = st_lbfgs (x, n, &cfg, run_objective, run_iteration, &run, &res);
         }
       st_pool_free (run.pool);
       run.pool = NULL;
@@ -892,8 +891,8 @@ st_transfer (const StNetwork *net, const StImage *content,
 
   if (status == ST_OK)
     {
-      int    w = sched.w[sched.n - 1], h = sched.h[sched.n - 1];
-      size_t n = (size_t) w * h;
+      int w = sched.w[sched.n - 1], h = sched.h[sched.n - 1];
+      size_t n = (size_t)w * h;
       StImage *out = st_image_new (w, h);
       if (!out)
         goto oom;

@@ -10,24 +10,24 @@
 
 static int check_failures = 0;
 
-#define CHECK(cond, ...)                                                     \
-  do                                                                         \
-    {                                                                        \
-      if (!(cond))                                                           \
-        {                                                                    \
-          fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__);              \
-          fprintf (stderr, __VA_ARGS__);                                     \
-          fputc ('\n', stderr);                                              \
-          check_failures++;                                                  \
-        }                                                                    \
-    }                                                                        \
+#define CHECK(cond, ...)                                                       \
+  do                                                                           \
+    {                                                                          \
+      if (!(cond))                                                             \
+        {                                                                      \
+          fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
+          fprintf (stderr, __VA_ARGS__);                                       \
+          fputc ('\n', stderr);                                                \
+          check_failures++;                                                    \
+        }                                                                      \
+    }                                                                          \
   while (0)
 
 static inline void
 fill_random (float *x, size_t n, StRng *rng, double lo, double hi)
 {
   for (size_t i = 0; i < n; i++)
-    x[i] = (float) (lo + (hi - lo) * st_rng_uniform (rng));
+    x[i] = (float)(lo + (hi - lo) * st_rng_uniform (rng));
 }
 
 /* Writes an image as binary PPM when $ST_TEST_OUT names a folder, so that
@@ -36,16 +36,16 @@ static inline void
 save_for_eyes (const StImage *im, const char *name)
 {
   const char *dir = g_getenv ("ST_TEST_OUT");
-  char       *path;
-  FILE       *f;
+  char *path;
+  FILE *f;
   if (!dir || !im)
     return;
   path = g_strdup_printf ("%s/%s.ppm", dir, name);
   if ((f = fopen (path, "wb")))
     {
       fprintf (f, "P6\n%d %d\n255\n", im->width, im->height);
-      for (size_t i = 0; i < (size_t) im->width * im->height * 3; i++)
-        fputc ((int) lroundf (CLAMP (im->pixels[i], 0.0f, 1.0f) * 255), f);
+      for (size_t i = 0; i < (size_t)im->width * im->height * 3; i++)
+        fputc ((int)lroundf (CLAMP (im->pixels[i], 0.0f, 1.0f) * 255), f);
       fclose (f);
     }
   g_free (path);

@@ -20,20 +20,20 @@ gradcheck (const char *what, ScalarFn fn, void *ctx, size_t n, float *x,
   fn (x, grad, ctx);
   for (int probe = 0; probe < 40; probe++)
     {
-      size_t i = (size_t) (st_rng_uniform (rng) * n);
-      float  keep = x[i];
+      size_t i = (size_t)(st_rng_uniform (rng) * n);
+      float keep = x[i];
       double lp, lm, num, ana = grad[i], err;
-      x[i] = keep + (float) eps;
+      x[i] = keep + (float)eps;
       lp = fn (x, NULL, ctx);
-      x[i] = keep - (float) eps;
+      x[i] = keep - (float)eps;
       lm = fn (x, NULL, ctx);
       x[i] = keep;
       num = (lp - lm) / (2 * eps);
       err = fabs (num - ana) / MAX (MAX (fabs (num), fabs (ana)), 1e-3);
       worst = MAX (worst, err);
     }
-  CHECK (worst <= rtol, "%s: worst relative gradient error %.3g > %.3g",
-         what, worst, rtol);
+  CHECK (worst <= rtol, "%s: worst relative gradient error %.3g > %.3g", what,
+         worst, rtol);
   printf ("  %-28s worst relative error %.2e\n", what, worst);
   g_free (grad);
   g_free (dummy);
@@ -43,9 +43,9 @@ gradcheck (const char *what, ScalarFn fn, void *ctx, size_t n, float *x,
 
 typedef struct
 {
-  int         kind; /* 0 conv, 1 conv+relu, 2 max, 3 avg, 4 blur */
-  int         cin, cout, k, h, w;
-  StPad       pad;
+  int kind; /* 0 conv, 1 conv+relu, 2 max, 3 avg, 4 blur */
+  int cin, cout, k, h, w;
+  StPad pad;
   const float *weight, *bias;
   const float *r; /* (output) */
 } LayerCtx;
@@ -57,12 +57,12 @@ layer_out_size (const LayerCtx *c)
     {
     case 0:
     case 1:
-      return (size_t) c->cout * c->h * c->w;
+      return (size_t)c->cout * c->h * c->w;
     case 2:
     case 3:
-      return (size_t) c->cin * (c->h / 2) * (c->w / 2);
+      return (size_t)c->cin * (c->h / 2) * (c->w / 2);
     default:
-      return (size_t) c->cin * ((c->h + 1) / 2) * ((c->w + 1) / 2);
+      return (size_t)c->cin * ((c->h + 1) / 2) * ((c->w + 1) / 2);
     }
 }
 
@@ -70,16 +70,16 @@ static double
 layer_fn (const float *x, float *grad, void *vctx)
 {
   LayerCtx *c = vctx;
-  size_t    no = layer_out_size (c);
-  float    *out = st_floats_new (no), *g = st_floats_new (no);
-  uint8_t  *mask = st_bytes_new (no);
-  double    loss = 0.0;
+  size_t no = layer_out_size (c);
+  float *out = st_floats_new (no), *g = st_floats_new (no);
+  uint8_t *mask = st_bytes_new (no);
+  double loss = 0.0;
   switch (c->kind)
     {
     case 0:
     case 1:
-      st_conv_forward (x, c->cin, c->h, c->w, c->weight, c->bias, c->cout,
-                       c->k, c->pad, out, c->kind == 1 ? mask : NULL, NULL);
+      st_conv_forward (x, c->cin, c->h, c->w, c->weight, c->bias, c->cout, c->k,
+                       c->pad, out, c->kind == 1 ? mask : NULL, NULL);
       break;
     case 2:
       st_maxpool_forward (x, c->cin, c->h, c->w, out, mask);
@@ -91,7 +91,7 @@ layer_fn (const float *x, float *grad, void *vctx)
       st_blurdown_forward (x, c->cin, c->h, c->w, out);
     }
   for (size_t i = 0; i < no; i++)
-    loss += (double) c->r[i] * out[i];
+    loss += (double)c->r[i] * out[i];
   if (grad)
     {
       memcpy (g, c->r, no * sizeof (float));
@@ -121,17 +121,17 @@ layer_fn (const float *x, float *grad, void *vctx)
 }
 
 static void
-check_layer (const char *name, int kind, int cin, int cout, int k, int h,
-             int w, StPad pad, StRng *rng)
+check_layer (const char *name, int kind, int cin, int cout, int k, int h, int w,
+             StPad pad, StRng *rng)
 {
   LayerCtx c = { kind, cin, cout, k, h, w, pad, NULL, NULL, NULL };
-  size_t   n = (size_t) cin * h * w;
-  float   *x = st_floats_new (n);
-  float   *weight = st_floats_new ((size_t) cout * cin * k * k + 1);
-  float   *bias = st_floats_new (cout + 1);
-  float   *r;
+  size_t n = (size_t)cin * h * w;
+  float *x = st_floats_new (n);
+  float *weight = st_floats_new ((size_t)cout * cin * k * k + 1);
+  float *bias = st_floats_new (cout + 1);
+  float *r;
   fill_random (x, n, rng, -1, 1);
-  fill_random (weight, (size_t) cout * cin * k * k + 1, rng, -0.5, 0.5);
+  fill_random (weight, (size_t)cout * cin * k * k + 1, rng, -0.5, 0.5);
   fill_random (bias, cout + 1, rng, -0.2, 0.2);
   c.weight = weight;
   c.bias = bias;
@@ -151,24 +151,24 @@ check_layer (const char *name, int kind, int cin, int cout, int k, int h,
 
 typedef struct
 {
-  int          kind; /* 0 style, 1 content, 2 tv, 3 range */
-  int          c, h, w;
+  int kind; /* 0 style, 1 content, 2 tv, 3 range */
+  int c, h, w;
   const float *target;
-  double       norm;
+  double norm;
 } LossCtx;
 
 static double
 loss_fn (const float *x, float *grad, void *vctx)
 {
   LossCtx *l = vctx;
-  size_t   n = (size_t) l->c * l->h * l->w;
+  size_t n = (size_t)l->c * l->h * l->w;
   switch (l->kind)
     {
     case 0:
       {
-        float *scratch = st_floats_new ((size_t) l->c * l->c);
-        double v = st_style_loss (x, l->c, l->h * l->w, l->target, l->norm,
-                                  1.0, grad, scratch);
+        float *scratch = st_floats_new ((size_t)l->c * l->c);
+        double v = st_style_loss (x, l->c, l->h * l->w, l->target, l->norm, 1.0,
+                                  grad, scratch);
         g_free (scratch);
         return v;
       }
@@ -185,16 +185,16 @@ static void
 check_loss (const char *name, int kind, StRng *rng)
 {
   LossCtx l = { kind, 6, 7, 9, NULL, 0 };
-  size_t  n = (size_t) l.c * l.h * l.w;
-  float  *x = st_floats_new (n), *t = st_floats_new (n);
-  float  *gram = st_floats_new ((size_t) l.c * l.c);
+  size_t n = (size_t)l.c * l.h * l.w;
+  float *x = st_floats_new (n), *t = st_floats_new (n);
+  float *gram = st_floats_new ((size_t)l.c * l.c);
   fill_random (x, n, rng, kind == 3 ? -0.5 : 0, kind == 3 ? 1.5 : 1);
   fill_random (t, n, rng, 0, 1);
   if (kind == 0)
     {
       st_gram (t, l.c, l.h * l.w, gram);
       l.target = gram;
-      l.norm = st_sum_squares (gram, (size_t) l.c * l.c);
+      l.norm = st_sum_squares (gram, (size_t)l.c * l.c);
     }
   else
     {
@@ -211,7 +211,7 @@ check_loss (const char *name, int kind, StRng *rng)
 
 typedef struct
 {
-  StGraph   *graph;
+  StGraph *graph;
   StTargets *targets;
 } GraphCtx;
 
@@ -228,13 +228,13 @@ static void
 check_embedded_graph (StRng *rng)
 {
   StNetwork *net = st_network_new_embedded ();
-  StGraph    g;
-  StTargets  t = { 0 };
+  StGraph g;
+  StTargets t = { 0 };
   StFeature *f;
-  int        nf, w = 40, h = 36, si = 0, ci = 0;
-  size_t     n = (size_t) 3 * w * h;
-  float     *x = st_floats_new (n), *other = st_floats_new (n);
-  GraphCtx   ctx = { &g, &t };
+  int nf, w = 40, h = 36, si = 0, ci = 0;
+  size_t n = (size_t)3 * w * h;
+  float *x = st_floats_new (n), *other = st_floats_new (n);
+  GraphCtx ctx = { &g, &t };
   st_graph_build (net, w, h, ST_POOLING_AVERAGE, 0, &g, NULL);
   fill_random (x, n, rng, 0, 1);
   fill_random (other, n, rng, 0, 1);
@@ -249,15 +249,15 @@ check_embedded_graph (StRng *rng)
     {
       if (f[i].style)
         {
-          t.gram[si] = st_floats_new ((size_t) f[i].c * f[i].c);
+          t.gram[si] = st_floats_new ((size_t)f[i].c * f[i].c);
           st_gram (f[i].data, f[i].c, f[i].h * f[i].w, t.gram[si]);
-          t.gram_norm[si] = st_sum_squares (t.gram[si],
-                                            (size_t) f[i].c * f[i].c);
+          t.gram_norm[si]
+              = st_sum_squares (t.gram[si], (size_t)f[i].c * f[i].c);
           si++;
         }
       if (f[i].content)
         {
-          size_t sz = (size_t) f[i].c * f[i].h * f[i].w;
+          size_t sz = (size_t)f[i].c * f[i].h * f[i].w;
           t.features[ci] = st_floats_dup (f[i].data, sz);
           t.feature_norm[ci] = st_sum_squares (f[i].data, sz);
           ci++;
@@ -265,8 +265,7 @@ check_embedded_graph (StRng *rng)
     }
   CHECK (si == g.n_style && ci == g.n_content && si > 0 && ci > 0,
          "embedded taps: %d style, %d content", si, ci);
-  gradcheck ("embedded network, whole", graph_fn, &ctx, n, x, 1e-3, 0.03,
-             rng);
+  gradcheck ("embedded network, whole", graph_fn, &ctx, n, x, 1e-3, 0.03, rng);
   for (int i = 0; i < si; i++)
     g_free (t.gram[i]);
   for (int i = 0; i < ci; i++)
@@ -289,16 +288,13 @@ main (void)
   st_rng_init (&rng, 7);
   st_set_threads (1);
   check_layer ("conv 3x3 zero pad", 0, 3, 4, 3, 7, 9, ST_PAD_ZERO, &rng);
-  check_layer ("conv 3x3 reflect pad", 0, 3, 4, 3, 7, 9, ST_PAD_REFLECT,
-               &rng);
-  check_layer ("conv 5x5 reflect pad", 0, 2, 3, 5, 6, 8, ST_PAD_REFLECT,
-               &rng);
+  check_layer ("conv 3x3 reflect pad", 0, 3, 4, 3, 7, 9, ST_PAD_REFLECT, &rng);
+  check_layer ("conv 5x5 reflect pad", 0, 2, 3, 5, 6, 8, ST_PAD_REFLECT, &rng);
   check_layer ("conv 7x7 on 4x5, reflect", 0, 3, 2, 7, 4, 5, ST_PAD_REFLECT,
                &rng);
   check_layer ("conv 1x1", 0, 5, 3, 1, 4, 6, ST_PAD_ZERO, &rng);
   check_layer ("conv 3x3 + ReLU", 1, 3, 4, 3, 7, 9, ST_PAD_ZERO, &rng);
-  check_layer ("max pool 2x2 (odd size)", 2, 3, 0, 0, 7, 9, ST_PAD_ZERO,
-               &rng);
+  check_layer ("max pool 2x2 (odd size)", 2, 3, 0, 0, 7, 9, ST_PAD_ZERO, &rng);
   check_layer ("average pool 2x2", 3, 3, 0, 0, 8, 10, ST_PAD_ZERO, &rng);
   check_layer ("blur-subsample (odd size)", 4, 3, 0, 0, 9, 7, ST_PAD_ZERO,
                &rng);

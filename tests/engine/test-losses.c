@@ -17,16 +17,16 @@ hand_cases (void)
   /* f = [[1 2] [3 4]]: G = f f^T / 2 = [[2.5 5.5] [5.5 12.5]] */
   const float f[4] = { 1, 2, 3, 4 };
   const float eye[4] = { 1, 0, 0, 1 };
-  float       g[4], scratch[4];
+  float g[4], scratch[4];
   st_gram (f, 2, 2, g);
   check_close ("gram[0][0]", g[0], 2.5, 1e-6);
   check_close ("gram[0][1]", g[1], 5.5, 1e-6);
   check_close ("gram[1][0]", g[2], 5.5, 1e-6);
   check_close ("gram[1][1]", g[3], 12.5, 1e-6);
   /* D = G - I = [[1.5 5.5] [5.5 11.5]], |D|^2 = 195, |I|^2 = 2 */
-  check_close ("style loss", st_style_loss (f, 2, 2, eye, 2.0, 1.0, NULL,
-                                            scratch),
-               97.5, 1e-6);
+  check_close ("style loss",
+               st_style_loss (f, 2, 2, eye, 2.0, 1.0, NULL, scratch), 97.5,
+               1e-6);
   {
     const float x[3] = { 1, 2, 3 }, t[3] = { 1, 1, 1 };
     /* |x - t|^2 / |t|^2 = 5 / 3 */
@@ -56,21 +56,21 @@ naive_at (const float *in, int c, int h, int w, int y, int x, StPad pad)
       y = y < 0 ? -y : y >= h ? 2 * (h - 1) - y : y;
       x = x < 0 ? -x : x >= w ? 2 * (w - 1) - x : x;
     }
-  return in[((size_t) c * h + y) * w + x];
+  return in[((size_t)c * h + y) * w + x];
 }
 
 static void
 conv_against_loops (int cin, int cout, int k, int h, int w, StPad pad,
                     StRng *rng)
 {
-  size_t   n = (size_t) cout * h * w;
-  float   *in = st_floats_new ((size_t) cin * h * w);
-  float   *wt = st_floats_new ((size_t) cout * cin * k * k);
-  float   *b = st_floats_new (cout), *out = st_floats_new (n);
+  size_t n = (size_t)cout * h * w;
+  float *in = st_floats_new ((size_t)cin * h * w);
+  float *wt = st_floats_new ((size_t)cout * cin * k * k);
+  float *b = st_floats_new (cout), *out = st_floats_new (n);
   uint8_t *mask = st_bytes_new (n);
-  double   worst = 0;
-  fill_random (in, (size_t) cin * h * w, rng, -1, 1);
-  fill_random (wt, (size_t) cout * cin * k * k, rng, -1, 1);
+  double worst = 0;
+  fill_random (in, (size_t)cin * h * w, rng, -1, 1);
+  fill_random (wt, (size_t)cout * cin * k * k, rng, -1, 1);
   fill_random (b, cout, rng, -1, 1);
   st_conv_forward (in, cin, h, w, wt, b, cout, k, pad, out, mask, NULL);
   for (int o = 0; o < cout; o++)
@@ -81,11 +81,11 @@ conv_against_loops (int cin, int cout, int k, int h, int w, StPad pad,
           for (int c = 0; c < cin; c++)
             for (int ky = 0; ky < k; ky++)
               for (int kx = 0; kx < k; kx++)
-                acc += wt[(((size_t) o * cin + c) * k + ky) * k + kx]
-                       * naive_at (in, c, h, w, y + ky - k / 2,
-                                   x + kx - k / 2, pad);
+                acc += wt[(((size_t)o * cin + c) * k + ky) * k + kx]
+                       * naive_at (in, c, h, w, y + ky - k / 2, x + kx - k / 2,
+                                   pad);
           acc = MAX (acc, 0.0);
-          worst = MAX (worst, fabs (acc - out[((size_t) o * h + y) * w + x]));
+          worst = MAX (worst, fabs (acc - out[((size_t)o * h + y) * w + x]));
         }
   CHECK (worst < 1e-4, "conv %dx%d %s vs loops: max error %g", k, k,
          pad == ST_PAD_ZERO ? "zero" : "reflect", worst);
@@ -135,8 +135,7 @@ embedded_network_is_fixed (void)
   for (int s = 0; s < a->n_sizes; s++)
     {
       int len = 3 * a->sizes[s] * a->sizes[s];
-      CHECK (memcmp (a->filters[s], b->filters[s],
-                     sizeof (float) * 128 * len)
+      CHECK (memcmp (a->filters[s], b->filters[s], sizeof (float) * 128 * len)
                  == 0,
              "embedded filters differ between two networks");
       for (int o = 0; o < 128; o += 37)

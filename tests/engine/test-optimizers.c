@@ -7,16 +7,16 @@
 static double
 rosenbrock (const float *x, float *g, gpointer data)
 {
-  int    n = GPOINTER_TO_INT (data);
+  int n = GPOINTER_TO_INT (data);
   double f = 0.0;
   for (int i = 0; i + 1 < n; i++)
     {
-      double a = (double) x[i + 1] - (double) x[i] * x[i], b = 1.0 - x[i];
+      double a = (double)x[i + 1] - (double)x[i] * x[i], b = 1.0 - x[i];
       f += 100 * a * a + b * b;
       if (g)
         {
-          g[i] += (float) (-400 * a * x[i] - 2 * b);
-          g[i + 1] += (float) (200 * a);
+          g[i] += (float)(-400 * a * x[i] - 2 * b);
+          g[i + 1] += (float)(200 * a);
         }
     }
   return f;
@@ -27,7 +27,7 @@ static int nan_calls = 0;
 static double
 nan_after_three (const float *x, float *g, gpointer data)
 {
-  (void) data;
+  (void)data;
   if (++nan_calls > 3)
     return NAN;
   return rosenbrock (x, g, GINT_TO_POINTER (2));
@@ -38,7 +38,7 @@ static int cancel_at = 0;
 static gboolean
 stop_at (int iteration, double loss, const float *x, gpointer data)
 {
-  (void) loss, (void) x, (void) data;
+  (void)loss, (void)x, (void)data;
   return iteration < cancel_at;
 }
 
@@ -54,8 +54,8 @@ main (void)
 {
   StOptimizerConfig cfg = { 500, 20, 1e-9, 0, 0.1, 8 };
   StOptimizerResult res;
-  float             x[6];
-  StStatus          st;
+  float x[6];
+  StStatus st;
 
   st_set_threads (1);
   for (int n = 2; n <= 6; n += 4)

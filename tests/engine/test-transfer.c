@@ -12,12 +12,11 @@ static StImage *
 load_shared (const char *name, int width)
 {
   const char *dir = g_getenv ("ST_SHARED_IMAGES");
-  char       *path = g_build_filename (dir ? dir : "../shared/images", name,
-                                       NULL);
-  GError     *error = NULL;
-  GdkPixbuf  *pb = gdk_pixbuf_new_from_file_at_scale (path, width, -1, TRUE,
-                                                      &error);
-  StImage    *im;
+  char *path = g_build_filename (dir ? dir : "../shared/images", name, NULL);
+  GError *error = NULL;
+  GdkPixbuf *pb
+      = gdk_pixbuf_new_from_file_at_scale (path, width, -1, TRUE, &error);
+  StImage *im;
   if (!pb)
     {
       fprintf (stderr, "cannot read %s: %s\n", path, error->message);
@@ -27,10 +26,10 @@ load_shared (const char *name, int width)
   for (int y = 0; y < im->height; y++)
     for (int x = 0; x < im->width; x++)
       for (int c = 0; c < 3; c++)
-        im->pixels[((size_t) y * im->width + x) * 3 + c]
-            = gdk_pixbuf_get_pixels (pb)[(size_t) y * gdk_pixbuf_get_rowstride (pb)
-                                         + (size_t) x * gdk_pixbuf_get_n_channels (pb)
-                                         + c]
+        im->pixels[((size_t)y * im->width + x) * 3 + c]
+            = gdk_pixbuf_get_pixels (
+                  pb)[(size_t)y * gdk_pixbuf_get_rowstride (pb)
+                      + (size_t)x * gdk_pixbuf_get_n_channels (pb) + c]
               / 255.0f;
   g_object_unref (pb);
   g_free (path);
@@ -45,16 +44,16 @@ make_content (int w, int h)
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       {
-        float *p = im->pixels + ((size_t) y * w + x) * 3;
+        float *p = im->pixels + ((size_t)y * w + x) * 3;
         double dx = x - 0.3 * w, dy = y - 0.4 * h;
         double v = 0.35 + 0.3 * y / h;
         if (dx * dx + dy * dy < 0.04 * w * w)
           v = 0.9;
         if (x > 0.6 * w && x < 0.75 * w)
           v = 0.1;
-        p[0] = (float) v;
-        p[1] = (float) (v * 0.95);
-        p[2] = (float) (v * 0.9);
+        p[0] = (float)v;
+        p[1] = (float)(v * 0.95);
+        p[2] = (float)(v * 0.9);
       }
   return im;
 }
@@ -67,7 +66,7 @@ make_style (int w, int h)
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       {
-        float *p = im->pixels + ((size_t) y * w + x) * 3;
+        float *p = im->pixels + ((size_t)y * w + x) * 3;
         double s = sin ((x + 2 * y) * 0.6) + 0.3 * sin (x * 0.2 - y * 0.5);
         if (s > 0.6)
           p[0] = 0.95f, p[1] = 0.8f, p[2] = 0.2f;
@@ -80,7 +79,7 @@ make_style (int w, int h)
 typedef struct
 {
   double first_style, last_style;
-  int    calls, cancel_at;
+  int calls, cancel_at;
   double last_fraction;
   gboolean fraction_monotonic;
 } Track;
@@ -104,8 +103,8 @@ track (const StProgress *p, gpointer data)
 static void
 colour_stats (const StImage *im, double m[9])
 {
-  size_t n = (size_t) im->width * im->height;
-  int    k = 3;
+  size_t n = (size_t)im->width * im->height;
+  int k = 3;
   memset (m, 0, 9 * sizeof (double));
   for (size_t i = 0; i < n; i++)
     for (int c = 0; c < 3; c++)
@@ -130,8 +129,8 @@ static double
 luma_correlation (const StImage *a, const StImage *b)
 {
   const int B = 6;
-  double    sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-  int       n = 0;
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  int n = 0;
   for (int by = 0; by + B <= a->height; by += B)
     for (int bx = 0; bx + B <= a->width; bx += B)
       {
@@ -139,7 +138,7 @@ luma_correlation (const StImage *a, const StImage *b)
         for (int j = 0; j < B; j++)
           for (int i = 0; i < B; i++)
             {
-              size_t o = ((size_t) (by + j) * a->width + bx + i) * 3;
+              size_t o = ((size_t)(by + j) * a->width + bx + i) * 3;
               x += luma (a->pixels + o);
               y += luma (b->pixels + o);
             }
@@ -163,19 +162,19 @@ dist9 (const double a[9], const double b[9])
 int
 main (void)
 {
-  StNetwork     *net = st_network_new_embedded ();
-  StImage       *content = load_shared ("tubingen.jpg", 72);
-  StImage       *style = load_shared ("starry_night.jpg", 96);
-  StImage       *synthetic = make_content (72, 54);
-  StImage       *stripes = make_style (64, 64);
-  StImage       *content_copy = st_image_copy (content);
+  StNetwork *net = st_network_new_embedded ();
+  StImage *content = load_shared ("tubingen.jpg", 72);
+  StImage *style = load_shared ("starry_night.jpg", 96);
+  StImage *synthetic = make_content (72, 54);
+  StImage *stripes = make_style (64, 64);
+  StImage *content_copy = st_image_copy (content);
   const StImage *styles[] = { style, style };
-  StImage       *a = NULL, *b = NULL;
-  StParams       p;
-  GError        *error = NULL;
-  Track          t = { 0, 0, 0, 0, 0, TRUE };
-  StStatus       st;
-  double         mc[9], ms[9], mr[9];
+  StImage *a = NULL, *b = NULL;
+  StParams p;
+  GError *error = NULL;
+  Track t = { 0, 0, 0, 0, 0, TRUE };
+  StStatus st;
+  double mc[9], ms[9], mr[9];
 
   const int W = content->width, H = content->height;
   st_params_init (&p);
@@ -186,8 +185,7 @@ main (void)
   /* 1. The style loss falls at least 10x; colours move to the style's;
    *    the luminance still follows the content. */
   st = st_transfer (net, content, styles, 1, &p, track, &t, &a, &error);
-  CHECK (st == ST_OK && a, "transfer failed: %s",
-         error ? error->message : "?");
+  CHECK (st == ST_OK && a, "transfer failed: %s", error ? error->message : "?");
   save_for_eyes (content, "content");
   save_for_eyes (style, "style");
   save_for_eyes (a, "result");
@@ -203,8 +201,7 @@ main (void)
               "%.2f) style (%.2f %.2f %.2f)\n",
               mc[0], mc[1], mc[2], mr[0], mr[1], mr[2], ms[0], ms[1], ms[2]);
       CHECK (t.first_style >= 10 * t.last_style,
-             "style loss fell only from %g to %g", t.first_style,
-             t.last_style);
+             "style loss fell only from %g to %g", t.first_style, t.last_style);
       printf ("  colour statistics: distance to the style %.3f -> %.3f\n",
               dist9 (mc, ms), dist9 (mr, ms));
       CHECK (dist9 (mr, ms) < 0.7 * dist9 (mc, ms),
@@ -214,22 +211,21 @@ main (void)
       CHECK (luma_correlation (a, content) > 0.5,
              "luminance correlation with the content is %.2f",
              luma_correlation (a, content));
-      CHECK (a->width == W && a->height == H, "result is %d x %d",
-             a->width, a->height);
+      CHECK (a->width == W && a->height == H, "result is %d x %d", a->width,
+             a->height);
       CHECK (t.fraction_monotonic && fabs (t.last_fraction - 1.0) < 1e-9,
              "progress fraction not monotonic up to 1 (last %g)",
              t.last_fraction);
     }
-  CHECK (memcmp (content->pixels, content_copy->pixels,
-                 sizeof (float) * 3 * W * H)
-             == 0,
-         "the content image was modified");
+  CHECK (
+      memcmp (content->pixels, content_copy->pixels, sizeof (float) * 3 * W * H)
+          == 0,
+      "the content image was modified");
 
   /* 2. Determinism: same seed, same threads -> same bytes. */
   st = st_transfer (net, content, styles, 1, &p, NULL, NULL, &b, &error);
   CHECK (st == ST_OK && a && b
-             && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H)
-                    == 0,
+             && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H) == 0,
          "two runs with the same seed differ");
   st_image_free (b);
   b = NULL;
@@ -269,10 +265,12 @@ main (void)
            "two-scale run failed");
     if (n1 && n2 && n3)
       {
-        CHECK (memcmp (n1->pixels, n2->pixels, sizeof (float) * 3 * 96 * n1->height)
+        CHECK (memcmp (n1->pixels, n2->pixels,
+                       sizeof (float) * 3 * 96 * n1->height)
                    == 0,
                "noise init: same seed, different result");
-        CHECK (memcmp (n1->pixels, n3->pixels, sizeof (float) * 3 * 96 * n1->height)
+        CHECK (memcmp (n1->pixels, n3->pixels,
+                       sizeof (float) * 3 * 96 * n1->height)
                    != 0,
                "noise init: another seed, same result");
       }
@@ -291,16 +289,15 @@ main (void)
     if (b)
       {
         double worst = 0;
-        for (size_t i = 0; i < (size_t) W * H; i++)
+        for (size_t i = 0; i < (size_t)W * H; i++)
           {
             const float *r = b->pixels + 3 * i, *c = content->pixels + 3 * i;
-            double       d = (r[0] - luma (r)) - (c[0] - luma (c));
+            double d = (r[0] - luma (r)) - (c[0] - luma (c));
             /* clipping to [0, 1] may bend chroma at the extremes */
             if (luma (r) > 0.1 && luma (r) < 0.8)
               worst = MAX (worst, fabs (d));
           }
-        CHECK (worst < 0.02, "chroma moved by %g with preserve colours",
-               worst);
+        CHECK (worst < 0.02, "chroma moved by %g with preserve colours", worst);
       }
     st_image_free (b);
     b = NULL;
@@ -311,7 +308,7 @@ main (void)
   if (a)
     {
       StParams q = p;
-      double   m_plain[9], m_match[9];
+      double m_plain[9], m_match[9];
       q.match_colors = TRUE;
       st = st_transfer (net, content, styles, 1, &q, NULL, NULL, &b, &error);
       CHECK (st == ST_OK && b, "match colours failed");
