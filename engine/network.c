@@ -70,7 +70,7 @@ st_network_new_embedded (void)
    * still sharp. */
   net->style_weight = 2000.0;
   net->content_weight = 1.0;
-  net->tv_weight = 5.0;
+  net->tv_weight = ST_DEFAULT_TV_WEIGHT;
   net->default_iterations = 200;
   return net;
 }
@@ -107,7 +107,7 @@ st_network_load_vgg19 (const char *path, GError **error)
    * layers are fewer (5) and deeper, and the same balance holds. */
   net->style_weight = 2000.0;
   net->content_weight = 1.0;
-  net->tv_weight = 5.0;
+  net->tv_weight = ST_DEFAULT_TV_WEIGHT;
   net->default_iterations = 300;
   return net;
 }

@@ -100,6 +100,10 @@ const char *st_network_install_hint (void);
 
 /* ------------------------------------------------------------ parameters */
 
+/* The total-variation weight both networks use by default (tv_weight < 0);
+ * front ends express their "smoothness" as multiples of it. */
+#define ST_DEFAULT_TV_WEIGHT 5.0
+
 typedef enum
 {
   ST_INIT_CONTENT,

@@ -12,6 +12,8 @@
 
 #include <libgimp/gimp.h>
 
+#include "style-transfer.h"
+
 #include <glib/gi18n.h>
 
 G_BEGIN_DECLS
@@ -67,6 +69,13 @@ gboolean st_plugin_validate_content (gint32 image_id, gint32 drawable_id,
 
 gboolean st_plugin_validate (gint32 image_id, gint32 drawable_id,
                              const StPluginValues *vals, GError **error);
+
+/* The engine's parameters for vals and a content of width x height: the
+ * one mapping from the plug-in's settings, for the run and the dialog. */
+void     st_plugin_params_from_values (const StPluginValues *vals,
+                                       gint                  width,
+                                       gint                  height,
+                                       StParams             *params);
 
 /* Runs the transfer and, only when it succeeded, adds the result as a new
  * layer above the content in one undo group.  Returns the new layer's ID,

@@ -212,22 +212,23 @@ style_read_size (gint32 style_id, const StParams *params, gint *width,
 
 /* ----------------------------------------------------------- parameters */
 
-/* The engine's default total-variation weight, the same for both of its
- * networks (engine/network.c).  style-transfer.h does not publish it yet;
- * when it does, ask the network instead. */
-#define ENGINE_DEFAULT_TV_WEIGHT 5.0
-
-/* The user's smoothness is a multiple of the network's default total
- * variation weight: 1 is the default, 0 no smoothing, 2 twice as smooth.
- * Exactly 1 asks the engine for its own default, so that the default stays
- * right even if the engine changes it. */
-static gdouble
-tv_weight_from_smoothness (gdouble smoothness)
+void
+st_plugin_params_from_values (const StPluginValues *vals, gint width,
+                              gint height, StParams *params)
 {
-  if (smoothness == 1.0)
-    return -1.0;
+  gint long_side = MAX (width, height);
 
-  return smoothness * ENGINE_DEFAULT_TV_WEIGHT;
+  st_params_init (params);
+  params->strength = vals->strength;
+  params->iterations = vals->iterations;
+  params->preserve_colors = vals->preserve_colors;
+  params->style_scale = vals->style_scale;
+  /* The user's smoothness is a multiple of the engine's default total
+   * variation weight: 1 is the default, 0 no smoothing, 2 twice as smooth. */
+  params->tv_weight = vals->smoothness * ST_DEFAULT_TV_WEIGHT;
+  params->seed = (guint32)vals->seed;
+  params->size
+      = (vals->size == 0 || vals->size > long_side) ? long_side : vals->size;
 }
 
 /* Fills params from vals and decides the size of the run: the requested
@@ -241,15 +242,7 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
   StEstimate estimate;
   GError *engine_error = NULL;
 
-  st_params_init (params);
-  params->strength = vals->strength;
-  params->iterations = vals->iterations;
-  params->preserve_colors = vals->preserve_colors;
-  params->style_scale = vals->style_scale;
-  params->tv_weight = tv_weight_from_smoothness (vals->smoothness);
-  params->seed = (guint32)vals->seed;
-  params->size
-      = (vals->size == 0 || vals->size > long_side) ? long_side : vals->size;
+  st_plugin_params_from_values (vals, width, height, params);
 
   if (!st_params_validate (params, &engine_error))
     {

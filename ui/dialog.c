@@ -301,7 +301,7 @@ update_estimate (Dialog *dialog)
   gchar      *text;
   gchar      *tooltip;
 
-  st_quality_params (dialog->vals, dialog->width, dialog->height, &params);
+  st_plugin_params_from_values (dialog->vals, dialog->width, dialog->height, &params);
   if (st_estimate (dialog->network, dialog->width, dialog->height, &params,
                    &estimate, &error) == ST_OK &&
       dialog->vals->size == 0 && estimate.max_size < params.size &&
@@ -434,7 +434,7 @@ restart_preview (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  st_quality_params (dialog->vals, dialog->preview_width,
+  st_plugin_params_from_values (dialog->vals, dialog->preview_width,
                      dialog->preview_height, &params);
   params.size       = MAX (dialog->preview_width, dialog->preview_height);
   params.iterations = PREVIEW_ITERATIONS;

@@ -45,29 +45,3 @@ st_quality_from_values (const StPluginValues *vals)
   return ST_QUALITY_CUSTOM;
 }
 
-/* The plug-in's smoothness is a multiple of the engine's default total
- * variation weight (5.0 for both networks); exactly 1 asks the engine for
- * its own default.  Keep in step with tv_weight_from_smoothness () in
- * plugin/render.c. */
-#define ENGINE_DEFAULT_TV_WEIGHT 5.0
-
-void
-st_quality_params (const StPluginValues *vals,
-                   gint                  width,
-                   gint                  height,
-                   StParams             *params)
-{
-  gint long_side = MAX (width, height);
-
-  st_params_init (params);
-  params->strength        = vals->strength;
-  params->iterations      = vals->iterations;
-  params->preserve_colors = vals->preserve_colors;
-  params->style_scale     = vals->style_scale;
-  params->tv_weight       = vals->smoothness == 1.0
-                            ? -1.0
-                            : vals->smoothness * ENGINE_DEFAULT_TV_WEIGHT;
-  params->seed            = (guint32) vals->seed;
-  params->size            = (vals->size == 0 || vals->size > long_side)
-                            ? long_side : vals->size;
-}

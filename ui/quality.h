@@ -29,14 +29,6 @@ void      st_quality_apply    (StQuality       quality,
 /* The preset that vals match, or ST_QUALITY_CUSTOM. */
 StQuality st_quality_from_values (const StPluginValues *vals);
 
-/* The engine parameters of vals for a content of width x height, as the
- * plug-in's render.c sets them: size 0 or larger than the layer means the
- * layer's own long side. */
-void      st_quality_params   (const StPluginValues *vals,
-                               gint                  width,
-                               gint                  height,
-                               StParams             *params);
-
 G_END_DECLS
 
 #endif
