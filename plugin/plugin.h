@@ -3,9 +3,7 @@
  * style-transfer.c registers the procedure and handles the run modes,
  * validate.c checks a call before anything is read, render.c reads the
  * pixels, runs the engine and adds the result layer, and the dialog
- * (dialog-basic.c for now) edits a StPluginValues.  The dialog stays behind
- * st_plugin_dialog () so that a fuller one can replace it without touching
- * the rest.
+ * (ui/dialog.c) edits a StPluginValues behind st_plugin_dialog ().
  */
 #ifndef ST_PLUGIN_H
 #define ST_PLUGIN_H

@@ -384,27 +384,6 @@ SESSION_TRACED = [
 """,
 ]
 
-# Session 2b: the same dialog answers with the plain dialog of
-# plugin/dialog-basic.c.
-SESSION_BASIC_DIALOG = [
-    r"""
-(let* ((img (content-image)) (c (top-layer img))
-       (simg (style-image)) (s (top-layer simg)))
-  (report "basic-seed" (quick img c s))
-  (describe-image "basic-before" img)
-  (report "basic-ok"
-          (capture (lambda ()
-            (car (plug-in-style-transfer RUN-INTERACTIVE img c s
-                                         50.0 64 10 0 1.0 1.0 1 "embedded")))))
-  (describe-image "basic-ok-after" img)
-  (report "basic-cancel"
-          (capture (lambda ()
-            (car (plug-in-style-transfer RUN-INTERACTIVE img c s
-                                         50.0 64 10 0 1.0 1.0 1 "embedded")))))
-  (describe-image "basic-cancel-after" img))
-""",
-]
-
 # Session 3: a long run that the test kills.
 SESSION_KILL = [
     r"""
@@ -903,23 +882,6 @@ def test_traced(s, trace_path):
           repr(runs[4:]))
 
 
-def test_basic_dialog(s, trace_path):
-    runs, _ = trace_runs(trace_path)
-    res = s.results.get("basic-ok")
-    before = s.images.get("basic-before", [])
-    check("plain dialog answered OK: a new layer above the content",
-          res and res[0] == "OK" and before
-          and s.images.get("basic-ok-after")
-          == before[:-1] + [res[1]] + before[-1:],
-          "%r %r" % (res, s.images.get("basic-ok-after")))
-    check("plain dialog: shown, then OK, then Cancel",
-          len(runs) == 3 and runs[1][:1] == ["dialog ok mapped=1"]
-          and runs[2] == ["dialog cancel mapped=1"], repr(runs))
-    check("plain dialog cancelled: no layer added",
-          s.images.get("basic-cancel-after") == s.images.get("basic-ok-after"),
-          repr(s.images.get("basic-cancel-after")))
-
-
 def plugin_pids(gimp_pid, exe):
     """Processes started by GIMP whose executable is the plug-in."""
     pids = []
@@ -1022,8 +984,6 @@ def test_valgrind(root, plugin, prelude, out):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--plugin", required=True)
-    parser.add_argument("--plugin-basic",
-                        help="the plug-in built with plugin/dialog-basic.c")
     parser.add_argument("--shim", required=True)
     parser.add_argument("--images", required=True)
     parser.add_argument("--out", required=True)
@@ -1032,8 +992,6 @@ def main():
     args = parser.parse_args()
     args.plugin = os.path.abspath(args.plugin)
     args.shim = os.path.abspath(args.shim)
-    if args.plugin_basic:
-        args.plugin_basic = os.path.abspath(args.plugin_basic)
 
     if not GIMP:
         print("gimp-console not found")
@@ -1080,16 +1038,6 @@ def main():
             test_traced(s, trace_path)
             test_log(s, "traced")
 
-            if args.plugin_basic:
-                trace_path = os.path.join(out, "trace-basic.txt")
-                gimp_dir, _ = make_gimp_dir(root, "basic", args.plugin_basic,
-                                            wrapper_for=args.shim)
-                s = run_session("basic-dialog", gimp_dir,
-                                SESSION_BASIC_DIALOG, prelude, out,
-                                env_extra={"ST_TRACE_FILE": trace_path,
-                                           "ST_TRACE_DIALOG": "ok,cancel"},
-                                xvfb=True)
-                test_basic_dialog(s, trace_path)
         else:
             check("xvfb-run available for the dialog and undo tests", False)
 
