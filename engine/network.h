@@ -34,6 +34,7 @@ typedef struct
   char name[16];
   gboolean style, content;
   double tap_weight; /* of this tap within its term (1 by default) */
+  int content_c;     /* leading channels the content loss compares; 0 all */
   int last_use;      /* last node reading this one's output; -1 none  */
 } StNode;
 
@@ -96,6 +97,8 @@ gboolean st_graph_features (const StGraph *graph, const float *image,
 gboolean st_graph_taps (const StGraph *graph, const float *image,
                         gboolean style, gboolean content, StFeature **features,
                         int *n);
+/* Floats of a content tap's target: its first content_c channels. */
+size_t st_node_content_size (const StNode *node);
 /* Estimated peak bytes of st_graph_loss, and of st_graph_taps. */
 size_t st_graph_peak_bytes (const StGraph *graph);
 size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,

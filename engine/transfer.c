@@ -171,7 +171,7 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
     {
       const StNode *node = &g.nodes[i];
       if (node->content)
-        targets += (size_t)node->c * node->h * node->w * sizeof (float);
+        targets += st_node_content_size (node) * sizeof (float);
       if (node->style)
         targets += (size_t)node->c * node->c * sizeof (float);
     }
