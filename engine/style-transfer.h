@@ -141,7 +141,8 @@ typedef struct
   double learning_rate;      /* Adam step in [0,1] pixel units; 0 = auto  */
   int threads;               /* 0 = all cores                             */
   const double *style_blend; /* n_styles blend weights; NULL = equal      */
-  size_t memory_budget;      /* bytes; 0 = a safe share of free memory    */
+  size_t memory_budget;      /* bytes; 0 = $ST_MEMORY_BUDGET (MiB) when set,
+                                else half of the available memory        */
   gboolean want_preview;     /* pass the current image to the callback    */
 } StParams;
 

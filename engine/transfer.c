@@ -140,6 +140,15 @@ default_budget (void)
    * cache and the user's other programs need the rest. */
   char *text = NULL;
   size_t budget = (size_t)4 << 30;
+  const char *override = g_getenv ("ST_MEMORY_BUDGET");
+  if (override && *override)
+    {
+      /* A user's (or a test's) own limit, in MiB. */
+      char *end;
+      guint64 mib = g_ascii_strtoull (override, &end, 10);
+      if (*end == '\0' && mib > 0 && mib < ((guint64)1 << 40))
+        return (size_t)(mib << 20);
+    }
   if (g_file_get_contents ("/proc/meminfo", &text, NULL, NULL))
     {
       const char *line = strstr (text, "MemAvailable:");

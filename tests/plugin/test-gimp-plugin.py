@@ -384,6 +384,35 @@ SESSION_TRACED = [
 """,
 ]
 
+# Session 2c: a memory budget of 48 MiB (ST_MEMORY_BUDGET, as a user with
+# little memory would have): a size over it is refused with the largest
+# size that fits, size 0 shrinks the run to fit and says so, and a 30000 x
+# 30000 layer is refused before a pixel is read.
+SESSION_BUDGET = [
+    r"""
+(let* ((simg (style-image)) (s (top-layer simg))
+       (img (car (gimp-image-new 1600 1200 RGB)))
+       (c (car (gimp-layer-new img 1600 1200 RGB-IMAGE "big" 100
+                               LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer img c 0 0)
+  (plug-in-plasma RUN-NONINTERACTIVE img c 3 1.0)
+  (describe-image "budget-before" img)
+  (bad "budget-over" img c s 50.0 1600 4 0 1.0 1.0 1 "embedded")
+  (let ((r (st img c s 50.0 0 4 0 1.0 1.0 1 "embedded")))
+    (report "budget-auto" r)
+    (if (eq? (car r) 'ok) (describe "budget-auto-result" (cadr r)))))
+""",
+    r"""
+(let* ((simg (style-image)) (s (top-layer simg))
+       (img (car (gimp-image-new 30000 30000 RGB)))
+       (c (car (gimp-layer-new img 30000 30000 RGB-IMAGE "huge" 100
+                               LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer img c 0 0)
+  (describe-image "huge-before" img)
+  (bad "huge-30000" img c s 50.0 30000 4 0 1.0 1.0 1 "embedded"))
+""",
+]
+
 # Session 3: a long run that the test kills.
 SESSION_KILL = [
     r"""
@@ -787,6 +816,20 @@ def test_bad_calls(s):
     expect_error(s, "style-8x8", s.images["style-8x8-after"], r"too small")
 
 
+def test_budget(s):
+    expect_error(s, "budget-over", s.images["budget-before"],
+                 r"largest size that fits is \d+ px", calling=False)
+    res = s.results.get("budget-auto")
+    check("budget: size 0 shrinks the run to fit and succeeds",
+          res and res[0] == "OK", repr(res))
+    if res and res[0] == "OK":
+        r = s.layers["budget-auto-result"]
+        check("budget: the shrunk result is scaled back to the layer's size",
+              (r["w"], r["h"]) == (1600, 1200), repr(r))
+    expect_error(s, "huge-30000", s.images.get("huge-before"),
+                 r"largest size that fits", calling=False)
+
+
 def test_log(s, name):
     check("%s: no undo group left open" % name,
           "inconsistent state" not in s.log)
@@ -1040,6 +1083,12 @@ def main():
 
         else:
             check("xvfb-run available for the dialog and undo tests", False)
+
+        gimp_dir, _ = make_gimp_dir(root, "budget", args.plugin)
+        s = run_session("budget", gimp_dir, SESSION_BUDGET, prelude, out,
+                        env_extra={"ST_MEMORY_BUDGET": "48"})
+        test_budget(s)
+        test_log(s, "budget")
 
         gimp_dir, installed = make_gimp_dir(root, "kill", args.plugin)
         test_kill(gimp_dir, installed, prelude, out)
