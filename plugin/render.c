@@ -68,8 +68,9 @@ on_progress (const StProgress *progress, gpointer user_data)
   ProgressState *state = user_data;
   gint64 now = g_get_monotonic_time ();
 
-  /* libgimp's pipe must not be used from the engine's worker threads. */
-  if (g_thread_self () != state->thread)
+  /* libgimp's pipe must not be used from the engine's worker threads; and
+   * before a scale's first iteration (0) there is nothing new to show. */
+  if (g_thread_self () != state->thread || progress->iteration == 0)
     return TRUE;
 
   if (progress->scale != state->last_scale
