@@ -722,11 +722,13 @@ st_transfer (const StNetwork *net, const StImage *content,
   /* Memory first, before allocating anything. */
   if (st_estimate (net, cw, ch, p, &est, error) != ST_OK)
     return ST_ERROR_INVALID;
-  if (!final_size (net, cw, ch, p, est.budget_bytes, &size, &max_size))
+  /* st_estimate already chose the size (the requested one, or for 0 the
+   * content's, shrunk to the budget) and the largest that fits. */
+  size = MAX (est.width, est.height);
+  max_size = est.max_size;
+  if (size > max_size)
     {
-      char *need
-          = g_format_size_full (estimate_peak (net, est.width, est.height, p),
-                                G_FORMAT_SIZE_IEC_UNITS);
+      char *need = g_format_size_full (est.peak_bytes, G_FORMAT_SIZE_IEC_UNITS);
       char *have
           = g_format_size_full (est.budget_bytes, G_FORMAT_SIZE_IEC_UNITS);
       if (max_size > 0)
