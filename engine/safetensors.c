@@ -41,12 +41,12 @@
 
 /* The index of each convolution in torchvision's vgg19.features, and its
  * channels: blocks of 2, 2, 4, 4, 4 convolutions separated by pooling. */
-static const int vgg19_feature_index[ST_VGG19_N_CONV]
+const int st_vgg19_feature_index[ST_VGG19_N_CONV]
     = { 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34 };
-static const int vgg19_c_in[ST_VGG19_N_CONV]
+const int st_vgg19_c_in[ST_VGG19_N_CONV]
     = { 3,   64,  64,  128, 128, 256, 256, 256,
         256, 512, 512, 512, 512, 512, 512, 512 };
-static const int vgg19_c_out[ST_VGG19_N_CONV]
+const int st_vgg19_c_out[ST_VGG19_N_CONV]
     = { 64,  64,  128, 128, 256, 256, 256, 256,
         512, 512, 512, 512, 512, 512, 512, 512 };
 /* The literature's names, for messages a person can place. */
@@ -102,7 +102,7 @@ set_error (GError **error, int code, const char *path, const char *format, ...)
    * file must not put line breaks or terminal escapes into a message
    * that front ends print as one line. */
   for (char *c = problem; *c; c++)
-    if ((guchar) *c < 0x20 || *c == 0x7f)
+    if ((guchar)*c < 0x20 || *c == 0x7f)
       *c = ' ';
   if (!g_utf8_validate (problem, -1, NULL))
     {
@@ -496,11 +496,11 @@ wanted_slot (const char *name)
   for (int i = 0; i < ST_VGG19_N_CONV; i++)
     {
       g_snprintf (expected, sizeof expected, "features.%d.weight",
-                  vgg19_feature_index[i]);
+                  st_vgg19_feature_index[i]);
       if (strcmp (name, expected) == 0)
         return 2 * i;
       g_snprintf (expected, sizeof expected, "features.%d.bias",
-                  vgg19_feature_index[i]);
+                  st_vgg19_feature_index[i]);
       if (strcmp (name, expected) == 0)
         return 2 * i + 1;
     }
@@ -511,8 +511,8 @@ static gboolean
 shape_check (const TensorInfo *info, int conv, gboolean bias, const char *path,
              GError **error)
 {
-  guint64 c_out = (guint64)vgg19_c_out[conv];
-  guint64 c_in = (guint64)vgg19_c_in[conv];
+  guint64 c_out = (guint64)st_vgg19_c_out[conv];
+  guint64 c_in = (guint64)st_vgg19_c_in[conv];
   gboolean ok;
 
   if (info->dtype == DTYPE_OTHER)
@@ -539,13 +539,13 @@ shape_check (const TensorInfo *info, int conv, gboolean bias, const char *path,
         set_error (error, ST_ERROR_FORMAT, path,
                    "tensor “%s” (%s) has shape %s; VGG19 needs [%d]",
                    info->name, vgg19_layer_name[conv], got->str,
-                   vgg19_c_out[conv]);
+                   st_vgg19_c_out[conv]);
       else
         set_error (error, ST_ERROR_FORMAT, path,
                    "tensor “%s” (%s) has shape %s; VGG19 needs "
                    "[%d, %d, 3, 3]",
                    info->name, vgg19_layer_name[conv], got->str,
-                   vgg19_c_out[conv], vgg19_c_in[conv]);
+                   st_vgg19_c_out[conv], st_vgg19_c_in[conv]);
       g_string_free (got, TRUE);
       return FALSE;
     }
@@ -660,7 +660,7 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
           set_error (error, ST_ERROR_FORMAT, path,
                      "tensor “features.%d.%s” (%s) is missing; is this a "
                      "VGG19 file?",
-                     vgg19_feature_index[conv], i % 2 ? "bias" : "weight",
+                     st_vgg19_feature_index[conv], i % 2 ? "bias" : "weight",
                      vgg19_layer_name[conv]);
           goto out;
         }
@@ -710,8 +710,8 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
 
   for (int i = 0; i < ST_VGG19_N_CONV; i++)
     {
-      weights->c_in[i] = vgg19_c_in[i];
-      weights->c_out[i] = vgg19_c_out[i];
+      weights->c_in[i] = st_vgg19_c_in[i];
+      weights->c_out[i] = st_vgg19_c_out[i];
     }
   /* nothing points into the file (F16, BF16): give the mapping back */
   if (!any_view)

@@ -237,15 +237,6 @@ synthetic_image (int n, int which)
 
 /* ------------------------------------------------ random VGG19 weights */
 
-static const int vgg_index[ST_VGG19_N_CONV]
-    = { 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34 };
-static const int vgg_cin[ST_VGG19_N_CONV]
-    = { 3,   64,  64,  128, 128, 256, 256, 256,
-        256, 512, 512, 512, 512, 512, 512, 512 };
-static const int vgg_cout[ST_VGG19_N_CONV]
-    = { 64,  64,  128, 128, 256, 256, 256, 256,
-        512, 512, 512, 512, 512, 512, 512, 512 };
-
 /* Writes VGG19 weights of the right shapes to a new temporary safetensors
  * file: He-scaled normal filters (activations neither vanish nor explode
  * through 13 layers) and small positive biases, from a fixed seed.
@@ -270,19 +261,21 @@ write_random_vgg19 (GError **error)
     }
   for (int i = 0; i < ST_VGG19_N_CONV; i++)
     {
-      size_t nw = (size_t)vgg_cout[i] * vgg_cin[i] * 9 * sizeof (float);
-      size_t nb = (size_t)vgg_cout[i] * sizeof (float);
+      size_t nw
+          = (size_t)st_vgg19_c_out[i] * st_vgg19_c_in[i] * 9 * sizeof (float);
+      size_t nb = (size_t)st_vgg19_c_out[i] * sizeof (float);
       g_string_append_printf (header,
                               ",\"features.%d.weight\":{\"dtype\":\"F32\","
                               "\"shape\":[%d,%d,3,3],\"data_offsets\":[%zu,"
                               "%zu]}",
-                              vgg_index[i], vgg_cout[i], vgg_cin[i], offset,
-                              offset + nw);
+                              st_vgg19_feature_index[i], st_vgg19_c_out[i],
+                              st_vgg19_c_in[i], offset, offset + nw);
       offset += nw;
       g_string_append_printf (header,
                               ",\"features.%d.bias\":{\"dtype\":\"F32\","
                               "\"shape\":[%d],\"data_offsets\":[%zu,%zu]}",
-                              vgg_index[i], vgg_cout[i], offset, offset + nb);
+                              st_vgg19_feature_index[i], st_vgg19_c_out[i],
+                              offset, offset + nb);
       offset += nb;
     }
   g_string_append_c (header, '}');
@@ -305,17 +298,17 @@ write_random_vgg19 (GError **error)
       st_rng_init (&rng, WEIGHTS_SEED);
       for (int i = 0; i < ST_VGG19_N_CONV && ok; i++)
         {
-          size_t nw = (size_t)vgg_cout[i] * vgg_cin[i] * 9;
+          size_t nw = (size_t)st_vgg19_c_out[i] * st_vgg19_c_in[i] * 9;
           float *buf = g_new (float, nw);
-          double std = sqrt (2.0 / (9.0 * vgg_cin[i]));
+          double std = sqrt (2.0 / (9.0 * st_vgg19_c_in[i]));
           for (size_t j = 0; j < nw; j++)
             buf[j] = (float)(std * st_rng_normal (&rng));
           ok = fwrite (buf, sizeof (float), nw, f) == nw;
-          for (int j = 0; j < vgg_cout[i]; j++)
+          for (int j = 0; j < st_vgg19_c_out[i]; j++)
             buf[j] = (float)(0.1 * st_rng_uniform (&rng));
           ok = ok
-               && fwrite (buf, sizeof (float), vgg_cout[i], f)
-                      == (size_t)vgg_cout[i];
+               && fwrite (buf, sizeof (float), st_vgg19_c_out[i], f)
+                      == (size_t)st_vgg19_c_out[i];
           g_free (buf);
         }
       ok = (fclose (f) == 0) && ok;
