@@ -144,12 +144,24 @@ st_network_describe (const StNetwork *network)
   return network->description;
 }
 
+StNetworkChoice
+st_network_choice (const char *name)
+{
+  if (name == NULL || name[0] == '\0')
+    return ST_NETWORK_BEST;
+  if (g_ascii_strcasecmp (name, "embedded") == 0)
+    return ST_NETWORK_EMBEDDED;
+  if (g_ascii_strcasecmp (name, "vgg19") == 0)
+    return ST_NETWORK_VGG19;
+  return ST_NETWORK_FILE;
+}
+
 StNetwork *
 st_network_open (const char *name, const char *extra_dir, GError **error)
 {
   char *path;
   StNetwork *net;
-  if (name == NULL || name[0] == '\0')
+  if (st_network_choice (name) == ST_NETWORK_BEST)
     {
       path = st_network_find_vgg19 (extra_dir);
       if (!path)
@@ -158,9 +170,9 @@ st_network_open (const char *name, const char *extra_dir, GError **error)
       g_free (path);
       return net;
     }
-  if (g_ascii_strcasecmp (name, "embedded") == 0)
+  if (st_network_choice (name) == ST_NETWORK_EMBEDDED)
     return st_network_new_embedded ();
-  if (g_ascii_strcasecmp (name, "vgg19") == 0)
+  if (st_network_choice (name) == ST_NETWORK_VGG19)
     {
       path = st_network_find_vgg19 (extra_dir);
       if (!path)

@@ -46,8 +46,6 @@ void st_chw_to_hwc (const float *chw, int w, int h, float *hwc);
  * bicubic, its support widened when shrinking so that it antialiases. */
 void st_resample_planes (const float *src, int c, int sw, int sh, float *dst,
                          int dw, int dh);
-/* The size with long side `long_side` and the aspect ratio of w x h. */
-void st_fit_long_side (int w, int h, int long_side, int *out_w, int *out_h);
 
 /* ----------------------------------------------------------- layers */
 

@@ -66,6 +66,12 @@ StImage *st_image_copy (const StImage *image);
 void st_image_free (StImage *image);
 /* A resized copy (antialiased when shrinking, bicubic when enlarging). */
 StImage *st_image_resize (const StImage *image, int width, int height);
+/* The size with long side `long_side` and the aspect ratio of w x h: the
+ * one rounding rule of every front end and of the engine. */
+void st_fit_long_side (int w, int h, int long_side, int *out_w, int *out_h);
+/* The engine's resampling kernel (Catmull-Rom, Keys a = -0.5), for front
+ * ends that resample in strips of their own. */
+double st_cubic_weight (double x);
 
 /* --------------------------------------------------------------- network */
 
@@ -83,6 +89,15 @@ StNetwork *st_network_open (const char *name, const char *extra_dir,
 StNetwork *st_network_new_embedded (void);
 StNetwork *st_network_load_vgg19 (const char *path, GError **error);
 void st_network_free (StNetwork *network);
+/* What a network name given by a user means (the rule of st_network_open). */
+typedef enum
+{
+  ST_NETWORK_BEST,     /* "" or NULL: VGG19 when installed, else embedded */
+  ST_NETWORK_EMBEDDED, /* "embedded"                                       */
+  ST_NETWORK_VGG19,    /* "vgg19"                                          */
+  ST_NETWORK_FILE      /* anything else: a path                            */
+} StNetworkChoice;
+StNetworkChoice st_network_choice (const char *name);
 /* "embedded" or "vgg19" */
 const char *st_network_kind (const StNetwork *network);
 /* A sentence for users: which network, and which file it came from. */

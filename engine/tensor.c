@@ -212,8 +212,8 @@ st_fit_long_side (int w, int h, int long_side, int *out_w, int *out_h)
 }
 
 /* Catmull-Rom cubic (a = -0.5): interpolating, sharp without ringing much. */
-static double
-cubic_kernel (double x)
+double
+st_cubic_weight (double x)
 {
   x = fabs (x);
   if (x < 1.0)
@@ -253,7 +253,7 @@ taps_init (Taps *t, int in, int out)
       for (int j = 0; j < t->count; j++)
         {
           double x = (lo + j + 0.5 - center) / stretch;
-          wi[j] = (float)cubic_kernel (x);
+          wi[j] = (float)st_cubic_weight (x);
           sum += wi[j];
         }
       for (int j = 0; j < t->count; j++)
