@@ -1,8 +1,10 @@
 /* dialog.c - the Style Transfer dialog: style chooser, strength, quality
  * with an estimate, advanced settings and a live preview.
  *
- * It edits the plug-in's StPluginValues (plugin/plugin.h) and nothing
- * else; the plug-in saves them as the last values after a run.  The
+ * It edits the plug-in's StPluginValues (plugin/values.h) and nothing
+ * else; the plug-in saves them as the last values after a run.  Pixels
+ * are read with the plug-in's reader (plugin/drawable.h), the run's size
+ * and cost come from the engine's st_estimate ().  The
  * preview runs the engine on small copies in a thread (preview.c); every
  * libgimp and GTK call stays in this, the main, thread.
  *
@@ -15,7 +17,11 @@
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
-#include "plugin.h"
+#include <glib/gi18n.h>
+
+#include "dialog.h"
+#include "plugin/drawable.h"
+#include "plugin/values.h"
 #include "preview.h"
 #include "quality.h"
 #include "style-transfer.h"
@@ -33,19 +39,12 @@
  * dragging a slider does not start a run per step. */
 #define PREVIEW_DEBOUNCE   400
 
-enum
-{
-  NETWORK_BEST,
-  NETWORK_EMBEDDED,
-  NETWORK_VGG19,
-  NETWORK_FILE
-};
-
 typedef struct
 {
   StPluginValues  *vals;
   gint32           image_id;
   gint32           drawable_id;
+  const gchar     *plugin_dir;         /* where VGG19 may be installed  */
   gint             width, height;      /* of the content layer          */
 
   GtkWidget       *window;
@@ -85,40 +84,19 @@ static void update_estimate  (Dialog *dialog);
 
 /* ------------------------------------------------------------ pixels */
 
-/* Reads drawable_id scaled to fit long_side (never enlarged), as an
- * engine image.  Main thread only: it talks to GIMP. */
+/* drawable_id reduced to fit long_side, or NULL.  Main thread only: it
+ * talks to GIMP. */
 static StImage *
-read_drawable (gint32 drawable_id,
-               gint   long_side)
+read_within (gint32 drawable_id,
+             gint   long_side)
 {
-  gint        width  = gimp_drawable_width (drawable_id);
-  gint        height = gimp_drawable_height (drawable_id);
-  gdouble     scale  = MIN (1.0, (gdouble) long_side / MAX (width, height));
-  gint        w      = MAX (1, (gint) floor (width * scale + 0.5));
-  gint        h      = MAX (1, (gint) floor (height * scale + 0.5));
-  GeglBuffer *buffer;
-  StImage    *image;
-  gfloat     *rgb;
-  gsize       i;
+  StImage *image;
+  GError  *error = NULL;
+  gint     width, height;
 
-  image = st_image_new (w, h);
-  rgb   = g_try_new (gfloat, (gsize) w * h * 3);
-  if (! image || ! rgb)
-    {
-      st_image_free (image);
-      g_free (rgb);
-      return NULL;
-    }
-
-  buffer = gimp_drawable_get_buffer (drawable_id);
-  gegl_buffer_get (buffer, GEGL_RECTANGLE (0, 0, w, h), scale,
-                   babl_format ("R'G'B' float"), rgb,
-                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
-  g_object_unref (buffer);
-
-  for (i = 0; i < (gsize) w * h * 3; i++)
-    image->pixels[i] = CLAMP (rgb[i], 0.0f, 1.0f);
-  g_free (rgb);
+  st_drawable_size_within (drawable_id, long_side, &width, &height);
+  image = st_drawable_read (drawable_id, width, height, NULL, &error);
+  g_clear_error (&error);
 
   return image;
 }
@@ -135,7 +113,8 @@ draw_image (Dialog        *dialog,
   if (! image)
     return;
 
-  /* The engine may round a side by a pixel: draw the common part. */
+  /* The preview's copy was read at the engine's own rounding, so frames
+   * have the preview's size; this only keeps the drawing inside it. */
   w = MIN (w, image->width);
   h = MIN (h, image->height);
 
@@ -158,25 +137,13 @@ draw_image (Dialog        *dialog,
 
 /* ----------------------------------------------------------- network */
 
-static gint
-network_choice (const gchar *network)
-{
-  if (network[0] == '\0')
-    return NETWORK_BEST;
-  if (strcmp (network, "embedded") == 0)
-    return NETWORK_EMBEDDED;
-  if (strcmp (network, "vgg19") == 0)
-    return NETWORK_VGG19;
-  return NETWORK_FILE;
-}
-
 /* Opens the network of vals for the estimate and the preview, and says
  * in one line which one it is and how to install VGG19 if missing. */
 static void
 open_network (Dialog *dialog)
 {
   const gchar *name  = dialog->vals->network;
-  gchar       *vgg19 = st_network_find_vgg19 (st_plugin_get_directory ());
+  gchar       *vgg19 = st_network_find_vgg19 (dialog->plugin_dir);
   GError      *error = NULL;
   GString     *text  = g_string_new (NULL);
 
@@ -184,8 +151,7 @@ open_network (Dialog *dialog)
     st_preview_runner_stop (dialog->runner);
   st_network_free (dialog->network);
 
-  dialog->network = st_network_open (name, st_plugin_get_directory (),
-                                     &error);
+  dialog->network = st_network_open (name, dialog->plugin_dir, &error);
   if (dialog->network)
     {
       if (strcmp (st_network_kind (dialog->network), "vgg19") == 0)
@@ -231,26 +197,26 @@ network_changed (GtkWidget *combo,
                  Dialog    *dialog)
 {
   StPluginValues *vals   = dialog->vals;
-  gint            choice = NETWORK_BEST;
+  gint            choice = ST_NETWORK_BEST;
   gchar          *path   = NULL;
 
   gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &choice);
-  gtk_widget_set_sensitive (dialog->network_file, choice == NETWORK_FILE);
+  gtk_widget_set_sensitive (dialog->network_file, choice == ST_NETWORK_FILE);
 
   if (dialog->updating)
     return;
 
   switch (choice)
     {
-    case NETWORK_EMBEDDED:
+    case ST_NETWORK_EMBEDDED:
       g_strlcpy (vals->network, "embedded", sizeof vals->network);
       break;
 
-    case NETWORK_VGG19:
+    case ST_NETWORK_VGG19:
       g_strlcpy (vals->network, "vgg19", sizeof vals->network);
       break;
 
-    case NETWORK_FILE:
+    case ST_NETWORK_FILE:
       path = gtk_file_chooser_get_filename (
                GTK_FILE_CHOOSER (dialog->network_file));
       if (path && strlen (path) < sizeof vals->network)
@@ -301,17 +267,12 @@ update_estimate (Dialog *dialog)
   gchar      *text;
   gchar      *tooltip;
 
-  st_plugin_params_from_values (dialog->vals, dialog->width, dialog->height, &params);
-  if (st_estimate (dialog->network, dialog->width, dialog->height, &params,
-                   &estimate, &error) == ST_OK &&
-      dialog->vals->size == 0 && estimate.max_size < params.size &&
-      estimate.max_size > 0)
-    {
-      /* The plug-in reduces the layer's own size to what fits. */
-      params.size = estimate.max_size;
-      st_estimate (dialog->network, dialog->width, dialog->height, &params,
-                   &estimate, NULL);
-    }
+  /* The engine's answer is the run's: the same size (size 0 shrunk to
+   * the budget by the engine), memory and time. */
+  st_plugin_params_from_values (dialog->vals, dialog->width, dialog->height,
+                                &params);
+  st_estimate (dialog->network, dialog->width, dialog->height, &params,
+               &estimate, &error);
 
   if (error)
     {
@@ -406,9 +367,9 @@ ensure_preview_style (Dialog *dialog)
     return FALSE;
 
   dialog->preview_style =
-    read_drawable (style_id,
-                   (gint) ceil (2.0 * PREVIEW_SIZE *
-                                MAX (1.0, dialog->vals->style_scale)));
+    read_within (style_id,
+                 (gint) ceil (2.0 * PREVIEW_SIZE *
+                              MAX (1.0, dialog->vals->style_scale)));
   dialog->preview_style_id    = style_id;
   dialog->preview_style_scale = dialog->vals->style_scale;
 
@@ -739,10 +700,10 @@ advanced_settings (Dialog *dialog)
 
   hbox = gtk_hbox_new (FALSE, 6);
   dialog->network_combo =
-    gimp_int_combo_box_new (_("Best installed"),         NETWORK_BEST,
-                            _("Built-in (no download)"), NETWORK_EMBEDDED,
-                            _("VGG19"),                  NETWORK_VGG19,
-                            _("VGG19 weights file"),     NETWORK_FILE,
+    gimp_int_combo_box_new (_("Best installed"),         ST_NETWORK_BEST,
+                            _("Built-in (no download)"), ST_NETWORK_EMBEDDED,
+                            _("VGG19"),                  ST_NETWORK_VGG19,
+                            _("VGG19 weights file"),     ST_NETWORK_FILE,
                             NULL);
   gtk_widget_set_name (dialog->network_combo, "st-network");
   gimp_help_set_help_data (dialog->network_combo,
@@ -759,7 +720,7 @@ advanced_settings (Dialog *dialog)
   gtk_file_filter_add_pattern (filter, "*.safetensors");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog->network_file),
                                filter);
-  if (network_choice (vals->network) == NETWORK_FILE)
+  if (st_network_choice (vals->network) == ST_NETWORK_FILE)
     gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (dialog->network_file),
                                    vals->network);
   gtk_box_pack_start (GTK_BOX (hbox), dialog->network_file, TRUE, TRUE, 0);
@@ -779,7 +740,7 @@ advanced_settings (Dialog *dialog)
 
   dialog->updating = TRUE;
   gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog->network_combo),
-                              network_choice (vals->network),
+                              st_network_choice (vals->network),
                               G_CALLBACK (network_changed), dialog);
   dialog->updating = FALSE;
 
@@ -807,7 +768,7 @@ set_widgets_from_values (Dialog *dialog)
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
                                  st_quality_from_values (vals));
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->network_combo),
-                                 network_choice (vals->network));
+                                 st_network_choice (vals->network));
   dialog->updating = FALSE;
 
   open_network (dialog);
@@ -834,11 +795,9 @@ preview_column (Dialog *dialog)
   GtkWidget *vbox  = gtk_vbox_new (FALSE, 6);
   GtkWidget *align = gtk_alignment_new (0.5, 0.0, 0.0, 0.0);
   GtkWidget *frame = gtk_frame_new (NULL);
-  gdouble    scale = MIN (1.0, (gdouble) PREVIEW_SIZE /
-                                MAX (dialog->width, dialog->height));
 
-  dialog->preview_width  = MAX (1, (gint) floor (dialog->width * scale + 0.5));
-  dialog->preview_height = MAX (1, (gint) floor (dialog->height * scale + 0.5));
+  st_drawable_size_within (dialog->drawable_id, PREVIEW_SIZE,
+                           &dialog->preview_width, &dialog->preview_height);
 
   gtk_box_pack_start (GTK_BOX (vbox), align, FALSE, FALSE, 0);
   gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
@@ -859,7 +818,7 @@ preview_column (Dialog *dialog)
                              PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
   gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_status, FALSE, FALSE, 0);
 
-  dialog->preview_content = read_drawable (dialog->drawable_id, PREVIEW_SIZE);
+  dialog->preview_content = read_within (dialog->drawable_id, PREVIEW_SIZE);
 
   return vbox;
 }
@@ -959,9 +918,10 @@ settings_column (Dialog *dialog)
 /* ------------------------------------------------------------- entry */
 
 gboolean
-st_plugin_dialog (StPluginValues *vals,
-                  gint32          image_id,
-                  gint32          drawable_id)
+st_dialog_run (StPluginValues *vals,
+               gint32          image_id,
+               gint32          drawable_id,
+               const gchar    *plugin_dir)
 {
   Dialog        dialog;
   GtkWidget    *hbox;
@@ -971,6 +931,7 @@ st_plugin_dialog (StPluginValues *vals,
   dialog.vals        = vals;
   dialog.image_id    = image_id;
   dialog.drawable_id = drawable_id;
+  dialog.plugin_dir  = plugin_dir;
   dialog.width       = gimp_drawable_width (drawable_id);
   dialog.height      = gimp_drawable_height (drawable_id);
   dialog.preview_style_id = -1;
