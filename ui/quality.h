@@ -23,8 +23,7 @@ typedef enum
 } StQuality;
 
 /* Writes the preset's size and iterations into vals (not for CUSTOM). */
-void      st_quality_apply    (StQuality       quality,
-                               StPluginValues *vals);
+void st_quality_apply (StQuality quality, StPluginValues *vals);
 /* The preset that vals match, or ST_QUALITY_CUSTOM. */
 StQuality st_quality_from_values (const StPluginValues *vals);
 
