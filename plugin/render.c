@@ -18,9 +18,11 @@
 
 #include <libgimp/gimp.h>
 
+#include "drawable.h"
 #include "plugin.h"
 #include "resample.h"
 #include "style-transfer.h"
+#include "values.h"
 
 /* Rows written per GEGL call when the result goes into the layer. */
 #define STRIP_ROWS 64
@@ -68,8 +70,10 @@ on_progress (const StProgress *progress, gpointer user_data)
   ProgressState *state = user_data;
   gint64 now = g_get_monotonic_time ();
 
-  /* libgimp's pipe must not be used from the engine's worker threads; and
-   * before a scale's first iteration (0) there is nothing new to show. */
+  /* Only the thread that runs run () may use libgimp's pipe; the engine
+   * calls back from the thread that called st_transfer (), and this guards
+   * that.  Iteration 0 comes once as each scale starts, with nothing new
+   * to show yet. */
   if (g_thread_self () != state->thread || progress->iteration == 0)
     return TRUE;
 
@@ -93,202 +97,97 @@ on_progress (const StProgress *progress, gpointer user_data)
 
 /* ------------------------------------------------------------- reading */
 
-/* Reads drawable_id scaled to width x height (area-averaged when smaller)
- * as an engine image, a strip of rows at a time: the layer is never held
- * whole in floats.  *max_alpha, when not NULL, receives the largest alpha
- * seen. */
+/* The style, read no larger than the engine will use it: it scales the
+ * style to the run's size times style_scale, and more only costs memory. */
 static StImage *
-read_drawable (gint32 drawable_id, gint width, gint height, gfloat *max_alpha,
-               GError **error)
+read_style (gint32 style_id, gint run_side, gdouble style_scale, GError **error)
 {
-  gint source_width = gimp_drawable_width (drawable_id);
-  gint source_height = gimp_drawable_height (drawable_id);
-  gboolean same_size = width == source_width && height == source_height;
-  const Babl *format = babl_format ("R'G'B'A float");
-  StImage *image = NULL;
-  StRowReducer *reducer = NULL;
-  GeglBuffer *buffer;
-  gfloat *strip;
-  gfloat alpha = 0.0f;
-  gint y0;
+  gint wanted = (gint)ceil (2.0 * run_side * MAX (1.0, style_scale));
+  gint width, height;
 
-  strip = g_try_new (gfloat, (gsize)source_width * STRIP_ROWS * 4);
-  if (strip)
-    {
-      if (same_size)
-        image = st_image_new (width, height);
-      else
-        reducer
-            = st_row_reducer_new (source_width, source_height, width, height);
-    }
-  if (!image && !reducer)
-    {
-      g_free (strip);
-      set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
-                         _ ("Not enough memory to read the layer."));
-      return NULL;
-    }
+  st_drawable_size_within (style_id, MAX (wanted, 1024), &width, &height);
 
-  buffer = gimp_drawable_get_buffer (drawable_id);
-  for (y0 = 0; y0 < source_height; y0 += STRIP_ROWS)
-    {
-      gint rows = MIN (STRIP_ROWS, source_height - y0);
-      gsize i, n = (gsize)source_width * rows;
-
-      gegl_buffer_get (buffer, GEGL_RECTANGLE (0, y0, source_width, rows), 1.0,
-                       format, strip, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-
-      if (reducer)
-        {
-          gint r;
-
-          for (r = 0; r < rows; r++)
-            st_row_reducer_push (reducer, strip + (gsize)r * source_width * 4);
-          continue;
-        }
-
-      for (i = 0; i < n; i++)
-        {
-          gfloat *out = image->pixels + ((gsize)y0 * source_width + i) * 3;
-          gint c;
-
-          for (c = 0; c < 3; c++)
-            out[c] = CLAMP (strip[i * 4 + c], 0.0f, 1.0f);
-          alpha = MAX (alpha, strip[i * 4 + 3]);
-        }
-    }
-  g_object_unref (buffer);
-  g_free (strip);
-
-  if (reducer)
-    {
-      image = st_row_reducer_finish (reducer, &alpha);
-      if (!image)
-        {
-          set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
-                             _ ("Not enough memory to read the layer."));
-          return NULL;
-        }
-    }
-
-  if (max_alpha)
-    *max_alpha = alpha;
-
-  return image;
+  return st_drawable_read (style_id, width, height, NULL, error);
 }
 
-/* width x height scaled so that the long side is long_side. */
-static void
-fit_long_side (gint width, gint height, gint long_side, gint *out_width,
-               gint *out_height)
-{
-  gdouble scale = (gdouble)long_side / MAX (width, height);
+/* ----------------------------------------------------------- the plan */
 
-  *out_width = CLAMP ((gint)floor (width * scale + 0.5), 1, long_side);
-  *out_height = CLAMP ((gint)floor (height * scale + 0.5), 1, long_side);
+/* The memory a run at long side `size` would take, for a message. */
+static gsize
+peak_bytes_at (const StNetwork *network, gint width, gint height,
+               const StParams *params, gint size)
+{
+  StParams at = *params;
+  StEstimate estimate;
+
+  at.size = size;
+  if (st_estimate (network, width, height, &at, &estimate, NULL) != ST_OK)
+    return 0;
+
+  return estimate.peak_bytes;
 }
 
-/* The engine scales the style to the run's size times style_scale; reading
- * it much larger than that only costs memory. */
-static void
-style_read_size (gint32 style_id, const StParams *params, gint *width,
-                 gint *height)
-{
-  gint style_width = gimp_drawable_width (style_id);
-  gint style_height = gimp_drawable_height (style_id);
-  gint wanted
-      = (gint)ceil (2.0 * params->size * MAX (1.0, params->style_scale));
-
-  wanted = MAX (wanted, 1024);
-  if (MAX (style_width, style_height) <= wanted)
-    {
-      *width = style_width;
-      *height = style_height;
-    }
-  else
-    {
-      fit_long_side (style_width, style_height, wanted, width, height);
-    }
-}
-
-/* ----------------------------------------------------------- parameters */
-
-void
-st_plugin_params_from_values (const StPluginValues *vals, gint width,
-                              gint height, StParams *params)
-{
-  gint long_side = MAX (width, height);
-
-  st_params_init (params);
-  params->strength = vals->strength;
-  params->iterations = vals->iterations;
-  params->preserve_colors = vals->preserve_colors;
-  params->style_scale = vals->style_scale;
-  /* The user's smoothness is a multiple of the engine's default total
-   * variation weight: 1 is the default, 0 no smoothing, 2 twice as smooth. */
-  params->tv_weight = vals->smoothness * ST_DEFAULT_TV_WEIGHT;
-  params->seed = (guint32)vals->seed;
-  params->size
-      = (vals->size == 0 || vals->size > long_side) ? long_side : vals->size;
-}
-
-/* Fills params from vals and decides the size of the run: the requested
- * size, or for 0 the layer's own long side, at most what the memory
- * budget allows.  *note receives a sentence when the size was reduced. */
+/* Fills params from vals and asks the engine what the run will be: the
+ * engine alone decides its size (st_estimate: the requested size, or for 0
+ * the layer's own shrunk to what the memory budget allows).  The run was
+ * shrunk when the estimate is smaller than the layer; *note then receives
+ * a sentence for the user.  A requested size over the budget is an
+ * error. */
 static gboolean
 plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
-          gint height, StParams *params, gchar **note, GError **error)
+          gint height, StParams *params, StEstimate *estimate, gchar **note,
+          GError **error)
 {
   gint long_side = MAX (width, height);
-  StEstimate estimate;
   GError *engine_error = NULL;
+  StStatus status;
+  gint run_side;
 
   st_plugin_params_from_values (vals, width, height, params);
 
-  if (!st_params_validate (params, &engine_error))
+  status
+      = st_estimate (network, width, height, params, estimate, &engine_error);
+  if (status != ST_OK)
     {
-      propagate_engine_error (error, engine_error, GIMP_PDB_CALLING_ERROR,
-                              _ ("Invalid settings."));
-      return FALSE;
-    }
-
-  if (st_estimate (network, width, height, params, &estimate, &engine_error)
-      != ST_OK)
-    {
-      propagate_engine_error (error, engine_error, GIMP_PDB_EXECUTION_ERROR,
+      propagate_engine_error (error, engine_error,
+                              status == ST_ERROR_INVALID
+                                  ? GIMP_PDB_CALLING_ERROR
+                                  : GIMP_PDB_EXECUTION_ERROR,
                               _ ("The transfer cannot run at this size."));
       return FALSE;
     }
 
-  if (estimate.peak_bytes > estimate.budget_bytes
-      || estimate.max_size < params->size)
+  run_side = MAX (estimate->width, estimate->height);
+  if (estimate->peak_bytes > estimate->budget_bytes
+      || run_side > estimate->max_size)
     {
-      gchar *need = format_bytes (estimate.peak_bytes);
-      gchar *budget = format_bytes (estimate.budget_bytes);
+      gchar *need = format_bytes (estimate->peak_bytes);
+      gchar *budget = format_bytes (estimate->budget_bytes);
 
-      if (vals->size == 0 && estimate.max_size > 0)
-        {
-          *note = g_strdup_printf (_ ("The layer's own size (%d px) needs "
-                                      "about %s of memory, more than the "
-                                      "budget of %s: Style Transfer runs at "
-                                      "%d px and scales the result up."),
-                                   long_side, need, budget, estimate.max_size);
-          params->size = estimate.max_size;
-        }
-      else
-        {
-          g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
-                       _ ("A transfer at %d px needs about %s of memory, more "
-                          "than the budget of %s.  The largest size that fits "
-                          "is %d px: choose that or less, or 0 to let the "
-                          "filter choose."),
-                       params->size, need, budget, estimate.max_size);
-        }
+      g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                   _ ("A transfer at %d px needs about %s of memory, more "
+                      "than the budget of %s.  The largest size that fits "
+                      "is %d px: choose that or less, or 0 to let the "
+                      "filter choose."),
+                   run_side, need, budget, estimate->max_size);
       g_free (need);
       g_free (budget);
+      return FALSE;
+    }
 
-      if (!*note)
-        return FALSE;
+  if (vals->size == 0 && run_side < long_side)
+    {
+      gchar *need = format_bytes (
+          peak_bytes_at (network, width, height, params, long_side));
+      gchar *budget = format_bytes (estimate->budget_bytes);
+
+      *note = g_strdup_printf (_ ("The layer's own size (%d px) needs "
+                                  "about %s of memory, more than the "
+                                  "budget of %s: Style Transfer runs at "
+                                  "%d px and scales the result up."),
+                               long_side, need, budget, run_side);
+      g_free (need);
+      g_free (budget);
     }
 
   return TRUE;
@@ -475,8 +374,7 @@ add_result_layer (gint32 image_id, gint32 content_id, gint32 style_id,
 static gboolean
 network_file_exists (const gchar *network, GError **error)
 {
-  if (strcmp (network, "") == 0 || strcmp (network, "embedded") == 0
-      || strcmp (network, "vgg19") == 0)
+  if (st_network_choice (network) != ST_NETWORK_FILE)
     return TRUE;
 
   if ((strchr (network, G_DIR_SEPARATOR)
@@ -499,13 +397,14 @@ network_file_exists (const gchar *network, GError **error)
 
 gint32
 st_plugin_render (gint32 image_id, gint32 drawable_id,
-                  const StPluginValues *vals, gboolean interactive,
-                  GError **error)
+                  const StPluginValues *vals, const gchar *plugin_dir,
+                  gboolean interactive, GError **error)
 {
   gint width = gimp_drawable_width (drawable_id);
   gint height = gimp_drawable_height (drawable_id);
   StNetwork *network;
   StParams params;
+  StEstimate estimate;
   StImage *content = NULL;
   StImage *style = NULL;
   StImage *result = NULL;
@@ -515,8 +414,6 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
   gchar *note = NULL;
   StStatus status;
   gfloat max_alpha;
-  gint run_width, run_height;
-  gint style_width, style_height;
   gint sel_x, sel_y, sel_width, sel_height;
   gint32 layer_id = -1;
 
@@ -535,8 +432,7 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
 
   gimp_progress_init (_ ("Style transfer: loading the network"));
 
-  network = st_network_open (vals->network, st_plugin_get_directory (),
-                             &engine_error);
+  network = st_network_open (vals->network, plugin_dir, &engine_error);
   if (!network)
     {
       propagate_engine_error (error, engine_error, GIMP_PDB_EXECUTION_ERROR,
@@ -544,7 +440,8 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       return -1;
     }
 
-  if (!plan_run (network, vals, width, height, &params, &note, error))
+  if (!plan_run (network, vals, width, height, &params, &estimate, &note,
+                 error))
     goto out;
 
   if (note)
@@ -555,9 +452,8 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
     }
 
   gimp_progress_set_text (_ ("Style transfer: reading the layers"));
-  fit_long_side (width, height, params.size, &run_width, &run_height);
-  content
-      = read_drawable (drawable_id, run_width, run_height, &max_alpha, error);
+  content = st_drawable_read (drawable_id, estimate.width, estimate.height,
+                              &max_alpha, error);
   if (!content)
     goto out;
   if (max_alpha <= 0.0f)
@@ -568,9 +464,9 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       goto out;
     }
 
-  style_read_size (vals->style_drawable, &params, &style_width, &style_height);
-  style = read_drawable (vals->style_drawable, style_width, style_height, NULL,
-                         error);
+  style
+      = read_style (vals->style_drawable, MAX (estimate.width, estimate.height),
+                    vals->style_scale, error);
   if (!style)
     goto out;
 

@@ -1,4 +1,5 @@
-/* resample.c - separable bicubic (Keys, a = -0.5) resampling, row by row.
+/* resample.c - separable bicubic resampling, row by row, with the engine's
+ * kernel (st_cubic_weight: Keys, a = -0.5), and area-averaging reduction.
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -24,19 +25,6 @@ struct StRowResampler
   gint row_of_slot[4]; /* -1 while empty                      */
 };
 
-static gfloat
-keys_cubic (gdouble x)
-{
-  const gdouble a = -0.5;
-
-  x = fabs (x);
-  if (x < 1.0)
-    return (gfloat)(((a + 2.0) * x - (a + 3.0)) * x * x + 1.0);
-  if (x < 2.0)
-    return (gfloat)(((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a);
-  return 0.0f;
-}
-
 /* Output sample out of out_size takes its value around source position
  * (out + 0.5) * in_size / out_size - 0.5, pixel centres aligned. */
 static void
@@ -51,7 +39,7 @@ tap_init (Tap *tap, gint out, gint out_size, gint in_size)
     {
       gint i = first + k;
 
-      tap->weight[k] = keys_cubic (center - i);
+      tap->weight[k] = (gfloat)st_cubic_weight (center - i);
       tap->index[k] = CLAMP (i, 0, in_size - 1);
       sum += tap->weight[k];
     }

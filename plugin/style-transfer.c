@@ -9,6 +9,7 @@
 #include <libgimp/gimp.h>
 
 #include "plugin.h"
+#include "ui/dialog.h"
 
 static void query (void);
 static void run (const gchar *name, gint nparams, const GimpParam *param,
@@ -36,33 +37,6 @@ main (int argc, char **argv)
   return gimp_main (&PLUG_IN_INFO, argc, argv);
 }
 
-const gchar *
-st_plugin_get_directory (void)
-{
-  return plugin_directory;
-}
-
-GQuark
-st_plugin_error_quark (void)
-{
-  return g_quark_from_static_string ("st-plugin-error-quark");
-}
-
-void
-st_plugin_values_init (StPluginValues *vals)
-{
-  memset (vals, 0, sizeof *vals);
-  vals->style_drawable = -1;
-  vals->strength = 50.0;
-  vals->size = 512;
-  vals->iterations = 0;
-  vals->preserve_colors = FALSE;
-  vals->style_scale = 1.0;
-  vals->smoothness = 1.0;
-  vals->seed = 0;
-  vals->network[0] = '\0';
-}
-
 static void
 bind_text_domain (void)
 {
@@ -74,6 +48,7 @@ bind_text_domain (void)
 static void
 query (void)
 {
+  // clang-format off
   static const GimpParamDef args[N_PARAMS] = {
     { GIMP_PDB_INT32, "run-mode",
       "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), "
@@ -112,48 +87,50 @@ query (void)
   static const GimpParamDef return_vals[] = {
     { GIMP_PDB_LAYER, "new-layer", "The layer holding the result" },
   };
+  // clang-format on
 
   gimp_plugin_domain_register (GETTEXT_PACKAGE, LOCALEDIR);
 
+  // clang-format off
   gimp_install_procedure (
-      PLUG_IN_PROC, N_ ("Repaint the layer in the style of another picture"),
-      N_ ("Style Transfer repaints the content layer in the style of a second "
-          "picture, such as a painting, following Gatys, Ecker and Bethge "
-          "(2015): "
-          "a neural network compares the brush strokes, textures and colours "
-          "of "
-          "the style with the shapes of the content, and the picture is "
-          "changed "
-          "step by step until it matches both.\n\n"
-          "The style may be a layer of another open image or another layer of "
-          "the "
-          "same image, but not the content layer itself.  The result is a new "
-          "layer named after the style (\"Style Transfer - starry_night\"), "
-          "placed directly above the content with the same size and offsets; "
-          "the "
-          "content's transparency is kept, and an active selection becomes the "
-          "new layer's mask.  The content layer and the style are never "
-          "changed, "
-          "and one Undo removes everything the filter did.\n\n"
-          "The transfer runs at the given size (long side in pixels) and the "
-          "result is scaled up to the layer's size with a bicubic filter.  "
-          "Grayscale images get a grayscale result.  Indexed images are "
-          "refused: "
-          "convert them with Image > Mode > RGB first.  When the run is "
-          "cancelled "
-          "the image is left exactly as it was.  Errors are returned as a "
-          "second "
-          "value of type STRING."),
-      "GIMP Style Transfer authors",
-      "GIMP Style Transfer authors, GPL-3.0-or-later", "2024",
-      N_ ("_Style Transfer..."), "RGB*, GRAY*", GIMP_PLUGIN,
-      G_N_ELEMENTS (args), G_N_ELEMENTS (return_vals), args, return_vals);
+    PLUG_IN_PROC,
+    N_("Repaint the layer in the style of another picture"),
+    N_("Style Transfer repaints the content layer in the style of a second "
+       "picture, such as a painting, following Gatys, Ecker and Bethge "
+       "(2015): a neural network compares the brush strokes, textures and "
+       "colours of the style with the shapes of the content, and the "
+       "picture is changed step by step until it matches both.\n\n"
+       "The style may be a layer of another open image or another layer of "
+       "the same image, but not the content layer itself.  "
+       "The result is a new layer named after the style "
+       "(\"Style Transfer - starry_night\"), placed directly above the "
+       "content with the same size and offsets; the content's transparency "
+       "is kept, and an active selection becomes the new layer's mask.  "
+       "The content layer and the style are never changed, and one Undo "
+       "removes everything the filter did.\n\n"
+       "The transfer runs at the given size (long side in pixels) and the "
+       "result is scaled up to the layer's size with a bicubic filter.  "
+       "Grayscale images get a grayscale result.  "
+       "Indexed images are refused: convert them with Image > Mode > RGB "
+       "first.  "
+       "When the run is cancelled the image is left exactly as it was.  "
+       "Errors are returned as a second value of type STRING."),
+    "GIMP Style Transfer authors",
+    "GIMP Style Transfer authors, GPL-3.0-or-later",
+    "2024",
+    N_("_Style Transfer..."),
+    "RGB*, GRAY*",
+    GIMP_PLUGIN,
+    G_N_ELEMENTS (args), G_N_ELEMENTS (return_vals),
+    args, return_vals);
+  // clang-format on
 
   gimp_plugin_menu_register (PLUG_IN_PROC, "<Image>/Filters/Artistic");
 }
 
 /* The values of a non-interactive call.  FALSE when they do not even have
- * the right count; ranges are checked later by st_plugin_validate (). */
+ * the right count; ranges are checked later, by
+ * st_plugin_validate_settings (). */
 static gboolean
 values_from_params (gint nparams, const GimpParam *param, StPluginValues *vals,
                     GError **error)
@@ -202,6 +179,7 @@ run (const gchar *name, gint nparams, const GimpParam *param,
   gint32 drawable_id = -1;
   StPluginValues vals;
   GError *error = NULL;
+  gboolean content_checked = FALSE;
   gint32 layer_id = -1;
 
   (void)name;
@@ -228,9 +206,13 @@ run (const gchar *name, gint nparams, const GimpParam *param,
     {
     case GIMP_RUN_INTERACTIVE:
       gimp_get_data (PLUG_IN_PROC, &vals);
-      if (!st_plugin_validate_content (image_id, drawable_id, &error))
+      /* The content first, so that a bad layer is said before the dialog
+       * opens rather than after it. */
+      content_checked
+          = st_plugin_validate_content (image_id, drawable_id, &error);
+      if (!content_checked)
         break;
-      if (!st_plugin_dialog (&vals, image_id, drawable_id))
+      if (!st_dialog_run (&vals, image_id, drawable_id, plugin_directory))
         {
           values[0].data.d_status = GIMP_PDB_CANCEL;
           return;
@@ -254,8 +236,12 @@ run (const gchar *name, gint nparams, const GimpParam *param,
       break;
     }
 
-  if (!error && st_plugin_validate (image_id, drawable_id, &vals, &error))
-    layer_id = st_plugin_render (image_id, drawable_id, &vals,
+  /* Each check once per run; the engine checks its own parameters. */
+  if (!error
+      && (content_checked
+          || st_plugin_validate_content (image_id, drawable_id, &error))
+      && st_plugin_validate_settings (drawable_id, &vals, &error))
+    layer_id = st_plugin_render (image_id, drawable_id, &vals, plugin_directory,
                                  run_mode != GIMP_RUN_NONINTERACTIVE, &error);
 
   if (layer_id != -1)

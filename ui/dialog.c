@@ -1,8 +1,10 @@
 /* dialog.c - the Style Transfer dialog: style chooser, strength, quality
  * with an estimate, advanced settings and a live preview.
  *
- * It edits the plug-in's StPluginValues (plugin/plugin.h) and nothing
- * else; the plug-in saves them as the last values after a run.  The
+ * It edits the plug-in's StPluginValues (plugin/values.h) and nothing
+ * else; the plug-in saves them as the last values after a run.  Pixels
+ * are read with the plug-in's reader (plugin/drawable.h), the run's size
+ * and cost come from the engine's st_estimate ().  The
  * preview runs the engine on small copies in a thread (preview.c); every
  * libgimp and GTK call stays in this, the main, thread.
  *
@@ -15,140 +17,115 @@
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
-#include "plugin.h"
+#include <glib/gi18n.h>
+
+#include "dialog.h"
+#include "plugin/drawable.h"
+#include "plugin/values.h"
 #include "preview.h"
 #include "quality.h"
 #include "style-transfer.h"
 
-#define RESPONSE_RESET   1
+#define RESPONSE_RESET 1
 
-#define SCALE_WIDTH      180
-#define SPIN_WIDTH       6
-#define THUMBNAIL_SIZE   48
+#define SCALE_WIDTH 180
+#define SPIN_WIDTH 6
+#define THUMBNAIL_SIZE 48
 
 /* The live preview: a small copy of the whole layer, few iterations. */
-#define PREVIEW_SIZE       192
+#define PREVIEW_SIZE 192
 #define PREVIEW_ITERATIONS 40
 /* A change of setting restarts the preview after this pause (ms), so that
  * dragging a slider does not start a run per step. */
-#define PREVIEW_DEBOUNCE   400
-
-enum
-{
-  NETWORK_BEST,
-  NETWORK_EMBEDDED,
-  NETWORK_VGG19,
-  NETWORK_FILE
-};
+#define PREVIEW_DEBOUNCE 400
 
 typedef struct
 {
-  StPluginValues  *vals;
-  gint32           image_id;
-  gint32           drawable_id;
-  gint             width, height;      /* of the content layer          */
+  StPluginValues *vals;
+  gint32 image_id;
+  gint32 drawable_id;
+  const gchar *plugin_dir; /* where VGG19 may be installed  */
+  gint width, height;      /* of the content layer          */
 
-  GtkWidget       *window;
-  GtkWidget       *style_combo;
-  GtkWidget       *style_thumbnail;
-  GtkWidget       *style_missing;
-  GtkObject       *strength;
-  GtkWidget       *quality_combo;
-  GtkWidget       *estimate;
-  GtkWidget       *preserve;
-  GtkObject       *size;
-  GtkObject       *iterations;
-  GtkObject       *style_scale;
-  GtkObject       *smoothness;
-  GtkAdjustment   *seed;
-  GtkWidget       *network_combo;
-  GtkWidget       *network_file;
-  GtkWidget       *network_status;
+  GtkWidget *window;
+  GtkWidget *style_combo;
+  GtkWidget *style_thumbnail;
+  GtkWidget *style_missing;
+  GtkObject *strength;
+  GtkWidget *quality_combo;
+  GtkWidget *estimate;
+  GtkWidget *preserve;
+  GtkObject *size;
+  GtkObject *iterations;
+  GtkObject *style_scale;
+  GtkObject *smoothness;
+  GtkAdjustment *seed;
+  GtkWidget *network_combo;
+  GtkWidget *network_file;
+  GtkWidget *network_status;
 
-  GtkWidget       *preview;
-  GtkWidget       *preview_status;
-  gint             preview_width, preview_height;
-  StImage         *preview_content;    /* (preview_height, _width, 3)   */
-  StImage         *preview_style;
-  gint32           preview_style_id;   /* preview_style was read from   */
-  gdouble          preview_style_scale;
+  GtkWidget *preview;
+  GtkWidget *preview_status;
+  gint preview_width, preview_height;
+  StImage *preview_content; /* (preview_height, _width, 3)   */
+  StImage *preview_style;
+  gint32 preview_style_id; /* preview_style was read from   */
+  gdouble preview_style_scale;
 
-  StNetwork       *network;            /* for estimates and the preview */
+  StNetwork *network; /* for estimates and the preview */
   StPreviewRunner *runner;
-  guint            restart_id;
-  gboolean         updating;           /* widgets set from vals         */
-  GtkSizeGroup    *labels;             /* one label column for all rows */
+  guint restart_id;
+  gboolean updating;    /* widgets set from vals         */
+  GtkSizeGroup *labels; /* one label column for all rows */
 } Dialog;
 
 static void schedule_preview (Dialog *dialog);
-static void update_estimate  (Dialog *dialog);
+static void update_estimate (Dialog *dialog);
 
 /* ------------------------------------------------------------ pixels */
 
-/* Reads drawable_id scaled to fit long_side (never enlarged), as an
- * engine image.  Main thread only: it talks to GIMP. */
+/* drawable_id reduced to fit long_side, or NULL.  Main thread only: it
+ * talks to GIMP. */
 static StImage *
-read_drawable (gint32 drawable_id,
-               gint   long_side)
+read_within (gint32 drawable_id, gint long_side)
 {
-  gint        width  = gimp_drawable_width (drawable_id);
-  gint        height = gimp_drawable_height (drawable_id);
-  gdouble     scale  = MIN (1.0, (gdouble) long_side / MAX (width, height));
-  gint        w      = MAX (1, (gint) floor (width * scale + 0.5));
-  gint        h      = MAX (1, (gint) floor (height * scale + 0.5));
-  GeglBuffer *buffer;
-  StImage    *image;
-  gfloat     *rgb;
-  gsize       i;
+  StImage *image;
+  GError *error = NULL;
+  gint width, height;
 
-  image = st_image_new (w, h);
-  rgb   = g_try_new (gfloat, (gsize) w * h * 3);
-  if (! image || ! rgb)
-    {
-      st_image_free (image);
-      g_free (rgb);
-      return NULL;
-    }
-
-  buffer = gimp_drawable_get_buffer (drawable_id);
-  gegl_buffer_get (buffer, GEGL_RECTANGLE (0, 0, w, h), scale,
-                   babl_format ("R'G'B' float"), rgb,
-                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
-  g_object_unref (buffer);
-
-  for (i = 0; i < (gsize) w * h * 3; i++)
-    image->pixels[i] = CLAMP (rgb[i], 0.0f, 1.0f);
-  g_free (rgb);
+  st_drawable_size_within (drawable_id, long_side, &width, &height);
+  image = st_drawable_read (drawable_id, width, height, NULL, &error);
+  g_clear_error (&error);
 
   return image;
 }
 
 static void
-draw_image (Dialog        *dialog,
-            const StImage *image)
+draw_image (Dialog *dialog, const StImage *image)
 {
-  gint    w = dialog->preview_width;
-  gint    h = dialog->preview_height;
+  gint w = dialog->preview_width;
+  gint h = dialog->preview_height;
   guchar *rgb;
-  gint    x, y;
+  gint x, y;
 
-  if (! image)
+  if (!image)
     return;
 
-  /* The engine may round a side by a pixel: draw the common part. */
+  /* The preview's copy was read at the engine's own rounding, so frames
+   * have the preview's size; this only keeps the drawing inside it. */
   w = MIN (w, image->width);
   h = MIN (h, image->height);
 
-  rgb = g_new (guchar, (gsize) w * h * 3);
+  rgb = g_new (guchar, (gsize)w * h * 3);
   for (y = 0; y < h; y++)
     for (x = 0; x < w; x++)
       {
-        const gfloat *in  = image->pixels + ((gsize) y * image->width + x) * 3;
-        guchar       *out = rgb + ((gsize) y * w + x) * 3;
-        gint          c;
+        const gfloat *in = image->pixels + ((gsize)y * image->width + x) * 3;
+        guchar *out = rgb + ((gsize)y * w + x) * 3;
+        gint c;
 
         for (c = 0; c < 3; c++)
-          out[c] = (guchar) (CLAMP (in[c], 0.0f, 1.0f) * 255.0f + 0.5f);
+          out[c] = (guchar)(CLAMP (in[c], 0.0f, 1.0f) * 255.0f + 0.5f);
       }
 
   gimp_preview_area_draw (GIMP_PREVIEW_AREA (dialog->preview), 0, 0, w, h,
@@ -158,44 +135,31 @@ draw_image (Dialog        *dialog,
 
 /* ----------------------------------------------------------- network */
 
-static gint
-network_choice (const gchar *network)
-{
-  if (network[0] == '\0')
-    return NETWORK_BEST;
-  if (strcmp (network, "embedded") == 0)
-    return NETWORK_EMBEDDED;
-  if (strcmp (network, "vgg19") == 0)
-    return NETWORK_VGG19;
-  return NETWORK_FILE;
-}
-
 /* Opens the network of vals for the estimate and the preview, and says
  * in one line which one it is and how to install VGG19 if missing. */
 static void
 open_network (Dialog *dialog)
 {
-  const gchar *name  = dialog->vals->network;
-  gchar       *vgg19 = st_network_find_vgg19 (st_plugin_get_directory ());
-  GError      *error = NULL;
-  GString     *text  = g_string_new (NULL);
+  const gchar *name = dialog->vals->network;
+  gchar *vgg19 = st_network_find_vgg19 (dialog->plugin_dir);
+  GError *error = NULL;
+  GString *text = g_string_new (NULL);
 
   if (dialog->runner)
     st_preview_runner_stop (dialog->runner);
   st_network_free (dialog->network);
 
-  dialog->network = st_network_open (name, st_plugin_get_directory (),
-                                     &error);
+  dialog->network = st_network_open (name, dialog->plugin_dir, &error);
   if (dialog->network)
     {
       if (strcmp (st_network_kind (dialog->network), "vgg19") == 0)
-        g_string_append (text, _("Paints with the VGG19 network."));
+        g_string_append (text, _ ("Paints with the VGG19 network."));
       else
-        g_string_append (text, _("Paints with the built-in network."));
+        g_string_append (text, _ ("Paints with the built-in network."));
     }
   else
     {
-      g_string_append_printf (text, _("This network cannot be used: %s"),
+      g_string_append_printf (text, _ ("This network cannot be used: %s"),
                               error ? error->message : "");
       g_clear_error (&error);
       /* The preview and the estimate still need a network. */
@@ -207,18 +171,19 @@ open_network (Dialog *dialog)
       gchar *display = g_filename_display_name (vgg19);
 
       g_string_append_c (text, ' ');
-      g_string_append_printf (text, _("VGG19 weights are installed in %s."),
+      g_string_append_printf (text, _ ("VGG19 weights are installed in %s."),
                               display);
       g_free (display);
     }
   else
     {
       g_string_append_c (text, ' ');
-      g_string_append_printf (text,
-                              _("VGG19 weights, which paint more convincingly, "
-                                "are not installed.  To install them, run:\n"
-                                "%s"),
-                              st_network_install_hint ());
+      g_string_append_printf (
+          text,
+          _ ("VGG19 weights, which paint more convincingly, "
+             "are not installed.  To install them, run:\n"
+             "%s"),
+          st_network_install_hint ());
     }
 
   gtk_label_set_text (GTK_LABEL (dialog->network_status), text->str);
@@ -227,32 +192,31 @@ open_network (Dialog *dialog)
 }
 
 static void
-network_changed (GtkWidget *combo,
-                 Dialog    *dialog)
+network_changed (GtkWidget *combo, Dialog *dialog)
 {
-  StPluginValues *vals   = dialog->vals;
-  gint            choice = NETWORK_BEST;
-  gchar          *path   = NULL;
+  StPluginValues *vals = dialog->vals;
+  gint choice = ST_NETWORK_BEST;
+  gchar *path = NULL;
 
   gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &choice);
-  gtk_widget_set_sensitive (dialog->network_file, choice == NETWORK_FILE);
+  gtk_widget_set_sensitive (dialog->network_file, choice == ST_NETWORK_FILE);
 
   if (dialog->updating)
     return;
 
   switch (choice)
     {
-    case NETWORK_EMBEDDED:
+    case ST_NETWORK_EMBEDDED:
       g_strlcpy (vals->network, "embedded", sizeof vals->network);
       break;
 
-    case NETWORK_VGG19:
+    case ST_NETWORK_VGG19:
       g_strlcpy (vals->network, "vgg19", sizeof vals->network);
       break;
 
-    case NETWORK_FILE:
+    case ST_NETWORK_FILE:
       path = gtk_file_chooser_get_filename (
-               GTK_FILE_CHOOSER (dialog->network_file));
+          GTK_FILE_CHOOSER (dialog->network_file));
       if (path && strlen (path) < sizeof vals->network)
         g_strlcpy (vals->network, path, sizeof vals->network);
       else
@@ -271,10 +235,9 @@ network_changed (GtkWidget *combo,
 }
 
 static void
-network_file_set (GtkFileChooserButton *button,
-                  Dialog               *dialog)
+network_file_set (GtkFileChooserButton *button, Dialog *dialog)
 {
-  (void) button;
+  (void)button;
   network_changed (dialog->network_combo, dialog);
 }
 
@@ -283,64 +246,59 @@ network_file_set (GtkFileChooserButton *button,
 static gchar *
 format_duration (gdouble seconds)
 {
-  gint s = (gint) ceil (seconds);
+  gint s = (gint)ceil (seconds);
 
   if (s < 60)
-    return g_strdup_printf (_("%d s"), MAX (s, 1));
+    return g_strdup_printf (_ ("%d s"), MAX (s, 1));
   if (s < 3600)
-    return g_strdup_printf (_("%d min %d s"), s / 60, s % 60);
-  return g_strdup_printf (_("%d h %d min"), s / 3600, (s % 3600) / 60);
+    return g_strdup_printf (_ ("%d min %d s"), s / 60, s % 60);
+  return g_strdup_printf (_ ("%d h %d min"), s / 3600, (s % 3600) / 60);
 }
 
 static void
 update_estimate (Dialog *dialog)
 {
-  StParams    params;
-  StEstimate  estimate;
-  GError     *error = NULL;
-  gchar      *text;
-  gchar      *tooltip;
+  StParams params;
+  StEstimate estimate;
+  GError *error = NULL;
+  gchar *text;
+  gchar *tooltip;
 
-  st_plugin_params_from_values (dialog->vals, dialog->width, dialog->height, &params);
-  if (st_estimate (dialog->network, dialog->width, dialog->height, &params,
-                   &estimate, &error) == ST_OK &&
-      dialog->vals->size == 0 && estimate.max_size < params.size &&
-      estimate.max_size > 0)
-    {
-      /* The plug-in reduces the layer's own size to what fits. */
-      params.size = estimate.max_size;
-      st_estimate (dialog->network, dialog->width, dialog->height, &params,
-                   &estimate, NULL);
-    }
+  /* The engine's answer is the run's: the same size (size 0 shrunk to
+   * the budget by the engine), memory and time. */
+  st_plugin_params_from_values (dialog->vals, dialog->width, dialog->height,
+                                &params);
+  st_estimate (dialog->network, dialog->width, dialog->height, &params,
+               &estimate, &error);
 
   if (error)
     {
-      text    = g_strdup (_("No estimate"));
+      text = g_strdup (_ ("No estimate"));
       tooltip = g_strdup (error->message);
       g_clear_error (&error);
     }
   else
     {
       gchar *duration = format_duration (estimate.seconds);
-      gchar *memory   = g_format_size_full (estimate.peak_bytes,
-                                            G_FORMAT_SIZE_IEC_UNITS);
-      gchar *budget   = g_format_size_full (estimate.budget_bytes,
-                                            G_FORMAT_SIZE_IEC_UNITS);
+      gchar *memory
+          = g_format_size_full (estimate.peak_bytes, G_FORMAT_SIZE_IEC_UNITS);
+      gchar *budget
+          = g_format_size_full (estimate.budget_bytes, G_FORMAT_SIZE_IEC_UNITS);
 
       if (estimate.peak_bytes > estimate.budget_bytes)
-        text = g_strdup_printf (_("Too big: needs %s of memory"), memory);
+        text = g_strdup_printf (_ ("Too big: needs %s of memory"), memory);
       else
         /* TRANSLATORS: the estimate beside Quality, e.g. "About 2 min 5 s,
            1.2 GiB" */
-        text = g_strdup_printf (_("About %s, %s"), duration, memory);
+        text = g_strdup_printf (_ ("About %s, %s"), duration, memory);
 
       tooltip = g_strdup_printf (
-        _("Painted at %d × %d px in %d scales, %d iterations in all.  "
-          "Estimated time %s and memory %s (the budget is %s).  The largest "
-          "size that fits the budget is %d px."),
-        estimate.width, estimate.height, estimate.n_scales,
-        estimate.total_iterations, duration, memory, budget,
-        estimate.max_size);
+          _ ("Painted at %d × %d px in %d scales, %d iterations in all.  "
+             "Estimated time %s and memory %s (the budget is %s).  The largest "
+             "size that fits the budget is %d px."),
+          estimate.width, estimate.height, estimate.n_scales,
+          estimate.total_iterations, duration, memory, budget,
+          estimate.max_size);
       g_free (duration);
       g_free (memory);
       g_free (budget);
@@ -355,20 +313,18 @@ update_estimate (Dialog *dialog)
 /* ----------------------------------------------------------- preview */
 
 static void
-preview_event (StPreviewEvent    event,
-               const StImage    *image,
-               const StProgress *progress,
-               const gchar      *message,
-               gpointer          user_data)
+preview_event (StPreviewEvent event, const StImage *image,
+               const StProgress *progress, const gchar *message,
+               gpointer user_data)
 {
   Dialog *dialog = user_data;
-  gchar  *text;
+  gchar *text;
 
   switch (event)
     {
     case ST_PREVIEW_FRAME:
       draw_image (dialog, image);
-      text = g_strdup_printf (_("Preview: iteration %d of %d"),
+      text = g_strdup_printf (_ ("Preview: iteration %d of %d"),
                               progress->iteration, progress->n_iterations);
       gtk_label_set_text (GTK_LABEL (dialog->preview_status), text);
       g_free (text);
@@ -377,12 +333,12 @@ preview_event (StPreviewEvent    event,
     case ST_PREVIEW_DONE:
       draw_image (dialog, image);
       gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          _("Preview at small size"));
+                          _ ("Preview at small size"));
       break;
 
     case ST_PREVIEW_FAILED:
       gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          message ? message : _("The preview failed."));
+                          message ? message : _ ("The preview failed."));
       break;
     }
 }
@@ -394,22 +350,20 @@ ensure_preview_style (Dialog *dialog)
 {
   gint32 style_id = dialog->vals->style_drawable;
 
-  if (dialog->preview_style &&
-      dialog->preview_style_id == style_id &&
-      dialog->preview_style_scale == dialog->vals->style_scale)
+  if (dialog->preview_style && dialog->preview_style_id == style_id
+      && dialog->preview_style_scale == dialog->vals->style_scale)
     return TRUE;
 
   st_image_free (dialog->preview_style);
   dialog->preview_style = NULL;
 
-  if (style_id == -1 || ! gimp_item_is_valid (style_id))
+  if (style_id == -1 || !gimp_item_is_valid (style_id))
     return FALSE;
 
-  dialog->preview_style =
-    read_drawable (style_id,
-                   (gint) ceil (2.0 * PREVIEW_SIZE *
-                                MAX (1.0, dialog->vals->style_scale)));
-  dialog->preview_style_id    = style_id;
+  dialog->preview_style = read_within (
+      style_id,
+      (gint)ceil (2.0 * PREVIEW_SIZE * MAX (1.0, dialog->vals->style_scale)));
+  dialog->preview_style_id = style_id;
   dialog->preview_style_scale = dialog->vals->style_scale;
 
   return dialog->preview_style != NULL;
@@ -418,31 +372,31 @@ ensure_preview_style (Dialog *dialog)
 static gboolean
 restart_preview (gpointer data)
 {
-  Dialog   *dialog = data;
-  StParams  params;
+  Dialog *dialog = data;
+  StParams params;
 
   dialog->restart_id = 0;
 
-  if (! dialog->preview_content)
+  if (!dialog->preview_content)
     return G_SOURCE_REMOVE;
 
   draw_image (dialog, dialog->preview_content);
-  if (! ensure_preview_style (dialog))
+  if (!ensure_preview_style (dialog))
     {
       gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          _("Choose a style to see a preview"));
+                          _ ("Choose a style to see a preview"));
       return G_SOURCE_REMOVE;
     }
 
   st_plugin_params_from_values (dialog->vals, dialog->preview_width,
-                     dialog->preview_height, &params);
-  params.size       = MAX (dialog->preview_width, dialog->preview_height);
+                                dialog->preview_height, &params);
+  params.size = MAX (dialog->preview_width, dialog->preview_height);
   params.iterations = PREVIEW_ITERATIONS;
   /* Leave a core to the dialog and to GIMP. */
-  params.threads    = MAX (1, (gint) g_get_num_processors () - 1);
+  params.threads = MAX (1, (gint)g_get_num_processors () - 1);
 
   gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                      _("Preview: starting…"));
+                      _ ("Preview: starting…"));
   st_preview_runner_start (dialog->runner, dialog->network,
                            dialog->preview_content, dialog->preview_style,
                            &params);
@@ -454,39 +408,36 @@ restart_preview (gpointer data)
 static void
 schedule_preview (Dialog *dialog)
 {
-  if (dialog->updating || ! dialog->runner)
+  if (dialog->updating || !dialog->runner)
     return;
 
   st_preview_runner_stop (dialog->runner);
   if (dialog->restart_id)
     g_source_remove (dialog->restart_id);
-  dialog->restart_id = g_timeout_add (PREVIEW_DEBOUNCE, restart_preview,
-                                      dialog);
+  dialog->restart_id
+      = g_timeout_add (PREVIEW_DEBOUNCE, restart_preview, dialog);
   gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                      _("Preview: waiting for the settings…"));
+                      _ ("Preview: waiting for the settings…"));
 }
 
 /* ------------------------------------------------------------- style */
 
 /* Any layer but the content, of this image or of another open one. */
 static gboolean
-style_constraint (gint32   image_id,
-                  gint32   item_id,
-                  gpointer data)
+style_constraint (gint32 image_id, gint32 item_id, gpointer data)
 {
-  (void) image_id;
+  (void)image_id;
 
   return item_id != GPOINTER_TO_INT (data) && gimp_item_is_layer (item_id);
 }
 
 static void
-style_changed (GtkWidget *combo,
-               Dialog    *dialog)
+style_changed (GtkWidget *combo, Dialog *dialog)
 {
-  gint       style_id = -1;
+  gint style_id = -1;
   GdkPixbuf *thumbnail = NULL;
 
-  if (! gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &style_id))
+  if (!gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &style_id))
     style_id = -1;
 
   dialog->vals->style_drawable = style_id;
@@ -494,9 +445,8 @@ style_changed (GtkWidget *combo,
                                      GTK_RESPONSE_OK, style_id != -1);
 
   if (style_id != -1)
-    thumbnail = gimp_drawable_get_thumbnail (style_id,
-                                             THUMBNAIL_SIZE, THUMBNAIL_SIZE,
-                                             GIMP_PIXBUF_SMALL_CHECKS);
+    thumbnail = gimp_drawable_get_thumbnail (
+        style_id, THUMBNAIL_SIZE, THUMBNAIL_SIZE, GIMP_PIXBUF_SMALL_CHECKS);
   gtk_image_set_from_pixbuf (GTK_IMAGE (dialog->style_thumbnail), thumbnail);
   gtk_widget_set_visible (gtk_widget_get_parent (dialog->style_thumbnail),
                           thumbnail != NULL);
@@ -509,18 +459,17 @@ style_changed (GtkWidget *combo,
 static GtkWidget *
 style_chooser (Dialog *dialog)
 {
-  GtkWidget *hbox  = gtk_hbox_new (FALSE, 6);
+  GtkWidget *hbox = gtk_hbox_new (FALSE, 6);
   GtkWidget *align = gtk_alignment_new (0.0, 0.5, 1.0, 0.0);
   GtkWidget *frame = gtk_frame_new (NULL);
 
-  dialog->style_combo =
-    gimp_drawable_combo_box_new (style_constraint,
-                                 GINT_TO_POINTER (dialog->drawable_id));
+  dialog->style_combo = gimp_drawable_combo_box_new (
+      style_constraint, GINT_TO_POINTER (dialog->drawable_id));
   gtk_widget_set_name (dialog->style_combo, "st-style");
   gimp_help_set_help_data (dialog->style_combo,
-                           _("The picture whose style is painted onto this "
-                             "layer: a layer of another open image, or "
-                             "another layer of this one."),
+                           _ ("The picture whose style is painted onto this "
+                              "layer: a layer of another open image, or "
+                              "another layer of this one."),
                            NULL);
   /* Wide enough for "image-1 / layer" names without cutting them. */
   gtk_widget_set_size_request (dialog->style_combo, 280, -1);
@@ -530,8 +479,8 @@ style_chooser (Dialog *dialog)
   gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
   gtk_box_pack_start (GTK_BOX (hbox), frame, FALSE, FALSE, 0);
   dialog->style_thumbnail = gtk_image_new ();
-  gtk_widget_set_size_request (dialog->style_thumbnail,
-                               THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+  gtk_widget_set_size_request (dialog->style_thumbnail, THUMBNAIL_SIZE,
+                               THUMBNAIL_SIZE);
   gtk_container_add (GTK_CONTAINER (frame), dialog->style_thumbnail);
   gtk_widget_show (dialog->style_thumbnail);
   /* Shown by style_changed () only when there is a style to show. */
@@ -544,31 +493,26 @@ style_chooser (Dialog *dialog)
 
 /* A labelled row whose label lines up with every other row's. */
 static void
-attach_row (Dialog      *dialog,
-            GtkWidget   *table,
-            gint         row,
-            const gchar *label,
-            GtkWidget   *widget)
+attach_row (Dialog *dialog, GtkWidget *table, gint row, const gchar *label,
+            GtkWidget *widget)
 {
   gtk_size_group_add_widget (dialog->labels,
-                             gimp_table_attach_aligned (GTK_TABLE (table),
-                                                        0, row, label,
-                                                        0.0, 0.5, widget, 2,
-                                                        FALSE));
+                             gimp_table_attach_aligned (GTK_TABLE (table), 0,
+                                                        row, label, 0.0, 0.5,
+                                                        widget, 2, FALSE));
 }
 
 static void
-quality_changed (GtkWidget *combo,
-                 Dialog    *dialog)
+quality_changed (GtkWidget *combo, Dialog *dialog)
 {
   gint quality = ST_QUALITY_BALANCED;
 
-  if (dialog->updating ||
-      ! gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &quality) ||
-      quality == ST_QUALITY_CUSTOM)
+  if (dialog->updating
+      || !gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &quality)
+      || quality == ST_QUALITY_CUSTOM)
     return;
 
-  st_quality_apply ((StQuality) quality, dialog->vals);
+  st_quality_apply ((StQuality)quality, dialog->vals);
 
   /* The advanced fields follow; their handlers must not switch the
    * combo back. */
@@ -583,8 +527,7 @@ quality_changed (GtkWidget *combo,
 
 /* Size and iterations: the quality shows the preset they match. */
 static void
-run_size_changed (GtkAdjustment *adjustment,
-                  gint          *value)
+run_size_changed (GtkAdjustment *adjustment, gint *value)
 {
   Dialog *dialog = g_object_get_data (G_OBJECT (adjustment), "st-dialog");
 
@@ -601,8 +544,7 @@ run_size_changed (GtkAdjustment *adjustment,
 
 /* Settings that change the painting: the preview restarts. */
 static void
-double_changed (GtkAdjustment *adjustment,
-                gdouble       *value)
+double_changed (GtkAdjustment *adjustment, gdouble *value)
 {
   Dialog *dialog = g_object_get_data (G_OBJECT (adjustment), "st-dialog");
 
@@ -611,52 +553,38 @@ double_changed (GtkAdjustment *adjustment,
 }
 
 static void
-seed_changed (GtkAdjustment *adjustment,
-              Dialog        *dialog)
+seed_changed (GtkAdjustment *adjustment, Dialog *dialog)
 {
-  dialog->vals->seed = (gint32) RINT (gtk_adjustment_get_value (adjustment));
+  dialog->vals->seed = (gint32)RINT (gtk_adjustment_get_value (adjustment));
   schedule_preview (dialog);
 }
 
 static void
-new_seed_clicked (GtkButton *button,
-                  Dialog    *dialog)
+new_seed_clicked (GtkButton *button, Dialog *dialog)
 {
-  (void) button;
+  (void)button;
   gtk_adjustment_set_value (dialog->seed, g_random_int_range (0, G_MAXINT32));
 }
 
 static void
-preserve_toggled (GtkToggleButton *toggle,
-                  Dialog          *dialog)
+preserve_toggled (GtkToggleButton *toggle, Dialog *dialog)
 {
   dialog->vals->preserve_colors = gtk_toggle_button_get_active (toggle);
   schedule_preview (dialog);
 }
 
 static GtkObject *
-add_scale (Dialog      *dialog,
-           GtkWidget   *table,
-           gint         row,
-           const gchar *label,
-           gdouble      value,
-           gdouble      lower,
-           gdouble      upper,
-           gdouble      hard_upper,
-           gdouble      step,
-           guint        digits,
-           const gchar *tooltip,
-           const gchar *name,
-           GCallback    callback,
-           gpointer     data)
+add_scale (Dialog *dialog, GtkWidget *table, gint row, const gchar *label,
+           gdouble value, gdouble lower, gdouble upper, gdouble hard_upper,
+           gdouble step, guint digits, const gchar *tooltip, const gchar *name,
+           GCallback callback, gpointer data)
 {
   GtkObject *adjustment;
 
   adjustment = gimp_scale_entry_new (GTK_TABLE (table), 0, row, label,
-                                     SCALE_WIDTH, SPIN_WIDTH, value,
-                                     lower, upper, step, step * 10.0, digits,
-                                     FALSE, lower, hard_upper,
-                                     tooltip, NULL);
+                                     SCALE_WIDTH, SPIN_WIDTH, value, lower,
+                                     upper, step, step * 10.0, digits, FALSE,
+                                     lower, hard_upper, tooltip, NULL);
   gtk_widget_set_name (GIMP_SCALE_ENTRY_SCALE (adjustment), name);
   gtk_size_group_add_widget (dialog->labels,
                              GIMP_SCALE_ENTRY_LABEL (adjustment));
@@ -670,15 +598,15 @@ static GtkWidget *
 advanced_settings (Dialog *dialog)
 {
   StPluginValues *vals = dialog->vals;
-  GtkWidget      *expander;
-  GtkWidget      *align;
-  GtkWidget      *table;
-  GtkWidget      *hbox;
-  GtkWidget      *spin;
-  GtkWidget      *button;
-  GtkFileFilter  *filter;
+  GtkWidget *expander;
+  GtkWidget *align;
+  GtkWidget *table;
+  GtkWidget *hbox;
+  GtkWidget *spin;
+  GtkWidget *button;
+  GtkFileFilter *filter;
 
-  expander = gtk_expander_new_with_mnemonic (_("_Advanced"));
+  expander = gtk_expander_new_with_mnemonic (_ ("_Advanced"));
   gtk_widget_set_name (expander, "st-advanced");
 
   table = gtk_table_new (7, 3, FALSE);
@@ -689,83 +617,75 @@ advanced_settings (Dialog *dialog)
   gtk_container_add (GTK_CONTAINER (align), table);
   gtk_container_add (GTK_CONTAINER (expander), align);
 
-  dialog->size =
-    add_scale (dialog, table, 0, _("Si_ze:"), vals->size, 0, 2048,
-               GIMP_MAX_IMAGE_SIZE, 16, 0,
-               _("Long side in pixels at which the painting is made; the "
-                 "result is scaled to the layer.  0 uses the layer's own "
-                 "size as far as memory allows.  Larger is slower."),
-               "st-size", G_CALLBACK (run_size_changed), &vals->size);
-  dialog->iterations =
-    add_scale (dialog, table, 1, _("_Iterations:"), vals->iterations, 0, 1000,
-               ST_PLUGIN_ITERATIONS_MAX, 10, 0,
-               _("Optimizer steps at the first scale (later scales take "
-                 "fewer); 0 chooses automatically."),
-               "st-iterations", G_CALLBACK (run_size_changed),
-               &vals->iterations);
-  dialog->style_scale =
-    add_scale (dialog, table, 2, _("Style s_cale:"), vals->style_scale,
-               ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX,
-               0.05, 2,
-               _("Size of the brush strokes: 1 keeps them as large as in the "
-                 "style picture, 2 doubles them."),
-               "st-style-scale", G_CALLBACK (double_changed),
-               &vals->style_scale);
-  dialog->smoothness =
-    add_scale (dialog, table, 3, _("S_moothness:"), vals->smoothness,
-               0.0, 10.0, ST_PLUGIN_SMOOTHNESS_MAX, 0.1, 2,
-               _("Smooths out noise: 1 is the network's default, 0 turns it "
-                 "off, 2 doubles it."),
-               "st-smoothness", G_CALLBACK (double_changed),
-               &vals->smoothness);
+  dialog->size
+      = add_scale (dialog, table, 0, _ ("Si_ze:"), vals->size, 0, 2048,
+                   GIMP_MAX_IMAGE_SIZE, 16, 0,
+                   _ ("Long side in pixels at which the painting is made; the "
+                      "result is scaled to the layer.  0 uses the layer's own "
+                      "size as far as memory allows.  Larger is slower."),
+                   "st-size", G_CALLBACK (run_size_changed), &vals->size);
+  dialog->iterations = add_scale (
+      dialog, table, 1, _ ("_Iterations:"), vals->iterations, 0, 1000,
+      ST_PLUGIN_ITERATIONS_MAX, 10, 0,
+      _ ("Optimizer steps at the first scale (later scales take "
+         "fewer); 0 chooses automatically."),
+      "st-iterations", G_CALLBACK (run_size_changed), &vals->iterations);
+  dialog->style_scale = add_scale (
+      dialog, table, 2, _ ("Style s_cale:"), vals->style_scale,
+      ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX, 0.05, 2,
+      _ ("Size of the brush strokes: 1 keeps them as large as in the "
+         "style picture, 2 doubles them."),
+      "st-style-scale", G_CALLBACK (double_changed), &vals->style_scale);
+  dialog->smoothness = add_scale (
+      dialog, table, 3, _ ("S_moothness:"), vals->smoothness, 0.0, 10.0,
+      ST_PLUGIN_SMOOTHNESS_MAX, 0.1, 2,
+      _ ("Smooths out noise: 1 is the network's default, 0 turns it "
+         "off, 2 doubles it."),
+      "st-smoothness", G_CALLBACK (double_changed), &vals->smoothness);
 
   hbox = gtk_hbox_new (FALSE, 6);
-  dialog->seed = GTK_ADJUSTMENT (gtk_adjustment_new (vals->seed, 0, G_MAXINT32,
-                                                    1, 10, 0));
+  dialog->seed = GTK_ADJUSTMENT (
+      gtk_adjustment_new (vals->seed, 0, G_MAXINT32, 1, 10, 0));
   spin = gtk_spin_button_new (dialog->seed, 1.0, 0);
   gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
   gtk_widget_set_name (spin, "st-seed");
   gtk_box_pack_start (GTK_BOX (hbox), spin, TRUE, TRUE, 0);
   gimp_help_set_help_data (spin,
-                           _("The same seed and settings paint the same "
-                             "picture."),
+                           _ ("The same seed and settings paint the same "
+                              "picture."),
                            NULL);
-  g_signal_connect (dialog->seed, "value-changed",
-                    G_CALLBACK (seed_changed), dialog);
-  button = gtk_button_new_with_mnemonic (_("_New Seed"));
+  g_signal_connect (dialog->seed, "value-changed", G_CALLBACK (seed_changed),
+                    dialog);
+  button = gtk_button_new_with_mnemonic (_ ("_New Seed"));
   gtk_box_pack_start (GTK_BOX (hbox), button, FALSE, FALSE, 0);
   g_signal_connect (button, "clicked", G_CALLBACK (new_seed_clicked), dialog);
-  attach_row (dialog, table, 4, _("Random s_eed:"), hbox);
+  attach_row (dialog, table, 4, _ ("Random s_eed:"), hbox);
 
   hbox = gtk_hbox_new (FALSE, 6);
-  dialog->network_combo =
-    gimp_int_combo_box_new (_("Best installed"),         NETWORK_BEST,
-                            _("Built-in (no download)"), NETWORK_EMBEDDED,
-                            _("VGG19"),                  NETWORK_VGG19,
-                            _("VGG19 weights file"),     NETWORK_FILE,
-                            NULL);
+  dialog->network_combo = gimp_int_combo_box_new (
+      _ ("Best installed"), ST_NETWORK_BEST, _ ("Built-in (no download)"),
+      ST_NETWORK_EMBEDDED, _ ("VGG19"), ST_NETWORK_VGG19,
+      _ ("VGG19 weights file"), ST_NETWORK_FILE, NULL);
   gtk_widget_set_name (dialog->network_combo, "st-network");
   gimp_help_set_help_data (dialog->network_combo,
-                           _("Best installed uses VGG19 when its weights are "
-                             "installed and the built-in network otherwise."),
+                           _ ("Best installed uses VGG19 when its weights are "
+                              "installed and the built-in network otherwise."),
                            NULL);
   gtk_box_pack_start (GTK_BOX (hbox), dialog->network_combo, FALSE, FALSE, 0);
 
-  dialog->network_file =
-    gtk_file_chooser_button_new (_("Choose VGG19 Weights"),
-                                 GTK_FILE_CHOOSER_ACTION_OPEN);
+  dialog->network_file = gtk_file_chooser_button_new (
+      _ ("Choose VGG19 Weights"), GTK_FILE_CHOOSER_ACTION_OPEN);
   filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("Safetensors files"));
+  gtk_file_filter_set_name (filter, _ ("Safetensors files"));
   gtk_file_filter_add_pattern (filter, "*.safetensors");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog->network_file),
-                               filter);
-  if (network_choice (vals->network) == NETWORK_FILE)
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog->network_file), filter);
+  if (st_network_choice (vals->network) == ST_NETWORK_FILE)
     gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (dialog->network_file),
                                    vals->network);
   gtk_box_pack_start (GTK_BOX (hbox), dialog->network_file, TRUE, TRUE, 0);
   g_signal_connect (dialog->network_file, "file-set",
                     G_CALLBACK (network_file_set), dialog);
-  attach_row (dialog, table, 5, _("_Network:"), hbox);
+  attach_row (dialog, table, 5, _ ("_Network:"), hbox);
 
   dialog->network_status = gtk_label_new (NULL);
   gtk_widget_set_name (dialog->network_status, "st-network-status");
@@ -779,7 +699,7 @@ advanced_settings (Dialog *dialog)
 
   dialog->updating = TRUE;
   gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog->network_combo),
-                              network_choice (vals->network),
+                              st_network_choice (vals->network),
                               G_CALLBACK (network_changed), dialog);
   dialog->updating = FALSE;
 
@@ -807,7 +727,7 @@ set_widgets_from_values (Dialog *dialog)
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
                                  st_quality_from_values (vals));
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->network_combo),
-                                 network_choice (vals->network));
+                                 st_network_choice (vals->network));
   dialog->updating = FALSE;
 
   open_network (dialog);
@@ -831,14 +751,12 @@ reset_values (Dialog *dialog)
 static GtkWidget *
 preview_column (Dialog *dialog)
 {
-  GtkWidget *vbox  = gtk_vbox_new (FALSE, 6);
+  GtkWidget *vbox = gtk_vbox_new (FALSE, 6);
   GtkWidget *align = gtk_alignment_new (0.5, 0.0, 0.0, 0.0);
   GtkWidget *frame = gtk_frame_new (NULL);
-  gdouble    scale = MIN (1.0, (gdouble) PREVIEW_SIZE /
-                                MAX (dialog->width, dialog->height));
 
-  dialog->preview_width  = MAX (1, (gint) floor (dialog->width * scale + 0.5));
-  dialog->preview_height = MAX (1, (gint) floor (dialog->height * scale + 0.5));
+  st_drawable_size_within (dialog->drawable_id, PREVIEW_SIZE,
+                           &dialog->preview_width, &dialog->preview_height);
 
   gtk_box_pack_start (GTK_BOX (vbox), align, FALSE, FALSE, 0);
   gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
@@ -846,8 +764,8 @@ preview_column (Dialog *dialog)
 
   dialog->preview = gimp_preview_area_new ();
   gtk_widget_set_name (dialog->preview, "st-preview");
-  gtk_widget_set_size_request (dialog->preview,
-                               dialog->preview_width, dialog->preview_height);
+  gtk_widget_set_size_request (dialog->preview, dialog->preview_width,
+                               dialog->preview_height);
   gtk_container_add (GTK_CONTAINER (frame), dialog->preview);
 
   dialog->preview_status = gtk_label_new (NULL);
@@ -859,7 +777,7 @@ preview_column (Dialog *dialog)
                              PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
   gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_status, FALSE, FALSE, 0);
 
-  dialog->preview_content = read_drawable (dialog->drawable_id, PREVIEW_SIZE);
+  dialog->preview_content = read_within (dialog->drawable_id, PREVIEW_SIZE);
 
   return vbox;
 }
@@ -868,14 +786,14 @@ static GtkWidget *
 settings_column (Dialog *dialog)
 {
   StPluginValues *vals = dialog->vals;
-  GtkWidget      *vbox = gtk_vbox_new (FALSE, 12);
-  GtkWidget      *table;
-  GtkWidget      *hbox;
-  gchar          *text;
-  GtkWidget      *label;
+  GtkWidget *vbox = gtk_vbox_new (FALSE, 12);
+  GtkWidget *table;
+  GtkWidget *hbox;
+  gchar *text;
+  GtkWidget *label;
 
-  text = g_strdup_printf (_("Repaints this layer (%d × %d) in the style of "
-                            "another picture, as a new layer."),
+  text = g_strdup_printf (_ ("Repaints this layer (%d × %d) in the style of "
+                             "another picture, as a new layer."),
                           dialog->width, dialog->height);
   label = gtk_label_new (text);
   g_free (text);
@@ -888,11 +806,11 @@ settings_column (Dialog *dialog)
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   gtk_box_pack_start (GTK_BOX (vbox), table, FALSE, FALSE, 0);
 
-  attach_row (dialog, table, 0, _("St_yle:"), style_chooser (dialog));
+  attach_row (dialog, table, 0, _ ("St_yle:"), style_chooser (dialog));
 
-  dialog->style_missing =
-    gtk_label_new (_("Open the painting whose style you want as a second "
-                     "image, then run Style Transfer again."));
+  dialog->style_missing
+      = gtk_label_new (_ ("Open the painting whose style you want as a second "
+                          "image, then run Style Transfer again."));
   gtk_widget_set_name (dialog->style_missing, "st-style-missing");
   gtk_label_set_line_wrap (GTK_LABEL (dialog->style_missing), TRUE);
   gtk_misc_set_alignment (GTK_MISC (dialog->style_missing), 0.0, 0.5);
@@ -902,50 +820,47 @@ settings_column (Dialog *dialog)
                     GTK_FILL, GTK_FILL, 0, 0);
   gtk_widget_set_no_show_all (dialog->style_missing, TRUE);
 
-  dialog->strength =
-    add_scale (dialog, table, 2, _("_Strength:"), vals->strength,
-               0.0, ST_PLUGIN_STRENGTH_MAX, ST_PLUGIN_STRENGTH_MAX, 1.0, 0,
-               _("How much style against content, in percent: 50 is the "
-                 "usual balance, higher paints over more of the photo."),
-               "st-strength", G_CALLBACK (double_changed), &vals->strength);
+  dialog->strength
+      = add_scale (dialog, table, 2, _ ("_Strength:"), vals->strength, 0.0,
+                   ST_PLUGIN_STRENGTH_MAX, ST_PLUGIN_STRENGTH_MAX, 1.0, 0,
+                   _ ("How much style against content, in percent: 50 is the "
+                      "usual balance, higher paints over more of the photo."),
+                   "st-strength", G_CALLBACK (double_changed), &vals->strength);
 
   hbox = gtk_hbox_new (FALSE, 12);
-  dialog->quality_combo =
-    gimp_int_combo_box_new (_("Draft"),    ST_QUALITY_DRAFT,
-                            _("Balanced"), ST_QUALITY_BALANCED,
-                            _("Best"),     ST_QUALITY_BEST,
-                            _("Custom"),   ST_QUALITY_CUSTOM,
-                            NULL);
+  dialog->quality_combo = gimp_int_combo_box_new (
+      _ ("Draft"), ST_QUALITY_DRAFT, _ ("Balanced"), ST_QUALITY_BALANCED,
+      _ ("Best"), ST_QUALITY_BEST, _ ("Custom"), ST_QUALITY_CUSTOM, NULL);
   gtk_widget_set_name (dialog->quality_combo, "st-quality");
   gimp_help_set_help_data (dialog->quality_combo,
-                           _("Draft is quick and small, Balanced paints at "
-                             "512 pixels, Best at 1024 pixels with more "
-                             "iterations.  Custom is whatever the Advanced "
-                             "settings say."),
+                           _ ("Draft is quick and small, Balanced paints at "
+                              "512 pixels, Best at 1024 pixels with more "
+                              "iterations.  Custom is whatever the Advanced "
+                              "settings say."),
                            NULL);
   gtk_box_pack_start (GTK_BOX (hbox), dialog->quality_combo, FALSE, FALSE, 0);
   dialog->estimate = gtk_label_new (NULL);
   gtk_widget_set_name (dialog->estimate, "st-estimate");
   gtk_misc_set_alignment (GTK_MISC (dialog->estimate), 0.0, 0.5);
   gtk_box_pack_start (GTK_BOX (hbox), dialog->estimate, TRUE, TRUE, 0);
-  attach_row (dialog, table, 3, _("_Quality:"), hbox);
+  attach_row (dialog, table, 3, _ ("_Quality:"), hbox);
 
-  dialog->preserve =
-    gtk_check_button_new_with_mnemonic (_("_Preserve original colors"));
+  dialog->preserve
+      = gtk_check_button_new_with_mnemonic (_ ("_Preserve original colors"));
   gtk_widget_set_name (dialog->preserve, "st-preserve-colors");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dialog->preserve),
                                 vals->preserve_colors);
   gimp_help_set_help_data (dialog->preserve,
-                           _("Paint only light and dark in the style and keep "
-                             "the photo's own colors."),
+                           _ ("Paint only light and dark in the style and keep "
+                              "the photo's own colors."),
                            NULL);
-  g_signal_connect (dialog->preserve, "toggled",
-                    G_CALLBACK (preserve_toggled), dialog);
-  gtk_table_attach (GTK_TABLE (table), dialog->preserve, 0, 3, 4, 5,
-                    GTK_FILL, GTK_FILL, 0, 0);
+  g_signal_connect (dialog->preserve, "toggled", G_CALLBACK (preserve_toggled),
+                    dialog);
+  gtk_table_attach (GTK_TABLE (table), dialog->preserve, 0, 3, 4, 5, GTK_FILL,
+                    GTK_FILL, 0, 0);
 
-  gtk_box_pack_start (GTK_BOX (vbox), advanced_settings (dialog),
-                      FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (vbox), advanced_settings (dialog), FALSE, FALSE,
+                      0);
 
   dialog->updating = TRUE;
   gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog->quality_combo),
@@ -959,50 +874,43 @@ settings_column (Dialog *dialog)
 /* ------------------------------------------------------------- entry */
 
 gboolean
-st_plugin_dialog (StPluginValues *vals,
-                  gint32          image_id,
-                  gint32          drawable_id)
+st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
+               const gchar *plugin_dir)
 {
-  Dialog        dialog;
-  GtkWidget    *hbox;
-  gint          response;
+  Dialog dialog;
+  GtkWidget *hbox;
+  gint response;
 
   memset (&dialog, 0, sizeof dialog);
-  dialog.vals        = vals;
-  dialog.image_id    = image_id;
+  dialog.vals = vals;
+  dialog.image_id = image_id;
   dialog.drawable_id = drawable_id;
-  dialog.width       = gimp_drawable_width (drawable_id);
-  dialog.height      = gimp_drawable_height (drawable_id);
+  dialog.plugin_dir = plugin_dir;
+  dialog.width = gimp_drawable_width (drawable_id);
+  dialog.height = gimp_drawable_height (drawable_id);
   dialog.preview_style_id = -1;
-  dialog.labels      = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
+  dialog.labels = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
 
   gimp_ui_init (PLUG_IN_BINARY, FALSE);
 
-  dialog.window = gimp_dialog_new (_("Style Transfer"), PLUG_IN_ROLE,
-                                   NULL, 0,
-                                   gimp_standard_help_func, PLUG_IN_PROC,
-                                   _("_Reset"),  RESPONSE_RESET,
-                                   _("_Cancel"), GTK_RESPONSE_CANCEL,
-                                   _("_OK"),     GTK_RESPONSE_OK,
-                                   NULL);
+  dialog.window = gimp_dialog_new (
+      _ ("Style Transfer"), PLUG_IN_ROLE, NULL, 0, gimp_standard_help_func,
+      PLUG_IN_PROC, _ ("_Reset"), RESPONSE_RESET, _ ("_Cancel"),
+      GTK_RESPONSE_CANCEL, _ ("_OK"), GTK_RESPONSE_OK, NULL);
   gtk_dialog_set_alternative_button_order (GTK_DIALOG (dialog.window),
-                                           RESPONSE_RESET,
-                                           GTK_RESPONSE_OK,
-                                           GTK_RESPONSE_CANCEL,
-                                           -1);
-  gtk_dialog_set_default_response (GTK_DIALOG (dialog.window),
-                                   GTK_RESPONSE_OK);
+                                           RESPONSE_RESET, GTK_RESPONSE_OK,
+                                           GTK_RESPONSE_CANCEL, -1);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog.window), GTK_RESPONSE_OK);
   gimp_window_set_transient (GTK_WINDOW (dialog.window));
 
   hbox = gtk_hbox_new (FALSE, 12);
   gtk_container_set_border_width (GTK_CONTAINER (hbox), 12);
-  gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (
-                                 GTK_DIALOG (dialog.window))),
-                      hbox, TRUE, TRUE, 0);
-  gtk_box_pack_start (GTK_BOX (hbox), preview_column (&dialog),
-                      FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (hbox), settings_column (&dialog),
-                      TRUE, TRUE, 0);
+  gtk_box_pack_start (
+      GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog.window))), hbox,
+      TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (hbox), preview_column (&dialog), FALSE, FALSE,
+                      0);
+  gtk_box_pack_start (GTK_BOX (hbox), settings_column (&dialog), TRUE, TRUE, 0);
 
   dialog.runner = st_preview_runner_new (preview_event, &dialog);
   open_network (&dialog);
@@ -1010,8 +918,8 @@ st_plugin_dialog (StPluginValues *vals,
   /* Connecting selects vals->style_drawable when it is still open, else
    * the first candidate, and calls style_changed (). */
   gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog.style_combo),
-                              vals->style_drawable,
-                              G_CALLBACK (style_changed), &dialog);
+                              vals->style_drawable, G_CALLBACK (style_changed),
+                              &dialog);
   style_changed (dialog.style_combo, &dialog);
   /* An empty GimpIntComboBox shows "(Empty)" with the value -1. */
   if (vals->style_drawable == -1)
@@ -1039,7 +947,7 @@ st_plugin_dialog (StPluginValues *vals,
     g_source_remove (dialog.restart_id);
 
   if (response == GTK_RESPONSE_OK)
-    vals->seed = (gint32) RINT (gtk_adjustment_get_value (dialog.seed));
+    vals->seed = (gint32)RINT (gtk_adjustment_get_value (dialog.seed));
 
   gtk_widget_destroy (dialog.window);
   /* Runs the idle callbacks the cancelled preview had queued, which only

@@ -22,34 +22,34 @@
 
 typedef struct
 {
-  gint             ref_count;  /* atomic                                */
-  gint             cancelled;  /* atomic; set once by the main thread   */
+  gint ref_count; /* atomic                                */
+  gint cancelled; /* atomic; set once by the main thread   */
 
   /* Read-only while the worker runs. */
-  StPreviewFunc    func;
-  gpointer         user_data;
+  StPreviewFunc func;
+  gpointer user_data;
   const StNetwork *network;
-  StImage         *content;
-  StImage         *style;
-  StParams         params;
-  GThread         *thread;     /* main thread only                      */
+  StImage *content;
+  StImage *style;
+  StParams params;
+  GThread *thread; /* main thread only                      */
 
   /* The mailbox: written by the worker, emptied by the idle callback. */
-  GMutex           lock;
-  StImage         *frame;      /* the newest image not yet drawn        */
-  StProgress       progress;   /* of frame; .image is NULL              */
-  gint64           last_frame; /* monotonic time of the last frame      */
-  gboolean         finished;   /* the worker's run has returned         */
-  StStatus         status;     /* of the run, once finished             */
-  gchar           *message;    /* why it failed, once finished          */
-  gboolean         idle_queued;
+  GMutex lock;
+  StImage *frame;      /* the newest image not yet drawn        */
+  StProgress progress; /* of frame; .image is NULL              */
+  gint64 last_frame;   /* monotonic time of the last frame      */
+  gboolean finished;   /* the worker's run has returned         */
+  StStatus status;     /* of the run, once finished             */
+  gchar *message;      /* why it failed, once finished          */
+  gboolean idle_queued;
 } Job;
 
 struct StPreviewRunner
 {
   StPreviewFunc func;
-  gpointer      user_data;
-  Job          *job; /* the current run, or NULL */
+  gpointer user_data;
+  Job *job; /* the current run, or NULL */
 };
 
 static Job *
@@ -62,7 +62,7 @@ job_ref (Job *job)
 static void
 job_unref (Job *job)
 {
-  if (! g_atomic_int_dec_and_test (&job->ref_count))
+  if (!g_atomic_int_dec_and_test (&job->ref_count))
     return;
 
   st_image_free (job->content);
@@ -80,25 +80,25 @@ job_unref (Job *job)
 static gboolean
 deliver (gpointer data)
 {
-  Job        *job = data;
-  StImage    *frame;
-  StProgress  progress;
-  gboolean    finished;
-  StStatus    status;
-  gchar      *message;
+  Job *job = data;
+  StImage *frame;
+  StProgress progress;
+  gboolean finished;
+  StStatus status;
+  gchar *message;
 
   g_mutex_lock (&job->lock);
-  frame    = job->frame;
+  frame = job->frame;
   progress = job->progress;
   finished = job->finished;
-  status   = job->status;
-  message  = job->message;
-  job->frame       = NULL;
-  job->message     = NULL;
+  status = job->status;
+  message = job->message;
+  job->frame = NULL;
+  job->message = NULL;
   job->idle_queued = FALSE;
   g_mutex_unlock (&job->lock);
 
-  if (! g_atomic_int_get (&job->cancelled))
+  if (!g_atomic_int_get (&job->cancelled))
     {
       if (finished)
         {
@@ -128,7 +128,7 @@ deliver (gpointer data)
 static void
 queue_delivery (Job *job)
 {
-  if (! job->idle_queued)
+  if (!job->idle_queued)
     {
       job->idle_queued = TRUE;
       g_idle_add (deliver, job_ref (job));
@@ -138,55 +138,54 @@ queue_delivery (Job *job)
 /* The engine may call this from its own threads as well: everything it
  * touches is the job's, under the lock. */
 static gboolean
-on_progress (const StProgress *progress,
-             gpointer          user_data)
+on_progress (const StProgress *progress, gpointer user_data)
 {
-  Job    *job = user_data;
-  gint64  now;
+  Job *job = user_data;
+  gint64 now;
 
   if (g_atomic_int_get (&job->cancelled))
     return FALSE;
 
-  if (! progress->image)
+  if (!progress->image)
     return TRUE;
 
   now = g_get_monotonic_time ();
   g_mutex_lock (&job->lock);
-  if (now - job->last_frame >= FRAME_INTERVAL ||
-      progress->iteration >= progress->n_iterations)
+  if (now - job->last_frame >= FRAME_INTERVAL
+      || progress->iteration >= progress->n_iterations)
     {
       StImage *copy = st_image_copy (progress->image);
 
       if (copy)
         {
           st_image_free (job->frame);
-          job->frame          = copy;
-          job->progress       = *progress;
+          job->frame = copy;
+          job->progress = *progress;
           job->progress.image = NULL;
-          job->last_frame     = now;
+          job->last_frame = now;
           queue_delivery (job);
         }
     }
   g_mutex_unlock (&job->lock);
 
-  return ! g_atomic_int_get (&job->cancelled);
+  return !g_atomic_int_get (&job->cancelled);
 }
 
 static gpointer
 worker (gpointer data)
 {
-  Job           *job    = data;
+  Job *job = data;
   const StImage *styles[1] = { job->style };
-  StImage       *result = NULL;
-  GError        *error  = NULL;
-  StStatus       status;
+  StImage *result = NULL;
+  GError *error = NULL;
+  StStatus status;
 
   status = st_transfer (job->network, job->content, styles, 1, &job->params,
                         on_progress, job, &result, &error);
 
   g_mutex_lock (&job->lock);
   job->finished = TRUE;
-  job->status   = status;
+  job->status = status;
   if (result)
     {
       st_image_free (job->frame);
@@ -196,8 +195,8 @@ worker (gpointer data)
     }
   else
     {
-      job->message = g_strdup (error ? error->message
-                                     : _("The preview failed."));
+      job->message
+          = g_strdup (error ? error->message : _ ("The preview failed."));
     }
   queue_delivery (job);
   g_mutex_unlock (&job->lock);
@@ -211,12 +210,11 @@ worker (gpointer data)
 /* ------------------------------------------------------------ runner */
 
 StPreviewRunner *
-st_preview_runner_new (StPreviewFunc func,
-                       gpointer      user_data)
+st_preview_runner_new (StPreviewFunc func, gpointer user_data)
 {
   StPreviewRunner *runner = g_new0 (StPreviewRunner, 1);
 
-  runner->func      = func;
+  runner->func = func;
   runner->user_data = user_data;
 
   return runner;
@@ -227,7 +225,7 @@ st_preview_runner_stop (StPreviewRunner *runner)
 {
   Job *job = runner->job;
 
-  if (! job)
+  if (!job)
     return;
 
   runner->job = NULL;
@@ -239,41 +237,38 @@ st_preview_runner_stop (StPreviewRunner *runner)
 }
 
 void
-st_preview_runner_start (StPreviewRunner *runner,
-                         const StNetwork *network,
-                         const StImage   *content,
-                         const StImage   *style,
-                         const StParams  *params)
+st_preview_runner_start (StPreviewRunner *runner, const StNetwork *network,
+                         const StImage *content, const StImage *style,
+                         const StParams *params)
 {
-  Job    *job;
+  Job *job;
   GError *error = NULL;
 
   st_preview_runner_stop (runner);
 
   job = g_new0 (Job, 1);
   job->ref_count = 1;
-  job->func      = runner->func;
+  job->func = runner->func;
   job->user_data = runner->user_data;
-  job->network   = network;
-  job->content   = st_image_copy (content);
-  job->style     = st_image_copy (style);
-  job->params    = *params;
+  job->network = network;
+  job->content = st_image_copy (content);
+  job->style = st_image_copy (style);
+  job->params = *params;
   job->params.want_preview = TRUE;
-  job->params.style_blend  = NULL;
+  job->params.style_blend = NULL;
   g_mutex_init (&job->lock);
 
-  if (! job->content || ! job->style)
+  if (!job->content || !job->style)
     {
       runner->func (ST_PREVIEW_FAILED, NULL, NULL,
-                    _("Not enough memory for the preview."),
+                    _ ("Not enough memory for the preview."),
                     runner->user_data);
       job_unref (job);
       return;
     }
 
-  job->thread = g_thread_try_new ("st-preview", worker, job_ref (job),
-                                  &error);
-  if (! job->thread)
+  job->thread = g_thread_try_new ("st-preview", worker, job_ref (job), &error);
+  if (!job->thread)
     {
       runner->func (ST_PREVIEW_FAILED, NULL, NULL, error->message,
                     runner->user_data);
@@ -295,7 +290,7 @@ st_preview_runner_is_running (StPreviewRunner *runner)
 void
 st_preview_runner_free (StPreviewRunner *runner)
 {
-  if (! runner)
+  if (!runner)
     return;
 
   st_preview_runner_stop (runner);

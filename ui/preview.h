@@ -21,35 +21,32 @@ G_BEGIN_DECLS
 /* What the main loop receives, in order, for the current run only. */
 typedef enum
 {
-  ST_PREVIEW_FRAME,  /* an intermediate image                  */
-  ST_PREVIEW_DONE,   /* the final image                        */
-  ST_PREVIEW_FAILED  /* no image; message says why             */
+  ST_PREVIEW_FRAME, /* an intermediate image                  */
+  ST_PREVIEW_DONE,  /* the final image                        */
+  ST_PREVIEW_FAILED /* no image; message says why             */
 } StPreviewEvent;
 
-typedef void (*StPreviewFunc) (StPreviewEvent    event,
-                               const StImage    *image,    /* or NULL     */
+typedef void (*StPreviewFunc) (StPreviewEvent event,
+                               const StImage *image,       /* or NULL     */
                                const StProgress *progress, /* or NULL     */
-                               const gchar      *message,  /* or NULL     */
-                               gpointer          user_data);
+                               const gchar *message,       /* or NULL     */
+                               gpointer user_data);
 
 typedef struct StPreviewRunner StPreviewRunner;
 
-StPreviewRunner *st_preview_runner_new   (StPreviewFunc    func,
-                                          gpointer         user_data);
+StPreviewRunner *st_preview_runner_new (StPreviewFunc func, gpointer user_data);
 /* Cancels and joins a running preview, then starts a new one.  The runner
  * copies content, style and params; network must outlive the run (stop the
  * runner before freeing it). */
-void             st_preview_runner_start (StPreviewRunner *runner,
-                                          const StNetwork *network,
-                                          const StImage   *content,
-                                          const StImage   *style,
-                                          const StParams  *params);
+void st_preview_runner_start (StPreviewRunner *runner, const StNetwork *network,
+                              const StImage *content, const StImage *style,
+                              const StParams *params);
 /* Cancels and joins the running preview, if any; no event of it arrives
  * afterwards. */
-void             st_preview_runner_stop  (StPreviewRunner *runner);
-gboolean         st_preview_runner_is_running (StPreviewRunner *runner);
+void st_preview_runner_stop (StPreviewRunner *runner);
+gboolean st_preview_runner_is_running (StPreviewRunner *runner);
 /* Stops, then frees. */
-void             st_preview_runner_free  (StPreviewRunner *runner);
+void st_preview_runner_free (StPreviewRunner *runner);
 
 G_END_DECLS
 

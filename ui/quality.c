@@ -14,21 +14,19 @@ typedef struct
 /* Draft is one quick scale pass at a small size; Balanced is the
  * plug-in's default; Best paints at twice that with more iterations, which
  * adds two sqrt 2 scales. */
-static const Preset presets[] =
-{
-  [ST_QUALITY_DRAFT]    = { 256, 100 },
+static const Preset presets[] = {
+  [ST_QUALITY_DRAFT] = { 256, 100 },
   [ST_QUALITY_BALANCED] = { 512, 0 },
-  [ST_QUALITY_BEST]     = { 1024, 400 },
+  [ST_QUALITY_BEST] = { 1024, 400 },
 };
 
 void
-st_quality_apply (StQuality       quality,
-                  StPluginValues *vals)
+st_quality_apply (StQuality quality, StPluginValues *vals)
 {
-  if (quality < 0 || quality >= (StQuality) G_N_ELEMENTS (presets))
+  if (quality < 0 || quality >= (StQuality)G_N_ELEMENTS (presets))
     return;
 
-  vals->size       = presets[quality].size;
+  vals->size = presets[quality].size;
   vals->iterations = presets[quality].iterations;
 }
 
@@ -38,10 +36,9 @@ st_quality_from_values (const StPluginValues *vals)
   gsize i;
 
   for (i = 0; i < G_N_ELEMENTS (presets); i++)
-    if (vals->size == presets[i].size &&
-        vals->iterations == presets[i].iterations)
-      return (StQuality) i;
+    if (vals->size == presets[i].size
+        && vals->iterations == presets[i].iterations)
+      return (StQuality)i;
 
   return ST_QUALITY_CUSTOM;
 }
-

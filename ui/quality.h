@@ -1,5 +1,5 @@
-/* quality.h - the dialog's Quality presets and the engine parameters of a
- * run, shared by the estimate and the live preview.
+/* quality.h - the dialog's Quality presets: a run's size and iterations
+ * under one name (Draft, Balanced, Best).
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -7,8 +7,7 @@
 #ifndef ST_UI_QUALITY_H
 #define ST_UI_QUALITY_H
 
-#include "plugin.h"
-#include "style-transfer.h"
+#include "plugin/values.h"
 
 G_BEGIN_DECLS
 
@@ -24,8 +23,7 @@ typedef enum
 } StQuality;
 
 /* Writes the preset's size and iterations into vals (not for CUSTOM). */
-void      st_quality_apply    (StQuality       quality,
-                               StPluginValues *vals);
+void st_quality_apply (StQuality quality, StPluginValues *vals);
 /* The preset that vals match, or ST_QUALITY_CUSTOM. */
 StQuality st_quality_from_values (const StPluginValues *vals);
 

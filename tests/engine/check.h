@@ -1,27 +1,14 @@
-/* check.h - the few helpers the engine's test programs share. */
+/* check.h - the few helpers the engine's test programs share, beside the
+ * assertion helper of every C test (tests/common/check.h). */
 #ifndef ST_CHECK_H
 #define ST_CHECK_H
 
+#include "../common/check.h"
 #include "network.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static int check_failures = 0;
-
-#define CHECK(cond, ...)                                                       \
-  do                                                                           \
-    {                                                                          \
-      if (!(cond))                                                             \
-        {                                                                      \
-          fprintf (stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-          fprintf (stderr, __VA_ARGS__);                                       \
-          fputc ('\n', stderr);                                                \
-          check_failures++;                                                    \
-        }                                                                      \
-    }                                                                          \
-  while (0)
 
 static inline void
 fill_random (float *x, size_t n, StRng *rng, double lo, double hi)
@@ -49,16 +36,6 @@ save_for_eyes (const StImage *im, const char *name)
       fclose (f);
     }
   g_free (path);
-}
-
-static inline int
-check_report (const char *name)
-{
-  if (check_failures)
-    fprintf (stderr, "%s: %d failure(s)\n", name, check_failures);
-  else
-    printf ("%s: ok\n", name);
-  return check_failures ? 1 : 0;
 }
 
 #endif

@@ -6,22 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "../common/check.h"
 #include "resample.h"
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                       \
-  do                                                                           \
-    {                                                                          \
-      if (!(cond))                                                             \
-        {                                                                      \
-          failures++;                                                          \
-          printf ("FAIL %s:%d: ", __FILE__, __LINE__);                         \
-          printf (__VA_ARGS__);                                                \
-          printf ("\n");                                                       \
-        }                                                                      \
-    }                                                                          \
-  while (0)
 
 /* All rows of source resampled to width x height, (height, width, 3). */
 static gfloat *
@@ -260,6 +246,5 @@ main (void)
   test_reduce_keeps_mean ();
   test_reduce_transparent_colour_does_not_bleed ();
 
-  printf ("%s\n", failures ? "FAILED" : "ok");
-  return failures ? 1 : 0;
+  return check_report ("test-resample");
 }

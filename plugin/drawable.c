@@ -1,0 +1,102 @@
+/* drawable.c - reads a GIMP drawable into an engine image by area
+ * averaging, a strip of rows at a time.
+ *
+ * Copyright (C) 2024 the GIMP Style Transfer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "drawable.h"
+#include "resample.h"
+#include "values.h"
+
+/* Rows read per GEGL call. */
+#define STRIP_ROWS 64
+
+void
+st_drawable_size_within (gint32 drawable_id, gint long_side, gint *width,
+                         gint *height)
+{
+  *width = gimp_drawable_width (drawable_id);
+  *height = gimp_drawable_height (drawable_id);
+  if (MAX (*width, *height) > long_side)
+    st_fit_long_side (*width, *height, long_side, width, height);
+}
+
+static StImage *
+out_of_memory (GError **error)
+{
+  g_set_error_literal (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                       _ ("Not enough memory to read the layer."));
+  return NULL;
+}
+
+StImage *
+st_drawable_read (gint32 drawable_id, gint width, gint height,
+                  gfloat *max_alpha, GError **error)
+{
+  gint source_width = gimp_drawable_width (drawable_id);
+  gint source_height = gimp_drawable_height (drawable_id);
+  gboolean same_size = width == source_width && height == source_height;
+  const Babl *format = babl_format ("R'G'B'A float");
+  StImage *image = NULL;
+  StRowReducer *reducer = NULL;
+  GeglBuffer *buffer;
+  gfloat *strip;
+  gfloat alpha = 0.0f;
+  gint y0;
+
+  strip = g_try_new (gfloat, (gsize)source_width * STRIP_ROWS * 4);
+  if (strip)
+    {
+      if (same_size)
+        image = st_image_new (width, height);
+      else
+        reducer
+            = st_row_reducer_new (source_width, source_height, width, height);
+    }
+  if (!image && !reducer)
+    {
+      g_free (strip);
+      return out_of_memory (error);
+    }
+
+  buffer = gimp_drawable_get_buffer (drawable_id);
+  for (y0 = 0; y0 < source_height; y0 += STRIP_ROWS)
+    {
+      gint rows = MIN (STRIP_ROWS, source_height - y0);
+      gsize i, n = (gsize)source_width * rows;
+
+      gegl_buffer_get (buffer, GEGL_RECTANGLE (0, y0, source_width, rows), 1.0,
+                       format, strip, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+
+      if (reducer)
+        {
+          gint r;
+
+          for (r = 0; r < rows; r++)
+            st_row_reducer_push (reducer, strip + (gsize)r * source_width * 4);
+          continue;
+        }
+
+      for (i = 0; i < n; i++)
+        {
+          gfloat *out = image->pixels + ((gsize)y0 * source_width + i) * 3;
+          gint c;
+
+          for (c = 0; c < 3; c++)
+            out[c] = CLAMP (strip[i * 4 + c], 0.0f, 1.0f);
+          alpha = MAX (alpha, strip[i * 4 + 3]);
+        }
+    }
+  g_object_unref (buffer);
+  g_free (strip);
+
+  if (reducer && !(image = st_row_reducer_finish (reducer, &alpha)))
+    return out_of_memory (error);
+
+  if (max_alpha)
+    *max_alpha = alpha;
+
+  return image;
+}

@@ -1,0 +1,116 @@
+/* values.c - the plug-in's settings: defaults, ranges, engine parameters.
+ *
+ * Copyright (C) 2024 the GIMP Style Transfer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "values.h"
+
+GQuark
+st_plugin_error_quark (void)
+{
+  return g_quark_from_static_string ("st-plugin-error-quark");
+}
+
+void
+st_plugin_values_init (StPluginValues *vals)
+{
+  memset (vals, 0, sizeof *vals);
+  vals->style_drawable = -1;
+  vals->strength = 50.0;
+  vals->size = 512;
+  vals->iterations = 0;
+  vals->preserve_colors = FALSE;
+  vals->style_scale = 1.0;
+  vals->smoothness = 1.0;
+  vals->seed = 0;
+  vals->network[0] = '\0';
+}
+
+gboolean
+st_plugin_calling_error (GError **error, const gchar *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error,
+                     g_error_new_valist (ST_PLUGIN_ERROR,
+                                         GIMP_PDB_CALLING_ERROR, format, args));
+  va_end (args);
+
+  return FALSE;
+}
+
+static gboolean
+in_range (gdouble value, gdouble lower, gdouble upper)
+{
+  /* Comparisons with NaN are false, so NaN fails here as well. */
+  return isfinite (value) && value >= lower && value <= upper;
+}
+
+// clang-format off
+gboolean
+st_plugin_values_check (const StPluginValues *vals, GError **error)
+{
+  if (!in_range (vals->strength, 0.0, ST_PLUGIN_STRENGTH_MAX))
+    return st_plugin_calling_error (error,
+                          _ ("Strength must be a number from 0 to %g, not %g."),
+                          ST_PLUGIN_STRENGTH_MAX, vals->strength);
+
+  if (vals->size < 0 || vals->size > ST_PLUGIN_SIZE_MAX)
+    return st_plugin_calling_error (error,
+                          _ ("Size must be 0 (the layer's own size) or a long "
+                            "side in pixels up to %d, not %d."),
+                          ST_PLUGIN_SIZE_MAX, vals->size);
+
+  if (vals->iterations < 0 || vals->iterations > ST_PLUGIN_ITERATIONS_MAX)
+    return st_plugin_calling_error (error,
+                          _ ("Iterations must be 0 (automatic) or from 1 to "
+                            "%d, not %d."),
+                          ST_PLUGIN_ITERATIONS_MAX, vals->iterations);
+
+  if (vals->preserve_colors != FALSE && vals->preserve_colors != TRUE)
+    return st_plugin_calling_error (error,
+                          _ ("Preserve colors must be 0 or 1, not %d."),
+                          vals->preserve_colors);
+
+  if (!in_range (vals->style_scale, ST_PLUGIN_STYLE_SCALE_MIN,
+                 ST_PLUGIN_STYLE_SCALE_MAX))
+    return st_plugin_calling_error (error,
+                          _ ("Style scale must be a number from %g to %g, not "
+                            "%g."),
+                          ST_PLUGIN_STYLE_SCALE_MIN, ST_PLUGIN_STYLE_SCALE_MAX,
+                          vals->style_scale);
+
+  if (!in_range (vals->smoothness, 0.0, ST_PLUGIN_SMOOTHNESS_MAX))
+    return st_plugin_calling_error (error,
+                          _ ("Smoothness must be a number from 0 to %g, not "
+                            "%g."),
+                          ST_PLUGIN_SMOOTHNESS_MAX, vals->smoothness);
+
+  if (memchr (vals->network, '\0', sizeof vals->network) == NULL)
+    return st_plugin_calling_error (error, _ ("The network name is not terminated."));
+
+  return TRUE;
+}
+// clang-format on
+
+void
+st_plugin_params_from_values (const StPluginValues *vals, gint width,
+                              gint height, StParams *params)
+{
+  st_params_init (params);
+  params->strength = vals->strength;
+  params->iterations = vals->iterations;
+  params->preserve_colors = vals->preserve_colors;
+  params->style_scale = vals->style_scale;
+  /* The user's smoothness is a multiple of the engine's default total
+   * variation weight: 1 is the default, 0 no smoothing, 2 twice as smooth. */
+  params->tv_weight = vals->smoothness * ST_DEFAULT_TV_WEIGHT;
+  params->seed = (guint32)vals->seed;
+  params->size = MIN (vals->size, MAX (width, height));
+}

@@ -1,0 +1,84 @@
+/* values.h - the plug-in's settings: their defaults, their ranges and
+ * their meaning for the engine, in one place for the run and the dialog.
+ *
+ * Nothing here talks to GIMP: the procedure (style-transfer.c,
+ * validate.c, render.c) and the dialog (ui/) both use it, and it uses
+ * neither of them.
+ *
+ * Copyright (C) 2024 the GIMP Style Transfer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef ST_PLUGIN_VALUES_H
+#define ST_PLUGIN_VALUES_H
+
+#include <gio/gio.h> /* before libgimpbase, which needs GFile */
+#include <libgimpbase/gimpbase.h>
+
+#include "style-transfer.h"
+
+G_BEGIN_DECLS
+
+#define PLUG_IN_PROC "plug-in-style-transfer"
+#define PLUG_IN_BINARY "style-transfer"
+#define PLUG_IN_ROLE "gimp-style-transfer"
+
+/* The one table of the settings' ranges: calls are checked against it
+ * (st_plugin_values_check) and the dialog's fields end at it.  Each range
+ * lies inside the engine's own (st_params_validate), so that a call the
+ * plug-in accepts is never refused by the engine for a range.  Where the
+ * two differ the plug-in is stricter on purpose:
+ *   style scale  from 0.1, not the engine's 0.05: at Draft's 256 px a style
+ *                scaled by 0.05 is 13 px, under VGG19's 16-px minimum;
+ *   iterations   up to 10000, not 100000: a GIMP user waits for each one;
+ *   smoothness   a multiple of the network's default, up to 100 times. */
+#define ST_PLUGIN_STRENGTH_MAX 100.0
+#define ST_PLUGIN_SIZE_MAX GIMP_MAX_IMAGE_SIZE
+#define ST_PLUGIN_ITERATIONS_MAX 10000
+#define ST_PLUGIN_STYLE_SCALE_MIN 0.1
+#define ST_PLUGIN_STYLE_SCALE_MAX 10.0
+#define ST_PLUGIN_SMOOTHNESS_MAX 100.0
+#define ST_PLUGIN_NETWORK_MAX 1024 /* bytes, with the final NUL */
+
+/* The settings of one run, saved whole with gimp_set_data () as the last
+ * values: fixed size, no pointers.  Fields follow the procedure's
+ * parameters 4 to 12. */
+typedef struct
+{
+  gint32 style_drawable;    /* a drawable other than the content         */
+  gdouble strength;         /* 0..100: style against content; 50 default */
+  gint32 size;              /* long side of the run; 0 = the engine's    */
+  gint32 iterations;        /* per scale; 0 = automatic                  */
+  gboolean preserve_colors; /* transfer luminance only                   */
+  gdouble style_scale;      /* 1 = style features at their painted size  */
+  gdouble smoothness;       /* multiple of the network's default TV term */
+  gint32 seed;
+  gchar network[ST_PLUGIN_NETWORK_MAX]; /* "", "embedded", "vgg19", path */
+} StPluginValues;
+
+/* The error domain of the plug-in: codes are GimpPDBStatusType values
+ * (GIMP_PDB_CALLING_ERROR, GIMP_PDB_EXECUTION_ERROR, GIMP_PDB_CANCEL). */
+#define ST_PLUGIN_ERROR (st_plugin_error_quark ())
+GQuark st_plugin_error_quark (void);
+
+/* Sets a GIMP_PDB_CALLING_ERROR (a bad argument) and returns FALSE. */
+gboolean st_plugin_calling_error (GError **error, const gchar *format, ...)
+    G_GNUC_PRINTF (2, 3);
+
+/* The defaults of a first interactive run. */
+void st_plugin_values_init (StPluginValues *vals);
+
+/* Every number of vals against the table above: FALSE with a message for
+ * a person, coded GIMP_PDB_CALLING_ERROR. */
+gboolean st_plugin_values_check (const StPluginValues *vals, GError **error);
+
+/* The engine's parameters for vals and a content layer of width x height:
+ * the one mapping from the plug-in's settings, for the run and the
+ * dialog.  Size 0 stays 0, so that the engine decides the size (the
+ * layer's own, shrunk to the memory budget: see st_estimate); a size
+ * larger than the layer counts as the layer's size. */
+void st_plugin_params_from_values (const StPluginValues *vals, gint width,
+                                   gint height, StParams *params);
+
+G_END_DECLS
+
+#endif

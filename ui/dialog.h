@@ -1,0 +1,26 @@
+/* dialog.h - the Style Transfer dialog: the one entry into ui/, called by
+ * the plug-in's run () (plugin/style-transfer.c).
+ *
+ * The dialog edits a StPluginValues (plugin/values.h) and reads pixels
+ * with plugin/drawable.h; it calls nothing else of plugin/, and nothing
+ * of plugin/ but style-transfer.c calls into ui/.
+ *
+ * Copyright (C) 2024 the GIMP Style Transfer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#ifndef ST_UI_DIALOG_H
+#define ST_UI_DIALOG_H
+
+#include "plugin/values.h"
+
+G_BEGIN_DECLS
+
+/* Shows the settings dialog for the content drawable_id of image_id and
+ * edits vals; TRUE when the user chose to run.  plugin_dir is the folder
+ * of the plug-in's binary, where VGG19 weights may be installed. */
+gboolean st_dialog_run (StPluginValues *vals, gint32 image_id,
+                        gint32 drawable_id, const gchar *plugin_dir);
+
+G_END_DECLS
+
+#endif
