@@ -68,9 +68,11 @@ history_init (History *h, int m, size_t n)
 {
   memset (h, 0, sizeof *h);
   h->m = m;
-  h->s = g_new0 (float *, m);
-  h->y = g_new0 (float *, m);
-  h->rho = g_new0 (double, m);
+  h->s = g_try_new0 (float *, m);
+  h->y = g_try_new0 (float *, m);
+  h->rho = g_try_new0 (double, m);
+  if (!h->s || !h->y || !h->rho)
+    return FALSE;
   for (int i = 0; i < m; i++)
     if (!(h->s[i] = st_floats_new (n)) || !(h->y[i] = st_floats_new (n)))
       return FALSE;
@@ -112,14 +114,17 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
   StStatus status = ST_OK;
   float *g = st_floats_new (n), *d = st_floats_new (n);
   float *x_new = st_floats_new (n), *g_new = st_floats_new (n);
-  double *alpha = g_new0 (double, MAX (config->history, 1));
+  double *alpha = g_try_new0 (double, MAX (config->history, 1));
   double f, f_new = 0.0;
   int it = 0, evals = 0, stalled = 0;
   int max_evals = MAX (config->max_evaluations_per_iteration, 2);
   gboolean hist_ok = history_init (&hist, MAX (config->history, 1), n);
+  StOptimizerResult unused;
 
+  if (!result)
+    result = &unused;
   memset (result, 0, sizeof *result);
-  if (!g || !d || !x_new || !g_new || !hist_ok)
+  if (!g || !d || !x_new || !g_new || !alpha || !hist_ok)
     {
       status = ST_ERROR_MEMORY;
       goto out;
@@ -255,7 +260,10 @@ st_adam (float *x, size_t n, const StOptimizerConfig *config,
   StStatus status = ST_OK;
   double f = 0.0;
   int it;
+  StOptimizerResult unused;
 
+  if (!result)
+    result = &unused;
   memset (result, 0, sizeof *result);
   if (!g || !m || !v)
     {
