@@ -33,11 +33,12 @@ typedef struct
   float *converted; /* owner of F16/BF16/unaligned copies    */
 } StVgg19Weights;
 
-/* The architecture: each convolution's index in vgg19.features, and its
- * input and output channels. */
+/* The architecture (vgg19.c): each convolution's index in vgg19.features,
+ * its input and output channels, and its name in the literature. */
 extern const int st_vgg19_feature_index[ST_VGG19_N_CONV];
 extern const int st_vgg19_c_in[ST_VGG19_N_CONV];
 extern const int st_vgg19_c_out[ST_VGG19_N_CONV];
+extern const char *const st_vgg19_layer_name[ST_VGG19_N_CONV];
 
 StVgg19Weights *st_vgg19_weights_load (const char *path, GError **error);
 void st_vgg19_weights_free (StVgg19Weights *weights);

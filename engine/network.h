@@ -1,110 +1,36 @@
-/* network.h - networks as small graphs of layers, built for one image size,
- * evaluated forward with the losses at their taps and backward to the
- * image.  Shared by network.c (building, evaluating) and transfer.c. */
+/* network.h - what a network is: its weights and default loss weights
+ * (network.c opens and frees them), and how each kind builds its graph
+ * (embedded.c, vgg19.c). */
 #ifndef ST_NETWORK_H
 #define ST_NETWORK_H
 
-#include "ops.h"
+#include "graph.h"
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  ST_OP_PREPROCESS, /* per-channel affine, with a channel permutation     */
-  ST_OP_CONV,       /* convolution with bias, ReLU fused                  */
-  ST_OP_MAXPOOL,
-  ST_OP_AVGPOOL,
-  ST_OP_BLURDOWN /* 5x5 binomial blur, stride 2                        */
-} StOp;
-
-typedef struct
-{
-  StOp op;
-  int input;   /* index of the input node; -1 = the image        */
-  int c, h, w; /* output shape (c, h, w)                         */
-  /* ST_OP_CONV */
-  int cin, k;
-  StPad pad;
-  const float *weight; /* (c, cin, k, k) */
-  const float *bias;   /* (c) or NULL    */
-  /* ST_OP_PREPROCESS: out[o] = in[perm[o]] * scale[o] + shift[o] */
-  int perm[3];
-  float scale[3], shift[3];
-  /* taps: where the losses read the features */
-  char name[16];
-  gboolean style, content;
-  double tap_weight; /* of this tap within its term (1 by default) */
-  int content_c;     /* leading channels the content loss compares; 0 all */
-  int last_use;      /* last node reading this one's output; -1 none  */
-} StNode;
-
-typedef struct
-{
-  int n;
-  StNode *nodes; /* (n), in evaluation order */
-  int n_style, n_content;
-  double style_sum, content_sum; /* sums of the taps' weights */
-} StGraph;
+#define ST_EMB_MAX_SIZES 4
 
 struct StNetwork
 {
-  char *kind;        /* "embedded" or "vgg19"                  */
-  char *description; /* for users                              */
-  /* embedded: filters (ST_EMB_FILTERS, 3, k, k) for each k in sizes    */
+  char *kind;        /* "embedded" or "vgg19" */
+  char *description; /* for users             */
+  /* embedded: filters (ST_EMB_FILTERS, 3, k, k) for each k in sizes */
   int n_sizes;
-  int sizes[4];
-  float *filters[4];
-  StVgg19Weights *vgg; /* VGG19 only                            */
+  int sizes[ST_EMB_MAX_SIZES];
+  float *filters[ST_EMB_MAX_SIZES];
+  StVgg19Weights *vgg; /* VGG19 only */
   double style_weight, content_weight, tv_weight;
   int default_iterations;
 };
 
-/* The graph of `network` for an image of w x h.  levels: pyramid levels of
- * the embedded network (0 = chosen from the size); ignored by VGG19. */
-gboolean st_graph_build (const StNetwork *network, int w, int h,
-                         StPooling pooling, int levels, StGraph *graph,
-                         GError **error);
-void st_graph_clear (StGraph *graph);
+/* embedded.c: pyramid levels for a w x h image, and the graph. */
 int st_embedded_levels (int w, int h);
-int st_graph_min_side (const StNetwork *network);
+gboolean st_embedded_build (const StNetwork *network, int w, int h, int levels,
+                            StGraph *graph);
 
-/* What the losses compare the taps with. */
-typedef struct
-{
-  float **gram;                        /* (n_style) each (c, c)     */
-  double *gram_norm;                   /* (n_style)                 */
-  float **features;                    /* (n_content) each (c, h, w) */
-  double *feature_norm;                /* (n_content)               */
-  double style_weight, content_weight; /* per whole term */
-} StTargets;
-
-typedef struct
-{
-  double style, content; /* weighted */
-} StLossParts;
-
-/* Forward and backward through the graph for image (3, h, w): returns the
- * weighted style + content loss and ADDS its gradient to grad_image (when
- * not NULL).  NaN on allocation failure. */
-double st_graph_loss (const StGraph *graph, const float *image,
-                      const StTargets *targets, float *grad_image,
-                      StLossParts *parts, StPool *pool);
-/* Forward only, returning copies of the tap features (style ones have
- * their Gram matrix computed when grams is not NULL). */
-gboolean st_graph_features (const StGraph *graph, const float *image,
-                            StFeature **features, int *n);
-/* The same, copying only the style taps, or only the content taps. */
-gboolean st_graph_taps (const StGraph *graph, const float *image,
-                        gboolean style, gboolean content, StFeature **features,
-                        int *n);
-/* Floats of a content tap's target: its first content_c channels. */
-size_t st_node_content_size (const StNode *node);
-/* Estimated peak bytes of st_graph_loss, and of st_graph_taps. */
-size_t st_graph_peak_bytes (const StGraph *graph);
-size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
-                                 gboolean content);
-/* Floating-point operations of one forward + backward pass. */
-double st_graph_flops (const StGraph *graph);
+/* vgg19.c: the graph up to the deepest layer the losses read. */
+gboolean st_vgg19_build (const StNetwork *network, int w, int h,
+                         StPooling pooling, StGraph *graph);
 
 G_END_DECLS
 

@@ -81,7 +81,7 @@ size_t st_conv_scratch_floats (int cin, int k, int h, int w);
  * evaluation asks for the same sizes in the same order, so after the first
  * one nothing is allocated, paged in or zeroed by the kernel again. */
 typedef struct StPool StPool;
-StPool *st_pool_new (void);
+StPool *st_pool_new (void); /* NULL when out of memory */
 void st_pool_free (StPool *pool);
 /* pool may be NULL (plain allocation); zeroed when zero is TRUE */
 void *st_pool_get (StPool *pool, size_t bytes, gboolean zero);
@@ -153,7 +153,7 @@ typedef struct
 } StOptimizerResult;
 
 /* x (n) is improved in place.  ST_OK, ST_CANCELLED, ST_ERROR_NUMERIC or
- * ST_ERROR_MEMORY. */
+ * ST_ERROR_MEMORY.  result may be NULL. */
 StStatus st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
                    StObjective objective, StIterationFunc iteration,
                    gpointer data, StOptimizerResult *result);

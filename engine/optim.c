@@ -68,9 +68,11 @@ history_init (History *h, int m, size_t n)
 {
   memset (h, 0, sizeof *h);
   h->m = m;
-  h->s = g_new0 (float *, m);
-  h->y = g_new0 (float *, m);
-  h->rho = g_new0 (double, m);
+  h->s = g_try_new0 (float *, m);
+  h->y = g_try_new0 (float *, m);
+  h->rho = g_try_new0 (double, m);
+  if (!h->s || !h->y || !h->rho)
+    return FALSE;
   for (int i = 0; i < m; i++)
     if (!(h->s[i] = st_floats_new (n)) || !(h->y[i] = st_floats_new (n)))
       return FALSE;
@@ -103,6 +105,62 @@ two_loop (const History *h, const float *g, float *d, size_t n, double *alpha)
     }
 }
 
+/* Backtracking from step t along d until the Armijo condition holds, at
+ * most max_evals evaluations: x_new, g_new and the loss there. */
+static double
+line_search (const float *x, const float *d, size_t n, double f, double gtd,
+             double t, int max_evals, StObjective objective, gpointer data,
+             float *x_new, float *g_new, int *evals)
+{
+  double f_new;
+  int tries = 0;
+  for (;;)
+    {
+      memcpy (x_new, x, n * sizeof (float));
+      cblas_saxpy ((int)n, (float)t, d, 1, x_new, 1);
+      memset (g_new, 0, n * sizeof (float));
+      f_new = objective (x_new, g_new, data);
+      (*evals)++;
+      tries++;
+      if (isfinite (f_new) && f_new <= f + 1e-4 * t * gtd)
+        break; /* Armijo: enough decrease */
+      if (tries >= max_evals)
+        break;
+      if (!isfinite (f_new))
+        t *= 0.1;
+      else
+        {
+          /* minimiser of the quadratic through f, f'(0) = gtd, f(t) */
+          double denom = 2.0 * (f_new - f - gtd * t);
+          double t_q = denom > 0 ? -gtd * t * t / denom : 0.5 * t;
+          t = CLAMP (t_q, 0.1 * t, 0.5 * t);
+        }
+    }
+  return f_new;
+}
+
+/* s = x_new - x, y = g_new - g; the pair is kept only with positive
+ * curvature so that H stays positive definite. */
+static void
+history_push (History *h, const float *x, const float *x_new, const float *g,
+              const float *g_new, size_t n)
+{
+  float *s = h->s[h->head], *y = h->y[h->head];
+  double ys;
+  for (size_t i = 0; i < n; i++)
+    {
+      s[i] = x_new[i] - x[i];
+      y[i] = g_new[i] - g[i];
+    }
+  ys = dot (y, s, n);
+  if (ys > 1e-10)
+    {
+      h->rho[h->head] = 1.0 / ys;
+      h->head = (h->head + 1) % h->m;
+      h->count = MIN (h->count + 1, h->m);
+    }
+}
+
 StStatus
 st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
           StObjective objective, StIterationFunc iteration, gpointer data,
@@ -112,14 +170,17 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
   StStatus status = ST_OK;
   float *g = st_floats_new (n), *d = st_floats_new (n);
   float *x_new = st_floats_new (n), *g_new = st_floats_new (n);
-  double *alpha = g_new0 (double, MAX (config->history, 1));
+  double *alpha = g_try_new0 (double, MAX (config->history, 1));
   double f, f_new = 0.0;
   int it = 0, evals = 0, stalled = 0;
   int max_evals = MAX (config->max_evaluations_per_iteration, 2);
   gboolean hist_ok = history_init (&hist, MAX (config->history, 1), n);
+  StOptimizerResult unused;
 
+  if (!result)
+    result = &unused;
   memset (result, 0, sizeof *result);
-  if (!g || !d || !x_new || !g_new || !hist_ok)
+  if (!g || !d || !x_new || !g_new || !alpha || !hist_ok)
     {
       status = ST_ERROR_MEMORY;
       goto out;
@@ -136,7 +197,6 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
   for (it = 0; it < config->iterations; it++)
     {
       double gtd, t;
-      int tries = 0;
 
       if (max_abs (g, n) <= config->tolerance_grad)
         break;
@@ -157,28 +217,8 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
       t = hist.count > 0 ? 1.0
                          : config->learning_rate / MAX (max_abs (d, n), 1e-30);
 
-      for (;;)
-        {
-          memcpy (x_new, x, n * sizeof (float));
-          cblas_saxpy ((int)n, (float)t, d, 1, x_new, 1);
-          memset (g_new, 0, n * sizeof (float));
-          f_new = objective (x_new, g_new, data);
-          evals++;
-          tries++;
-          if (isfinite (f_new) && f_new <= f + 1e-4 * t * gtd)
-            break; /* Armijo: enough decrease */
-          if (tries >= max_evals)
-            break;
-          if (!isfinite (f_new))
-            t *= 0.1;
-          else
-            {
-              /* minimiser of the quadratic through f, f'(0) = gtd, f(t) */
-              double denom = 2.0 * (f_new - f - gtd * t);
-              double t_q = denom > 0 ? -gtd * t * t / denom : 0.5 * t;
-              t = CLAMP (t_q, 0.1 * t, 0.5 * t);
-            }
-        }
+      f_new = line_search (x, d, n, f, gtd, t, max_evals, objective, data,
+                           x_new, g_new, &evals);
       if (!isfinite (f_new) || !all_finite (g_new, n))
         {
           status = ST_ERROR_NUMERIC;
@@ -196,24 +236,7 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
         }
       stalled = 0;
 
-      /* s = t d, y = g_new - g; keep the pair only with positive
-       * curvature so that H stays positive definite. */
-      {
-        float *s = hist.s[hist.head], *y = hist.y[hist.head];
-        double ys;
-        for (size_t i = 0; i < n; i++)
-          {
-            s[i] = x_new[i] - x[i];
-            y[i] = g_new[i] - g[i];
-          }
-        ys = dot (y, s, n);
-        if (ys > 1e-10)
-          {
-            hist.rho[hist.head] = 1.0 / ys;
-            hist.head = (hist.head + 1) % hist.m;
-            hist.count = MIN (hist.count + 1, hist.m);
-          }
-      }
+      history_push (&hist, x, x_new, g, g_new, n);
       memcpy (x, x_new, n * sizeof (float));
       memcpy (g, g_new, n * sizeof (float));
       {
@@ -255,7 +278,10 @@ st_adam (float *x, size_t n, const StOptimizerConfig *config,
   StStatus status = ST_OK;
   double f = 0.0;
   int it;
+  StOptimizerResult unused;
 
+  if (!result)
+    result = &unused;
   memset (result, 0, sizeof *result);
   if (!g || !m || !v)
     {

@@ -37,24 +37,6 @@
  * may have more, but not absurdly many. */
 #define SHAPE_MAX_RANK 64
 
-/* ------------------------------------------------------- architecture */
-
-/* The index of each convolution in torchvision's vgg19.features, and its
- * channels: blocks of 2, 2, 4, 4, 4 convolutions separated by pooling. */
-const int st_vgg19_feature_index[ST_VGG19_N_CONV]
-    = { 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34 };
-const int st_vgg19_c_in[ST_VGG19_N_CONV]
-    = { 3,   64,  64,  128, 128, 256, 256, 256,
-        256, 512, 512, 512, 512, 512, 512, 512 };
-const int st_vgg19_c_out[ST_VGG19_N_CONV]
-    = { 64,  64,  128, 128, 256, 256, 256, 256,
-        512, 512, 512, 512, 512, 512, 512, 512 };
-/* The literature's names, for messages a person can place. */
-static const char *const vgg19_layer_name[ST_VGG19_N_CONV]
-    = { "conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2",
-        "conv3_3", "conv3_4", "conv4_1", "conv4_2", "conv4_3", "conv4_4",
-        "conv5_1", "conv5_2", "conv5_3", "conv5_4" };
-
 /* -------------------------------------------------------------- types */
 
 typedef enum
@@ -519,7 +501,7 @@ shape_check (const TensorInfo *info, int conv, gboolean bias, const char *path,
     {
       set_error (error, ST_ERROR_FORMAT, path,
                  "tensor “%s” (%s) is %s; only F32, F16 and BF16 are read",
-                 info->name, vgg19_layer_name[conv], info->dtype_name);
+                 info->name, st_vgg19_layer_name[conv], info->dtype_name);
       return FALSE;
     }
   if (bias)
@@ -538,13 +520,13 @@ shape_check (const TensorInfo *info, int conv, gboolean bias, const char *path,
       if (bias)
         set_error (error, ST_ERROR_FORMAT, path,
                    "tensor “%s” (%s) has shape %s; VGG19 needs [%d]",
-                   info->name, vgg19_layer_name[conv], got->str,
+                   info->name, st_vgg19_layer_name[conv], got->str,
                    st_vgg19_c_out[conv]);
       else
         set_error (error, ST_ERROR_FORMAT, path,
                    "tensor “%s” (%s) has shape %s; VGG19 needs "
                    "[%d, %d, 3, 3]",
-                   info->name, vgg19_layer_name[conv], got->str,
+                   info->name, st_vgg19_layer_name[conv], got->str,
                    st_vgg19_c_out[conv], st_vgg19_c_in[conv]);
       g_string_free (got, TRUE);
       return FALSE;
@@ -596,7 +578,7 @@ finite_check (const float *values, guint64 n, const char *name, int conv,
       {
         set_error (error, ST_ERROR_FORMAT, path,
                    "tensor “%s” (%s) holds %s at element %" G_GUINT64_FORMAT,
-                   name, vgg19_layer_name[conv],
+                   name, st_vgg19_layer_name[conv],
                    isnan (values[i]) ? "NaN" : "an infinite value", i);
         return FALSE;
       }
@@ -661,7 +643,7 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
                      "tensor “features.%d.%s” (%s) is missing; is this a "
                      "VGG19 file?",
                      st_vgg19_feature_index[conv], i % 2 ? "bias" : "weight",
-                     vgg19_layer_name[conv]);
+                     st_vgg19_layer_name[conv]);
           goto out;
         }
       if (!shape_check (&wanted[i], conv, i % 2 == 1, path, error))

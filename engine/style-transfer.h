@@ -86,7 +86,7 @@ typedef struct StNetwork StNetwork;
  * plug-in passes its own folder); it may be NULL. */
 StNetwork *st_network_open (const char *name, const char *extra_dir,
                             GError **error);
-StNetwork *st_network_new_embedded (void);
+StNetwork *st_network_new_embedded (void); /* NULL when out of memory */
 StNetwork *st_network_load_vgg19 (const char *path, GError **error);
 void st_network_free (StNetwork *network);
 /* What a network name given by a user means (the rule of st_network_open). */
@@ -142,7 +142,8 @@ typedef struct
   double content_weight;    /* < 0: network default (1)                  */
   double tv_weight;         /* < 0: network default; smoothness          */
   int iterations;           /* at the first scale; 0 = automatic         */
-  int size;                 /* long side of the result; 0 = content's    */
+  int size;                 /* long side of the result; 0 = content's,
+                               reduced to what fits the memory budget */
   int start_size;           /* long side of the first scale; 0 = auto    */
   int scales;               /* number of scales; 0 = auto (sqrt 2 steps) */
   double style_scale;       /* style features' size; 1 = as painted      */
@@ -160,6 +161,21 @@ typedef struct
                                 else half of the available memory        */
   gboolean want_preview;     /* pass the current image to the callback    */
 } StParams;
+
+/* The ranges st_params_validate accepts: the one table front ends build
+ * their controls from. */
+#define ST_STRENGTH_MIN 0.0
+#define ST_STRENGTH_MAX 100.0
+#define ST_WEIGHT_MAX 1e9 /* style, content and TV weights */
+#define ST_ITERATIONS_MAX 100000
+#define ST_SIZE_MAX 30000 /* size and start_size, in px */
+#define ST_SCALES_MAX 20
+#define ST_STYLE_SCALE_MIN 0.05
+#define ST_STYLE_SCALE_MAX 10.0
+#define ST_HISTORY_MAX 1000
+#define ST_THREADS_MAX 1024
+/* A style image's short side, at least (in px). */
+#define ST_STYLE_MIN_SIDE 16
 
 void st_params_init (StParams *params);
 /* Checks ranges (NaN, negative, absurd values); FALSE with a message. */
@@ -191,17 +207,29 @@ typedef gboolean (*StProgressFunc) (const StProgress *progress,
 
 /* ------------------------------------------------------------- estimates */
 
+/* The engine's one answer to "what size, how much memory, how long":
+ * st_transfer runs exactly this plan, so a front end shows the user
+ * these numbers and decides nothing of its own. */
 typedef struct
 {
-  int width, height; /* of the result                          */
+  int requested_size; /* long side asked for: params->size, or for 0 the
+                         content's own long side                       */
+  int width, height;  /* of the result st_transfer would paint         */
+  gboolean reduced;   /* size 0 only: the content's long side did not
+                         fit the budget; width x height is max_size    */
+  gboolean fits;      /* within the budget; else st_transfer refuses
+                         with ST_ERROR_MEMORY                          */
   int n_scales;
   int total_iterations;
-  size_t peak_bytes;   /* estimated peak memory of the run       */
-  double seconds;      /* rough time on this machine             */
-  int max_size;        /* largest long side within the budget    */
-  size_t budget_bytes; /* the budget used                        */
+  size_t peak_bytes;   /* estimated peak memory of the run              */
+  double seconds;      /* rough time on this machine                    */
+  int max_size;        /* largest long side within the budget; 0 none   */
+  size_t budget_bytes; /* the budget used                               */
 } StEstimate;
 
+/* The plan of a run on a content of content_width x content_height:
+ * ST_ERROR_INVALID for bad parameters or an empty content, else ST_OK,
+ * also when the run does not fit (see fits). */
 StStatus st_estimate (const StNetwork *network, int content_width,
                       int content_height, const StParams *params,
                       StEstimate *estimate, GError **error);

@@ -62,7 +62,9 @@ struct StPool
 StPool *
 st_pool_new (void)
 {
-  StPool *pool = g_new0 (StPool, 1);
+  StPool *pool = g_try_new0 (StPool, 1);
+  if (!pool)
+    return NULL;
   pool->slots = g_array_new (FALSE, FALSE, sizeof (PoolSlot));
   return pool;
 }
@@ -337,7 +339,8 @@ st_image_new (int width, int height)
   if (width <= 0 || height <= 0
       || (guint64)width * (guint64)height > ST_MAX_PIXELS)
     return NULL;
-  image = g_new0 (StImage, 1);
+  if (!(image = g_try_new0 (StImage, 1)))
+    return NULL;
   image->width = width;
   image->height = height;
   image->pixels = st_floats_new ((size_t)width * height * 3);

@@ -15,7 +15,7 @@ static void
 gradcheck (const char *what, ScalarFn fn, void *ctx, size_t n, float *x,
            double eps, double rtol, StRng *rng)
 {
-  float *grad = st_floats_new (n), *dummy = st_floats_new (n);
+  float *grad = st_floats_new (n);
   double worst = 0.0;
   fn (x, grad, ctx);
   for (int probe = 0; probe < 40; probe++)
@@ -36,7 +36,6 @@ gradcheck (const char *what, ScalarFn fn, void *ctx, size_t n, float *x,
          worst, rtol);
   printf ("  %-28s worst relative error %.2e\n", what, worst);
   g_free (grad);
-  g_free (dummy);
 }
 
 /* ------------------------------------------------------------ layers */

@@ -403,6 +403,48 @@ main (void)
     printf ("  style weight 1e30 -> %s\n", error ? error->message : "?");
   }
 
+  /* 9. One plan: size 0 under a small budget is reduced to the largest
+   *    size that fits, st_estimate says so, and st_transfer paints
+   *    exactly that size; a size that does not fit is refused. */
+  {
+    StParams q = p;
+    StEstimate e;
+    const StImage *stripe_styles[] = { stripes };
+    q.size = 0;
+    q.iterations = 2;
+    q.memory_budget = (size_t)40 << 20;
+    st = st_estimate (net, synthetic->width, synthetic->height, &q, &e, NULL);
+    CHECK (st == ST_OK && e.fits && e.reduced
+               && e.requested_size == synthetic->width
+               && MAX (e.width, e.height) == e.max_size,
+           "size 0 under a 40 MiB budget: status %d, fits %d, reduced %d, "
+           "%d x %d, max %d",
+           st, e.fits, e.reduced, e.width, e.height, e.max_size);
+    st = st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, &b,
+                      NULL);
+    CHECK (st == ST_OK && b && b->width == e.width && b->height == e.height,
+           "st_transfer did not paint st_estimate's %d x %d", e.width,
+           e.height);
+    st_image_free (b);
+    b = NULL;
+    q.size = e.max_size + 8;
+    st = st_estimate (net, synthetic->width, synthetic->height, &q, &e, NULL);
+    CHECK (st == ST_OK && !e.fits && !e.reduced, "too large a size fits");
+    st = st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, &b,
+                      NULL);
+    CHECK (st == ST_ERROR_MEMORY && !b, "too large a size: status %d", st);
+  }
+
+  /* 10. The status says what failed, with or without an error to fill. */
+  {
+    StParams q = p;
+    q.style_scale = ST_STYLE_SCALE_MIN / 2;
+    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, &b, NULL);
+    CHECK (st == ST_ERROR_INVALID && !b, "bad style scale, no error: %d", st);
+    st = st_transfer (net, content, styles, 0, &p, NULL, NULL, &b, NULL);
+    CHECK (st == ST_ERROR_INVALID && !b, "no style, no error: %d", st);
+  }
+
   g_clear_error (&error);
   st_image_free (a);
   st_image_free (content);

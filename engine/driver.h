@@ -1,0 +1,48 @@
+/* driver.h - what the files of the driver share: the plan of a run
+ * (estimate.c), colour handling (colour.c); transfer.c runs the plan. */
+#ifndef ST_DRIVER_H
+#define ST_DRIVER_H
+
+#include "network.h"
+
+G_BEGIN_DECLS
+
+#define ST_MAX_SCALES 24
+
+/* The coarse-to-fine schedule: each scale's size and iterations. */
+typedef struct
+{
+  int n;
+  int w[ST_MAX_SCALES], h[ST_MAX_SCALES];
+  int iterations[ST_MAX_SCALES];
+  double work[ST_MAX_SCALES]; /* iterations x pixels */
+  double total_work;
+} StSchedule;
+
+typedef struct
+{
+  StEstimate estimate; /* what st_estimate returns */
+  StSchedule schedule;
+} StPlan;
+
+/* The one planning function: checks the parameters and the content size,
+ * chooses the size (the requested one, or for 0 the content's, reduced
+ * to the budget), the scales and the estimates.  ST_OK or
+ * ST_ERROR_INVALID; a plan that does not fit is ST_OK with fits FALSE. */
+StStatus st_plan (const StNetwork *network, int content_width,
+                  int content_height, const StParams *params, StPlan *plan,
+                  GError **error);
+/* The L-BFGS history for n unknowns: the requested one, at most what fits
+ * the optimiser's share of memory. */
+int st_lbfgs_history (const StParams *params, size_t n);
+
+/* colour.c: on planar (3, n) images in [0, 1] */
+/* Recolours style so that its colour mean and covariance are content's. */
+void st_match_colours (float *style, size_t style_n, const float *content,
+                       size_t content_n);
+/* x keeps its luminance and takes the content's colour. */
+void st_keep_original_colours (float *x, const float *content, size_t n);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,150 @@
+/* embedded.c - the network built into the engine: no file, no download.
+ *
+ * It follows a prototype measured on this project: one layer of random
+ * filters of 3, 5 and 7 px, applied to every level of a Gaussian-like
+ * pyramid.  Random filters already make good texture statistics when there
+ * are many of them and they see several scales (Ustyuzhaninov et al. 2017,
+ * "What does it take to generate natural textures?"); the pyramid gives a
+ * single layer the receptive field that depth gives VGG19, and zero-mean
+ * filters ignore the average brightness, which the content term keeps
+ * anyway. */
+#include "network.h"
+
+#include <math.h>
+#include <string.h>
+
+#define ST_EMB_FILTERS 128      /* per size: a Gram of 128 x 128 per level */
+#define ST_EMB_SEED 0x5eed2015u /* fixed: the network must never change    */
+/* The pyramid stops when the short side would drop below this: the
+ * coarsest level stays 16-32 px, the scale of a painting's big strokes at
+ * 1/16 of a 256-512 px image. */
+#define ST_EMB_COARSEST 16
+#define ST_EMB_MAX_LEVELS 8
+/* The content term compares the first 32 of each bank's 128 filters: a
+ * 3 x 3 x 3 patch has only 27 dimensions, so 32 random projections already
+ * pin its structure down, and the content targets (kept at full size for
+ * the whole run) take a quarter of the memory: 120 instead of 480 MiB at
+ * 512 px. */
+#define ST_EMB_CONTENT_CHANNELS 32
+/* Content at the two finest levels: edges and shapes, not the coarse
+ * colour layout the style is allowed to change. */
+#define ST_EMB_CONTENT_LEVELS 2
+
+static const int emb_sizes[] = { 3, 5, 7 };
+G_STATIC_ASSERT (G_N_ELEMENTS (emb_sizes) <= ST_EMB_MAX_SIZES);
+
+/* n_filters random filters of 3 x k x k: zero mean, so that flat colour
+ * gives no response and the features describe structure and colour
+ * contrast, not brightness; unit length, so that every filter weighs the
+ * same in the Gram. */
+static void
+random_filters (StRng *rng, int k, float *f)
+{
+  int len = 3 * k * k;
+  for (int o = 0; o < ST_EMB_FILTERS; o++)
+    {
+      float *fo = f + (size_t)o * len;
+      double mean = 0.0, norm = 0.0;
+      for (int i = 0; i < len; i++)
+        mean += (fo[i] = (float)st_rng_normal (rng));
+      mean /= len;
+      for (int i = 0; i < len; i++)
+        {
+          fo[i] -= (float)mean;
+          norm += (double)fo[i] * fo[i];
+        }
+      for (int i = 0; i < len; i++)
+        fo[i] = (float)(fo[i] / sqrt (norm));
+    }
+}
+
+StNetwork *
+st_network_new_embedded (void)
+{
+  StNetwork *net = g_try_new0 (StNetwork, 1);
+  StRng rng;
+  if (!net)
+    return NULL;
+  net->kind = g_strdup ("embedded");
+  net->description = g_strdup (
+      "embedded network (random filters on an image pyramid, no file)");
+  net->n_sizes = G_N_ELEMENTS (emb_sizes);
+  st_rng_init (&rng, ST_EMB_SEED);
+  for (int s = 0; s < net->n_sizes; s++)
+    {
+      int k = emb_sizes[s];
+      net->sizes[s] = k;
+      net->filters[s] = st_floats_new ((size_t)ST_EMB_FILTERS * 3 * k * k);
+      if (!net->filters[s])
+        {
+          st_network_free (net);
+          return NULL;
+        }
+      random_filters (&rng, k, net->filters[s]);
+    }
+  /* Weights found on tubingen + Starry Night (see README): style terms
+   * are relative errors that start near 1, content relative errors near
+   * 0; 2000 gives the painting's palette and strokes with the buildings
+   * still sharp. */
+  net->style_weight = 2000.0;
+  net->content_weight = 1.0;
+  net->tv_weight = ST_DEFAULT_TV_WEIGHT;
+  net->default_iterations = 200;
+  return net;
+}
+
+int
+st_embedded_levels (int w, int h)
+{
+  int s = MIN (w, h), levels = 1;
+  while ((s + 1) / 2 >= ST_EMB_COARSEST && levels < ST_EMB_MAX_LEVELS)
+    {
+      s = (s + 1) / 2;
+      levels++;
+    }
+  return levels;
+}
+
+gboolean
+st_embedded_build (const StNetwork *net, int w, int h, int levels, StGraph *g)
+{
+  int level_node = -1; /* the image */
+  int lw = w, lh = h;
+  if (levels <= 0)
+    levels = st_embedded_levels (w, h);
+  for (int l = 0; l < levels; l++)
+    {
+      if (l > 0)
+        {
+          StNode *down = st_graph_add (g, ST_OP_BLURDOWN, level_node);
+          if (!down)
+            return FALSE;
+          if (level_node < 0)
+            down->c = 3;
+          lw = (lw + 1) / 2;
+          lh = (lh + 1) / 2;
+          down->w = lw;
+          down->h = lh;
+          level_node = g->n - 1;
+        }
+      for (int s = 0; s < net->n_sizes; s++)
+        {
+          StNode *conv = st_graph_add (g, ST_OP_CONV, level_node);
+          if (!conv)
+            return FALSE;
+          conv->cin = 3;
+          conv->c = ST_EMB_FILTERS;
+          conv->k = net->sizes[s];
+          conv->pad = ST_PAD_REFLECT;
+          conv->weight = net->filters[s];
+          conv->w = lw;
+          conv->h = lh;
+          g_snprintf (conv->name, sizeof conv->name, "L%dk%d", l,
+                      net->sizes[s]);
+          conv->style = TRUE;
+          conv->content = l < ST_EMB_CONTENT_LEVELS;
+          conv->content_c = ST_EMB_CONTENT_CHANNELS;
+        }
+    }
+  return TRUE;
+}

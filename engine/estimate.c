@@ -1,0 +1,269 @@
+/* estimate.c - the plan of a run, the engine's one answer to "what size,
+ * how much memory, how long": the final size (the requested one, or the
+ * content's reduced to the memory budget), the coarse-to-fine schedule,
+ * the peak memory and the time.  st_estimate returns it to front ends;
+ * st_transfer runs it. */
+#include "driver.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The first scale's long side.  Gatys-style optimisation settles the
+ * large-scale arrangement of strokes at low resolution cheaply; each
+ * further scale (sqrt 2 larger, as crowsonkb/style-transfer-pytorch) only
+ * refines, so it needs fewer iterations. */
+#define ST_START_SIDE 160
+#define ST_SINGLE_SCALE_MAX 192 /* up to this long side, one scale       */
+#define ST_LATER_SCALE_MIN 0.35 /* later scales keep >= 35 % of iterations */
+#define ST_LBFGS_HISTORY 50     /* L-BFGS pairs kept by default          */
+#define ST_LBFGS_BYTES (512u << 20) /* history budget of L-BFGS          */
+/* The smallest long side a run is planned at. */
+#define ST_MIN_SIDE 16
+/* Without /proc/meminfo, the budget is 4 GiB. */
+#define ST_FALLBACK_BUDGET ((size_t)4 << 30)
+/* Code, OpenBLAS buffers, GLib: what a run holds beside its own data. */
+#define ST_FIXED_BYTES ((size_t)24 << 20)
+/* The time estimate: SGEMM measured on n x n matrices (a GFLOP/s guess
+ * until then); the passes' flops plus 10 % for the line search, at 60 %
+ * of the SGEMM rate once im2col, pooling and the losses are counted. */
+#define ST_SGEMM_PROBE 384
+#define ST_GFLOPS_GUESS 20.0
+#define ST_PASS_OVERHEAD 1.1
+#define ST_CONV_EFFICIENCY 0.6
+
+/* ---------------------------------------------------------- schedule */
+
+static void
+plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
+               int size, StSchedule *s)
+{
+  int start = p->start_size > 0 ? MIN (p->start_size, size)
+                                : MIN (ST_START_SIDE, size);
+  int iters = p->iterations > 0 ? p->iterations : net->default_iterations;
+  int n;
+  if (p->scales > 0)
+    n = p->scales;
+  else if (size <= ST_SINGLE_SCALE_MAX && p->start_size <= 0)
+    n = 1, start = size;
+  else
+    n = 1 + (int)ceil (log ((double)size / start) / log (G_SQRT2) - 1e-9);
+  n = CLAMP (n, 1, ST_MAX_SCALES);
+  if (n == 1)
+    start = size;
+  s->n = n;
+  s->total_work = 0;
+  for (int i = 0; i < n; i++)
+    {
+      double side
+          = n == 1 ? size
+                   : start * pow ((double)size / start, (double)i / (n - 1));
+      int lw, lh;
+      st_fit_long_side (cw, ch, (int)lround (side), &lw, &lh);
+      s->w[i] = lw;
+      s->h[i] = lh;
+      s->iterations[i]
+          = i == 0 ? iters
+                   : MAX (1, (int)lround (iters
+                                          * MAX (ST_LATER_SCALE_MIN,
+                                                 (double)start / side)));
+      s->work[i] = (double)s->iterations[i] * lw * lh;
+      s->total_work += s->work[i];
+    }
+}
+
+int
+st_lbfgs_history (const StParams *p, size_t n)
+{
+  int want = p->history > 0 ? p->history : ST_LBFGS_HISTORY;
+  int fits = (int)(ST_LBFGS_BYTES / (2 * n * sizeof (float)));
+  return CLAMP (fits, 5, want);
+}
+
+/* --------------------------------------------------------- estimates */
+
+static size_t
+default_budget (void)
+{
+  /* Half of what the system can give without swapping: GIMP, its tile
+   * cache and the user's other programs need the rest. */
+  char *text = NULL;
+  size_t budget = ST_FALLBACK_BUDGET;
+  const char *override = g_getenv ("ST_MEMORY_BUDGET");
+  if (override && *override)
+    {
+      /* A user's (or a test's) own limit, in MiB. */
+      char *end;
+      guint64 mib = g_ascii_strtoull (override, &end, 10);
+      if (*end == '\0' && mib > 0 && mib < ((guint64)1 << 40))
+        return (size_t)(mib << 20);
+    }
+  if (g_file_get_contents ("/proc/meminfo", &text, NULL, NULL))
+    {
+      const char *line = strstr (text, "MemAvailable:");
+      unsigned long long kb;
+      if (line && sscanf (line, "MemAvailable: %llu kB", &kb) == 1)
+        budget = (size_t)(kb * 1024 / 2);
+      g_free (text);
+    }
+  return budget;
+}
+
+/* Peak bytes of a run whose largest scale is w x h. */
+static size_t
+estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
+{
+  StGraph g;
+  size_t n = (size_t)3 * w * h, bytes, targets = 0;
+  int style_w, style_h;
+  int sw = (int)lround (MAX (w, h) * p->style_scale);
+  if (!st_graph_build (net, w, h, p->pooling, 0, &g, NULL))
+    return 0;
+  /* The optimisation's passes, and before them the content's forward
+   * pass that keeps the content taps, with the images alive then (content,
+   * its copy at this scale, the start image). */
+  bytes = MAX (st_graph_peak_bytes (&g),
+               st_graph_taps_peak_bytes (&g, FALSE, TRUE)
+                   + 3 * n * sizeof (float));
+  for (int i = 0; i < g.n; i++)
+    {
+      const StNode *node = &g.nodes[i];
+      if (node->content)
+        targets += st_node_content_size (node) * sizeof (float);
+      if (node->style)
+        targets += (size_t)node->c * node->c * sizeof (float);
+    }
+  st_graph_clear (&g);
+  /* The style image's forward pass happens before the optimisation, at
+   * the style's own size; it does not overlap the optimiser's memory. */
+  st_fit_long_side (w, h, MAX (sw, 1), &style_w, &style_h);
+  if (st_graph_build (net, style_w, style_h, p->pooling,
+                      net->vgg ? 0 : st_embedded_levels (w, h), &g, NULL))
+    {
+      bytes = MAX (bytes, st_graph_taps_peak_bytes (&g, TRUE, FALSE)
+                              + 3 * n * sizeof (float));
+      st_graph_clear (&g);
+    }
+  /* Optimiser: x, grad, and L-BFGS's history and scratch (or Adam's two
+   * moments); plus the content, previous scale and output images. */
+  if (p->optimizer == ST_OPTIMIZER_ADAM)
+    bytes += 4 * n * sizeof (float);
+  else
+    bytes += (2 * (size_t)st_lbfgs_history (p, n) + 5) * n * sizeof (float);
+  bytes += 6 * n * sizeof (float) + targets;
+  return bytes + ST_FIXED_BYTES;
+}
+
+/* GFLOP/s this machine's SGEMM reaches, measured once per process. */
+static double
+machine_gflops (void)
+{
+  static gsize once = 0;
+  static double rate = ST_GFLOPS_GUESS;
+  if (g_once_init_enter (&once))
+    {
+      int n = ST_SGEMM_PROBE;
+      float *a = st_floats_new ((size_t)n * n),
+            *c = st_floats_new ((size_t)n * n);
+      if (a && c)
+        {
+          gint64 t0 = g_get_monotonic_time (), t1;
+          for (size_t i = 0; i < (size_t)n * n; i++)
+            a[i] = (float)(i % 7) * 0.1f;
+          for (int r = 0; r < 4; r++)
+            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
+                         1.0f, a, n, a, n, 0.0f, c, n);
+          t1 = g_get_monotonic_time ();
+          if (t1 > t0)
+            rate = 4 * 2.0 * n * n * (double)n / ((t1 - t0) * 1e3);
+        }
+      g_free (a);
+      g_free (c);
+      g_once_init_leave (&once, 1);
+    }
+  return rate;
+}
+
+static gboolean
+final_size (const StNetwork *net, int cw, int ch, const StParams *p,
+            size_t budget, int *size, int *max_size)
+{
+  int lo = MAX (st_graph_min_side (net), ST_MIN_SIDE), hi = ST_SIZE_MAX;
+  int want = p->size > 0 ? p->size : MAX (cw, ch);
+  int w0, h0;
+  st_fit_long_side (cw, ch, lo, &w0, &h0);
+  if (estimate_peak (net, w0, h0, p) > budget)
+    {
+      *max_size = 0; /* not even the smallest size fits */
+      *size = want;
+      return FALSE;
+    }
+  /* Largest long side within the budget (binary search: the estimate
+   * grows with the pixel count). */
+  while (lo < hi)
+    {
+      int mid = lo + (hi - lo + 1) / 2, w, h;
+      st_fit_long_side (cw, ch, mid, &w, &h);
+      size_t need = estimate_peak (net, w, h, p);
+      if (need && need <= budget)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  *max_size = lo;
+  *size = p->size > 0 ? want : MIN (want, lo);
+  return *size <= lo;
+}
+
+StStatus
+st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
+         StPlan *plan, GError **error)
+{
+  StEstimate *e = &plan->estimate;
+  StSchedule *s = &plan->schedule;
+  int size, max_size;
+  double flops = 0.0;
+  memset (plan, 0, sizeof *plan);
+  if (!st_params_validate (p, error))
+    return ST_ERROR_INVALID;
+  if (cw <= 0 || ch <= 0)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "the content image is empty (%d x %d)", cw, ch);
+      return ST_ERROR_INVALID;
+    }
+  e->budget_bytes = p->memory_budget ? p->memory_budget : default_budget ();
+  e->requested_size = p->size > 0 ? p->size : MAX (cw, ch);
+  e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
+  e->reduced = size < e->requested_size;
+  plan_schedule (network, cw, ch, p, size, s);
+  for (int i = 0; i < s->n; i++)
+    {
+      StGraph g;
+      if (st_graph_build (network, s->w[i], s->h[i], p->pooling, 0, &g, NULL))
+        {
+          flops += st_graph_flops (&g) * s->iterations[i] * ST_PASS_OVERHEAD;
+          st_graph_clear (&g);
+        }
+      e->total_iterations += s->iterations[i];
+    }
+  e->width = s->w[s->n - 1];
+  e->height = s->h[s->n - 1];
+  e->n_scales = s->n;
+  e->max_size = max_size;
+  e->peak_bytes = estimate_peak (network, e->width, e->height, p);
+  e->seconds = flops / (machine_gflops () * (ST_CONV_EFFICIENCY * 1e9));
+  return ST_OK;
+}
+
+StStatus
+st_estimate (const StNetwork *network, int content_width, int content_height,
+             const StParams *params, StEstimate *estimate, GError **error)
+{
+  StPlan plan;
+  StStatus status
+      = st_plan (network, content_width, content_height, params, &plan, error);
+  *estimate = plan.estimate;
+  return status;
+}

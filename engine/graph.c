@@ -1,0 +1,613 @@
+/* graph.c - building a network's graph for one image size, and the one
+ * executor that runs it: forward through the layers, the losses at the
+ * taps, backward to the image.
+ *
+ * Every buffer the executor uses comes from eval_get and goes back through
+ * eval_put.  Run with a counter instead of a pool, the same code walks the
+ * graph without computing and without allocating, and says how many bytes
+ * it would have held at its peak: the memory estimate is the executor
+ * itself, so it cannot drift from it. */
+#include "network.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ graphs */
+
+int
+st_graph_min_side (const StNetwork *network)
+{
+  /* VGG19 halves the image four times before conv5_1. */
+  return network->vgg ? 16 : 1;
+}
+
+StNode *
+st_graph_add (StGraph *g, StOp op, int input)
+{
+  StNode *nodes = g_try_renew (StNode, g->nodes, g->n + 1), *node;
+  if (!nodes)
+    return NULL;
+  g->nodes = nodes;
+  node = &g->nodes[g->n++];
+  memset (node, 0, sizeof *node);
+  node->op = op;
+  node->input = input;
+  node->last_use = -1;
+  if (input >= 0)
+    {
+      node->c = g->nodes[input].c;
+      node->h = g->nodes[input].h;
+      node->w = g->nodes[input].w;
+    }
+  return node;
+}
+
+gboolean
+st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
+                int levels, StGraph *graph, GError **error)
+{
+  int min_side = st_graph_min_side (network);
+  gboolean ok;
+  memset (graph, 0, sizeof *graph);
+  if (w < min_side || h < min_side)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "a %d x %d image is too small for %s (at least %d x %d "
+                   "pixels)",
+                   w, h, network->kind, min_side, min_side);
+      return FALSE;
+    }
+  ok = network->vgg ? st_vgg19_build (network, w, h, pooling, graph)
+                    : st_embedded_build (network, w, h, levels, graph);
+  if (!ok)
+    {
+      st_graph_clear (graph);
+      g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                   "out of memory building the network");
+      return FALSE;
+    }
+  for (int i = 0; i < graph->n; i++)
+    {
+      StNode *node = &graph->nodes[i];
+      if (node->input >= 0)
+        graph->nodes[node->input].last_use = i;
+      graph->n_style += node->style;
+      graph->n_content += node->content;
+    }
+  return TRUE;
+}
+
+void
+st_graph_clear (StGraph *graph)
+{
+  g_free (graph->nodes);
+  memset (graph, 0, sizeof *graph);
+}
+
+static size_t
+node_size (const StNode *node)
+{
+  return (size_t)node->c * node->h * node->w;
+}
+
+size_t
+st_node_content_size (const StNode *node)
+{
+  int c = node->content_c > 0 ? MIN (node->content_c, node->c) : node->c;
+  return (size_t)c * node->h * node->w;
+}
+
+/* ----------------------------------------------------------- counter */
+
+/* What a pool would hold, without the memory.  reuse: as StPool, a
+ * returned buffer stays held for the next request of its size; else as
+ * plain malloc and free. */
+typedef struct
+{
+  size_t bytes;
+  gsize token;
+  gboolean used;
+} CountSlot;
+
+typedef struct
+{
+  GArray *slots; /* of CountSlot */
+  gboolean reuse;
+  gsize next_token;
+  size_t held, peak;
+} Counter;
+
+static void
+counter_init (Counter *c, gboolean reuse)
+{
+  memset (c, 0, sizeof *c);
+  c->slots = g_array_new (FALSE, FALSE, sizeof (CountSlot));
+  c->reuse = reuse;
+}
+
+static void *
+counter_get (Counter *c, size_t bytes)
+{
+  CountSlot slot = { bytes, ++c->next_token, TRUE };
+  if (bytes == 0)
+    return NULL;
+  for (guint i = 0; c->reuse && i < c->slots->len; i++)
+    {
+      CountSlot *s = &g_array_index (c->slots, CountSlot, i);
+      if (!s->used && s->bytes == bytes)
+        {
+          s->used = TRUE;
+          return GSIZE_TO_POINTER (s->token);
+        }
+    }
+  g_array_append_val (c->slots, slot);
+  c->held += bytes;
+  c->peak = MAX (c->peak, c->held);
+  return GSIZE_TO_POINTER (slot.token); /* never read: a name, not memory */
+}
+
+static void
+counter_put (Counter *c, void *ptr)
+{
+  for (guint i = 0; ptr && i < c->slots->len; i++)
+    {
+      CountSlot *s = &g_array_index (c->slots, CountSlot, i);
+      if (s->token != GPOINTER_TO_SIZE (ptr))
+        continue;
+      if (c->reuse)
+        s->used = FALSE;
+      else
+        {
+          c->held -= s->bytes;
+          g_array_remove_index_fast (c->slots, i);
+        }
+      return;
+    }
+}
+
+/* ---------------------------------------------------------- executor */
+
+typedef struct
+{
+  const StGraph *g;
+  int img_h, img_w;
+  StPool *pool;    /* where buffers come from; NULL = malloc      */
+  Counter *count;  /* instead of pool: count, compute nothing     */
+  float **outs;    /* (n) forward outputs, freed after last use   */
+  float **grads;   /* (n) gradients wrt outputs                   */
+  uint8_t **masks; /* (n) ReLU masks / max-pool argmax            */
+} Eval;
+
+static void *
+eval_get (Eval *e, size_t bytes, gboolean zero)
+{
+  return e->count ? counter_get (e->count, bytes)
+                  : st_pool_get (e->pool, bytes, zero);
+}
+
+static void
+eval_put (Eval *e, void *ptr)
+{
+  if (e->count)
+    counter_put (e->count, ptr);
+  else
+    st_pool_put (e->pool, ptr);
+}
+
+static void
+eval_input_shape (const Eval *e, const StNode *node, int *c, int *h, int *w)
+{
+  if (node->input >= 0)
+    {
+      const StNode *in = &e->g->nodes[node->input];
+      *c = in->c, *h = in->h, *w = in->w;
+    }
+  else
+    *c = 3, *h = e->img_h, *w = e->img_w;
+}
+
+static gboolean
+forward_node (Eval *e, int i, const float *image)
+{
+  const StNode *node = &e->g->nodes[i];
+  const float *in = node->input >= 0 ? e->outs[node->input] : image;
+  int c, h, w;
+  float *out = eval_get (e, node_size (node) * sizeof (float), FALSE);
+  gboolean ok = TRUE;
+  eval_input_shape (e, node, &c, &h, &w);
+  if (!out)
+    return FALSE;
+  e->outs[i] = out;
+  if ((node->op == ST_OP_CONV || node->op == ST_OP_MAXPOOL)
+      && !(e->masks[i] = eval_get (e, node_size (node), FALSE)))
+    return FALSE;
+  switch (node->op)
+    {
+    case ST_OP_PREPROCESS:
+      for (int o = 0; o < 3 && !e->count; o++)
+        {
+          const float *src = in + (size_t)node->perm[o] * h * w;
+          float *dst = out + (size_t)o * h * w;
+          for (size_t p = 0; p < (size_t)h * w; p++)
+            dst[p] = src[p] * node->scale[o] + node->shift[o];
+        }
+      break;
+    case ST_OP_CONV:
+      {
+        size_t sc = st_conv_scratch_floats (node->cin, node->k, h, w);
+        float *scratch = eval_get (e, sc * sizeof (float), FALSE);
+        if (sc && !scratch)
+          return FALSE;
+        if (!e->count)
+          ok = st_conv_forward (in, node->cin, h, w, node->weight, node->bias,
+                                node->c, node->k, node->pad, out, e->masks[i],
+                                scratch);
+        eval_put (e, scratch);
+      }
+      break;
+    case ST_OP_MAXPOOL:
+      if (!e->count)
+        st_maxpool_forward (in, c, h, w, out, e->masks[i]);
+      break;
+    case ST_OP_AVGPOOL:
+      if (!e->count)
+        st_avgpool_forward (in, c, h, w, out);
+      break;
+    case ST_OP_BLURDOWN:
+      if (!e->count)
+        st_blurdown_forward (in, c, h, w, out);
+      break;
+    }
+  return ok;
+}
+
+/* d(node)/d(input)^T g added to gin. */
+static gboolean
+backward_op (Eval *e, const StNode *node, int i, int c, int h, int w, float *g,
+             float *gin)
+{
+  gboolean ok = TRUE;
+  switch (node->op)
+    {
+    case ST_OP_PREPROCESS:
+      for (int o = 0; o < 3; o++)
+        {
+          float *dst = gin + (size_t)node->perm[o] * h * w;
+          const float *src = g + (size_t)o * h * w;
+          for (size_t p = 0; p < (size_t)h * w; p++)
+            dst[p] += src[p] * node->scale[o];
+        }
+      break;
+    case ST_OP_CONV:
+      {
+        size_t sc = st_conv_scratch_floats (node->cin, node->k, h, w);
+        float *scratch = eval_get (e, sc * sizeof (float), FALSE);
+        st_relu_backward (g, e->masks[i], node_size (node));
+        ok = (!sc || scratch)
+             && st_conv_backward (g, node->cin, h, w, node->weight, node->c,
+                                  node->k, node->pad, gin, scratch);
+        eval_put (e, scratch);
+      }
+      break;
+    case ST_OP_MAXPOOL:
+      st_maxpool_backward (g, e->masks[i], c, h, w, gin);
+      break;
+    case ST_OP_AVGPOOL:
+      st_avgpool_backward (g, c, h, w, gin);
+      break;
+    case ST_OP_BLURDOWN:
+      st_blurdown_backward (g, c, h, w, gin);
+      break;
+    }
+  return ok;
+}
+
+/* grads[input] (or grad_image) += d(node)/d(input)^T grads[i]; frees the
+ * node's gradient and mask. */
+static gboolean
+backward_node (Eval *e, int i, float *grad_image)
+{
+  const StNode *node = &e->g->nodes[i];
+  float *gin;
+  int c, h, w;
+  gboolean ok = TRUE;
+
+  eval_input_shape (e, node, &c, &h, &w);
+  if (node->input >= 0)
+    {
+      if (!e->grads[node->input]
+          && !(e->grads[node->input] = eval_get (
+                   e, node_size (&e->g->nodes[node->input]) * sizeof (float),
+                   TRUE)))
+        return FALSE;
+      gin = e->grads[node->input];
+    }
+  else
+    gin = grad_image;
+
+  if (gin && e->count && node->op == ST_OP_CONV)
+    {
+      /* the scratch of the convolution's backward pass, counted */
+      size_t sc = st_conv_scratch_floats (node->cin, node->k, h, w);
+      eval_put (e, eval_get (e, sc * sizeof (float), FALSE));
+    }
+  else if (gin && !e->count)
+    ok = backward_op (e, node, i, c, h, w, e->grads[i], gin);
+  eval_put (e, e->grads[i]);
+  e->grads[i] = NULL;
+  eval_put (e, e->masks[i]);
+  e->masks[i] = NULL;
+  return ok;
+}
+
+/* Both networks start with a node that keeps the image's size: the
+ * preprocessing of VGG19, a level-0 convolution of the embedded one. */
+static gboolean
+eval_init (Eval *e, const StGraph *g, StPool *pool, Counter *count)
+{
+  memset (e, 0, sizeof *e);
+  e->pool = pool;
+  e->count = count;
+  e->g = g;
+  e->img_w = g->nodes[0].w;
+  e->img_h = g->nodes[0].h;
+  e->outs = g_try_new0 (float *, g->n);
+  e->grads = g_try_new0 (float *, g->n);
+  e->masks = g_try_new0 (uint8_t *, g->n);
+  return e->outs && e->grads && e->masks;
+}
+
+static void
+eval_clear (Eval *e)
+{
+  for (int i = 0; i < e->g->n; i++)
+    {
+      eval_put (e, e->outs && e->outs[i] ? e->outs[i] : NULL);
+      eval_put (e, e->grads && e->grads[i] ? e->grads[i] : NULL);
+      eval_put (e, e->masks && e->masks[i] ? e->masks[i] : NULL);
+    }
+  g_free (e->outs);
+  g_free (e->grads);
+  g_free (e->masks);
+}
+
+/* After node i: frees the outputs no later node reads (its input's when i
+ * was the last reader, its own when nothing reads it).  TRUE when node i
+ * is a leaf. */
+static gboolean
+eval_release (Eval *e, int i)
+{
+  const StNode *node = &e->g->nodes[i];
+  if (node->input >= 0 && e->g->nodes[node->input].last_use == i)
+    {
+      eval_put (e, e->outs[node->input]);
+      e->outs[node->input] = NULL;
+    }
+  if (node->last_use >= 0)
+    return FALSE;
+  eval_put (e, e->outs[i]);
+  e->outs[i] = NULL;
+  return TRUE;
+}
+
+/* The losses of node i's tap, their gradients into grads[i]. */
+static gboolean
+tap_losses (Eval *e, int i, const StTargets *t, double ws, double wc, int *si,
+            int *ci, float **scratch, size_t *scratch_size, StLossParts *sum)
+{
+  const StNode *node = &e->g->nodes[i];
+  int n = node->h * node->w;
+  if (node->style)
+    {
+      size_t need = (size_t)node->c * node->c * sizeof (float);
+      if (need > *scratch_size)
+        {
+          eval_put (e, *scratch);
+          *scratch_size = need;
+          if (!(*scratch = eval_get (e, need, FALSE)))
+            return FALSE;
+        }
+      if (!e->count)
+        sum->style
+            += ws
+               * st_style_loss (e->outs[i], node->c, n, t->gram[*si],
+                                t->gram_norm[*si], ws, e->grads[i], *scratch);
+      (*si)++;
+    }
+  if (node->content)
+    {
+      if (!e->count)
+        sum->content
+            += wc
+               * st_content_loss (e->outs[i], st_node_content_size (node),
+                                  t->features[*ci], t->feature_norm[*ci], wc,
+                                  e->grads[i]);
+      (*ci)++;
+    }
+  return TRUE;
+}
+
+/* st_graph_loss, with its buffers from pool or counted by count. */
+static double
+graph_loss (const StGraph *graph, const float *image, const StTargets *t,
+            float *grad_image, StLossParts *parts, StPool *pool, Counter *count)
+{
+  Eval e;
+  int si = 0, ci = 0;
+  StLossParts sum = { 0.0, 0.0 };
+  double ws = t->style_weight / MAX (graph->n_style, 1);
+  double wc = t->content_weight / MAX (graph->n_content, 1);
+  float *scratch = NULL;
+  size_t scratch_size = 0;
+  gboolean ok = eval_init (&e, graph, pool, count);
+
+  for (int i = 0; i < graph->n && ok; i++)
+    {
+      const StNode *node = &graph->nodes[i];
+      if (!(ok = forward_node (&e, i, image)))
+        break;
+      if ((node->style || node->content) && grad_image
+          && !(e.grads[i]
+               = eval_get (&e, node_size (node) * sizeof (float), TRUE)))
+        ok = FALSE;
+      else
+        ok = tap_losses (&e, i, t, ws, wc, &si, &ci, &scratch, &scratch_size,
+                         &sum);
+      /* A leaf's gradient is complete now: send it to its input at once,
+       * so that at most one leaf gradient is alive. */
+      if (ok && eval_release (&e, i) && e.grads[i])
+        ok = backward_node (&e, i, grad_image);
+    }
+  for (int i = graph->n - 1; i >= 0 && ok && grad_image; i--)
+    if (e.grads[i])
+      ok = backward_node (&e, i, grad_image);
+  eval_put (&e, scratch);
+  eval_clear (&e);
+  if (parts)
+    *parts = sum;
+  return ok ? sum.style + sum.content : NAN;
+}
+
+double
+st_graph_loss (const StGraph *graph, const float *image,
+               const StTargets *targets, float *grad_image, StLossParts *parts,
+               StPool *pool)
+{
+  return graph_loss (graph, image, targets, grad_image, parts, pool, NULL);
+}
+
+/* st_graph_taps, with its buffers from malloc or counted by count. */
+static gboolean
+graph_taps (const StGraph *graph, const float *image, gboolean style,
+            gboolean content, StFeature **features, int *n_out, Counter *count)
+{
+  Eval e;
+  int n = 0;
+  StFeature *f = g_try_new0 (StFeature, graph->n_style + graph->n_content + 1);
+  gboolean ok = eval_init (&e, graph, NULL, count) && f;
+
+  for (int i = 0; i < graph->n && ok; i++)
+    {
+      const StNode *node = &graph->nodes[i];
+      if (!(ok = forward_node (&e, i, image)))
+        break;
+      eval_put (&e, e.masks[i]);
+      e.masks[i] = NULL;
+      if ((style && node->style) || (content && node->content))
+        {
+          StFeature *fi = &f[n++];
+          /* A content-only pass keeps just the channels the content loss
+           * compares (the leading ones: CHW makes them one block). */
+          gboolean part = !style && node->content_c > 0;
+          size_t size = part ? st_node_content_size (node) : node_size (node);
+          g_strlcpy (fi->name, node->name, sizeof fi->name);
+          fi->c = (int)(size / ((size_t)node->h * node->w));
+          fi->h = node->h;
+          fi->w = node->w;
+          fi->style = node->style;
+          fi->content = node->content;
+          /* kept: counted until the end, never handed back */
+          if (!(fi->data = eval_get (&e, size * sizeof (float), FALSE)))
+            ok = FALSE;
+          else if (!count)
+            memcpy (fi->data, e.outs[i], size * sizeof (float));
+        }
+      eval_release (&e, i);
+    }
+  eval_clear (&e);
+  if (!ok || count)
+    {
+      if (!count)
+        st_features_free (f, n);
+      else
+        g_free (f);
+      return ok;
+    }
+  *features = f;
+  *n_out = n;
+  return TRUE;
+}
+
+gboolean
+st_graph_taps (const StGraph *graph, const float *image, gboolean style,
+               gboolean content, StFeature **features, int *n_out)
+{
+  return graph_taps (graph, image, style, content, features, n_out, NULL);
+}
+
+gboolean
+st_graph_features (const StGraph *graph, const float *image,
+                   StFeature **features, int *n_out)
+{
+  return st_graph_taps (graph, image, TRUE, TRUE, features, n_out);
+}
+
+StFeature *
+st_network_features (const StNetwork *network, const float *image, int width,
+                     int height, StPooling pooling, int *n_out)
+{
+  StGraph g;
+  StFeature *f = NULL;
+  *n_out = 0;
+  if (!st_graph_build (network, width, height, pooling, 0, &g, NULL))
+    return NULL;
+  if (!st_graph_features (&g, image, &f, n_out))
+    f = NULL;
+  st_graph_clear (&g);
+  return f;
+}
+
+void
+st_features_free (StFeature *features, int n)
+{
+  if (!features)
+    return;
+  for (int i = 0; i < n; i++)
+    g_free (features[i].data);
+  g_free (features);
+}
+
+/* --------------------------------------------------------- estimates */
+
+size_t
+st_graph_peak_bytes (const StGraph *graph)
+{
+  Counter count;
+  StTargets none;
+  float caller; /* the image and its gradient: the caller's, never read */
+  memset (&none, 0, sizeof none);
+  counter_init (&count, TRUE);
+  graph_loss (graph, &caller, &none, &caller, NULL, NULL, &count);
+  g_array_free (count.slots, TRUE);
+  return count.peak;
+}
+
+size_t
+st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
+                          gboolean content)
+{
+  Counter count;
+  StFeature *f = NULL;
+  int n = 0;
+  counter_init (&count, FALSE);
+  float caller; /* the image: the caller's, never read */
+  graph_taps (graph, &caller, style, content, &f, &n, &count);
+  g_array_free (count.slots, TRUE);
+  return count.peak;
+}
+
+double
+st_graph_flops (const StGraph *graph)
+{
+  double flops = 0.0;
+  for (int i = 0; i < graph->n; i++)
+    {
+      const StNode *node = &graph->nodes[i];
+      double hw = (double)node->h * node->w;
+      if (node->op == ST_OP_CONV)
+        flops += 2.0 * 2.0 * node->c * node->cin * node->k * node->k * hw;
+      if (node->style) /* Gram by SYRK, its gradient by SYMM */
+        flops += (double)node->c * node->c * hw * 3.0;
+    }
+  return flops;
+}

@@ -1,0 +1,103 @@
+/* graph.h - a network as a small graph of layers, built for one image
+ * size, and the executor that runs it: forward with the losses at its taps,
+ * then backward to the image.  The builders live in embedded.c and
+ * vgg19.c, the executor and its estimates in graph.c. */
+#ifndef ST_GRAPH_H
+#define ST_GRAPH_H
+
+#include "ops.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  ST_OP_PREPROCESS, /* per-channel affine, with a channel permutation */
+  ST_OP_CONV,       /* convolution with bias, ReLU fused              */
+  ST_OP_MAXPOOL,
+  ST_OP_AVGPOOL,
+  ST_OP_BLURDOWN /* 5x5 binomial blur, stride 2 */
+} StOp;
+
+typedef struct
+{
+  StOp op;
+  int input;   /* index of the input node; -1 = the image */
+  int c, h, w; /* output shape (c, h, w)                  */
+  /* ST_OP_CONV */
+  int cin, k;
+  StPad pad;
+  const float *weight; /* (c, cin, k, k) */
+  const float *bias;   /* (c) or NULL    */
+  /* ST_OP_PREPROCESS: out[o] = in[perm[o]] * scale[o] + shift[o] */
+  int perm[3];
+  float scale[3], shift[3];
+  /* taps: where the losses read the features; every tap of a term weighs
+   * the same */
+  char name[16];
+  gboolean style, content;
+  int content_c; /* leading channels the content loss compares; 0 all */
+  int last_use;  /* last node reading this one's output; -1 none      */
+} StNode;
+
+typedef struct
+{
+  int n;
+  StNode *nodes; /* (n), in evaluation order */
+  int n_style, n_content;
+} StGraph;
+
+/* The graph of `network` for an image of w x h.  levels: pyramid levels of
+ * the embedded network (0 = chosen from the size); ignored by VGG19.
+ * FALSE (ST_ERROR_INVALID, or ST_ERROR_MEMORY) when it cannot be built. */
+gboolean st_graph_build (const StNetwork *network, int w, int h,
+                         StPooling pooling, int levels, StGraph *graph,
+                         GError **error);
+void st_graph_clear (StGraph *graph);
+/* The smallest short side the network accepts. */
+int st_graph_min_side (const StNetwork *network);
+/* For the builders: appends a node reading `input` (its shape copied from
+ * the input); NULL when out of memory. */
+StNode *st_graph_add (StGraph *graph, StOp op, int input);
+
+/* What the losses compare the taps with. */
+typedef struct
+{
+  float **gram;                        /* (n_style) each (c, c)      */
+  double *gram_norm;                   /* (n_style)                  */
+  float **features;                    /* (n_content) each (c, h, w) */
+  double *feature_norm;                /* (n_content)                */
+  double style_weight, content_weight; /* per whole term             */
+} StTargets;
+
+typedef struct
+{
+  double style, content; /* weighted */
+} StLossParts;
+
+/* Forward and backward through the graph for image (3, h, w): returns the
+ * weighted style + content loss and ADDS its gradient to grad_image (when
+ * not NULL).  NaN on allocation failure.  pool may be NULL. */
+double st_graph_loss (const StGraph *graph, const float *image,
+                      const StTargets *targets, float *grad_image,
+                      StLossParts *parts, StPool *pool);
+/* Forward only, returning copies of the tap features. */
+gboolean st_graph_features (const StGraph *graph, const float *image,
+                            StFeature **features, int *n);
+/* The same, copying only the style taps, or only the content taps (of
+ * these only the channels the content loss compares). */
+gboolean st_graph_taps (const StGraph *graph, const float *image,
+                        gboolean style, gboolean content, StFeature **features,
+                        int *n);
+/* Floats of a content tap's target: its first content_c channels. */
+size_t st_node_content_size (const StNode *node);
+/* Peak bytes of st_graph_loss with a pool, and of st_graph_taps: the
+ * executor itself, run with a pool that counts instead of allocating. */
+size_t st_graph_peak_bytes (const StGraph *graph);
+size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
+                                 gboolean content);
+/* Floating-point operations of one forward + backward pass. */
+double st_graph_flops (const StGraph *graph);
+
+G_END_DECLS
+
+#endif

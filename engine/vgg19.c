@@ -1,0 +1,145 @@
+/* vgg19.c - VGG19 (Simonyan and Zisserman 2014) as Gatys et al. use it:
+ * content conv4_2, style conv1_1, conv2_1, conv3_1, conv4_1 and conv5_1,
+ * after ReLU; the graph stops at the deepest layer in use (conv5_1).  The
+ * architecture tables here are the one description of VGG19 that the
+ * weight loader (safetensors.c) and the graph share.  Its weights come
+ * from a file: safetensors.c reads it. */
+#include "network.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------- architecture */
+
+/* The index of each convolution in torchvision's vgg19.features, and its
+ * channels: blocks of 2, 2, 4, 4, 4 convolutions separated by pooling. */
+const int st_vgg19_feature_index[ST_VGG19_N_CONV]
+    = { 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34 };
+const int st_vgg19_c_in[ST_VGG19_N_CONV]
+    = { 3,   64,  64,  128, 128, 256, 256, 256,
+        256, 512, 512, 512, 512, 512, 512, 512 };
+const int st_vgg19_c_out[ST_VGG19_N_CONV]
+    = { 64,  64,  128, 128, 256, 256, 256, 256,
+        512, 512, 512, 512, 512, 512, 512, 512 };
+/* The literature's names, for the taps and for messages a person can
+ * place. */
+const char *const st_vgg19_layer_name[ST_VGG19_N_CONV]
+    = { "conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2",
+        "conv3_3", "conv3_4", "conv4_1", "conv4_2", "conv4_3", "conv4_4",
+        "conv5_1", "conv5_2", "conv5_3", "conv5_4" };
+
+#define VGG_DEEPEST 12 /* conv5_1 */
+#define VGG_CONTENT 9  /* conv4_2 */
+
+/* Pools follow conv1_2, conv2_2, conv3_4 and conv4_4. */
+static gboolean
+pool_after (int i)
+{
+  return i == 1 || i == 3 || i == 7 || i == 11;
+}
+
+/* Style layers: the first convolution of each block. */
+static gboolean
+style_layer (int i)
+{
+  return i == 0 || i == 2 || i == 4 || i == 8 || i == 12;
+}
+
+/* ------------------------------------------------------------ network */
+
+StNetwork *
+st_network_load_vgg19 (const char *path, GError **error)
+{
+  StVgg19Weights *w = st_vgg19_weights_load (path, error);
+  StNetwork *net;
+  if (!w)
+    return NULL;
+  if (!(net = g_try_new0 (StNetwork, 1)))
+    {
+      st_vgg19_weights_free (w);
+      g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                   "out of memory while loading %s", path);
+      return NULL;
+    }
+  net->kind = g_strdup ("vgg19");
+  net->vgg = w;
+  net->description = g_strdup_printf (
+      "VGG19 (%s, %s preprocessing)", path,
+      w->preprocess == ST_PREPROCESS_CAFFE ? "caffe" : "torch");
+  /* Same relative loss terms as the embedded network; VGG19's style
+   * layers are fewer (5) and deeper, and the same balance holds. */
+  net->style_weight = 2000.0;
+  net->content_weight = 1.0;
+  net->tv_weight = ST_DEFAULT_TV_WEIGHT;
+  net->default_iterations = 300;
+  return net;
+}
+
+/* ---------------------------------------------------------------- graph */
+
+/* The input as the weights expect it: torchvision's ImageNet mean and
+ * standard deviation, or Caffe's BGR in [0, 255] minus the mean. */
+static void
+set_preprocess (StNode *pre, StPreprocess preprocess)
+{
+  static const float torch_mean[3] = { 0.485f, 0.456f, 0.406f };
+  static const float torch_std[3] = { 0.229f, 0.224f, 0.225f };
+  static const float caffe_mean_bgr[3] = { 103.939f, 116.779f, 123.68f };
+  for (int o = 0; o < 3; o++)
+    {
+      if (preprocess == ST_PREPROCESS_CAFFE)
+        {
+          pre->perm[o] = 2 - o; /* RGB -> BGR */
+          pre->scale[o] = 255.0f;
+          pre->shift[o] = -caffe_mean_bgr[o];
+        }
+      else
+        {
+          pre->perm[o] = o;
+          pre->scale[o] = 1.0f / torch_std[o];
+          pre->shift[o] = -torch_mean[o] / torch_std[o];
+        }
+    }
+}
+
+gboolean
+st_vgg19_build (const StNetwork *net, int w, int h, StPooling pooling,
+                StGraph *g)
+{
+  const StVgg19Weights *vw = net->vgg;
+  StNode *pre = st_graph_add (g, ST_OP_PREPROCESS, -1);
+  int prev = 0;
+  if (!pre)
+    return FALSE;
+  pre->c = 3;
+  pre->h = h;
+  pre->w = w;
+  set_preprocess (pre, vw->preprocess);
+  for (int i = 0; i <= VGG_DEEPEST; i++)
+    {
+      StNode *conv = st_graph_add (g, ST_OP_CONV, prev);
+      if (!conv)
+        return FALSE;
+      conv->cin = vw->c_in[i];
+      conv->c = vw->c_out[i];
+      conv->k = 3;
+      conv->pad = ST_PAD_ZERO;
+      conv->weight = vw->weight[i];
+      conv->bias = vw->bias[i];
+      g_strlcpy (conv->name, st_vgg19_layer_name[i], sizeof conv->name);
+      conv->style = style_layer (i);
+      conv->content = i == VGG_CONTENT;
+      prev = g->n - 1;
+      if (pool_after (i) && i < VGG_DEEPEST)
+        {
+          StNode *pool = st_graph_add (
+              g, pooling == ST_POOLING_MAX ? ST_OP_MAXPOOL : ST_OP_AVGPOOL,
+              prev);
+          if (!pool)
+            return FALSE;
+          pool->h /= 2;
+          pool->w /= 2;
+          prev = g->n - 1;
+        }
+    }
+  return TRUE;
+}
