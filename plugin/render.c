@@ -129,9 +129,8 @@ peak_bytes_at (const StNetwork *network, gint width, gint height,
 
 /* Fills params from vals and asks the engine what the run will be: the
  * engine alone decides its size (st_estimate: the requested size, or for 0
- * the layer's own shrunk to what the memory budget allows).  The run was
- * shrunk when the estimate is smaller than the layer; *note then receives
- * a sentence for the user.  A requested size over the budget is an
+ * the layer's own shrunk to what the memory budget allows).  When the
+ * engine reduced the size, *note receives a sentence for the user.  A requested size over the budget is an
  * error. */
 static gboolean
 plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
@@ -158,8 +157,7 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
     }
 
   run_side = MAX (estimate->width, estimate->height);
-  if (estimate->peak_bytes > estimate->budget_bytes
-      || run_side > estimate->max_size)
+  if (!estimate->fits)
     {
       gchar *need = format_bytes (estimate->peak_bytes);
       gchar *budget = format_bytes (estimate->budget_bytes);
@@ -175,7 +173,7 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
       return FALSE;
     }
 
-  if (vals->size == 0 && run_side < long_side)
+  if (estimate->reduced)
     {
       gchar *need = format_bytes (
           peak_bytes_at (network, width, height, params, long_side));

@@ -285,7 +285,7 @@ update_estimate (Dialog *dialog)
       gchar *budget
           = g_format_size_full (estimate.budget_bytes, G_FORMAT_SIZE_IEC_UNITS);
 
-      if (estimate.peak_bytes > estimate.budget_bytes)
+      if (!estimate.fits)
         text = g_strdup_printf (_ ("Too big: needs %s of memory"), memory);
       else
         /* TRANSLATORS: the estimate beside Quality, e.g. "About 2 min 5 s,
