@@ -880,6 +880,15 @@ fail:
     fprintf (stderr, "style-transfer: %s\n", line);
     g_free (line);
   }
+  if (error && error->domain == ST_ERROR && error->code == ST_ERROR_MEMORY)
+    {
+      /* Short of memory, OpenBLAS's worker threads may be retrying their
+       * buffer allocation forever, and its exit handler joins them: the
+       * process would never end.  Nothing is left to flush or remove. */
+      output_abandon (&out);
+      fflush (NULL);
+      _exit (1);
+    }
 done:
   output_abandon (&out);
   g_clear_error (&error);

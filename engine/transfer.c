@@ -1,6 +1,7 @@
 /* transfer.c - the driver: parameters, the coarse-to-fine schedule, the
  * memory estimate, colour handling, and the optimisation at each scale. */
 #include "network.h"
+#include "checks.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -69,7 +70,8 @@ st_params_validate (const StParams *p, GError **error)
          && check_range (p->optimizer, ST_OPTIMIZER_LBFGS, ST_OPTIMIZER_ADAM,
                          "optimizer", error)
          && check_range (p->pooling, ST_POOLING_AVERAGE, ST_POOLING_MAX,
-                         "pooling", error);
+                         "pooling", error)
+         && st_check_weights (p, error);
 }
 
 /* ---------------------------------------------------------- schedule */
@@ -282,7 +284,11 @@ st_estimate (const StNetwork *network, int cw, int ch, const StParams *p,
                    "the content image is empty (%d x %d)", cw, ch);
       return ST_ERROR_INVALID;
     }
+  /* before the first BLAS call, which would retry forever (issue 13) */
+  if (!st_memory_precheck (p->threads, error))
+    return ST_ERROR_MEMORY;
   e->budget_bytes = p->memory_budget ? p->memory_budget : default_budget ();
+  e->budget_bytes = MIN (e->budget_bytes, st_memory_cap (p->threads));
   final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
   plan_schedule (network, cw, ch, p, size, &s);
   for (int i = 0; i < s.n; i++)
@@ -658,7 +664,7 @@ st_transfer (const StNetwork *net, const StImage *content,
   double *blend = NULL;
   float *content_chw = NULL, **style_chw = NULL, *x = NULL;
   int *sw = NULL, *sh = NULL;
-  double blend_sum = 0.0;
+  guint alloc_failures = st_alloc_failures ();
   StRng rng;
 
   g_return_val_if_fail (result != NULL, ST_ERROR_INVALID);
@@ -690,21 +696,11 @@ st_transfer (const StNetwork *net, const StImage *content,
                        ST_MIN_STYLE_SIDE);
           return ST_ERROR_INVALID;
         }
-      if (p->style_blend
-          && (!isfinite (p->style_blend[j]) || p->style_blend[j] < 0))
-        {
-          g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
-                       "style blend weights must be positive numbers");
-          return ST_ERROR_INVALID;
-        }
-      blend_sum += p->style_blend ? p->style_blend[j] : 1.0;
+      if (!st_check_style_image (styles[j], j, n_styles, error))
+        return ST_ERROR_INVALID;
     }
-  if (!(blend_sum > 0))
-    {
-      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
-                   "style blend weights add up to zero");
-      return ST_ERROR_INVALID;
-    }
+  if (!st_blend_normalize (p->style_blend, n_styles, NULL, error))
+    return ST_ERROR_INVALID;
 
   cw = content->width;
   ch = content->height;
@@ -720,8 +716,8 @@ st_transfer (const StNetwork *net, const StImage *content,
     }
 
   /* Memory first, before allocating anything. */
-  if (st_estimate (net, cw, ch, p, &est, error) != ST_OK)
-    return ST_ERROR_INVALID;
+  if ((status = st_estimate (net, cw, ch, p, &est, error)) != ST_OK)
+    return status;
   /* st_estimate already chose the size (the requested one, or for 0 the
    * content's, shrunk to the budget) and the largest that fits. */
   size = MAX (est.width, est.height);
@@ -768,6 +764,7 @@ st_transfer (const StNetwork *net, const StImage *content,
 
   /* Everything the scales share, in planar layout. */
   blend = g_new (double, n_styles);
+  st_blend_normalize (p->style_blend, n_styles, blend, NULL);
   sw = g_new (int, n_styles);
   sh = g_new (int, n_styles);
   style_chw = g_new0 (float *, n_styles);
@@ -779,7 +776,6 @@ st_transfer (const StNetwork *net, const StImage *content,
     {
       sw[j] = styles[j]->width;
       sh[j] = styles[j]->height;
-      blend[j] = (p->style_blend ? p->style_blend[j] : 1.0) / blend_sum;
       if (!(style_chw[j] = st_floats_new ((size_t)3 * sw[j] * sh[j])))
         goto oom;
       st_hwc_to_chw (styles[j]->pixels, sw[j], sh[j], style_chw[j]);
@@ -840,7 +836,9 @@ st_transfer (const StNetwork *net, const StImage *content,
       run.range_weight = MAX (run.targets.style_weight, 1.0);
       if (!content_targets (&g, content_s, &run.targets)
           || !style_targets (net, &g, w, h, p, style_chw, sw, sh, n_styles,
-                             blend, &run.targets, error))
+                             blend, &run.targets, error)
+          || !st_check_style_targets (run.targets.gram_norm, g.n_style, w, h,
+                                      error))
         {
           targets_clear (&run.targets, g.n_style, g.n_content);
           st_graph_clear (&g);
@@ -891,6 +889,13 @@ st_transfer (const StNetwork *net, const StImage *content,
       run.work_done += sched.work[si];
       if (status == ST_CANCELLED)
         g_set_error (error, ST_ERROR, ST_CANCELLED, "cancelled");
+      else if (status == ST_ERROR_NUMERIC
+               && st_alloc_failures () != alloc_failures)
+        {
+          /* an allocation inside the loss failed: its NaN means memory */
+          status = ST_ERROR_MEMORY;
+          set_memory_error (error);
+        }
       else if (status == ST_ERROR_NUMERIC)
         g_set_error (error, ST_ERROR, ST_ERROR_NUMERIC,
                      "the loss became NaN or infinite at scale %d of %d; "
