@@ -41,6 +41,8 @@
 /* No tensor this engine reads has more than 4 dimensions; extra tensors
  * may have more, but not absurdly many. */
 #define SHAPE_MAX_RANK 64
+/* Longest problem text in a message, in bytes (names are the file's). */
+#define MESSAGE_MAX_BYTES 400
 
 /* ------------------------------------------------------- architecture */
 
@@ -114,6 +116,23 @@ set_error (GError **error, int code, const char *path, const char *format, ...)
       char *valid = g_utf8_make_valid (problem, -1);
       g_free (problem);
       problem = valid;
+    }
+  /* A tensor name can be megabytes long: keep the message's start and
+   * its end, which says what is wrong (issue 13). */
+  if (strlen (problem) > MESSAGE_MAX_BYTES)
+    {
+      const char *head_end = problem + MESSAGE_MAX_BYTES * 3 / 4;
+      const char *tail = problem + strlen (problem) - MESSAGE_MAX_BYTES / 4;
+      char *bounded;
+
+      while ((*head_end & 0xc0) == 0x80)
+        head_end--;
+      while ((*tail & 0xc0) == 0x80)
+        tail++;
+      bounded = g_strdup_printf ("%.*s … %s", (int)(head_end - problem),
+                                 problem, tail);
+      g_free (problem);
+      problem = bounded;
     }
   display = g_filename_display_name (path);
   g_set_error (error, ST_ERROR, code, "%s: %s", display, problem);

@@ -494,6 +494,29 @@ test_not_plain_json (void)
     }
 }
 
+/* A tensor name of megabytes must not become a message of megabytes:
+ * the message keeps its start and its end (what is wrong). */
+static void
+test_long_name (void)
+{
+  GString *header = g_string_new ("{\"");
+  char *path;
+  GError *error = NULL;
+
+  for (int i = 0; i < (4 << 20); i++)
+    g_string_append_c (header, 'n');
+  g_string_append (header, "\": 5}");
+  path = write_valid ("long-name.safetensors", header->str, 0);
+  g_assert_null (st_vgg19_weights_load (path, &error));
+  g_assert_error (error, ST_ERROR, ST_ERROR_FORMAT);
+  g_assert_cmpuint (strlen (error->message), <, 400 + strlen (path) + 16);
+  g_assert_true (g_str_has_suffix (error->message, "is not a JSON object"));
+  g_assert_nonnull (strstr (error->message, " … "));
+  g_error_free (error);
+  g_string_free (header, TRUE);
+  g_free (path);
+}
+
 /* A FIFO (or any other non-regular file) is refused without waiting for
  * a writer. */
 static void
@@ -727,6 +750,7 @@ main (int argc, char **argv)
   g_test_add_func ("/safetensors/hidden-nesting", test_hidden_nesting);
   g_test_add_func ("/safetensors/not-plain-json", test_not_plain_json);
   g_test_add_func ("/safetensors/fifo", test_fifo);
+  g_test_add_func ("/safetensors/long-name", test_long_name);
   g_test_add_func ("/safetensors/file-changes-after-load",
                    test_file_changes_after_load);
   g_test_add_func ("/safetensors/nul", test_nul_in_header);
