@@ -48,7 +48,7 @@ row() {
   msg=$(head -n 1 "$tmp/stderr" | sed "s|$tmp|TMP|g; s/|/\\\\|/g")
   if [ $rc -ne 1 ] || [ -f "$out" ] || [ "$lines" -ne 1 ] \
      || ! grep -q '^style-transfer: ' "$tmp/stderr" \
-     || find "$tmp" -name '*.tmp-*' | grep -q .; then
+     || find "$tmp" -name '*.tmp-*' -o -name '.style-transfer-*' | grep -q .; then
     echo "| FAIL $what | exit $rc, $lines stderr lines, output $( [ -f "$out" ] && echo written || echo absent): $msg |"
     sed 's/^/    /' "$tmp/stderr" | head -n 5
     fail=1
