@@ -163,6 +163,12 @@ catch_signals (void)
     sigaddset (&sa.sa_mask, sigs[i]);
   for (gsize i = 0; i < G_N_ELEMENTS (sigs); i++)
     sigaction (sigs[i], &sa, NULL);
+  /* These two kill by default, leaving the temporary file: a closed pipe
+   * on stdout (progress is then lost, the result still written) and a
+   * file-size limit (ulimit -f: the write fails with EFBIG, said in one
+   * line). */
+  signal (SIGPIPE, SIG_IGN);
+  signal (SIGXFSZ, SIG_IGN);
 }
 
 static gboolean

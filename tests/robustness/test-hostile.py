@@ -229,6 +229,31 @@ try:
         report('%s during the save' % sig.name, problems,
                se.decode().strip())
 
+    # signals that kill by default: a closed pipe on stdout (progress is
+    # lost, the result is still written) and a file-size limit
+    r, w = os.pipe()
+    os.close(r)
+    out = os.path.join(T, 'out.png')
+    p = subprocess.run([CLI, C, S, '--size', '32', '-i', '2', '-o', out],
+                       stdout=w, stderr=subprocess.PIPE, timeout=SAFETY)
+    os.close(w)
+    report('stdout is a pipe nobody reads (SIGPIPE)',
+           ([] if p.returncode == 0 and os.path.exists(out)
+            else ['exit %d: %s' % (p.returncode, p.stderr.decode())])
+           + (['left %s' % leftovers(T)] if leftovers(T) else []),
+           'the result is written, exit 0')
+    if os.path.exists(out):
+        os.unlink(out)
+    rc, so, se, _ = run([C, S, '-o', out] + small,
+                        prefix=['sh', '-c', 'ulimit -f 1 && exec "$0" "$@"'])
+    refused_problems = []
+    if rc != 1 or se.count(b'\n') != 1:
+        refused_problems.append('exit %s, %d lines' % (rc, se.count(b'\n')))
+    if os.path.exists(out) or leftovers(T):
+        refused_problems.append('left %s' % (leftovers(T) or 'out.png'))
+    report('ulimit -f 1 (SIGXFSZ while writing)', refused_problems,
+           se.decode(errors='replace').strip().replace(T, 'TMP'))
+
     # --- 7. decoding within the memory budget ------------------------------
     big = os.path.join(T, 'big.png')
     png(big, 8000, 8000)
