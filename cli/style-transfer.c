@@ -146,7 +146,12 @@ on_signal (int sig)
   (void)ignored;
   /* die of the signal, as shells expect (it is delivered when the
      handler returns) */
-  signal (sig, SIG_DFL);
+  {
+    struct sigaction dfl;
+    memset (&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction (sig, &dfl, NULL);
+  }
   raise (sig);
 }
 
@@ -167,8 +172,9 @@ catch_signals (void)
    * on stdout (progress is then lost, the result still written) and a
    * file-size limit (ulimit -f: the write fails with EFBIG, said in one
    * line). */
-  signal (SIGPIPE, SIG_IGN);
-  signal (SIGXFSZ, SIG_IGN);
+  sa.sa_handler = SIG_IGN;
+  sigaction (SIGPIPE, &sa, NULL);
+  sigaction (SIGXFSZ, &sa, NULL);
 }
 
 static gboolean
