@@ -268,6 +268,38 @@ try:
     refused('8000 x 8000 PNG style, budget 100 MiB',
             [C, big, '--size', '48', '-i', '2', '-q'], 'memory budget',
             env=budget, max_rss_mb=150)
+    # JPEG decodes at 1/2, 1/4 or 1/8 when asked: an 8000 x 8000 JPEG is
+    # read at 1000 x 1000 for a 48 px run (192 MB when decoded whole).  The
+    # file is made with gdk-pixbuf through PyGObject when it is installed.
+    # (in a process of its own: the 192 MB pixbuf would otherwise count in
+    # every later child's peak RSS, which fork inherits)
+    jpeg = os.path.join(T, 'big.jpg')
+    made = subprocess.run([sys.executable, '-c', """if 1:
+        import sys, gi
+        gi.require_version('GdkPixbuf', '2.0')
+        from gi.repository import GdkPixbuf
+        pb = GdkPixbuf.Pixbuf.new(GdkPixbuf.Colorspace.RGB, False, 8, 8000,
+                                  8000)
+        pb.fill(0x336699ff)
+        pb.savev(sys.argv[1], 'jpeg', ['quality'], ['50'])
+        """, jpeg], capture_output=True)
+    if made.returncode != 0:
+        print('# no PyGObject/GdkPixbuf: JPEG case skipped (%s)'
+              % made.stderr.decode(errors='replace').strip().split('\n')[-1])
+        jpeg = None
+    if jpeg:
+        out = os.path.join(T, 'out.png')
+        rc, so, se, rss = run([jpeg, S, '--size', '48', '-i', '2', '-q', '-o',
+                               out], env=budget)
+        problems = []
+        if rc != 0 or not os.path.exists(out):
+            problems.append('exit %s: %s' % (rc, se.decode().strip()))
+        if rss > 150 * 1024 and not SANITIZED:
+            problems.append('peak RSS %d MB' % (rss // 1024))
+        report('8000 x 8000 JPEG content, --size 48, budget 100 MiB',
+               problems, 'decoded at 1/8: runs, peak RSS %d MB' % (rss // 1024))
+        if os.path.exists(out):
+            os.unlink(out)
     svg = os.path.join(T, 'huge.svg')
     with open(svg, 'w') as f:
         f.write('<svg xmlns="http://www.w3.org/2000/svg" width="20000" '
