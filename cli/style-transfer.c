@@ -2,17 +2,27 @@
  *
  *   style-transfer CONTENT STYLE [STYLE2 ...] -o OUT.png [options]
  *
- * Reads PNG/JPEG through gdk-pixbuf, writes PNG.  Exit status 0 on success,
- * 1 with a one-line message on stderr otherwise; on failure no output file
- * is left behind (the PNG is written to a temporary name and renamed). */
+ * Reads PNG/JPEG/SVG/... through gdk-pixbuf, writes PNG.  Exit status 0 on
+ * success (progress, then the output's name, on stdout), 1 with a one-line
+ * message on stderr otherwise (escaped and bounded: nothing a file or an
+ * argument holds can break the line or reach the terminal as a control
+ * sequence).  On failure nothing is written: the PNG goes to a temporary
+ * file created exclusively beside the output and renamed over it at the
+ * end; an output that is not a regular file is refused. */
 #include "style-transfer.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct
@@ -22,56 +32,286 @@ typedef struct
   gint64 last_draw;
 } Cli;
 
-static StImage *
-load_image (const char *path, GError **error)
+/* ---------------------------------------------------------- messages */
+
+/* Longest message printed, in bytes: a hostile file name or tensor name
+ * must not become a 100 MB line. */
+#define MESSAGE_MAX 480
+
+/* text as one printable line: control characters (C0, DEL, C1, line and
+ * paragraph separators) and invalid UTF-8 are escaped, and the length is
+ * bounded by keeping the start and the end (which says what went wrong). */
+static char *
+one_line (const char *text)
 {
-  GdkPixbuf *pb = gdk_pixbuf_new_from_file (path, error);
-  StImage *image;
-  if (!pb)
-    return NULL;
-  {
-    GdkPixbuf *rot = gdk_pixbuf_apply_embedded_orientation (pb);
-    g_object_unref (pb);
-    pb = rot;
-  }
-  int w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
-  int nc = gdk_pixbuf_get_n_channels (pb);
-  int stride = gdk_pixbuf_get_rowstride (pb);
-  gboolean alpha = gdk_pixbuf_get_has_alpha (pb);
-  const guchar *px = gdk_pixbuf_read_pixels (pb);
-  if (gdk_pixbuf_get_bits_per_sample (pb) != 8 || nc < 3
-      || !(image = st_image_new (w, h)))
+  GString *out = g_string_new (NULL);
+  /* libraries end some messages with a line break: not part of them */
+  char *copy = g_strstrip (g_strdup (text ? text : "failed"));
+  const char *p = copy;
+
+  while (*p)
     {
-      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
-                   "%s: unsupported or too large image (%d x %d)", path, w, h);
-      g_object_unref (pb);
-      return NULL;
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar)-1 || c == (gunichar)-2)
+        {
+          g_string_append_printf (out, "\\x%02x", (guchar)*p);
+          p++;
+          continue;
+        }
+      if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\r')
+        g_string_append (out, "\\r");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (c == 0x1b)
+        g_string_append (out, "\\e");
+      else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+        g_string_append_printf (out, "\\x%02x", c);
+      else if (c == 0x2028 || c == 0x2029 || c == 0x200e || c == 0x200f
+               || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+        g_string_append_printf (out, "\\u%04x", c); /* breaks, bidi */
+      else
+        g_string_append_len (out, p, g_utf8_next_char (p) - p);
+      p = g_utf8_next_char (p);
     }
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      {
-        const guchar *s = px + (size_t)y * stride + (size_t)x * nc;
-        float *d = image->pixels + ((size_t)y * w + x) * 3;
-        /* Transparent areas are composited over white, as GIMP's
-         * checkerboard-free export would flatten them. */
-        float a = alpha ? s[3] / 255.0f : 1.0f;
-        for (int c = 0; c < 3; c++)
-          d[c] = a * (s[c] / 255.0f) + (1.0f - a);
-      }
-  g_object_unref (pb);
-  return image;
+  g_free (copy);
+  if (out->len > MESSAGE_MAX)
+    {
+      /* keep 3/4 from the start and 1/4 from the end, on character
+       * boundaries (the text is valid UTF-8 now) */
+      const char *head_end = out->str + MESSAGE_MAX * 3 / 4;
+      const char *tail = out->str + out->len - MESSAGE_MAX / 4;
+      char *bounded;
+
+      while ((*head_end & 0xc0) == 0x80)
+        head_end--;
+      while ((*tail & 0xc0) == 0x80)
+        tail++;
+      bounded = g_strdup_printf ("%.*s … %s", (int)(head_end - out->str),
+                                 out->str, tail);
+      g_string_free (out, TRUE);
+      return bounded;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* GLib and gdk-pixbuf warnings would add lines to stderr; the failure
+ * they lead to is reported, as its one line.  STYLE_TRANSFER_DEBUG=1
+ * shows them. */
+static GLogWriterOutput
+quiet_log_writer (GLogLevelFlags level, const GLogField *fields,
+                  gsize n_fields, gpointer data)
+{
+  (void)data;
+  if (g_getenv ("STYLE_TRANSFER_DEBUG"))
+    return g_log_writer_default (level, fields, n_fields, NULL);
+  return G_LOG_WRITER_HANDLED;
+}
+
+/* ------------------------------------------------------------ output */
+
+/* The result is written to a temporary file beside the output, created
+ * exclusively (O_EXCL, O_NOFOLLOW, a random name: no symlink or file
+ * planted there is followed or reused), at the start of the run so that
+ * an output that cannot be written is known before minutes of work; it is
+ * renamed over the output at the end.  On any failure, and on SIGINT,
+ * SIGTERM, SIGHUP or SIGQUIT, it is removed: nothing is left behind. */
+typedef struct
+{
+  char *path; /* as given */
+  char *tmp;
+  int fd;
+} Output;
+
+static char *volatile signal_tmp;       /* for the handler: the temporary */
+static volatile sig_atomic_t bar_drawn; /* a progress bar to erase */
+static mode_t creation_mask;
+
+static void
+on_signal (int sig)
+{
+  static const char erase[] = "\r\033[K";
+  static const char msg[]
+      = "style-transfer: interrupted by a signal; nothing was written\n";
+  char *tmp = signal_tmp;
+  ssize_t ignored;
+
+  if (tmp)
+    unlink (tmp);
+  if (bar_drawn)
+    ignored = write (STDOUT_FILENO, erase, sizeof erase - 1);
+  ignored = write (STDERR_FILENO, msg, sizeof msg - 1);
+  (void)ignored;
+  /* die of the signal, as shells expect (it is delivered when the
+     handler returns) */
+  {
+    struct sigaction dfl;
+    memset (&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction (sig, &dfl, NULL);
+  }
+  raise (sig);
+}
+
+static void
+catch_signals (void)
+{
+  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+  struct sigaction sa;
+
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset (&sa.sa_mask);
+  for (gsize i = 0; i < G_N_ELEMENTS (sigs); i++)
+    sigaddset (&sa.sa_mask, sigs[i]);
+  for (gsize i = 0; i < G_N_ELEMENTS (sigs); i++)
+    sigaction (sigs[i], &sa, NULL);
+  /* These two kill by default, leaving the temporary file: a closed pipe
+   * on stdout (progress is then lost, the result still written) and a
+   * file-size limit (ulimit -f: the write fails with EFBIG, said in one
+   * line). */
+  sa.sa_handler = SIG_IGN;
+  sigaction (SIGPIPE, &sa, NULL);
+  sigaction (SIGXFSZ, &sa, NULL);
 }
 
 static gboolean
-save_png (const StImage *image, const char *path, GError **error)
+output_error (GError **error, const char *path, int err, const char *why)
+{
+  char *shown = g_filename_display_name (path);
+
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+               "cannot write %s: %s", shown, why ? why : g_strerror (err));
+  g_free (shown);
+  return FALSE;
+}
+
+/* Checks the output and creates its temporary file. */
+static gboolean
+output_open (Output *o, const char *path, GError **error)
+{
+  GStatBuf st;
+  char *dir, *base;
+  long name_max;
+  gboolean ok = TRUE;
+
+  o->path = g_strdup (path);
+  o->tmp = NULL;
+  o->fd = -1;
+  if (!*path)
+    return output_error (error, path, ENOENT, "the file name is empty");
+  if (g_stat (path, &st) == 0)
+    {
+      if (S_ISDIR (st.st_mode))
+        return output_error (error, path, EISDIR, NULL);
+      if (!S_ISREG (st.st_mode))
+        return output_error (error, path, EINVAL,
+                             "it is not a regular file (a device, FIFO or "
+                             "socket); give the name of a PNG file");
+    }
+  else if (errno != ENOENT)
+    return output_error (error, path, errno, NULL);
+  dir = g_path_get_dirname (path);
+  base = g_path_get_basename (path);
+  /* the kernel's lookup checks 255; a file system may allow fewer */
+  errno = 0;
+  name_max = pathconf (dir, _PC_NAME_MAX);
+  if (name_max > 0 && strlen (base) > (size_t)name_max)
+    ok = output_error (error, path, ENAMETOOLONG, NULL);
+  else if (strlen (path) >= PATH_MAX)
+    ok = output_error (error, path, ENAMETOOLONG, NULL);
+  g_free (base);
+  if (!ok)
+    {
+      g_free (dir);
+      return FALSE;
+    }
+  o->tmp = g_build_filename (dir, ".style-transfer-XXXXXX.tmp", NULL);
+  g_free (dir);
+  o->fd = g_mkstemp_full (o->tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (o->fd < 0)
+    {
+      int saved = errno;
+      g_free (o->tmp);
+      o->tmp = NULL;
+      return output_error (error, path, saved, NULL);
+    }
+  signal_tmp = o->tmp;
+  return TRUE;
+}
+
+/* Removes the temporary file; the output was never touched. */
+static void
+output_abandon (Output *o)
+{
+  sigset_t all, old;
+
+  sigfillset (&all);
+  pthread_sigmask (SIG_BLOCK, &all, &old);
+  signal_tmp = NULL;
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (o->tmp)
+    g_unlink (o->tmp);
+  if (o->fd >= 0)
+    close (o->fd);
+  g_free (o->tmp);
+  g_free (o->path);
+  memset (o, 0, sizeof *o);
+  o->fd = -1;
+}
+
+typedef struct
+{
+  int fd;
+  int raise_signal; /* test hook: STYLE_TRANSFER_TEST_SIGNAL_IN_SAVE */
+  int err;
+} Writer;
+
+static gboolean
+write_chunk (const gchar *buf, gsize count, GError **error, gpointer data)
+{
+  Writer *w = data;
+
+  while (count > 0)
+    {
+      ssize_t n = write (w->fd, buf, count);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          w->err = errno;
+          g_set_error_literal (error, G_FILE_ERROR,
+                               g_file_error_from_errno (errno),
+                               g_strerror (errno));
+          return FALSE;
+        }
+      buf += n;
+      count -= (gsize)n;
+    }
+  /* A deterministic "signal arrives during the save", for the tests. */
+  if (w->raise_signal > 0)
+    raise (w->raise_signal);
+  return TRUE;
+}
+
+static gboolean
+save_png (const StImage *image, Output *o, GError **error)
 {
   int w = image->width, h = image->height;
   GdkPixbuf *pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, w, h);
-  char *tmp;
+  Writer writer = { o->fd, 0, 0 };
+  const char *hook = g_getenv ("STYLE_TRANSFER_TEST_SIGNAL_IN_SAVE");
+  GError *local = NULL;
+  GStatBuf st;
+  sigset_t all, old;
   gboolean ok;
+
   if (!pb)
     {
-      g_set_error (error, ST_ERROR, ST_ERROR_MEMORY, "out of memory");
+      g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                   "out of memory: no room for the %d x %d result", w, h);
       return FALSE;
     }
   guchar *px = gdk_pixbuf_get_pixels (pb);
@@ -82,23 +322,267 @@ save_png (const StImage *image, const char *path, GError **error)
         px[(size_t)y * stride + (size_t)x * 3 + c] = (guchar)lroundf (
             CLAMP (image->pixels[((size_t)y * w + x) * 3 + c], 0.0f, 1.0f)
             * 255.0f);
-  tmp = g_strdup_printf ("%s.tmp-%d", path, (int)getpid ());
-  ok = gdk_pixbuf_save (pb, tmp, "png", error, NULL);
-  if (!ok)
-    g_prefix_error (error, "cannot write %s: ", path);
-  if (ok && g_rename (tmp, path) != 0)
-    {
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                   "cannot write %s: %s", path, g_strerror (errno));
-      ok = FALSE;
-    }
-  if (!ok)
-    g_unlink (tmp);
-  g_free (tmp);
+  if (hook)
+    writer.raise_signal = atoi (hook);
+  ok = gdk_pixbuf_save_to_callback (pb, write_chunk, &writer, "png", &local,
+                                    NULL);
   g_object_unref (pb);
-  return ok;
+  if (!ok)
+    {
+      output_error (error, o->path, writer.err ? writer.err : EIO,
+                    local ? local->message : NULL);
+      g_clear_error (&local);
+      return FALSE;
+    }
+  /* as a file created with open (..., 0666) would be */
+  if (fchmod (o->fd, 0666 & ~creation_mask) != 0 || fsync (o->fd) != 0)
+    return output_error (error, o->path, errno, NULL);
+  /* what the output is now, not what it was at the start */
+  if (g_stat (o->path, &st) == 0 && !S_ISREG (st.st_mode))
+    return output_error (error, o->path, EINVAL,
+                         "it is no longer a regular file");
+  sigfillset (&all);
+  pthread_sigmask (SIG_BLOCK, &all, &old);
+  ok = g_rename (o->tmp, o->path) == 0;
+  if (ok)
+    signal_tmp = NULL;
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (!ok)
+    return output_error (error, o->path, errno, NULL);
+  g_free (o->tmp);
+  o->tmp = NULL; /* renamed: nothing to remove */
+  return TRUE;
 }
 
+/* ------------------------------------------------------------ images */
+
+/* Bytes per pixel of an image held in full: the decoded pixbuf (RGBA),
+ * the float copy here and the engine's planar copy. */
+#define IMAGE_BYTES_PER_PIXEL 28
+
+typedef struct
+{
+  const char *path;
+  const StNetwork *net;
+  const StParams *params;
+  gboolean content;   /* else a style image          */
+  int style_side;     /* the long side styles need   */
+  guint64 budget;     /* the run's memory budget     */
+  guint64 *spent;     /* by images read so far       */
+  char *refusal;      /* why the image was refused   */
+} LoadCtx;
+
+/* Called with the image's own size before any pixel is decoded: decide
+ * the size to decode at.  An image that fits half the budget is decoded
+ * whole (the engine's resampling is then the only one); a larger one at
+ * twice the size the run needs (SVG and JPEG decode at that size; other
+ * formats are decoded whole and shrunk by the loader), or refused when
+ * even that does not fit. */
+static void
+on_size_prepared (GdkPixbufLoader *loader, int width, int height,
+                  gpointer data)
+{
+  LoadCtx *ctx = data;
+  guint64 px = (guint64)MAX (width, 0) * (guint64)MAX (height, 0);
+  guint64 full = px * IMAGE_BYTES_PER_PIXEL, reduced, decode;
+  int long_side = MAX (width, height), need, target, tw, th;
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+  char *name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+
+  if (width <= 0 || height <= 0)
+    goto out;
+  if (*ctx->spent + full <= ctx->budget / 2)
+    {
+      *ctx->spent += full;
+      goto out;
+    }
+  if (ctx->content)
+    {
+      StEstimate est;
+      need = st_estimate (ctx->net, width, height, ctx->params, &est, NULL)
+                     == ST_OK
+                 ? MAX (est.width, est.height)
+                 : long_side;
+    }
+  else
+    need = ctx->style_side;
+  target = (int)MIN ((gint64)long_side, MAX (2 * (gint64)need, 256));
+  st_fit_long_side (width, height, target, &tw, &th);
+  reduced = (guint64)tw * th * IMAGE_BYTES_PER_PIXEL;
+  if (g_strcmp0 (name, "svg") == 0)
+    decode = 0; /* drawn at the size asked for */
+  else if (g_strcmp0 (name, "jpeg") == 0)
+    {
+      /* libjpeg decodes at 1/1, 1/2, 1/4 or 1/8, the smallest that is
+         still at least the size asked for */
+      int d = 1;
+      while (d < 8 && long_side / (2 * d) >= target)
+        d *= 2;
+      decode = px / ((guint64)d * d) * 4;
+    }
+  else
+    decode = px * 4; /* whole, then shrunk */
+  if (*ctx->spent + decode + reduced > ctx->budget)
+    {
+      char *need_text = g_format_size_full (decode + reduced,
+                                            G_FORMAT_SIZE_IEC_UNITS);
+      char *have = g_format_size_full (ctx->budget, G_FORMAT_SIZE_IEC_UNITS);
+      char *shown = g_filename_display_name (ctx->path);
+
+      ctx->refusal = g_strdup_printf (
+          "%s: an image of %d x %d pixels needs about %s to decode, more "
+          "than the memory budget of %s; use a smaller image",
+          shown, width, height, need_text, have);
+      g_free (need_text);
+      g_free (have);
+      g_free (shown);
+      /* 0 x 0 stops the loaders before they allocate the pixels */
+      gdk_pixbuf_loader_set_size (loader, 0, 0);
+      goto out;
+    }
+  *ctx->spent += reduced;
+  if (tw != width || th != height)
+    gdk_pixbuf_loader_set_size (loader, tw, th);
+out:
+  g_free (name);
+}
+
+static StImage *
+load_image (LoadCtx *ctx, GError **error)
+{
+  const char *path = ctx->path;
+  char *shown = g_filename_display_name (path);
+  GdkPixbufLoader *loader = NULL;
+  GdkPixbuf *pb = NULL;
+  StImage *image = NULL;
+  GError *local = NULL;
+  struct stat st;
+  guchar *buffer = NULL;
+  int fd;
+
+  /* Opened without blocking, then the opened file is checked: a FIFO, a
+   * device or a folder is refused at once, and cannot be swapped in after
+   * the check. */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "cannot read %s: %s", shown, g_strerror (saved));
+      goto out;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_IO,
+                   "cannot read %s: not a regular file (a %s); give an "
+                   "image file",
+                   shown,
+                   S_ISDIR (st.st_mode)    ? "folder"
+                   : S_ISFIFO (st.st_mode) ? "FIFO"
+                   : S_ISSOCK (st.st_mode) ? "socket"
+                                           : "device");
+      goto out;
+    }
+
+  loader = gdk_pixbuf_loader_new ();
+  g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared),
+                    ctx);
+  buffer = g_malloc (65536);
+  for (;;)
+    {
+      ssize_t n = read (fd, buffer, 65536);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          g_set_error (&local, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "%s", g_strerror (saved));
+          break;
+        }
+      if (n == 0 || ctx->refusal)
+        break;
+      if (!gdk_pixbuf_loader_write (loader, buffer, (gsize)n, &local))
+        break;
+    }
+  /* always closed (else it complains when finalized) */
+  if (!gdk_pixbuf_loader_close (loader, local ? NULL : &local) && !local)
+    g_set_error_literal (&local, ST_ERROR, ST_ERROR_FORMAT,
+                         "not a complete image");
+  if (ctx->refusal)
+    {
+      g_set_error_literal (error, ST_ERROR, ST_ERROR_MEMORY, ctx->refusal);
+      g_clear_pointer (&ctx->refusal, g_free);
+      g_clear_error (&local);
+      goto out;
+    }
+  if (local)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_FORMAT, "cannot read %s: %s",
+                   shown, local->message);
+      g_clear_error (&local);
+      goto out;
+    }
+  pb = gdk_pixbuf_loader_get_pixbuf (loader);
+  if (!pb)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_FORMAT,
+                   "cannot read %s: not a complete image", shown);
+      goto out;
+    }
+  /* a new reference, or NULL when there is no memory for the turn */
+  pb = gdk_pixbuf_apply_embedded_orientation (pb);
+  if (!pb)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                   "out of memory: no room to turn %s upright", shown);
+      goto out;
+    }
+  {
+    int w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
+    int nc = gdk_pixbuf_get_n_channels (pb);
+    int stride = gdk_pixbuf_get_rowstride (pb);
+    gboolean alpha = gdk_pixbuf_get_has_alpha (pb);
+    const guchar *px = gdk_pixbuf_read_pixels (pb);
+    if (gdk_pixbuf_get_bits_per_sample (pb) != 8 || nc < 3 || !px)
+      {
+        g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                     "%s: unsupported image (%d x %d)", shown, w, h);
+        goto out;
+      }
+    if (!(image = st_image_new (w, h)))
+      {
+        g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                     "out of memory: no room for %s (%d x %d)", shown, w, h);
+        goto out;
+      }
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          const guchar *s = px + (size_t)y * stride + (size_t)x * nc;
+          float *d = image->pixels + ((size_t)y * w + x) * 3;
+          /* Transparent areas are composited over white, as GIMP's
+           * checkerboard-free export would flatten them. */
+          float a = alpha ? s[3] / 255.0f : 1.0f;
+          for (int c = 0; c < 3; c++)
+            d[c] = a * (s[c] / 255.0f) + (1.0f - a);
+        }
+  }
+out:
+  if (pb)
+    g_object_unref (pb);
+  if (loader)
+    g_object_unref (loader);
+  if (fd >= 0)
+    close (fd);
+  g_free (buffer);
+  g_free (shown);
+  return image;
+}
+
+/* Progress goes to standard output (an animated bar on a terminal, one
+ * line per scale otherwise), never to standard error: there a failure is
+ * the one and only line. */
 static gboolean
 on_progress (const StProgress *p, gpointer data)
 {
@@ -113,28 +597,63 @@ on_progress (const StProgress *p, gpointer data)
     {
       /* A log, not an animation: one line per scale. */
       if (p->iteration == p->n_iterations)
-        fprintf (stderr,
-                 "scale %d/%d (%d x %d): %d iterations, loss %.4g (style "
-                 "%.4g, content %.4g, smoothness %.4g), %.1f s\n",
-                 p->scale, p->n_scales, p->width, p->height, p->iteration,
-                 p->loss, p->style_loss, p->content_loss, p->tv_loss,
-                 p->elapsed);
+        {
+          printf ("scale %d/%d (%d x %d): %d iterations, loss %.4g (style "
+                  "%.4g, content %.4g, smoothness %.4g), %.1f s\n",
+                  p->scale, p->n_scales, p->width, p->height, p->iteration,
+                  p->loss, p->style_loss, p->content_loss, p->tv_loss,
+                  p->elapsed);
+          fflush (stdout);
+        }
       return TRUE;
     }
   if (now - cli->last_draw < 100000 && p->iteration != p->n_iterations)
     return TRUE;
   cli->last_draw = now;
-  filled = (int)(p->fraction * 30);
+  filled = (int)(CLAMP (p->fraction, 0.0, 1.0) * 30);
   memset (bar, '#', filled);
   memset (bar + filled, '-', 30 - filled);
   bar[30] = '\0';
   left = p->fraction > 0.01 ? p->elapsed * (1 - p->fraction) / p->fraction : 0;
-  fprintf (stderr,
-           "\r[%s] %3.0f%%  scale %d/%d  iteration %d/%d  loss %.4g  %s%.0f s "
-           "left ",
-           bar, p->fraction * 100, p->scale, p->n_scales, p->iteration,
-           p->n_iterations, p->loss, p->fraction > 0.01 ? "" : "~", left);
+  printf ("\r[%s] %3.0f%%  scale %d/%d  iteration %d/%d  loss %.4g  %s%.0f s "
+          "left ",
+          bar, p->fraction * 100, p->scale, p->n_scales, p->iteration,
+          p->n_iterations, p->loss, p->fraction > 0.01 ? "" : "~", left);
+  fflush (stdout);
+  bar_drawn = 1;
   return TRUE;
+}
+
+/* Parses --style-blend: one finite, non-negative number per style. */
+static double *
+parse_blend (const char *text, int n_styles, GError **error)
+{
+  char **parts = g_strsplit (text, ",", -1);
+  double *weights = NULL;
+
+  if ((int)g_strv_length (parts) != n_styles)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "--style-blend has %u weights for %d style images",
+                   g_strv_length (parts), n_styles);
+      goto out;
+    }
+  weights = g_new (double, n_styles);
+  for (int j = 0; j < n_styles; j++)
+    {
+      char *end;
+      weights[j] = g_ascii_strtod (parts[j], &end);
+      if (*end || end == parts[j])
+        {
+          g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                       "--style-blend: \"%s\" is not a number", parts[j]);
+          g_clear_pointer (&weights, g_free);
+          goto out;
+        }
+    }
+out:
+  g_strfreev (parts);
+  return weights;
 }
 
 int
@@ -155,10 +674,19 @@ main (int argc, char **argv)
   const StImage **styles = NULL;
   double *blend_weights = NULL;
   int n_styles = 0, status = 1;
+  guint64 image_bytes = 0;
+  Output out = { NULL, NULL, -1 };
   StStatus st;
 
+  creation_mask = umask (0);
+  umask (creation_mask);
+  g_log_set_writer_func (quiet_log_writer, NULL, NULL);
   st_params_init (&params);
   GOptionGroup *group = g_option_group_new ("main", "", "", NULL, NULL);
+  /* Every text option is taken as bytes (G_OPTION_ARG_FILENAME): GLib
+   * would convert G_OPTION_ARG_STRING from the locale's charset, which
+   * without setlocale () is ASCII, so "é" in a path failed with "Invalid
+   * byte sequence in conversion input". */
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       "Write the result to this PNG file (required)", "OUT.png" },
@@ -176,28 +704,29 @@ main (int argc, char **argv)
       "Total-variation (smoothness) weight", "W" },
     { "style-scale", 0, 0, G_OPTION_ARG_DOUBLE, &style_scale,
       "Size of the style's features relative to the result (default 1)", "F" },
-    { "style-blend", 0, 0, G_OPTION_ARG_STRING, &blend,
+    { "style-blend", 0, 0, G_OPTION_ARG_FILENAME, &blend,
       "Blend weights of the style images, comma separated", "W1,W2,..." },
     { "preserve-colors", 0, 0, G_OPTION_ARG_NONE, &preserve,
       "Keep the content's colours: transfer luminance only", NULL },
     { "match-colors", 0, 0, G_OPTION_ARG_NONE, &match,
       "Recolour the style to the content's colours first", NULL },
-    { "init", 0, 0, G_OPTION_ARG_STRING, &init,
+    { "init", 0, 0, G_OPTION_ARG_FILENAME, &init,
       "Start from the content (default) or from noise", "content|noise" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 0)", "N" },
     { "scales", 0, 0, G_OPTION_ARG_INT, &scales,
       "Number of coarse-to-fine scales (default: automatic)", "N" },
-    { "optimizer", 0, 0, G_OPTION_ARG_STRING, &optimizer,
+    { "optimizer", 0, 0, G_OPTION_ARG_FILENAME, &optimizer,
       "lbfgs (default) or adam", "NAME" },
-    { "pooling", 0, 0, G_OPTION_ARG_STRING, &pooling,
+    { "pooling", 0, 0, G_OPTION_ARG_FILENAME, &pooling,
       "VGG19 pooling: avg (default) or max", "NAME" },
-    { "network", 'n', 0, G_OPTION_ARG_STRING, &network_name,
+    { "network", 'n', 0, G_OPTION_ARG_FILENAME, &network_name,
       "embedded, vgg19 or a .safetensors file (default: vgg19 when "
       "installed, else embedded)",
       "NAME" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads,
       "Threads (default: all cores)", "N" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress output", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "No progress on standard output (only the output's name)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL }
   };
   g_option_group_add_entries (group, entries);
@@ -205,7 +734,8 @@ main (int argc, char **argv)
   g_option_context_set_main_group (ctx, group);
   g_option_context_set_summary (
       ctx, "Paints CONTENT in the style of STYLE (Gatys et al. style "
-           "transfer).");
+           "transfer).  Progress goes to standard output, which ends with "
+           "the output's name; a failure is one line on standard error.");
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     goto fail;
   if (argc < 3)
@@ -272,90 +802,107 @@ main (int argc, char **argv)
                    "cannot be negative");
       goto fail;
     }
-  if (!st_params_validate (&params, &error))
-    goto fail;
-  {
-    /* Find out now, not after minutes of work, that the result cannot be
-     * written. */
-    char *dir = g_path_get_dirname (output);
-    int bad = g_access (dir, W_OK) != 0 ? errno : 0;
-    if (!bad && g_file_test (output, G_FILE_TEST_IS_DIR))
-      bad = EISDIR;
-    g_free (dir);
-    if (bad)
-      {
-        g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (bad),
-                     "cannot write %s: %s", output, g_strerror (bad));
-        goto fail;
-      }
-  }
-
   n_styles = argc - 2;
   if (blend)
     {
-      char **parts = g_strsplit (blend, ",", -1);
-      if ((int)g_strv_length (parts) != n_styles)
-        {
-          g_set_error (&error, ST_ERROR, ST_ERROR_INVALID,
-                       "--style-blend has %u weights for %d style images",
-                       g_strv_length (parts), n_styles);
-          g_strfreev (parts);
-          goto fail;
-        }
-      blend_weights = g_new (double, n_styles);
-      for (int j = 0; j < n_styles; j++)
-        {
-          char *end;
-          blend_weights[j] = g_ascii_strtod (parts[j], &end);
-          if (*end || end == parts[j])
-            {
-              g_set_error (&error, ST_ERROR, ST_ERROR_INVALID,
-                           "--style-blend: \"%s\" is not a number", parts[j]);
-              g_strfreev (parts);
-              goto fail;
-            }
-        }
-      g_strfreev (parts);
+      if (!(blend_weights = parse_blend (blend, n_styles, &error)))
+        goto fail;
       params.style_blend = blend_weights;
     }
-
-  if (!(content = load_image (argv[1], &error)))
+  if (!st_params_validate (&params, &error))
     goto fail;
-  styles = g_new0 (const StImage *, n_styles);
-  for (int j = 0; j < n_styles; j++)
-    if (!(styles[j] = load_image (argv[2 + j], &error)))
-      goto fail;
+
+  /* Find out now, not after minutes of work, that the result cannot be
+   * written: the temporary file it goes to is created here. */
+  catch_signals ();
+  if (!output_open (&out, output, &error))
+    goto fail;
+
   if (!(net = st_network_open (network_name, NULL, &error)))
     goto fail;
+  {
+    /* the budget images are read within (the run's own, from the engine) */
+    StEstimate est;
+    LoadCtx load = { argv[1], net, &params, TRUE, 0, 0, &image_bytes, NULL };
+    if (st_estimate (net, 256, 256, &params, &est, &error) != ST_OK)
+      goto fail;
+    load.budget = est.budget_bytes;
+    if (!(content = load_image (&load, &error)))
+      goto fail;
+    /* the long side the styles are resampled to at the last scale */
+    if (st_estimate (net, content->width, content->height, &params, &est,
+                     NULL)
+        == ST_OK)
+      load.style_side
+          = (int)lround (MAX (est.width, est.height) * params.style_scale);
+    else
+      load.style_side = MAX (content->width, content->height);
+    load.content = FALSE;
+    styles = g_new0 (const StImage *, n_styles);
+    for (int j = 0; j < n_styles; j++)
+      {
+        load.path = argv[2 + j];
+        if (!(styles[j] = load_image (&load, &error)))
+          goto fail;
+      }
+  }
 
   cli.quiet = quiet;
-  cli.tty = isatty (STDERR_FILENO);
+  cli.tty = isatty (STDOUT_FILENO);
   if (!quiet)
     {
       StEstimate est;
       if (st_estimate (net, content->width, content->height, &params, &est,
                        NULL)
           == ST_OK)
-        fprintf (stderr,
-                 "%s\n%d x %d, %d scale%s, %d iterations; about %.0f MiB and "
-                 "%.0f s\n",
-                 st_network_describe (net), est.width, est.height, est.n_scales,
-                 est.n_scales > 1 ? "s" : "", est.total_iterations,
-                 est.peak_bytes / 1048576.0, est.seconds);
+        {
+          char *described = one_line (st_network_describe (net));
+          printf ("%s\n%d x %d, %d scale%s, %d iterations; about %.0f MiB and "
+                  "%.0f s\n",
+                  described, est.width, est.height, est.n_scales,
+                  est.n_scales > 1 ? "s" : "", est.total_iterations,
+                  est.peak_bytes / 1048576.0, est.seconds);
+          fflush (stdout);
+          g_free (described);
+        }
     }
   st = st_transfer (net, content, styles, n_styles, &params, on_progress, &cli,
                     &result, &error);
-  if (cli.tty && !quiet)
-    fputc ('\n', stderr);
-  if (st != ST_OK || !save_png (result, output, &error))
+  if (bar_drawn)
+    {
+      bar_drawn = 0;
+      fputc ('\n', stdout);
+    }
+  if (st != ST_OK || !save_png (result, &out, &error))
     goto fail;
-  printf ("%s\n", output);
+  {
+    char *shown = one_line (output);
+    printf ("%s\n", shown);
+    g_free (shown);
+  }
   status = 0;
   goto done;
 
 fail:
-  fprintf (stderr, "style-transfer: %s\n", error ? error->message : "failed");
+  if (bar_drawn)
+    fputs ("\r\033[K", stdout);
+  fflush (stdout);
+  {
+    char *line = one_line (error ? error->message : NULL);
+    fprintf (stderr, "style-transfer: %s\n", line);
+    g_free (line);
+  }
+  if (error && error->domain == ST_ERROR && error->code == ST_ERROR_MEMORY)
+    {
+      /* Short of memory, OpenBLAS's worker threads may be retrying their
+       * buffer allocation forever, and its exit handler joins them: the
+       * process would never end.  Nothing is left to flush or remove. */
+      output_abandon (&out);
+      fflush (NULL);
+      _exit (1);
+    }
 done:
+  output_abandon (&out);
   g_clear_error (&error);
   st_image_free (result);
   st_image_free (content);

@@ -3,6 +3,7 @@
  * content's reduced to the memory budget), the coarse-to-fine schedule,
  * the peak memory and the time.  st_estimate returns it to front ends;
  * st_transfer runs it. */
+#include "checks.h"
 #include "driver.h"
 
 #include <cblas.h>
@@ -233,7 +234,11 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
                    "the content image is empty (%d x %d)", cw, ch);
       return ST_ERROR_INVALID;
     }
+  /* before the first BLAS call, which would retry forever (issue 13) */
+  if (!st_memory_precheck (p->threads, error))
+    return ST_ERROR_MEMORY;
   e->budget_bytes = p->memory_budget ? p->memory_budget : default_budget ();
+  e->budget_bytes = MIN (e->budget_bytes, st_memory_cap (p->threads));
   e->requested_size = p->size > 0 ? p->size : MAX (cw, ch);
   e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
   e->reduced = size < e->requested_size;

@@ -1,6 +1,7 @@
 /* params.c - the parameters of a run: their defaults, and the one table of
  * the ranges the engine accepts (front ends take theirs from the ST_*_MIN
  * and ST_*_MAX of style-transfer.h). */
+#include "checks.h"
 #include "driver.h"
 
 #include <math.h>
@@ -78,5 +79,6 @@ st_params_validate (const StParams *p, GError **error)
           return FALSE;
         }
     }
-  return TRUE;
+  /* in range, but a style term that vanishes cannot be measured */
+  return st_check_weights (p, error);
 }

@@ -6,9 +6,10 @@
  * plus an optional "__metadata__" object of strings; then the raw
  * little-endian data, offsets counted from the end of the header.
  *
- * The file is mapped, not read: F32 tensors that sit on a 4-byte boundary
- * are used in place, so loading the 80 MB of VGG19 costs no copy.  F16 and
- * BF16 tensors (and unaligned F32 ones) are widened into one owned buffer.
+ * The file is read, not mapped (a mapped file that is truncated or copied
+ * over while in use kills the process with SIGBUS): the 32 tensors VGG19
+ * needs are read into one owned buffer of F32 (80 MB), F16 and BF16 ones
+ * widened on the way; StVgg19Weights.map stays NULL.
  *
  * The file comes from the user's disk or a download, so every byte of it is
  * treated as hostile: each check below answers a malformed file with a
@@ -20,6 +21,10 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -36,6 +41,8 @@
 /* No tensor this engine reads has more than 4 dimensions; extra tensors
  * may have more, but not absurdly many. */
 #define SHAPE_MAX_RANK 64
+/* Longest problem text in a message, in bytes (names are the file's). */
+#define MESSAGE_MAX_BYTES 400
 
 /* -------------------------------------------------------------- types */
 
@@ -91,6 +98,23 @@ set_error (GError **error, int code, const char *path, const char *format, ...)
       char *valid = g_utf8_make_valid (problem, -1);
       g_free (problem);
       problem = valid;
+    }
+  /* A tensor name can be megabytes long: keep the message's start and
+   * its end, which says what is wrong (issue 13). */
+  if (strlen (problem) > MESSAGE_MAX_BYTES)
+    {
+      const char *head_end = problem + MESSAGE_MAX_BYTES * 3 / 4;
+      const char *tail = problem + strlen (problem) - MESSAGE_MAX_BYTES / 4;
+      char *bounded;
+
+      while ((*head_end & 0xc0) == 0x80)
+        head_end--;
+      while ((*tail & 0xc0) == 0x80)
+        tail++;
+      bounded = g_strdup_printf ("%.*s … %s", (int)(head_end - problem),
+                                 problem, tail);
+      g_free (problem);
+      problem = bounded;
     }
   display = g_filename_display_name (path);
   g_set_error (error, ST_ERROR, code, "%s: %s", display, problem);
@@ -187,8 +211,17 @@ dtype_parse (const char *name, guint64 *size)
 /* ------------------------------------------------------------- header */
 
 /* Bounds what json-glib will be asked to build (see HEADER_MAX_DEPTH).
- * Counts structure outside strings; a NUL byte is refused because the
- * parser would stop there silently. */
+ *
+ * The header is JSON, and JSON alone is accepted: json-glib's scanner also
+ * takes comments, single-quoted strings and identifiers, and structure
+ * hidden from a scan that only knows "..." strings (a '"' inside a
+ * comment, say) would still reach its recursion.  So outside strings only
+ * JSON's own characters may appear: whitespace, the six structural
+ * characters, numbers and the letters of true, false and null.  With that
+ * the scan below sees exactly the structure the parser will see, and its
+ * depth count is the parser's depth.  Inside strings, control characters
+ * (which JSON forbids) and a NUL byte (where the parser would stop
+ * silently) are refused too. */
 static gboolean
 header_prescan (const char *text, gsize length, const char *path,
                 GError **error)
@@ -199,7 +232,7 @@ header_prescan (const char *text, gsize length, const char *path,
 
   for (gsize i = 0; i < length; i++)
     {
-      char c = text[i];
+      guchar c = (guchar)text[i];
 
       if (c == '\0')
         {
@@ -209,6 +242,14 @@ header_prescan (const char *text, gsize length, const char *path,
         }
       if (in_string)
         {
+          if (c < 0x20)
+            {
+              set_error (error, ST_ERROR_FORMAT, path,
+                         "the JSON header has a control character (0x%02x) "
+                         "inside a string at byte %" G_GSIZE_FORMAT,
+                         c, i);
+              return FALSE;
+            }
           if (escaped)
             escaped = FALSE;
           else if (c == '\\')
@@ -241,8 +282,29 @@ header_prescan (const char *text, gsize length, const char *path,
         case ',':
           values++;
           break;
-        default:
+        case ' ': case '\t': case '\n': case '\r': case ':':
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9':
+        case '-': case '+': case '.': case 'e': case 'E':
+        /* true, false, null */
+        case 't': case 'r': case 'u': case 'f': case 'a': case 'l':
+        case 's': case 'n':
           break;
+        default:
+          {
+            char shown[16];
+
+            if (c > 0x20 && c < 0x7f)
+              g_snprintf (shown, sizeof shown, "“%c”", c);
+            else
+              g_snprintf (shown, sizeof shown, "byte 0x%02x", c);
+            set_error (error, ST_ERROR_FORMAT, path,
+                       "the header is not plain JSON: %s at byte "
+                       "%" G_GSIZE_FORMAT " (comments, single quotes and "
+                       "other extensions are not allowed)",
+                       shown, i);
+            return FALSE;
+          }
         }
       if (values > HEADER_MAX_VALUES)
         {
@@ -536,35 +598,79 @@ shape_check (const TensorInfo *info, int conv, gboolean bias, const char *path,
 
 /* ---------------------------------------------------------------- load */
 
-/* F32 in place needs the host's byte order and 4-byte alignment. */
+/* The file is read, never mapped: a mapping dies with SIGBUS when the
+ * file is truncated or copied over while the network is in use (an
+ * update, a download finishing, another program).  Only the 32 wanted
+ * tensors are read, into one owned buffer of floats (80 MB for VGG19's
+ * convolutions), whatever else the file holds (a full VGG19 with its
+ * classifier is 550 MB). */
+
+/* Reads exactly n bytes at offset `at`; a short read means the file
+ * shrank since it was measured. */
 static gboolean
-usable_in_place (const TensorInfo *info, const guint8 *data)
+read_at (int fd, guint64 at, void *buffer, gsize n, const char *path,
+         GError **error)
 {
-  return G_BYTE_ORDER == G_LITTLE_ENDIAN && info->dtype == DTYPE_F32
-         && ((guintptr)(data + info->begin)) % sizeof (float) == 0;
+  guint8 *p = buffer;
+
+  while (n > 0)
+    {
+      ssize_t got = pread (fd, p, MIN (n, (gsize)1 << 30), (off_t)at);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        {
+          int saved = errno;
+          set_error (error, ST_ERROR_IO, path, "cannot read the file (%s)",
+                     g_strerror (saved));
+          return FALSE;
+        }
+      if (got == 0)
+        {
+          set_error (error, ST_ERROR_IO, path,
+                     "the file became shorter while it was read (changed "
+                     "or replaced meanwhile?); try again");
+          return FALSE;
+        }
+      p += got;
+      at += (guint64)got;
+      n -= (gsize)got;
+    }
+  return TRUE;
 }
 
-static void
-widen (const TensorInfo *info, const guint8 *data, float *out)
-{
-  const guint8 *p = data + info->begin;
+/* Bytes read and widened per step for F16 and BF16. */
+#define CHUNK_ELEMENTS (256u * 1024u)
 
-  for (guint64 i = 0; i < info->elements; i++)
-    switch (info->dtype)
-      {
-      case DTYPE_F32:
-        out[i] = f32_from_le (p + 4 * i);
-        break;
-      case DTYPE_F16:
-        out[i] = f16_from_le (p + 2 * i);
-        break;
-      case DTYPE_BF16:
-        out[i] = bf16_from_le (p + 2 * i);
-        break;
-      case DTYPE_OTHER:
-      default:
-        g_assert_not_reached ();
-      }
+/* One tensor from the file into out (info->elements floats). */
+static gboolean
+tensor_read (const TensorInfo *info, int fd, guint64 data_start, float *out,
+             guint8 *chunk, const char *path, GError **error)
+{
+  guint64 at = data_start + info->begin;
+
+  if (info->dtype == DTYPE_F32)
+    {
+      if (!read_at (fd, at, out, info->elements * 4, path, error))
+        return FALSE;
+      if (G_BYTE_ORDER != G_LITTLE_ENDIAN)
+        for (guint64 i = 0; i < info->elements; i++)
+          out[i] = f32_from_le ((const guint8 *)(out + i));
+      return TRUE;
+    }
+  for (guint64 done = 0; done < info->elements;)
+    {
+      guint64 n = MIN (info->elements - done, (guint64)CHUNK_ELEMENTS);
+
+      if (!read_at (fd, at + 2 * done, chunk, n * 2, path, error))
+        return FALSE;
+      for (guint64 i = 0; i < n; i++)
+        out[done + i] = info->dtype == DTYPE_F16 ? f16_from_le (chunk + 2 * i)
+                                                 : bf16_from_le (chunk + 2 * i);
+      done += n;
+    }
+  return TRUE;
 }
 
 /* A NaN weight poisons every pixel; better said at load than found as a
@@ -585,18 +691,19 @@ finite_check (const float *values, guint64 n, const char *name, int conv,
   return TRUE;
 }
 
-/* Everything from the parsed header on; weights->map is set. */
+/* Everything from the parsed header on. */
 static gboolean
-weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
-              guint64 data_length, GError **error)
+weights_fill (StVgg19Weights *weights, JsonObject *root, int fd,
+              guint64 data_start, guint64 data_length, GError **error)
 {
   const char *path = weights->path;
   TensorInfo wanted[2 * ST_VGG19_N_CONV];
   gboolean found[2 * ST_VGG19_N_CONV] = { FALSE };
   GArray *spans = g_array_new (FALSE, FALSE, sizeof (Span));
   GList *members = NULL;
-  guint64 to_convert = 0;
-  gboolean ok = FALSE, any_view = FALSE;
+  guint64 total = 0;
+  gboolean ok = FALSE;
+  guint8 *chunk = NULL;
   float *next;
 
   memset (wanted, 0, sizeof wanted);
@@ -648,20 +755,17 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
         }
       if (!shape_check (&wanted[i], conv, i % 2 == 1, path, error))
         goto out;
-      if (!usable_in_place (&wanted[i], data))
-        to_convert += wanted[i].elements;
+      total += wanted[i].elements;
     }
 
-  if (to_convert > 0)
+  weights->converted = g_try_new (float, total);
+  chunk = g_try_malloc (2 * CHUNK_ELEMENTS);
+  if (weights->converted == NULL || chunk == NULL)
     {
-      weights->converted = g_try_new (float, to_convert);
-      if (weights->converted == NULL)
-        {
-          set_error (error, ST_ERROR_MEMORY, path,
-                     "no memory to convert %" G_GUINT64_FORMAT " weights",
-                     to_convert);
-          goto out;
-        }
+      set_error (error, ST_ERROR_MEMORY, path,
+                 "out of memory: no room for %" G_GUINT64_FORMAT " weights",
+                 total);
+      goto out;
     }
 
   next = weights->converted;
@@ -669,25 +773,16 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
     {
       const TensorInfo *info = &wanted[i];
       int conv = i / 2;
-      const float *values;
 
-      if (usable_in_place (info, data))
-        {
-          values = (const float *)(const void *)(data + info->begin);
-          any_view = TRUE;
-        }
-      else
-        {
-          widen (info, data, next);
-          values = next;
-          next += info->elements;
-        }
-      if (!finite_check (values, info->elements, info->name, conv, path, error))
+      if (!tensor_read (info, fd, data_start, next, chunk, path, error)
+          || !finite_check (next, info->elements, info->name, conv, path,
+                            error))
         goto out;
       if (i % 2)
-        weights->bias[conv] = values;
+        weights->bias[conv] = next;
       else
-        weights->weight[conv] = values;
+        weights->weight[conv] = next;
+      next += info->elements;
     }
 
   for (int i = 0; i < ST_VGG19_N_CONV; i++)
@@ -695,15 +790,10 @@ weights_fill (StVgg19Weights *weights, JsonObject *root, const guint8 *data,
       weights->c_in[i] = st_vgg19_c_in[i];
       weights->c_out[i] = st_vgg19_c_out[i];
     }
-  /* nothing points into the file (F16, BF16): give the mapping back */
-  if (!any_view)
-    {
-      g_mapped_file_unref (weights->map);
-      weights->map = NULL;
-    }
   ok = TRUE;
 
 out:
+  g_free (chunk);
   g_list_free (members);
   g_array_free (spans, TRUE);
   return ok;
@@ -713,43 +803,39 @@ StVgg19Weights *
 st_vgg19_weights_load (const char *path, GError **error)
 {
   StVgg19Weights *weights;
-  GStatBuf st;
-  GError *map_error = NULL;
-  const guint8 *bytes;
-  gsize length;
+  struct stat st;
+  guint8 start[8];
+  guint64 length;
   guint64 header_length;
+  char *header = NULL;
   JsonParser *parser = NULL;
   GError *json_error = NULL;
   JsonNode *root;
+  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  /* stat first: mapping a directory or a FIFO fails late or blocks */
-  if (g_stat (path, &st) != 0)
+  /* Opened without blocking (a FIFO would wait for a writer), then the
+   * opened file itself is checked: no window between a check on the name
+   * and the open. */
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+  if (fd < 0)
     {
       int saved = errno;
       set_error (error, ST_ERROR_IO, path, "%s", g_strerror (saved));
       return NULL;
     }
-  if (!S_ISREG (st.st_mode))
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
       set_error (error, ST_ERROR_IO, path, "not a regular file");
+      close (fd);
       return NULL;
     }
+  length = (guint64)st.st_size;
 
   weights = g_new0 (StVgg19Weights, 1);
   weights->path = g_strdup (path);
-  weights->map = g_mapped_file_new (path, FALSE, &map_error);
-  if (weights->map == NULL)
-    {
-      set_error (error, ST_ERROR_IO, path, "cannot read the file (%s)",
-                 map_error->message);
-      g_error_free (map_error);
-      goto fail;
-    }
-  bytes = (const guint8 *)g_mapped_file_get_contents (weights->map);
-  length = g_mapped_file_get_length (weights->map);
 
   if (length == 0)
     {
@@ -759,13 +845,15 @@ st_vgg19_weights_load (const char *path, GError **error)
   if (length < 8)
     {
       set_error (error, ST_ERROR_FORMAT, path,
-                 "the file has %" G_GSIZE_FORMAT " bytes, too short for a "
+                 "the file has %" G_GUINT64_FORMAT " bytes, too short for a "
                  "safetensors header",
                  length);
       goto fail;
     }
+  if (!read_at (fd, 0, start, 8, path, error))
+    goto fail;
   /* the likeliest wrong file is the Keras download itself */
-  if (memcmp (bytes, "\211HDF\r\n\032\n", 8) == 0)
+  if (memcmp (start, "\211HDF\r\n\032\n", 8) == 0)
     {
       set_error (error, ST_ERROR_FORMAT, path,
                  "this is an HDF5 file (Keras weights?), not safetensors; "
@@ -773,7 +861,7 @@ st_vgg19_weights_load (const char *path, GError **error)
                  "FILE” (weights/fetch-vgg19 in a source tree)");
       goto fail;
     }
-  memcpy (&header_length, bytes, 8);
+  memcpy (&header_length, start, 8);
   header_length = GUINT64_FROM_LE (header_length);
   if (header_length > HEADER_MAX_BYTES)
     {
@@ -787,17 +875,29 @@ st_vgg19_weights_load (const char *path, GError **error)
     {
       set_error (error, ST_ERROR_FORMAT, path,
                  "the header length (%" G_GUINT64_FORMAT " bytes) runs past "
-                 "the end of the file (%" G_GSIZE_FORMAT " bytes): truncated "
+                 "the end of the file (%" G_GUINT64_FORMAT " bytes): truncated "
                  "or not a safetensors file",
                  header_length, length);
       goto fail;
     }
-  if (!header_prescan ((const char *)bytes + 8, header_length, path, error))
+  header = g_try_malloc (header_length + 1);
+  if (header == NULL)
+    {
+      set_error (error, ST_ERROR_MEMORY, path,
+                 "out of memory: no room for a header of %" G_GUINT64_FORMAT
+                 " bytes",
+                 header_length);
+      goto fail;
+    }
+  if (!read_at (fd, 8, header, header_length, path, error))
+    goto fail;
+  header[header_length] = '\0';
+  if (!header_prescan (header, header_length, path, error))
     goto fail;
 
   parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, (const char *)bytes + 8,
-                                   (gssize)header_length, &json_error))
+  if (!json_parser_load_from_data (parser, header, (gssize)header_length,
+                                   &json_error))
     {
       set_error (error, ST_ERROR_FORMAT, path, "invalid JSON header (%s)",
                  json_error->message);
@@ -811,17 +911,20 @@ st_vgg19_weights_load (const char *path, GError **error)
                  "the JSON header is not an object");
       goto fail;
     }
-  if (!weights_fill (weights, json_node_get_object (root),
-                     bytes + 8 + header_length,
-                     (guint64)length - 8 - header_length, error))
+  if (!weights_fill (weights, json_node_get_object (root), fd,
+                     8 + header_length, length - 8 - header_length, error))
     goto fail;
 
   g_object_unref (parser);
+  g_free (header);
+  close (fd);
   return weights;
 
 fail:
   if (parser != NULL)
     g_object_unref (parser);
+  g_free (header);
+  close (fd);
   st_vgg19_weights_free (weights);
   return NULL;
 }

@@ -1,5 +1,6 @@
 /* tensor.c - memory, random numbers, image layouts and resampling. */
 #include "ops.h"
+#include "checks.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -10,9 +11,12 @@
 float *
 st_floats_new (size_t n)
 {
+  float *p;
   if (n == 0 || n > G_MAXSIZE / sizeof (float))
     return NULL;
-  return g_try_malloc0 (n * sizeof (float));
+  if (!(p = g_try_malloc0 (n * sizeof (float))))
+    st_note_alloc_failure ();
+  return p;
 }
 
 float *
@@ -100,6 +104,8 @@ st_pool_get (StPool *pool, size_t bytes, gboolean zero)
         }
     }
   slot.ptr = zero ? g_try_malloc0 (bytes) : g_try_malloc (bytes);
+  if (!slot.ptr)
+    st_note_alloc_failure ();
   slot.bytes = bytes;
   slot.used = TRUE;
   if (slot.ptr)

@@ -2,6 +2,7 @@
  * (estimate.c), prepares what every scale shares, runs the optimiser at
  * each scale of the plan, and finishes the result.  Each step returns the
  * status of what failed in it and sets the error to match. */
+#include "checks.h"
 #include "driver.h"
 
 #include <cblas.h>
@@ -48,6 +49,7 @@ typedef struct
   gpointer user_data;
   double work_done; /* before this scale */
   gint64 t_start;
+  guint alloc_failures; /* st_alloc_failures () when the run started */
 } Run;
 
 static StStatus
@@ -104,7 +106,6 @@ static StStatus
 check_images (const StImage *content, const StImage *const *styles,
               int n_styles, const StParams *p, GError **error)
 {
-  double blend_sum = 0.0;
   if (!image_is_usable (content, "content", error))
     return ST_ERROR_INVALID;
   if (n_styles < 1 || !styles)
@@ -124,13 +125,11 @@ check_images (const StImage *content, const StImage *const *styles,
                        ST_STYLE_MIN_SIDE);
           return ST_ERROR_INVALID;
         }
-      if (p->style_blend
-          && (!isfinite (p->style_blend[j]) || p->style_blend[j] < 0))
-        return invalid (error, "style blend weights must be positive numbers");
-      blend_sum += p->style_blend ? p->style_blend[j] : 1.0;
+      if (!st_check_style_image (s, j, n_styles, error))
+        return ST_ERROR_INVALID;
     }
-  if (!(blend_sum > 0))
-    return invalid (error, "style blend weights add up to zero");
+  if (!st_blend_normalize (p->style_blend, n_styles, NULL, error))
+    return ST_ERROR_INVALID;
   if (MIN (content->width, content->height) < ST_STYLE_MIN_SIDE && p->size <= 0)
     {
       g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
@@ -196,7 +195,6 @@ prepare (Run *r, const StImage *content, const StImage *const *styles,
          GError **error)
 {
   const StParams *p = r->p;
-  double blend_sum = 0.0;
   r->style_weight
       = p->style_weight >= 0
             ? p->style_weight
@@ -214,12 +212,10 @@ prepare (Run *r, const StImage *content, const StImage *const *styles,
   if (!r->blend || !r->sw || !r->sh || !r->styles || !r->content)
     return memory_error (error);
   st_hwc_to_chw (content->pixels, r->cw, r->ch, r->content);
-  for (int j = 0; j < r->n_styles; j++)
-    blend_sum += p->style_blend ? p->style_blend[j] : 1.0;
+  st_blend_normalize (p->style_blend, r->n_styles, r->blend, NULL);
   for (int j = 0; j < r->n_styles; j++)
     {
       int sw = r->sw[j] = styles[j]->width, sh = r->sh[j] = styles[j]->height;
-      r->blend[j] = (p->style_blend ? p->style_blend[j] : 1.0) / blend_sum;
       if (!(r->styles[j] = st_floats_new ((size_t)3 * sw * sh)))
         return memory_error (error);
       st_hwc_to_chw (styles[j]->pixels, sw, sh, r->styles[j]);
@@ -454,6 +450,12 @@ optimise (Run *r, int si, GError **error)
   r->pool = NULL;
   if (status == ST_CANCELLED)
     g_set_error (error, ST_ERROR, ST_CANCELLED, "cancelled");
+  else if (status == ST_ERROR_NUMERIC && st_alloc_failures () != r->alloc_failures)
+    {
+      /* an allocation inside the loss failed: its NaN means memory */
+      status = ST_ERROR_MEMORY;
+      memory_error (error);
+    }
   else if (status == ST_ERROR_NUMERIC)
     g_set_error (error, ST_ERROR, ST_ERROR_NUMERIC,
                  "the loss became NaN or infinite at scale %d of %d; "
@@ -491,6 +493,10 @@ run_scale (Run *r, int si, GError **error)
   g_free (content_s);
   if (status == ST_OK)
     status = style_targets (r, &g, &r->targets, error);
+  if (status == ST_OK
+      && !st_check_style_targets (r->targets.gram_norm, g.n_style, r->w, r->h,
+                                  error))
+    status = ST_ERROR_INVALID;
   /* A chance to cancel between the targets and the first iteration,
    * which at a large scale can be seconds apart. */
   if (status == ST_OK && !run_iteration (0, NAN, r->x, r))
@@ -577,6 +583,7 @@ st_transfer (const StNetwork *net, const StImage *content,
 
   st_set_threads (p->threads);
   r.t_start = g_get_monotonic_time ();
+  r.alloc_failures = st_alloc_failures ();
   status = prepare (&r, content, styles, error);
   for (int si = 0; si < r.plan.schedule.n && status == ST_OK; si++)
     status = run_scale (&r, si, error);

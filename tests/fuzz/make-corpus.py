@@ -66,6 +66,14 @@ write(S, 'header-not-json', st_file({}, raw_header='{"a": [1, 2'))
 write(S, 'header-array', st_file({}, raw_header='[1, 2, 3]'))
 write(S, 'header-nul', st_file({}, raw_header='{"a\x00": 1}'))
 write(S, 'deep-nesting', st_file({}, raw_header='[' * 100 + ']' * 100))
+# issue 13: nesting hidden from a scan that knows only "..." strings
+write(S, 'nesting-behind-comment',
+      st_file({}, raw_header='{"a": /* " */ ' + '[' * 100 + ']' * 100 + '}'))
+write(S, 'nesting-behind-line-comment',
+      st_file({}, raw_header='{"a": // "\n' + '[' * 100 + ']' * 100 + '}'))
+write(S, 'nesting-behind-single-quote',
+      st_file({}, raw_header="{'\"': " + '[' * 100 + ']' * 100 + '}'))
+write(S, 'control-char-in-string', st_file({}, raw_header='{"a\nb": 1}'))
 write(S, 'overlap', st_file({}, raw_header=json.dumps({
     'a': {'dtype': 'F32', 'shape': [2], 'data_offsets': [0, 8]},
     'b': {'dtype': 'F32', 'shape': [2], 'data_offsets': [4, 12]}})) + bytes(12))

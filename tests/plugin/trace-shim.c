@@ -9,12 +9,16 @@
  * It also answers the settings dialog, which a headless test cannot click:
  * gimp_dialog_run () shows the dialog for a moment and returns the next
  * response from $ST_TRACE_DIALOG ("ok,cancel,..."), one per dialog.
+ *
+ * And it tells a test when the run is in its optimisation (first progress
+ * text): $ST_TRACE_RUNNING_FIFO gets the plug-in's process id.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +140,32 @@ gimp_progress_set_text (const gchar *message)
   return real_gimp_progress_set_text (message);
 }
 
+/* The plug-in's progress callback is the only caller of
+ * gimp_progress_set_text_printf, from the first iteration on: the run is
+ * then in the optimisation.  With $ST_TRACE_RUNNING_FIFO set, the first
+ * call writes this process's id there, so that a test can kill the
+ * plug-in mid-run on that event rather than after a guessed delay. */
+static void
+announce_running (void)
+{
+  static gboolean done;
+  const char *fifo = getenv ("ST_TRACE_RUNNING_FIFO");
+  char line[32];
+  int fd, n;
+
+  if (done || !fifo)
+    return;
+  done = TRUE;
+  /* the test holds the reading end open: this does not block */
+  fd = open (fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  n = snprintf (line, sizeof line, "%d\n", (int)getpid ());
+  if (write (fd, line, (size_t)n) != n)
+    perror ("trace-shim: ST_TRACE_RUNNING_FIFO");
+  close (fd);
+}
+
 gboolean
 gimp_progress_set_text_printf (const gchar *format, ...)
 {
@@ -143,6 +173,7 @@ gimp_progress_set_text_printf (const gchar *format, ...)
   gchar *text;
   gboolean ok;
 
+  announce_running ();
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);

@@ -48,7 +48,7 @@ row() {
   msg=$(head -n 1 "$tmp/stderr" | sed "s|$tmp|TMP|g; s/|/\\\\|/g")
   if [ $rc -ne 1 ] || [ -f "$out" ] || [ "$lines" -ne 1 ] \
      || ! grep -q '^style-transfer: ' "$tmp/stderr" \
-     || find "$tmp" -name '*.tmp-*' | grep -q .; then
+     || find "$tmp" -name '*.tmp-*' -o -name '.style-transfer-*' | grep -q .; then
     echo "| FAIL $what | exit $rc, $lines stderr lines, output $( [ -f "$out" ] && echo written || echo absent): $msg |"
     sed 's/^/    /' "$tmp/stderr" | head -n 5
     fail=1
@@ -116,7 +116,8 @@ if ! cat "$tmp/locked.safetensors" >/dev/null 2>&1; then
   row "safetensors unreadable (mode 000)" "$C" "$S" --network "$tmp/locked.safetensors"
 fi # (root reads it anyway: the directory row stands in for it)
 for f in empty short header-past-end absurd-header-length hdf5-magic \
-         header-not-json header-nul deep-nesting overlap offsets-past-end \
+         header-not-json header-nul deep-nesting nesting-behind-comment \
+         nesting-behind-single-quote control-char-in-string overlap offsets-past-end \
          dtype-mismatch shape-overflow negative-offsets bad-metadata \
          conv1-truncated all-names-tiny-shapes nan-weight \
          valid-one-tensor; do

@@ -1,0 +1,256 @@
+/* checks.c - limits of the surroundings, and requests that cannot be
+ * measured: refused with a message instead of a hang, a crash or a
+ * "successful" wrong result (issue 13). */
+#include "checks.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ memory */
+
+/* What OpenBLAS allocates per thread the first time the thread runs a
+ * kernel: one buffer (128 MiB + a page on x86-64), kept for the process's
+ * life.  Address space, mostly untouched: it counts against ulimit -v and
+ * -d, not against resident memory. */
+#define BLAS_BUFFER_BYTES ((guint64)130 << 20)
+/* Code, GLib, stacks and the engine's own small allocations. */
+#define SLACK_BYTES ((guint64)8 << 20)
+
+static int
+thread_count (int threads)
+{
+  int cores = (int)g_get_num_processors ();
+  const char *env = g_getenv ("OPENBLAS_NUM_THREADS");
+  if (threads <= 0 && env && atoi (env) > 0)
+    threads = atoi (env);
+  return threads <= 0 || threads > cores ? cores : threads;
+}
+
+/* /proc/self/statm: total program size and data+stack, in pages. */
+static gboolean
+vm_usage (guint64 *size, guint64 *data)
+{
+  unsigned long long s = 0, r, sh, text, lib, d = 0;
+  FILE *f = fopen ("/proc/self/statm", "r");
+  long page = sysconf (_SC_PAGESIZE);
+  gboolean ok;
+
+  if (!f)
+    return FALSE;
+  ok = fscanf (f, "%llu %llu %llu %llu %llu %llu", &s, &r, &sh, &text, &lib,
+               &d)
+       == 6;
+  fclose (f);
+  *size = (guint64)s * (guint64)page;
+  *data = (guint64)d * (guint64)page;
+  return ok;
+}
+
+/* Address space left under ulimit -v and ulimit -d. */
+static guint64
+address_space_left (void)
+{
+  struct rlimit as, data;
+  guint64 size, used_data, left = G_MAXUINT64;
+
+  if (!vm_usage (&size, &used_data))
+    return G_MAXUINT64;
+  if (getrlimit (RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
+    left = (guint64)as.rlim_cur > size ? (guint64)as.rlim_cur - size : 0;
+  if (getrlimit (RLIMIT_DATA, &data) == 0 && data.rlim_cur != RLIM_INFINITY)
+    left = MIN (left, (guint64)data.rlim_cur > used_data
+                          ? (guint64)data.rlim_cur - used_data
+                          : 0);
+  return left;
+}
+
+/* memory.max - memory.current of this process's cgroup (v2). */
+static guint64
+cgroup_left (void)
+{
+  char *text = NULL, *dir = NULL, *max = NULL, *current = NULL, *path;
+  guint64 left = G_MAXUINT64;
+
+  if (!g_file_get_contents ("/proc/self/cgroup", &text, NULL, NULL))
+    return left;
+  if (g_str_has_prefix (text, "0::"))
+    {
+      dir = g_strstrip (g_strdup (text + 3));
+      path = g_build_filename ("/sys/fs/cgroup", dir, "memory.max", NULL);
+      g_file_get_contents (path, &max, NULL, NULL);
+      g_free (path);
+      path = g_build_filename ("/sys/fs/cgroup", dir, "memory.current", NULL);
+      g_file_get_contents (path, &current, NULL, NULL);
+      g_free (path);
+      if (max && current && g_ascii_isdigit (max[0]))
+        {
+          guint64 m = g_ascii_strtoull (max, NULL, 10);
+          guint64 c = g_ascii_strtoull (current, NULL, 10);
+          left = m > c ? m - c : 0;
+        }
+    }
+  g_free (text);
+  g_free (dir);
+  g_free (max);
+  g_free (current);
+  return left;
+}
+
+static guint64
+blas_reserve (int threads)
+{
+  return (guint64)thread_count (threads) * BLAS_BUFFER_BYTES + SLACK_BYTES;
+}
+
+size_t
+st_memory_cap (int threads)
+{
+  guint64 as = address_space_left (), cg = cgroup_left (), cap = G_MAXUINT64;
+  guint64 reserve = blas_reserve (threads);
+
+  if (as != G_MAXUINT64)
+    cap = as > reserve ? as - reserve : 0;
+  if (cg != G_MAXUINT64)
+    cap = MIN (cap, cg > SLACK_BYTES ? cg - SLACK_BYTES : 0);
+  return (size_t)MIN (cap, (guint64)G_MAXSIZE);
+}
+
+gboolean
+st_memory_precheck (int threads, GError **error)
+{
+  guint64 as = address_space_left (), need = blas_reserve (threads);
+
+  if (as != G_MAXUINT64 && as < need)
+    {
+      char *have = g_format_size_full (as, G_FORMAT_SIZE_IEC_UNITS);
+      char *want = g_format_size_full (need, G_FORMAT_SIZE_IEC_UNITS);
+      g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                   "out of memory: this process's memory limit (ulimit -v "
+                   "or -d) leaves %s of address space, and the numeric "
+                   "library needs about %s for %d thread%s; raise the limit "
+                   "or use fewer threads",
+                   have, want, thread_count (threads),
+                   thread_count (threads) > 1 ? "s" : "");
+      g_free (have);
+      g_free (want);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static volatile gint alloc_failures;
+
+void
+st_note_alloc_failure (void)
+{
+  g_atomic_int_inc (&alloc_failures);
+}
+
+guint
+st_alloc_failures (void)
+{
+  return (guint)g_atomic_int_get (&alloc_failures);
+}
+
+/* ------------------------------------------------- what can be measured */
+
+/* Below this the style term is lost in float rounding (the gradient's
+ * scale is a float): the result is the photo. */
+#define MIN_STYLE_WEIGHT 1e-6
+
+gboolean
+st_check_weights (const StParams *p, GError **error)
+{
+  if (p->style_weight >= 0 && p->style_weight < MIN_STYLE_WEIGHT)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "a style weight of %g transfers no style (the result "
+                   "would be the photo); use at least %g, or leave it out "
+                   "and set the strength",
+                   p->style_weight, MIN_STYLE_WEIGHT);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+st_blend_normalize (const double *w, int n, double *out, GError **error)
+{
+  double largest = 0.0, sum = 0.0;
+
+  for (int j = 0; j < n; j++)
+    {
+      double v = w ? w[j] : 1.0;
+      if (!isfinite (v) || v < 0)
+        {
+          g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                       "style blend weights must be positive numbers");
+          return FALSE;
+        }
+      largest = MAX (largest, v);
+    }
+  if (!(largest > 0))
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "style blend weights add up to zero");
+      return FALSE;
+    }
+  /* each divided by the largest is in [0, 1]: the sum is at most n */
+  for (int j = 0; j < n; j++)
+    sum += (w ? w[j] : 1.0) / largest;
+  for (int j = 0; j < n && out; j++)
+    out[j] = (w ? w[j] : 1.0) / largest / sum;
+  return TRUE;
+}
+
+gboolean
+st_check_style_image (const StImage *style, int index, int n_styles,
+                      GError **error)
+{
+  size_t n = (size_t)style->width * style->height * 3;
+  float lo[3] = { INFINITY, INFINITY, INFINITY },
+        hi[3] = { -INFINITY, -INFINITY, -INFINITY };
+
+  for (size_t i = 0; i < n; i++)
+    {
+      float v = style->pixels[i];
+      lo[i % 3] = MIN (lo[i % 3], v);
+      hi[i % 3] = MAX (hi[i % 3], v);
+    }
+  /* less than one 8-bit level of difference anywhere */
+  if (hi[0] - lo[0] < 1.0f / 255 && hi[1] - lo[1] < 1.0f / 255
+      && hi[2] - lo[2] < 1.0f / 255)
+    {
+      char which[32] = "";
+      if (n_styles > 1)
+        g_snprintf (which, sizeof which, " %d", index + 1);
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "the style image%s is one flat colour: it has no texture "
+                   "or strokes to transfer; choose a painting",
+                   which);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+st_check_style_targets (const double *gram_norm, int n, int width, int height,
+                        GError **error)
+{
+  for (int k = 0; k < n; k++)
+    if (!(gram_norm[k] > 1e-24) || !isfinite (gram_norm[k]))
+      {
+        g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                     "at %d x %d the network sees nothing in the style "
+                     "image (nearly flat): there is no style to measure; "
+                     "choose a painting with texture, or a larger style "
+                     "scale",
+                     width, height);
+        return FALSE;
+      }
+  return TRUE;
+}
