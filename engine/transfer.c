@@ -311,14 +311,13 @@ content_targets (const StGraph *g, const float *content, StTargets *t,
   t->features = g_try_new0 (float *, g->n_content);
   t->feature_norm = g_try_new0 (double, g->n_content);
   if (!t->features || !t->feature_norm
-      || !st_graph_taps (g, content, FALSE, TRUE, &f, &n))
+      || !st_graph_targets (g, content, FALSE, TRUE, &f, &n))
     return memory_error (error);
   for (int i = 0; i < n; i++)
     if (f[i].content)
       {
-        size_t sz = (size_t)f[i].c * f[i].h * f[i].w;
-        t->features[k] = f[i].data;
-        t->feature_norm[k] = st_sum_squares (f[i].data, sz);
+        t->features[k] = f[i].data; /* features, or the tap's input */
+        t->feature_norm[k] = f[i].norm;
         f[i].data = NULL; /* moved */
         k++;
       }
@@ -333,16 +332,10 @@ add_grams (const StFeature *f, int n, double weight, float **gram)
   for (int i = 0, k = 0; i < n; i++)
     if (f[i].style)
       {
-        int c = f[i].c;
-        float *one = st_floats_new ((size_t)c * c);
-        if (!one || (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c))))
-          {
-            g_free (one);
-            return FALSE;
-          }
-        st_gram (f[i].data, c, f[i].h * f[i].w, one);
-        cblas_saxpy (c * c, (float)weight, one, 1, gram[k], 1);
-        g_free (one);
+        int c = f[i].c; /* f[i].data is the Gram matrix (st_graph_targets) */
+        if (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c)))
+          return FALSE;
+        cblas_saxpy (c * c, (float)weight, f[i].data, 1, gram[k], 1);
         k++;
       }
   return TRUE;
@@ -380,7 +373,7 @@ style_targets (const Run *r, const StGraph *g, StTargets *t, GError **error)
           return memory_error (error);
         }
       st_resample_planes (r->styles[j], 3, r->sw[j], r->sh[j], resized, tw, th);
-      ok = st_graph_taps (&sg, resized, TRUE, FALSE, &f, &n);
+      ok = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
       g_free (resized);
       st_graph_clear (&sg);
       if (!ok)
