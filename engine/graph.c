@@ -474,7 +474,8 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
           /* D = G - target; L = |D|^2 / norm; dL/dF = 4 D F / (n norm) */
           double norm = MAX (t->gram_norm[*si], 1e-30), loss = 0.0;
           const float *target = t->gram[*si];
-          st_tiled_forward (node, in, gram, NULL, scratch);
+          ok = st_tiled_forward (node, in, gram, NULL, scratch,
+                                 e->g->cancel);
           for (size_t p = 0; p < cc; p++)
             {
               gram[p] -= target[p];
@@ -492,16 +493,19 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
           content_scale = (float)(wc * 2.0 / content_norm);
           (*ci)++;
         }
-      if (content_in || gin)
-        sum->content
-            += wc
-               * st_tiled_backward (node, in, gin ? gram : NULL, style_scale,
-                                    content_in, content_scale, gin, scratch)
-               / content_norm;
+      if (ok && (content_in || gin))
+        {
+          double sq = st_tiled_backward (node, in, gin ? gram : NULL,
+                                         style_scale, content_in,
+                                         content_scale, gin, scratch,
+                                         e->g->cancel);
+          sum->content += wc * sq / content_norm;
+          ok = !isnan (sq);
+        }
     }
   eval_put (e, gram);
   eval_put (e, scratch);
-  return TRUE;
+  return ok;
 }
 
 /* st_graph_loss, with its buffers from pool or counted by count. */
@@ -521,6 +525,11 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
   for (int i = 0; i < graph->n && ok; i++)
     {
       const StNode *node = &graph->nodes[i];
+      if (!count && st_graph_cancelled (graph))
+        {
+          ok = FALSE;
+          break;
+        }
       if (st_tiled_eligible (node))
         {
           ok = tiled_leaf_loss (&e, i, image, t, ws, wc, &si, &ci, grad_image,
@@ -544,7 +553,8 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
     }
   for (int i = graph->n - 1; i >= 0 && ok && grad_image; i--)
     if (e.grads[i])
-      ok = backward_node (&e, i, grad_image);
+      ok = backward_node (&e, i, grad_image)
+           && (count || !st_graph_cancelled (graph));
   eval_put (&e, scratch);
   eval_clear (&e);
   if (parts)
@@ -596,10 +606,11 @@ keep_tap (Eval *e, int i, const float *image, gboolean style,
   if (input)
     {
       memcpy (f->data, in, size * sizeof (float));
-      f->norm = st_tiled_content_norm (node, in, scratch);
+      f->norm = st_tiled_content_norm (node, in, scratch, e->g->cancel);
+      return !isnan (f->norm);
     }
   else if (scratch)
-    st_tiled_forward (node, in, f->data, NULL, scratch);
+    return st_tiled_forward (node, in, f->data, NULL, scratch, e->g->cancel);
   else if (gram)
     st_gram (e->outs[i], node->c, node->h * node->w, f->data);
   else

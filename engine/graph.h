@@ -44,7 +44,16 @@ typedef struct
   int n;
   StNode *nodes; /* (n), in evaluation order */
   int n_style, n_content;
+  const gint *cancel; /* when not NULL and *cancel != 0, a pass stops
+                         early and fails (StParams.cancel)            */
 } StGraph;
+
+/* TRUE when the graph's run was cancelled. */
+static inline gboolean
+st_graph_cancelled (const StGraph *graph)
+{
+  return graph->cancel && g_atomic_int_get (graph->cancel);
+}
 
 /* The graph of `network` for an image of w x h.  levels: pyramid levels of
  * the embedded network (0 = chosen from the size); ignored by VGG19.
@@ -109,16 +118,20 @@ size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
  *             content_in).  grad_in may be NULL: the content term is
  *             only measured;
  *   content norm: |T|^2 over the leading channels.
- * scratch holds st_tiled_scratch_floats (node) floats. */
+ * scratch holds st_tiled_scratch_floats (node) floats.  Each stops between
+ * two rows of tiles once *cancel is not 0 (cancel may be NULL): FALSE, or
+ * NaN. */
 gboolean st_tiled_eligible (const StNode *node);
 size_t st_tiled_scratch_floats (const StNode *node);
-void st_tiled_forward (const StNode *node, const float *in, float *gram,
-                       float *content, float *scratch);
+gboolean st_tiled_forward (const StNode *node, const float *in, float *gram,
+                           float *content, float *scratch,
+                           const gint *cancel);
 double st_tiled_backward (const StNode *node, const float *in, const float *d,
                           float style_scale, const float *content_in,
-                          float content_scale, float *grad_in, float *scratch);
+                          float content_scale, float *grad_in, float *scratch,
+                          const gint *cancel);
 double st_tiled_content_norm (const StNode *node, const float *content_in,
-                              float *scratch);
+                              float *scratch, const gint *cancel);
 
 /* The targets' pass: like st_graph_taps, but each style tap comes as its
  * Gram matrix (c, c) (StFeature.gram set), a tiled leaf's content tap as

@@ -24,6 +24,7 @@
 #include "graph.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <string.h>
 
 /* Output pixels per tile (side x side): the tile's features (128 x 4096
@@ -183,9 +184,16 @@ tile_place (const StNode *node, Tile *t, int y0, int x0)
   t->hw = t->tw + node->k - 1;
 }
 
-void
+/* TRUE once the run was cancelled. */
+static inline gboolean
+cancelled (const gint *cancel)
+{
+  return cancel && g_atomic_int_get (cancel);
+}
+
+gboolean
 st_tiled_forward (const StNode *node, const float *in, float *gram,
-                  float *content, float *scratch)
+                  float *content, float *scratch, const gint *cancel)
 {
   Tile t;
   int c = node->c;
@@ -195,7 +203,7 @@ st_tiled_forward (const StNode *node, const float *in, float *gram,
   tile_buffers (node, scratch, &t);
   if (gram)
     memset (gram, 0, (size_t)c * c * sizeof (float));
-  for (int y0 = 0; y0 < node->h; y0 += TILE_SIDE)
+  for (int y0 = 0; y0 < node->h && !cancelled (cancel); y0 += TILE_SIDE)
     for (int x0 = 0; x0 < node->w; x0 += TILE_SIDE)
   {
     int n;
@@ -215,18 +223,19 @@ st_tiled_forward (const StNode *node, const float *in, float *gram,
   for (int i = 0; gram && i < c; i++)
     for (int j = 0; j < i; j++)
       gram[(size_t)i * c + j] = gram[(size_t)j * c + i];
+  return !cancelled (cancel);
 }
 
 double
 st_tiled_content_norm (const StNode *node, const float *content_in,
-                       float *scratch)
+                       float *scratch, const gint *cancel)
 {
   Tile t;
   int content_c = node->content_c > 0 ? MIN (node->content_c, node->c)
                                       : node->c;
   double sum = 0.0;
   tile_buffers (node, scratch, &t);
-  for (int y0 = 0; y0 < node->h; y0 += TILE_SIDE)
+  for (int y0 = 0; y0 < node->h && !cancelled (cancel); y0 += TILE_SIDE)
     for (int x0 = 0; x0 < node->w; x0 += TILE_SIDE)
       {
         tile_place (node, &t, y0, x0);
@@ -235,13 +244,14 @@ st_tiled_content_norm (const StNode *node, const float *content_in,
         for (size_t p = 0; p < (size_t)content_c * t.th * t.tw; p++)
           sum += (double)t.tf[p] * t.tf[p];
       }
-  return sum;
+  return cancelled (cancel) ? NAN : sum;
 }
 
 double
 st_tiled_backward (const StNode *node, const float *in, const float *d,
                    float style_scale, const float *content_in,
-                   float content_scale, float *grad_in, float *scratch)
+                   float content_scale, float *grad_in, float *scratch,
+                   const gint *cancel)
 {
   Tile t;
   int c = node->c, k = node->k, kk = node->cin * k * k;
@@ -250,7 +260,7 @@ st_tiled_backward (const StNode *node, const float *in, const float *d,
   int ch = d ? c : content_c;
   double content_sq = 0.0;
   tile_buffers (node, scratch, &t);
-  for (int y0 = 0; y0 < node->h; y0 += TILE_SIDE)
+  for (int y0 = 0; y0 < node->h && !cancelled (cancel); y0 += TILE_SIDE)
     for (int x0 = 0; x0 < node->w; x0 += TILE_SIDE)
   {
     int n;
@@ -303,5 +313,5 @@ st_tiled_backward (const StNode *node, const float *in, const float *d,
           }
     tile_write_gradient (node, &t, grad_in);
   }
-  return content_sq;
+  return cancelled (cancel) ? NAN : content_sq;
 }

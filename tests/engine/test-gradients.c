@@ -354,9 +354,9 @@ check_tiled (const char *what, int k, StPad pad, int h, int w, StRng *rng)
   st_relu_backward (gf, mask, nout);
   st_conv_backward (gf, cin, h, w, weight, c, k, pad, gin_ref, NULL);
 
-  st_tiled_forward (&node, in, gram, content, scratch);
-  sq = st_tiled_backward (&node, in, d, as, content_in, ac, gin, scratch);
-  CHECK (fabs (st_tiled_content_norm (&node, content_in, scratch)
+  st_tiled_forward (&node, in, gram, content, scratch, NULL);
+  sq = st_tiled_backward (&node, in, d, as, content_in, ac, gin, scratch, NULL);
+  CHECK (fabs (st_tiled_content_norm (&node, content_in, scratch, NULL)
                - st_sum_squares (target, cc * plane))
              <= 1e-5 * st_sum_squares (target, cc * plane),
          "%s: content norm differs", what);
