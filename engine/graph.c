@@ -427,6 +427,87 @@ tap_losses (Eval *e, int i, const StTargets *t, double ws, double wc, int *si,
   return TRUE;
 }
 
+/* The losses of a tiled leaf i and their gradient into its input's
+ * gradient (or grad_image): its output is never held (tiled.c). */
+static gboolean
+tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
+                 double ws, double wc, int *si, int *ci, float *grad_image,
+                 StLossParts *sum)
+{
+  const StNode *node = &e->g->nodes[i];
+  const float *in = node->input >= 0 ? e->outs[node->input] : image;
+  float *gin = grad_image, *gram = NULL, *scratch;
+  size_t cc = (size_t)node->c * node->c;
+  float style_scale = 0.0f, content_scale = 0.0f;
+  const float *content_in = NULL; /* the content's input to this node */
+  double content_norm = 1.0;
+  gboolean ok = TRUE;
+
+  if (grad_image && node->input >= 0)
+    {
+      const StNode *src = &e->g->nodes[node->input];
+      if (!e->grads[node->input]
+          && !(e->grads[node->input]
+               = eval_get (e, node_size (src) * sizeof (float), TRUE)))
+        return FALSE;
+      gin = e->grads[node->input];
+    }
+  scratch = eval_get (e, st_tiled_scratch_floats (node) * sizeof (float),
+                      FALSE);
+  if (node->style && !(gram = eval_get (e, cc * sizeof (float), FALSE)))
+    ok = FALSE;
+  if (!scratch || !ok)
+    {
+      eval_put (e, scratch);
+      eval_put (e, gram);
+      return FALSE;
+    }
+  if (e->count)
+    {
+      *si += node->style;
+      *ci += node->content;
+    }
+  else
+    {
+      if (node->style)
+        {
+          /* D = G - target; L = |D|^2 / norm; dL/dF = 4 D F / (n norm) */
+          double norm = MAX (t->gram_norm[*si], 1e-30), loss = 0.0;
+          const float *target = t->gram[*si];
+          ok = st_tiled_forward (node, in, gram, NULL, scratch,
+                                 e->g->cancel);
+          for (size_t p = 0; p < cc; p++)
+            {
+              gram[p] -= target[p];
+              loss += (double)gram[p] * gram[p];
+            }
+          sum->style += ws * loss / norm;
+          style_scale = (float)(ws * 4.0
+                                / ((double)node->h * node->w * norm));
+          (*si)++;
+        }
+      if (node->content)
+        {
+          content_in = t->features[*ci];
+          content_norm = MAX (t->feature_norm[*ci], 1e-30);
+          content_scale = (float)(wc * 2.0 / content_norm);
+          (*ci)++;
+        }
+      if (ok && (content_in || gin))
+        {
+          double sq = st_tiled_backward (node, in, gin ? gram : NULL,
+                                         style_scale, content_in,
+                                         content_scale, gin, scratch,
+                                         e->g->cancel);
+          sum->content += wc * sq / content_norm;
+          ok = !isnan (sq);
+        }
+    }
+  eval_put (e, gram);
+  eval_put (e, scratch);
+  return ok;
+}
+
 /* st_graph_loss, with its buffers from pool or counted by count. */
 static double
 graph_loss (const StGraph *graph, const float *image, const StTargets *t,
@@ -444,6 +525,18 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
   for (int i = 0; i < graph->n && ok; i++)
     {
       const StNode *node = &graph->nodes[i];
+      if (!count && st_graph_cancelled (graph))
+        {
+          ok = FALSE;
+          break;
+        }
+      if (st_tiled_eligible (node))
+        {
+          ok = tiled_leaf_loss (&e, i, image, t, ws, wc, &si, &ci, grad_image,
+                                &sum);
+          eval_release (&e, i);
+          continue;
+        }
       if (!(ok = forward_node (&e, i, image)))
         break;
       if ((node->style || node->content) && grad_image
@@ -460,7 +553,8 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
     }
   for (int i = graph->n - 1; i >= 0 && ok && grad_image; i--)
     if (e.grads[i])
-      ok = backward_node (&e, i, grad_image);
+      ok = backward_node (&e, i, grad_image)
+           && (count || !st_graph_cancelled (graph));
   eval_put (&e, scratch);
   eval_clear (&e);
   if (parts)
@@ -476,10 +570,63 @@ st_graph_loss (const StGraph *graph, const float *image,
   return graph_loss (graph, image, targets, grad_image, parts, pool, NULL);
 }
 
-/* st_graph_taps, with its buffers from malloc or counted by count. */
+/* One tap's kept copy in f: the features (for a content-only pass just the
+ * channels the content loss compares), or in grams mode a style tap's Gram
+ * matrix.  A tiled leaf is computed here, tile by tile. */
+static gboolean
+keep_tap (Eval *e, int i, const float *image, gboolean style,
+          gboolean grams, StFeature *f, float *scratch)
+{
+  const StNode *node = &e->g->nodes[i];
+  const float *in = node->input >= 0 ? e->outs[node->input] : image;
+  gboolean gram = grams && style && node->style;
+  /* a tiled content tap keeps its input: the features are made again */
+  gboolean input = scratch && !gram;
+  /* A content-only pass keeps just the channels the content loss compares
+   * (the leading ones: CHW makes them one block). */
+  gboolean part = !style && node->content_c > 0;
+  size_t plane = (size_t)node->h * node->w;
+  size_t size = gram    ? (size_t)node->c * node->c
+                : input ? (size_t)node->cin * plane
+                : part  ? st_node_content_size (node)
+                        : node_size (node);
+  g_strlcpy (f->name, node->name, sizeof f->name);
+  f->c = gram ? node->c : (int)(size / plane);
+  f->h = node->h;
+  f->w = node->w;
+  f->style = node->style;
+  f->content = node->content;
+  f->gram = gram;
+  f->input = input;
+  /* kept: counted until the end, never handed back */
+  if (!(f->data = eval_get (e, size * sizeof (float), FALSE)))
+    return FALSE;
+  if (e->count)
+    return TRUE;
+  if (input)
+    {
+      memcpy (f->data, in, size * sizeof (float));
+      f->norm = st_tiled_content_norm (node, in, scratch, e->g->cancel);
+      return !isnan (f->norm);
+    }
+  else if (scratch)
+    return st_tiled_forward (node, in, f->data, NULL, scratch, e->g->cancel);
+  else if (gram)
+    st_gram (e->outs[i], node->c, node->h * node->w, f->data);
+  else
+    {
+      memcpy (f->data, e->outs[i], size * sizeof (float));
+      f->norm = st_sum_squares (f->data, size);
+    }
+  return TRUE;
+}
+
+/* st_graph_taps (grams FALSE) and st_graph_targets (grams TRUE), with
+ * their buffers from malloc or counted by count. */
 static gboolean
 graph_taps (const StGraph *graph, const float *image, gboolean style,
-            gboolean content, StFeature **features, int *n_out, Counter *count)
+            gboolean content, gboolean grams, StFeature **features, int *n_out,
+            Counter *count)
 {
   Eval e;
   int n = 0;
@@ -489,29 +636,27 @@ graph_taps (const StGraph *graph, const float *image, gboolean style,
   for (int i = 0; i < graph->n && ok; i++)
     {
       const StNode *node = &graph->nodes[i];
+      gboolean wanted = (style && node->style) || (content && node->content);
+      if (grams && st_tiled_eligible (node))
+        {
+          float *scratch = NULL;
+          if (wanted
+              && (!(scratch = eval_get (&e,
+                                        st_tiled_scratch_floats (node)
+                                            * sizeof (float),
+                                        FALSE))
+                  || !keep_tap (&e, i, image, style, grams, &f[n++], scratch)))
+            ok = FALSE;
+          eval_put (&e, scratch);
+          eval_release (&e, i);
+          continue;
+        }
       if (!(ok = forward_node (&e, i, image)))
         break;
       eval_put (&e, e.masks[i]);
       e.masks[i] = NULL;
-      if ((style && node->style) || (content && node->content))
-        {
-          StFeature *fi = &f[n++];
-          /* A content-only pass keeps just the channels the content loss
-           * compares (the leading ones: CHW makes them one block). */
-          gboolean part = !style && node->content_c > 0;
-          size_t size = part ? st_node_content_size (node) : node_size (node);
-          g_strlcpy (fi->name, node->name, sizeof fi->name);
-          fi->c = (int)(size / ((size_t)node->h * node->w));
-          fi->h = node->h;
-          fi->w = node->w;
-          fi->style = node->style;
-          fi->content = node->content;
-          /* kept: counted until the end, never handed back */
-          if (!(fi->data = eval_get (&e, size * sizeof (float), FALSE)))
-            ok = FALSE;
-          else if (!count)
-            memcpy (fi->data, e.outs[i], size * sizeof (float));
-        }
+      if (wanted && !keep_tap (&e, i, image, style, grams, &f[n++], NULL))
+        ok = FALSE;
       eval_release (&e, i);
     }
   eval_clear (&e);
@@ -529,10 +674,19 @@ graph_taps (const StGraph *graph, const float *image, gboolean style,
 }
 
 gboolean
+st_graph_targets (const StGraph *graph, const float *image, gboolean style,
+                  gboolean content, StFeature **features, int *n_out)
+{
+  return graph_taps (graph, image, style, content, TRUE, features, n_out,
+                     NULL);
+}
+
+gboolean
 st_graph_taps (const StGraph *graph, const float *image, gboolean style,
                gboolean content, StFeature **features, int *n_out)
 {
-  return graph_taps (graph, image, style, content, features, n_out, NULL);
+  return graph_taps (graph, image, style, content, FALSE, features, n_out,
+                     NULL);
 }
 
 gboolean
@@ -591,7 +745,7 @@ st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
   int n = 0;
   counter_init (&count, FALSE);
   float caller; /* the image: the caller's, never read */
-  graph_taps (graph, &caller, style, content, &f, &n, &count);
+  graph_taps (graph, &caller, style, content, TRUE, &f, &n, &count);
   g_array_free (count.slots, TRUE);
   return count.peak;
 }

@@ -44,7 +44,16 @@ typedef struct
   int n;
   StNode *nodes; /* (n), in evaluation order */
   int n_style, n_content;
+  const gint *cancel; /* when not NULL and *cancel != 0, a pass stops
+                         early and fails (StParams.cancel)            */
 } StGraph;
+
+/* TRUE when the graph's run was cancelled. */
+static inline gboolean
+st_graph_cancelled (const StGraph *graph)
+{
+  return graph->cancel && g_atomic_int_get (graph->cancel);
+}
 
 /* The graph of `network` for an image of w x h.  levels: pyramid levels of
  * the embedded network (0 = chosen from the size); ignored by VGG19.
@@ -64,7 +73,8 @@ typedef struct
 {
   float **gram;                        /* (n_style) each (c, c)      */
   double *gram_norm;                   /* (n_style)                  */
-  float **features;                    /* (n_content) each (c, h, w) */
+  float **features; /* (n_content) each (c, h, w), or for a tiled leaf
+                       its input (cin, h, w): see st_graph_targets */
   double *feature_norm;                /* (n_content)                */
   double style_weight, content_weight; /* per whole term             */
 } StTargets;
@@ -95,6 +105,43 @@ size_t st_node_content_size (const StNode *node);
 size_t st_graph_peak_bytes (const StGraph *graph);
 size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
                                  gboolean content);
+/* tiled.c: a convolution leaf (cin * k * k small, its output read only by
+ * its own losses) run tile by tile, its output never held whole.  F are
+ * the node's features for input in (cin, h, w), T the content's, made
+ * from content_in (cin, h, w), the content's input to the node:
+ *   forward:  gram (c, c) = F F^T / n when gram is not NULL; content
+ *             (content_c, h, w) = F's leading channels when not NULL;
+ *   backward: grad_in (cin, h, w) += dL/d(in) for dL/dF = style_scale d F
+ *             + content_scale (F - T) (leading channels), d (c, c) =
+ *             G - target, symmetric (upper triangle read), or NULL;
+ *             returns |F - T|^2 over the leading channels (0 without
+ *             content_in).  grad_in may be NULL: the content term is
+ *             only measured;
+ *   content norm: |T|^2 over the leading channels.
+ * scratch holds st_tiled_scratch_floats (node) floats.  Each stops between
+ * two rows of tiles once *cancel is not 0 (cancel may be NULL): FALSE, or
+ * NaN. */
+gboolean st_tiled_eligible (const StNode *node);
+size_t st_tiled_scratch_floats (const StNode *node);
+gboolean st_tiled_forward (const StNode *node, const float *in, float *gram,
+                           float *content, float *scratch,
+                           const gint *cancel);
+double st_tiled_backward (const StNode *node, const float *in, const float *d,
+                          float style_scale, const float *content_in,
+                          float content_scale, float *grad_in, float *scratch,
+                          const gint *cancel);
+double st_tiled_content_norm (const StNode *node, const float *content_in,
+                              float *scratch, const gint *cancel);
+
+/* The targets' pass: like st_graph_taps, but each style tap comes as its
+ * Gram matrix (c, c) (StFeature.gram set), a tiled leaf's content tap as
+ * the node's input (StFeature.input set), and the tiled leaves never hold
+ * their whole output.  Every content tap's |target|^2 is in .norm.  What
+ * the driver uses. */
+gboolean st_graph_targets (const StGraph *graph, const float *image,
+                           gboolean style, gboolean content,
+                           StFeature **features, int *n);
+
 /* Floating-point operations of one forward + backward pass. */
 double st_graph_flops (const StGraph *graph);
 

@@ -49,8 +49,12 @@ typedef struct
 {
   char name[16]; /* "conv1_1", ... or "L0k3" for the embedded network */
   int c, h, w;
-  float *data; /* (c, h, w) */
+  float *data; /* (c, h, w), or (c, c) when gram */
   gboolean style, content;
+  gboolean gram;  /* data is the Gram matrix F F^T / (h w)              */
+  gboolean input; /* data is the tap's input (c = its channels), from
+                     which tiled.c makes the features again              */
+  double norm;    /* content taps of st_graph_targets: |features|^2     */
 } StFeature;
 
 /* Forward pass only: the feature maps at every loss layer of the network

@@ -160,6 +160,11 @@ typedef struct
   size_t memory_budget;      /* bytes; 0 = $ST_MEMORY_BUDGET (MiB) when set,
                                 else half of the available memory        */
   gboolean want_preview;     /* pass the current image to the callback    */
+  const gint *cancel;        /* when not NULL: the run stops within a
+                                fraction of a second, inside a network
+                                pass, once *cancel (read atomically) is
+                                not 0, with ST_CANCELLED; for a signal
+                                handler or another thread                */
 } StParams;
 
 /* The ranges st_params_validate accepts: the one table front ends build

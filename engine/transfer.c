@@ -60,6 +60,16 @@ memory_error (GError **error)
   return ST_ERROR_MEMORY;
 }
 
+/* What a failed pass of graph g means: cancelled, or out of memory. */
+static StStatus
+pass_failed (const StGraph *g, GError **error)
+{
+  if (!st_graph_cancelled (g))
+    return memory_error (error);
+  g_set_error_literal (error, ST_ERROR, ST_CANCELLED, "cancelled");
+  return ST_CANCELLED;
+}
+
 /* st_graph_build, with the status of its error. */
 static StStatus
 build_graph (const Run *r, int w, int h, int levels, StGraph *g, GError **error)
@@ -67,7 +77,10 @@ build_graph (const Run *r, int w, int h, int levels, StGraph *g, GError **error)
   GError *local = NULL;
   StStatus status;
   if (st_graph_build (r->net, w, h, r->p->pooling, levels, g, &local))
-    return ST_OK;
+    {
+      g->cancel = r->p->cancel;
+      return ST_OK;
+    }
   status = (StStatus)local->code;
   g_propagate_error (error, local);
   return status;
@@ -251,6 +264,8 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
   StImage *preview = NULL;
   gboolean go_on;
   const StSchedule *s = &r->plan.schedule;
+  if (r->p->cancel && g_atomic_int_get (r->p->cancel))
+    return FALSE;
   if (!r->progress)
     return TRUE;
   memset (&pr, 0, sizeof pr);
@@ -306,15 +321,15 @@ content_targets (const StGraph *g, const float *content, StTargets *t,
   int n, k = 0;
   t->features = g_try_new0 (float *, g->n_content);
   t->feature_norm = g_try_new0 (double, g->n_content);
-  if (!t->features || !t->feature_norm
-      || !st_graph_taps (g, content, FALSE, TRUE, &f, &n))
+  if (!t->features || !t->feature_norm)
     return memory_error (error);
+  if (!st_graph_targets (g, content, FALSE, TRUE, &f, &n))
+    return pass_failed (g, error);
   for (int i = 0; i < n; i++)
     if (f[i].content)
       {
-        size_t sz = (size_t)f[i].c * f[i].h * f[i].w;
-        t->features[k] = f[i].data;
-        t->feature_norm[k] = st_sum_squares (f[i].data, sz);
+        t->features[k] = f[i].data; /* features, or the tap's input */
+        t->feature_norm[k] = f[i].norm;
         f[i].data = NULL; /* moved */
         k++;
       }
@@ -329,16 +344,10 @@ add_grams (const StFeature *f, int n, double weight, float **gram)
   for (int i = 0, k = 0; i < n; i++)
     if (f[i].style)
       {
-        int c = f[i].c;
-        float *one = st_floats_new ((size_t)c * c);
-        if (!one || (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c))))
-          {
-            g_free (one);
-            return FALSE;
-          }
-        st_gram (f[i].data, c, f[i].h * f[i].w, one);
-        cblas_saxpy (c * c, (float)weight, one, 1, gram[k], 1);
-        g_free (one);
+        int c = f[i].c; /* f[i].data is the Gram matrix (st_graph_targets) */
+        if (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c)))
+          return FALSE;
+        cblas_saxpy (c * c, (float)weight, f[i].data, 1, gram[k], 1);
         k++;
       }
   return TRUE;
@@ -376,11 +385,15 @@ style_targets (const Run *r, const StGraph *g, StTargets *t, GError **error)
           return memory_error (error);
         }
       st_resample_planes (r->styles[j], 3, r->sw[j], r->sh[j], resized, tw, th);
-      ok = st_graph_taps (&sg, resized, TRUE, FALSE, &f, &n);
+      ok = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
       g_free (resized);
-      st_graph_clear (&sg);
       if (!ok)
-        return memory_error (error);
+        {
+          status = pass_failed (&sg, error);
+          st_graph_clear (&sg);
+          return status;
+        }
+      st_graph_clear (&sg);
       ok = add_grams (f, n, r->blend[j], t->gram);
       st_features_free (f, n);
       if (!ok)
@@ -448,6 +461,9 @@ optimise (Run *r, int si, GError **error)
     }
   st_pool_free (r->pool);
   r->pool = NULL;
+  /* a pass stopped by the cancel flag fails as NaN: it was the flag */
+  if (status != ST_OK && st_graph_cancelled (r->graph))
+    status = ST_CANCELLED;
   if (status == ST_CANCELLED)
     g_set_error (error, ST_ERROR, ST_CANCELLED, "cancelled");
   else if (status == ST_ERROR_NUMERIC && st_alloc_failures () != r->alloc_failures)

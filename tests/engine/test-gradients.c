@@ -280,6 +280,104 @@ check_embedded_graph (StRng *rng)
   g_free (other);
 }
 
+/* Largest |a - b| over n, relative to the largest |b|. */
+static double
+max_rel_diff (const float *a, const float *b, size_t n)
+{
+  double d = 0.0, m = 1e-30;
+  for (size_t i = 0; i < n; i++)
+    {
+      d = MAX (d, fabs ((double)a[i] - b[i]));
+      m = MAX (m, fabs ((double)b[i]));
+    }
+  return d / m;
+}
+
+/* tiled.c against the whole-image layers on an image of several tiles
+ * with ragged edges: the Gram matrix, the content channels, the content
+ * error and the gradient to the input must be the same up to rounding. */
+static void
+check_tiled (const char *what, int k, StPad pad, int h, int w, StRng *rng)
+{
+  StNode node;
+  int cin = 3, c = 24, cc = 10;
+  size_t plane = (size_t)h * w, nin = cin * plane, nout = c * plane;
+  float *in = st_floats_new (nin), *weight = st_floats_new (c * cin * k * k);
+  float bias[24], *out = st_floats_new (nout), *d = st_floats_new (c * c);
+  float *gram = st_floats_new (c * c), *gram_ref = st_floats_new (c * c);
+  float *content = st_floats_new (cc * plane), *target = st_floats_new (nout);
+  float *content_in = st_floats_new (nin);
+  uint8_t *target_mask = st_bytes_new (nout);
+  float *gin = st_floats_new (nin), *gin_ref = st_floats_new (nin);
+  float *gf = st_floats_new (nout), *scratch;
+  uint8_t *mask = st_bytes_new (nout);
+  double sq = 0.0, sq_ref = 0.0;
+  float as = 0.7f, ac = 0.3f;
+
+  memset (&node, 0, sizeof node);
+  node.op = ST_OP_CONV;
+  node.input = -1;
+  node.last_use = -1;
+  node.cin = cin, node.c = c, node.k = k, node.h = h, node.w = w;
+  node.pad = pad, node.weight = weight, node.bias = bias;
+  node.style = node.content = TRUE;
+  node.content_c = cc;
+  for (size_t i = 0; i < nin; i++)
+    in[i] = (float)st_rng_uniform (rng);
+  for (size_t i = 0; i < (size_t)c * cin * k * k; i++)
+    weight[i] = (float)st_rng_normal (rng) * 0.2f;
+  for (int i = 0; i < c; i++)
+    bias[i] = (float)st_rng_normal (rng) * 0.1f;
+  for (size_t i = 0; i < nin; i++)
+    content_in[i] = (float)st_rng_uniform (rng);
+  for (int i = 0; i < c; i++)
+    for (int j = i; j < c; j++)
+      d[i * c + j] = d[j * c + i] = (float)st_rng_normal (rng);
+  CHECK (st_tiled_eligible (&node), "%s: a leaf convolution is tiled", what);
+  scratch = st_floats_new (st_tiled_scratch_floats (&node));
+
+  /* the whole-image reference */
+  st_conv_forward (content_in, cin, h, w, weight, bias, c, k, pad, target,
+                   target_mask, NULL);
+  st_conv_forward (in, cin, h, w, weight, bias, c, k, pad, out, mask, NULL);
+  st_gram (out, c, (int)plane, gram_ref);
+  for (int i = 0; i < c; i++) /* gf = as d out */
+    for (int j = 0; j < c; j++)
+      for (size_t p = 0; p < plane; p++)
+        gf[i * plane + p] += as * d[i * c + j] * out[j * plane + p];
+  for (size_t i = 0; i < cc * plane; i++)
+    {
+      float diff = out[i] - target[i];
+      sq_ref += (double)diff * diff;
+      gf[i] += ac * diff;
+    }
+  st_relu_backward (gf, mask, nout);
+  st_conv_backward (gf, cin, h, w, weight, c, k, pad, gin_ref, NULL);
+
+  st_tiled_forward (&node, in, gram, content, scratch, NULL);
+  sq = st_tiled_backward (&node, in, d, as, content_in, ac, gin, scratch, NULL);
+  CHECK (fabs (st_tiled_content_norm (&node, content_in, scratch, NULL)
+               - st_sum_squares (target, cc * plane))
+             <= 1e-5 * st_sum_squares (target, cc * plane),
+         "%s: content norm differs", what);
+  CHECK (max_rel_diff (gram, gram_ref, c * c) < 1e-5, "%s: Gram differs by %g",
+         what, max_rel_diff (gram, gram_ref, c * c));
+  CHECK (max_rel_diff (content, out, cc * plane) < 1e-6,
+         "%s: content channels differ", what);
+  CHECK (fabs (sq - sq_ref) <= 1e-5 * sq_ref, "%s: content error %g vs %g",
+         what, sq, sq_ref);
+  CHECK (max_rel_diff (gin, gin_ref, nin) < 1e-4,
+         "%s: input gradient differs by %g", what,
+         max_rel_diff (gin, gin_ref, nin));
+  printf ("  %-28s Gram %.1e, gradient %.1e\n", what,
+          max_rel_diff (gram, gram_ref, c * c),
+          max_rel_diff (gin, gin_ref, nin));
+  g_free (in), g_free (weight), g_free (out), g_free (d), g_free (gram);
+  g_free (gram_ref), g_free (content), g_free (target), g_free (gin);
+  g_free (gin_ref), g_free (gf), g_free (scratch), g_free (mask);
+  g_free (content_in), g_free (target_mask);
+}
+
 int
 main (void)
 {
@@ -303,5 +401,8 @@ main (void)
   check_loss ("total variation", 2, &rng);
   check_loss ("range penalty", 3, &rng);
   check_embedded_graph (&rng);
+  check_tiled ("tiled conv 7x7 reflect", 7, ST_PAD_REFLECT, 150, 131, &rng);
+  check_tiled ("tiled conv 3x3 zero pad", 3, ST_PAD_ZERO, 67, 200, &rng);
+  check_tiled ("tiled conv 5x5 on 3x70", 5, ST_PAD_REFLECT, 3, 70, &rng);
   return check_report ("test-gradients");
 }

@@ -354,6 +354,24 @@ main (void)
            "cancel modified the content");
   }
 
+  /* 6b. The cancel flag (a signal handler's, another thread's) stops a
+   *     run inside its passes: set before the run, no iteration ends and
+   *     the status says cancelled, with or without an error to fill. */
+  {
+    StParams q = p;
+    gint flag = 1;
+    Track c = { 0, 0, 0, 1000, 0, TRUE };
+    q.cancel = &flag;
+    g_clear_error (&error);
+    st = st_transfer (net, content, styles, 1, &q, track, &c, &b, &error);
+    CHECK (st == ST_CANCELLED && !b && error && error->code == ST_CANCELLED
+               && c.calls == 0,
+           "cancel flag: status %d, %d progress calls", st, c.calls);
+    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, &b, NULL);
+    CHECK (st == ST_CANCELLED && !b, "cancel flag without error: status %d",
+           st);
+  }
+
   /* 7. Bad input: a status, a message, no result. */
   {
     StImage *tiny = st_image_new (1, 1), *small_style = st_image_new (4, 4);
