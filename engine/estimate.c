@@ -111,49 +111,53 @@ default_budget (void)
   return budget;
 }
 
-/* Peak bytes of a run whose largest scale is w x h. */
+/* Peak bytes of a run whose largest scale is w x h: the largest of its
+ * three moments, each counted by running the executor with a counting
+ * pool (graph.c), plus the images alive throughout (the content, and at
+ * this scale the start image and the painting):
+ *   the content's pass that keeps the content targets (they are in it);
+ *   the style image's pass, at the style's size, with the targets kept;
+ *   the optimisation: a loss pass, the targets, the optimiser's vectors
+ *   (L-BFGS's history, its gradients and line-search points, or Adam's
+ *   moments). */
 static size_t
 estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
 {
   StGraph g;
-  size_t n = (size_t)3 * w * h, bytes, targets = 0;
+  size_t n = (size_t)3 * w * h * sizeof (float), targets = 0;
+  size_t images = 3 * n, content_pass, style_pass = 0, optimise;
   int style_w, style_h;
   int sw = (int)lround (MAX (w, h) * p->style_scale);
   if (!st_graph_build (net, w, h, p->pooling, 0, &g, NULL))
     return 0;
-  /* The optimisation's passes, and before them the content's forward
-   * pass that keeps the content taps, with the images alive then (content,
-   * its copy at this scale, the start image). */
-  bytes = MAX (st_graph_peak_bytes (&g),
-               st_graph_taps_peak_bytes (&g, FALSE, TRUE)
-                   + 3 * n * sizeof (float));
   for (int i = 0; i < g.n; i++)
     {
       const StNode *node = &g.nodes[i];
+      /* a tiled leaf's content target is its input, made again per tile */
       if (node->content)
-        targets += st_node_content_size (node) * sizeof (float);
+        targets += (st_tiled_eligible (node)
+                        ? (size_t)node->cin * node->h * node->w
+                        : st_node_content_size (node))
+                   * sizeof (float);
       if (node->style)
         targets += (size_t)node->c * node->c * sizeof (float);
     }
+  content_pass = st_graph_taps_peak_bytes (&g, FALSE, TRUE) + images;
+  optimise = st_graph_peak_bytes (&g) + targets + images;
+  if (p->optimizer == ST_OPTIMIZER_ADAM)
+    optimise += 4 * n;
+  else
+    optimise += (2 * (size_t)st_lbfgs_history (p, 3 * (size_t)w * h) + 5) * n;
   st_graph_clear (&g);
-  /* The style image's forward pass happens before the optimisation, at
-   * the style's own size; it does not overlap the optimiser's memory. */
   st_fit_long_side (w, h, MAX (sw, 1), &style_w, &style_h);
   if (st_graph_build (net, style_w, style_h, p->pooling,
                       net->vgg ? 0 : st_embedded_levels (w, h), &g, NULL))
     {
-      bytes = MAX (bytes, st_graph_taps_peak_bytes (&g, TRUE, FALSE)
-                              + 3 * n * sizeof (float));
+      style_pass = st_graph_taps_peak_bytes (&g, TRUE, FALSE) + targets
+                   + images;
       st_graph_clear (&g);
     }
-  /* Optimiser: x, grad, and L-BFGS's history and scratch (or Adam's two
-   * moments); plus the content, previous scale and output images. */
-  if (p->optimizer == ST_OPTIMIZER_ADAM)
-    bytes += 4 * n * sizeof (float);
-  else
-    bytes += (2 * (size_t)st_lbfgs_history (p, n) + 5) * n * sizeof (float);
-  bytes += 6 * n * sizeof (float) + targets;
-  return bytes + ST_FIXED_BYTES;
+  return MAX (MAX (content_pass, style_pass), optimise) + ST_FIXED_BYTES;
 }
 
 /* GFLOP/s this machine's SGEMM reaches, measured once per process. */

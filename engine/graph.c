@@ -427,6 +427,18 @@ tap_losses (Eval *e, int i, const StTargets *t, double ws, double wc, int *si,
   return TRUE;
 }
 
+/* One size of scratch for every tiled leaf of the graph (the largest
+ * need), so that a pool keeps one buffer for all of them. */
+static size_t
+tiled_scratch_bytes (const StGraph *g)
+{
+  size_t floats = 0;
+  for (int i = 0; i < g->n; i++)
+    if (st_tiled_eligible (&g->nodes[i]))
+      floats = MAX (floats, st_tiled_scratch_floats (&g->nodes[i]));
+  return floats * sizeof (float);
+}
+
 /* The losses of a tiled leaf i and their gradient into its input's
  * gradient (or grad_image): its output is never held (tiled.c). */
 static gboolean
@@ -452,8 +464,7 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
         return FALSE;
       gin = e->grads[node->input];
     }
-  scratch = eval_get (e, st_tiled_scratch_floats (node) * sizeof (float),
-                      FALSE);
+  scratch = eval_get (e, tiled_scratch_bytes (e->g), FALSE);
   if (node->style && !(gram = eval_get (e, cc * sizeof (float), FALSE)))
     ok = FALSE;
   if (!scratch || !ok)
@@ -641,9 +652,7 @@ graph_taps (const StGraph *graph, const float *image, gboolean style,
         {
           float *scratch = NULL;
           if (wanted
-              && (!(scratch = eval_get (&e,
-                                        st_tiled_scratch_floats (node)
-                                            * sizeof (float),
+              && (!(scratch = eval_get (&e, tiled_scratch_bytes (graph),
                                         FALSE))
                   || !keep_tap (&e, i, image, style, grams, &f[n++], scratch)))
             ok = FALSE;

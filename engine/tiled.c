@@ -41,6 +41,13 @@ st_tiled_eligible (const StNode *node)
          && node->cin * node->k * node->k <= 512;
 }
 
+/* The leading channels the content loss compares. */
+static int
+content_channels (const StNode *node)
+{
+  return node->content_c > 0 ? MIN (node->content_c, node->c) : node->c;
+}
+
 /* The largest tile of the node: TILE_SIDE, or the image when smaller. */
 static void
 tile_extent (const StNode *node, size_t *halo, size_t *px)
@@ -56,7 +63,8 @@ st_tiled_scratch_floats (const StNode *node)
 {
   size_t halo, px, kk = (size_t)node->cin * node->k * node->k;
   tile_extent (node, &halo, &px);
-  return node->cin * halo + kk * px + 3 * (size_t)node->c * px;
+  return node->cin * halo + kk * px + 2 * (size_t)node->c * px
+         + (node->content ? (size_t)content_channels (node) * px : 0);
 }
 
 /* One tile's place and buffers.  The input and its gradient share one
