@@ -6,7 +6,7 @@
  * linear in the pixel count and the product still runs at SGEMM speed. */
 #include "ops.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <string.h>
 
 /* Maps a padded coordinate into [0, n) or -1 for a zero pad. */
@@ -151,8 +151,8 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
           ldb = n * w;
         }
       /* out[:, band] (cout, n * w) = weight (cout, kk) x col (kk, n * w) */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n * w, kk,
-                   1.0f, weight, kk, b, ldb, 0.0f, out + off, (int)hw);
+      st_sgemm (ST_NO_TRANS, ST_NO_TRANS, cout, n * w, kk, 1.0f, weight, kk, b,
+                ldb, 0.0f, out + off, (int)hw);
     }
   g_free (owned);
 
@@ -189,9 +189,8 @@ st_conv_backward (const float *grad_out, int cin, int h, int w,
   if (k == 1)
     {
       /* grad_in (cin, hw) += weight^T (cin, cout) x grad_out (cout, hw) */
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, cin, (int)hw, cout,
-                   1.0f, weight, cin, grad_out, (int)hw, 1.0f, grad_in,
-                   (int)hw);
+      st_sgemm (ST_TRANS, ST_NO_TRANS, cin, (int)hw, cout, 1.0f, weight, cin,
+                grad_out, (int)hw, 1.0f, grad_in, (int)hw);
       return TRUE;
     }
   if (!col && !(col = owned = st_floats_new ((size_t)kk * rows * w)))
@@ -200,9 +199,8 @@ st_conv_backward (const float *grad_out, int cin, int h, int w,
     {
       int n = MIN (rows, h - y0);
       /* col (kk, n * w) = weight^T (kk, cout) x grad_out[:, band] */
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, n * w, cout,
-                   1.0f, weight, kk, grad_out + (size_t)y0 * w, (int)hw, 0.0f,
-                   col, n * w);
+      st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n * w, cout, 1.0f, weight, kk,
+                grad_out + (size_t)y0 * w, (int)hw, 0.0f, col, n * w);
       col2im_band (col, cin, h, w, k, pad, y0, n, grad_in);
     }
   g_free (owned);

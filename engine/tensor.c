@@ -1,7 +1,7 @@
 /* tensor.c - memory, random numbers, image layouts and resampling. */
 #include "ops.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <math.h>
 #include <string.h>
 
@@ -30,10 +30,29 @@ st_bytes_new (size_t n)
   return n ? g_try_malloc0 (n) : NULL;
 }
 
+/* The thread count a user set for BLAS libraries, 0 when none. */
+static int
+user_threads (void)
+{
+  static const char *vars[]
+      = { "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS" };
+  for (guint i = 0; i < G_N_ELEMENTS (vars); i++)
+    {
+      const char *v = g_getenv (vars[i]);
+      gint64 n = v ? g_ascii_strtoll (v, NULL, 10) : 0;
+      if (n > 0)
+        return (int)MIN (n, G_MAXINT);
+    }
+  return 0;
+}
+
 int
 st_get_threads (int requested)
 {
   int cores = (int)g_get_num_processors ();
+  /* "All cores" means what the user allowed BLAS, when they said. */
+  if (requested <= 0 && user_threads () > 0)
+    requested = user_threads ();
   if (requested <= 0 || requested > cores)
     return cores;
   return requested;
@@ -44,7 +63,7 @@ st_set_threads (int threads)
 {
   /* All parallel work is inside OpenBLAS; our own loops are serial, so
    * OpenBLAS threads x our threads never exceeds the cores. */
-  openblas_set_num_threads (st_get_threads (threads));
+  st_blas_set_threads (st_get_threads (threads));
 }
 
 typedef struct

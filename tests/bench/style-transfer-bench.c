@@ -29,7 +29,9 @@
  */
 #include "network.h"
 
-#include <cblas.h>
+#include "blas.h"
+#include "cpu.h"
+
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -737,8 +739,8 @@ sgemm_peak (int threads)
   for (int r = 0; r < 4; r++)
     {
       double t0 = now_s (), t;
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, SGEMM_N, SGEMM_N,
-                   SGEMM_N, 1.0f, a, SGEMM_N, b, SGEMM_N, 0.0f, c, SGEMM_N);
+      st_sgemm (ST_NO_TRANS, ST_NO_TRANS, SGEMM_N, SGEMM_N, SGEMM_N, 1.0f, a,
+                SGEMM_N, b, SGEMM_N, 0.0f, c, SGEMM_N);
       t = now_s () - t0;
       if (r > 0)
         best = MIN (best, t);
@@ -1005,8 +1007,9 @@ parent (void)
       GString *s = g_string_new ("{\"kind\": \"machine\"");
       g_string_append_printf (s,
                               ", \"date\": \"%s\", \"cpu\": \"%s\", "
-                              "\"openblas\": \"%s\"",
-                              date, model, openblas_get_config ());
+                              "\"blas\": \"%s\", \"kernels\": \"%s\"",
+                              date, model, st_blas_name (),
+                              st_cpu_level_name (st_cpu_level ()));
       json_number (s, "cores", cores);
       json_number (s, "load_average_1min", load_average ());
       g_string_append (s, "}\n");
@@ -1024,9 +1027,11 @@ parent (void)
     }
   else
     {
-      printf ("style-transfer-bench  %s\n%s, %d cores, %s, load "
-              "average %.2f\n",
-              date, model, cores, openblas_get_config (), load_average ());
+      printf ("style-transfer-bench  %s\n%s, %d cores, load average %.2f\n"
+              "BLAS: %s\nengine kernels: %s (processor: %s)\n",
+              date, model, cores, load_average (), st_blas_name (),
+              st_cpu_level_name (st_cpu_level ()),
+              st_cpu_level_name (st_cpu_detected ()));
       for (int i = 0; i < n_peaks; i++)
         printf ("SGEMM %d^3 peak, %.0f thread%s: %.1f GFLOP/s\n", SGEMM_N,
                 peaks[i].threads, peaks[i].threads > 1 ? "s" : "",
