@@ -26,6 +26,15 @@ pad_index (int i, int n, StPad pad)
   return i;
 }
 
+/* Convolutions with at most this many products per output (cin * k * k)
+ * work in cache-sized bands: their weights are small, so the product
+ * repacks little per band, and the band's columns and outputs are still
+ * in cache when the product and the ReLU read them (the embedded network's
+ * 3 -> 128 filters, K = 27, 75, 147, and VGG19's conv1_1; at 512 px their
+ * full-size buffers would otherwise go through memory three times). */
+#define SMALL_K 256
+#define SMALL_K_BAND_FLOATS (256u << 10) /* 1 MiB of columns + outputs */
+
 /* Rows per band so that the (cin * k * k, rows * w) column buffer fits. */
 static int
 band_rows (int cin, int k, int h, int w)
@@ -33,6 +42,40 @@ band_rows (int cin, int k, int h, int w)
   size_t per_row = (size_t)cin * k * k * w;
   size_t rows = COLUMN_BUDGET_FLOATS / MAX (per_row, 1);
   return (int)CLAMP (rows, 1, (size_t)h);
+}
+
+/* Rows per band of a small-K forward pass: columns (kk, rows * w) and
+ * outputs (cout, rows * w) together about SMALL_K_BAND_FLOATS. */
+static int
+small_band_rows (int kk, int cout, int h, int w)
+{
+  size_t per_row = (size_t)(kk + cout) * w;
+  size_t rows = SMALL_K_BAND_FLOATS / MAX (per_row, 1);
+  return (int)CLAMP (rows, 1, (size_t)h);
+}
+
+/* Bias and ReLU on out[:, y0 * w .. (y0 + rows) * w) of an (cout, h * w)
+ * output, recording relu_mask (same layout) when given. */
+static void
+bias_relu_band (float *out, uint8_t *relu_mask, const float *bias, int cout,
+                size_t hw, size_t off, size_t n)
+{
+  for (int o = 0; o < cout; o++)
+    {
+      float bo = bias ? bias[o] : 0.0f;
+      float *p = out + (size_t)o * hw + off;
+      uint8_t *m = relu_mask ? relu_mask + (size_t)o * hw + off : NULL;
+      if (m)
+        for (size_t i = 0; i < n; i++)
+          {
+            float v = p[i] + bo;
+            m[i] = v > 0.0f;
+            p[i] = v > 0.0f ? v : 0.0f;
+          }
+      else if (bo != 0.0f)
+        for (size_t i = 0; i < n; i++)
+          p[i] += bo;
+    }
 }
 
 /* col (cin * k * k, rows * w) <- patches of in (cin, h, w) for output rows
@@ -130,13 +173,16 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
 {
   size_t hw = (size_t)h * w;
   int kk = cin * k * k;
-  int rows = band_rows (cin, k, h, w);
+  gboolean small = k > 1 && kk <= SMALL_K;
+  int rows
+      = small ? small_band_rows (kk, cout, h, w) : band_rows (cin, k, h, w);
   float *col = scratch, *owned = NULL;
 
   if (k == 1)
     rows = h, col = NULL; /* a 1x1 convolution is a plain product */
   else if (!col && !(col = owned = st_floats_new ((size_t)kk * rows * w)))
     return FALSE;
+  /* (a small band never needs more than st_conv_scratch_floats) */
 
   for (int y0 = 0; y0 < h; y0 += rows)
     {
@@ -153,26 +199,14 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
       /* out[:, band] (cout, n * w) = weight (cout, kk) x col (kk, n * w) */
       st_sgemm (ST_NO_TRANS, ST_NO_TRANS, cout, n * w, kk, 1.0f, weight, kk, b,
                 ldb, 0.0f, out + off, (int)hw);
+      /* Bias and ReLU while the band is in cache, recording the mask. */
+      if (small)
+        bias_relu_band (out, relu_mask, bias, cout, hw, off, (size_t)n * w);
     }
   g_free (owned);
 
-  /* Bias and ReLU in one pass over the output, recording the mask. */
-  for (int o = 0; o < cout; o++)
-    {
-      float bo = bias ? bias[o] : 0.0f;
-      float *p = out + (size_t)o * hw;
-      uint8_t *m = relu_mask ? relu_mask + (size_t)o * hw : NULL;
-      if (m)
-        for (size_t i = 0; i < hw; i++)
-          {
-            float v = p[i] + bo;
-            m[i] = v > 0.0f;
-            p[i] = v > 0.0f ? v : 0.0f;
-          }
-      else if (bo != 0.0f)
-        for (size_t i = 0; i < hw; i++)
-          p[i] += bo;
-    }
+  if (!small)
+    bias_relu_band (out, relu_mask, bias, cout, hw, 0, hw);
   return TRUE;
 }
 
