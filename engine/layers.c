@@ -160,6 +160,20 @@ col2im_band (const float *col, int cin, int h, int w, int k, StPad pad, int y0,
         }
 }
 
+/* Winograd with the caller's scratch when it is large enough, else its
+ * own; FALSE (then im2col runs) only when no memory can be had. */
+static gboolean
+winograd (const float *in, int cin, int h, int w, const float *weight,
+          gboolean backward, const float *bias, int cout, float *out,
+          uint8_t *relu_mask, float *scratch, size_t scratch_floats)
+{
+  size_t need = st_winograd_scratch_floats (cin, cout, h, w);
+  return need
+         && st_winograd_conv (in, cin, h, w, weight, backward, bias, cout, out,
+                              relu_mask,
+                              need <= scratch_floats ? scratch : NULL);
+}
+
 size_t
 st_conv_scratch_floats (int cin, int k, int h, int w)
 {
@@ -178,6 +192,10 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
       = small ? small_band_rows (kk, cout, h, w) : band_rows (cin, k, h, w);
   float *col = scratch, *owned = NULL;
 
+  if (st_winograd_applies (cin, cout, k, pad)
+      && winograd (in, cin, h, w, weight, FALSE, bias, cout, out, relu_mask,
+                   scratch, st_conv_scratch_floats (cin, k, h, w)))
+    return TRUE;
   if (k == 1)
     rows = h, col = NULL; /* a 1x1 convolution is a plain product */
   else if (!col && !(col = owned = st_floats_new ((size_t)kk * rows * w)))
@@ -220,6 +238,12 @@ st_conv_backward (const float *grad_out, int cin, int h, int w,
   int rows = band_rows (cin, k, h, w);
   float *col = scratch, *owned = NULL;
 
+  /* grad_in = the same-size convolution of grad_out with the filters
+   * flipped and transposed (zero padding makes it exact): Winograd again */
+  if (st_winograd_applies (cin, cout, k, pad)
+      && winograd (grad_out, cout, h, w, weight, TRUE, NULL, cin, grad_in, NULL,
+                   scratch, st_conv_scratch_floats (cin, k, h, w)))
+    return TRUE;
   if (k == 1)
     {
       /* grad_in (cin, hw) += weight^T (cin, cout) x grad_out (cout, hw) */

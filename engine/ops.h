@@ -77,6 +77,21 @@ gboolean st_conv_backward (const float *grad_out, int cin, int h, int w,
  * argument of both passes may be NULL, then they allocate it. */
 size_t st_conv_scratch_floats (int cin, int k, int h, int w);
 
+/* Winograd F(4x4, 3x3) (winograd.c), which st_conv_forward and
+ * st_conv_backward use by themselves where it applies: 3 x 3, zero
+ * padding, 16 channels or more in and out.  Forward: in (cin, h, w),
+ * weight (cout, cin, 3, 3), out (cout, h, w) = conv + bias, then ReLU with
+ * relu_mask when given.  backward: in is an output gradient (cin channels
+ * here = the forward's cout), weight is still the forward's (cin_fwd = cout
+ * here, ...) and out (cout, h, w) += the input gradient.  scratch may be
+ * NULL (allocated); FALSE when memory is short. */
+gboolean st_winograd_applies (int cin, int cout, int k, StPad pad);
+size_t st_winograd_scratch_floats (int cin, int cout, int h, int w);
+gboolean st_winograd_conv (const float *in, int cin, int h, int w,
+                           const float *weight, gboolean backward,
+                           const float *bias, int cout, float *out,
+                           uint8_t *relu_mask, float *scratch);
+
 /* A pool of buffers reused from one evaluation to the next: each
  * evaluation asks for the same sizes in the same order, so after the first
  * one nothing is allocated, paged in or zeroed by the kernel again. */
