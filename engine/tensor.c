@@ -58,12 +58,56 @@ st_get_threads (int requested)
   return requested;
 }
 
+static gint engine_threads = 0; /* 0: st_set_threads not called yet */
+
 void
 st_set_threads (int threads)
 {
-  /* All parallel work is inside OpenBLAS; our own loops are serial, so
-   * OpenBLAS threads x our threads never exceeds the cores. */
+  /* OpenBLAS threads its products; the engine's own parallel loops
+   * (st_parallel_for) run between products, never beside them, so the two
+   * never hold more threads than this at once. */
+  g_atomic_int_set (&engine_threads, st_get_threads (threads));
   st_blas_set_threads (st_get_threads (threads));
+}
+
+typedef struct
+{
+  StRangeFunc fn;
+  gpointer data;
+  int lo, hi;
+} Part;
+
+static gpointer
+run_part (gpointer p)
+{
+  Part *part = p;
+  part->fn (part->lo, part->hi, part->data);
+  return NULL;
+}
+
+void
+st_parallel_for (int n, StRangeFunc fn, gpointer data)
+{
+  int threads = g_atomic_int_get (&engine_threads);
+  Part parts[64];
+  GThread *thread[64];
+  if (threads <= 0)
+    threads = st_get_threads (0);
+  threads = CLAMP (MIN (threads, n), 1, (int)G_N_ELEMENTS (parts));
+  for (int i = 0; i < threads; i++)
+    {
+      parts[i] = (Part){ fn, data, (int)((gint64)n * i / threads),
+                         (int)((gint64)n * (i + 1) / threads) };
+      thread[i] = NULL;
+    }
+  /* part 0 in this thread; a thread that cannot start runs its part here */
+  for (int i = 1; i < threads; i++)
+    if (!(thread[i] = g_thread_try_new ("st-part", run_part, &parts[i], NULL)))
+      run_part (&parts[i]);
+  run_part (&parts[0]);
+  for (int i = 1; i < threads; i++)
+    if (thread[i])
+      g_thread_join (thread[i]);
 }
 
 typedef struct

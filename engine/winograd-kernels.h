@@ -48,12 +48,12 @@ WK (output_lines) (float (*restrict m)[CHUNK], int s,
     }
 }
 
-/* v (36, c, nt) <- B^T d B of tiles t0 .. t0 + nt - 1 (see winograd.c) */
+/* v (36, ., nt) <- B^T d B of tiles t0 .. t0 + nt - 1 (see winograd.c) of
+ * c channels of in (c, h, w); stride: floats from one xi to the next in v */
 static void
 WK (transform_inputs) (const float *in, int c, int h, int w, int tw, size_t t0,
-                       size_t nt, float *v)
+                       size_t nt, float *v, size_t stride)
 {
-  size_t stride = (size_t)c * nt; /* between two xi */
   float d[NXI][CHUNK], tmp[NXI][CHUNK];
 
   for (int ch = 0; ch < c; ch++)
@@ -105,14 +105,14 @@ WK (transform_inputs) (const float *in, int c, int h, int w, int tw, size_t t0,
     }
 }
 
-/* out (c, h, w) <- A^T m A of the band's tiles (m: (36, c, nt)); then
- * + bias and ReLU (mask recorded), or out += it when accumulate. */
+/* out (c, h, w) <- A^T m A of the band's tiles (m: (36, ., nt), stride
+ * floats from one xi to the next); then + bias and ReLU (mask recorded),
+ * or out += it when accumulate. */
 static void
 WK (transform_outputs) (const float *m, int c, int h, int w, int tw, size_t t0,
                         size_t nt, const float *bias, uint8_t *relu_mask,
-                        gboolean accumulate, float *out)
+                        gboolean accumulate, float *out, size_t stride)
 {
-  size_t stride = (size_t)c * nt;
   float mm[NXI][CHUNK], tmp[4 * ALPHA][CHUNK], y[16][CHUNK];
 
   for (int ch = 0; ch < c; ch++)
@@ -166,11 +166,12 @@ WK (transform_outputs) (const float *m, int c, int h, int w, int tw, size_t t0,
     }
 }
 
-/* u (6, planes) <- row a of G g G^T for each 3 x 3 filter g of weight
- * (planes, 3, 3), turned by 180 degrees when flip; CHUNK filters at once. */
+/* u (6, .) <- row a of G g G^T for each 3 x 3 filter g of weight
+ * (planes, 3, 3), turned by 180 degrees when flip; stride floats from one
+ * b to the next in u; CHUNK filters at once. */
 static void
 WK (transform_filters_row) (const float *weight, size_t planes, int a,
-                            gboolean flip, float *u)
+                            gboolean flip, float *u, size_t stride)
 {
   float g[9][CHUNK], r[3][CHUNK];
   for (size_t f0 = 0; f0 < planes; f0 += CHUNK)
@@ -189,7 +190,7 @@ WK (transform_filters_row) (const float *weight, size_t planes, int a,
                     + G[a][2] * g[6 + j][k];
       for (int b = 0; b < ALPHA; b++)
         {
-          float *dst = u + (size_t)b * planes + f0;
+          float *dst = u + (size_t)b * stride + f0;
           for (int k = 0; k < n; k++)
             dst[k] = G[b][0] * r[0][k] + G[b][1] * r[1][k] + G[b][2] * r[2][k];
         }

@@ -70,10 +70,11 @@ st_winograd_scratch_floats (int cin, int cout, int h, int w)
 /* The transforms, once per instruction set (winograd-kernels.h). */
 #define CHUNK 32 /* tiles per vector run */
 typedef void (*InputsFn) (const float *, int, int, int, int, size_t, size_t,
-                          float *);
+                          float *, size_t);
 typedef void (*OutputsFn) (const float *, int, int, int, int, size_t, size_t,
-                           const float *, uint8_t *, gboolean, float *);
-typedef void (*FiltersFn) (const float *, size_t, int, gboolean, float *);
+                           const float *, uint8_t *, gboolean, float *, size_t);
+typedef void (*FiltersFn) (const float *, size_t, int, gboolean, float *,
+                           size_t);
 
 #define WK(name) name##_portable
 #include "winograd-kernels.h"
@@ -121,6 +122,52 @@ pick_kernels (InputsFn *inputs, OutputsFn *outputs, FiltersFn *filters)
 #endif
 }
 
+/* One band's work, split over threads by channel (transforms) or filter
+ * (filter rows): each part writes its own slice, so the bytes do not
+ * depend on the thread count. */
+typedef struct
+{
+  InputsFn inputs;
+  OutputsFn outputs;
+  FiltersFn filters;
+  const float *in, *weight, *bias;
+  float *u, *v, *m, *out;
+  uint8_t *relu_mask;
+  int ci, co, h, w, tw, a;
+  size_t t0, nt;
+  gboolean backward;
+} Band;
+
+static void
+inputs_part (int lo, int hi, gpointer p)
+{
+  Band *b = p;
+  b->inputs (b->in + (size_t)lo * b->h * b->w, hi - lo, b->h, b->w, b->tw,
+             b->t0, b->nt, b->v + (size_t)lo * b->nt, (size_t)b->ci * b->nt);
+}
+
+static void
+outputs_part (int lo, int hi, gpointer p)
+{
+  Band *b = p;
+  size_t plane = (size_t)b->h * b->w;
+  b->outputs (b->m + (size_t)lo * b->nt, hi - lo, b->h, b->w, b->tw, b->t0,
+              b->nt, b->bias ? b->bias + lo : NULL,
+              b->relu_mask ? b->relu_mask + lo * plane : NULL, b->backward,
+              b->out + lo * plane, (size_t)b->co * b->nt);
+}
+
+static void
+filters_part (int lo, int hi, gpointer p)
+{
+  Band *b = p;
+  /* filters lo * row .. hi * row - 1 of the (., row, 3, 3) weights, row =
+   * the forward's cin: ci forward, co backward */
+  size_t row = b->backward ? (size_t)b->co : (size_t)b->ci;
+  b->filters (b->weight + (size_t)lo * row * 9, (size_t)(hi - lo) * row, b->a,
+              b->backward, b->u + (size_t)lo * row, (size_t)b->ci * b->co);
+}
+
 gboolean
 st_winograd_conv (const float *in, int cin, int h, int w, const float *weight,
                   gboolean backward, const float *bias, int cout, float *out,
@@ -134,48 +181,48 @@ st_winograd_conv (const float *in, int cin, int h, int w, const float *weight,
   size_t tiles = (size_t)tw * th;
   size_t tmax = band_tiles (ci, co, tiles);
   size_t nbands, per_band;
-  float *owned = NULL, *u, *v, *m;
-  InputsFn transform_inputs;
-  OutputsFn transform_outputs;
-  FiltersFn transform_filters_row;
+  float *owned = NULL;
+  Band b;
 
   if (!tmax)
     return FALSE;
-  pick_kernels (&transform_inputs, &transform_outputs, &transform_filters_row);
   nbands = (tiles + tmax - 1) / tmax;
   per_band = (tiles + nbands - 1) / nbands;
   if (!scratch
       && !(scratch = owned = st_floats_new (
                (size_t)ALPHA * ci * co + (size_t)NXI * (ci + co) * per_band)))
     return FALSE;
-  u = scratch;
-  v = u + (size_t)ALPHA * ci * co;
-  m = v + (size_t)NXI * ci * per_band;
+  memset (&b, 0, sizeof b);
+  pick_kernels (&b.inputs, &b.outputs, &b.filters);
+  b.in = in, b.weight = weight, b.out = out;
+  b.bias = backward ? NULL : bias;
+  b.relu_mask = backward ? NULL : relu_mask;
+  b.ci = ci, b.co = co, b.h = h, b.w = w, b.tw = tw, b.backward = backward;
+  b.u = scratch;
+  b.v = b.u + (size_t)ALPHA * ci * co;
+  b.m = b.v + (size_t)NXI * ci * per_band;
 
-  for (size_t t0 = 0; t0 < tiles; t0 += per_band)
+  for (b.t0 = 0; b.t0 < tiles; b.t0 += per_band)
     {
-      size_t nt = MIN (per_band, tiles - t0);
-      transform_inputs (in, ci, h, w, tw, t0, nt, v);
-      for (int a = 0; a < ALPHA; a++)
+      size_t nt = b.nt = MIN (per_band, tiles - b.t0);
+      st_parallel_for (ci, inputs_part, &b);
+      for (b.a = 0; b.a < ALPHA; b.a++)
         {
-          /* forward: u[b] is (co, ci); backward: filters are (ci_fwd =
-           * co, co_fwd = ci), so u[b] is (ci, co) and is used transposed */
-          /* u[b] (planes): forward (co, ci); backward the forward's
+          /* u[j] (planes): forward (co, ci); backward the forward's
            * filters (ci, co), flipped, used transposed below */
-          transform_filters_row (weight, (size_t)ci * co, a, backward, u);
-          for (int b = 0; b < ALPHA; b++)
+          st_parallel_for (backward ? ci : co, filters_part, &b);
+          for (int j = 0; j < ALPHA; j++)
             {
-              int xi = a * ALPHA + b;
-              const float *ub = u + (size_t)b * ci * co;
+              int xi = b.a * ALPHA + j;
+              const float *uj = b.u + (size_t)j * ci * co;
               /* m[xi] (co, nt) = U[xi] (co, ci) x v[xi] (ci, nt) */
               st_sgemm (backward ? ST_TRANS : ST_NO_TRANS, ST_NO_TRANS, co,
-                        (int)nt, ci, 1.0f, ub, backward ? co : ci,
-                        v + (size_t)xi * ci * nt, (int)nt, 0.0f,
-                        m + (size_t)xi * co * nt, (int)nt);
+                        (int)nt, ci, 1.0f, uj, backward ? co : ci,
+                        b.v + (size_t)xi * ci * nt, (int)nt, 0.0f,
+                        b.m + (size_t)xi * co * nt, (int)nt);
             }
         }
-      transform_outputs (m, co, h, w, tw, t0, nt, backward ? NULL : bias,
-                         backward ? NULL : relu_mask, backward, out);
+      st_parallel_for (co, outputs_part, &b);
     }
   g_free (owned);
   return TRUE;
