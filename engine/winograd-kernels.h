@@ -8,15 +8,15 @@
  * v[xi][ch][t] contiguously.  No intrinsics: the compiler vectorizes the
  * t loops for the target it is given. */
 
-/* One 6-point B^T line on arrays: t_k[t] = sum_i B^T[k][i] d_i[t] */
+/* One 6-point B^T line on arrays: o_k[t] = sum_i B^T[k][i] d_i[t] */
 static inline void
-WK (input_lines) (float (*restrict d)[CHUNK], int s, float (*restrict o)[CHUNK],
-                  int os, int n)
+WK (input_line) (const float *const d[ALPHA], float *const o[ALPHA], int n)
 {
-  const float *d0 = d[0], *d1 = d[s], *d2 = d[2 * s], *d3 = d[3 * s],
-              *d4 = d[4 * s], *d5 = d[5 * s];
-  float *o0 = o[0], *o1 = o[os], *o2 = o[2 * os], *o3 = o[3 * os],
-        *o4 = o[4 * os], *o5 = o[5 * os];
+  const float *restrict d0 = d[0], *restrict d1 = d[1], *restrict d2 = d[2],
+                        *restrict d3 = d[3], *restrict d4 = d[4],
+                        *restrict d5 = d[5];
+  float *restrict o0 = o[0], *restrict o1 = o[1], *restrict o2 = o[2],
+                  *restrict o3 = o[3], *restrict o4 = o[4], *restrict o5 = o[5];
   for (int t = 0; t < n; t++)
     {
       float a = d1[t] - d3[t], b = d1[t] - d2[t];
@@ -31,12 +31,13 @@ WK (input_lines) (float (*restrict d)[CHUNK], int s, float (*restrict o)[CHUNK],
 
 /* One 6 -> 4 A^T line on arrays */
 static inline void
-WK (output_lines) (float (*restrict m)[CHUNK], int s,
-                   float (*restrict o)[CHUNK], int os, int n)
+WK (output_line) (const float *const m[ALPHA], float *const o[4], int n)
 {
-  const float *m0 = m[0], *m1 = m[s], *m2 = m[2 * s], *m3 = m[3 * s],
-              *m4 = m[4 * s], *m5 = m[5 * s];
-  float *o0 = o[0], *o1 = o[os], *o2 = o[2 * os], *o3 = o[3 * os];
+  const float *restrict m0 = m[0], *restrict m1 = m[1], *restrict m2 = m[2],
+                        *restrict m3 = m[3], *restrict m4 = m[4],
+                        *restrict m5 = m[5];
+  float *restrict o0 = o[0], *restrict o1 = o[1], *restrict o2 = o[2],
+                  *restrict o3 = o[3];
   for (int t = 0; t < n; t++)
     {
       float p = m1[t] + m2[t], q = m1[t] - m2[t];
@@ -90,15 +91,25 @@ WK (transform_inputs) (const float *in, int c, int h, int w, int tw, size_t t0,
             }
           /* columns: tmp[a][j] = sum_i B^T[a][i] d[i][j] */
           for (int j = 0; j < ALPHA; j++)
-            WK (input_lines) (d + j, ALPHA, tmp + j, ALPHA, n);
-          /* rows: d[a][b] = sum_j tmp[a][j] B[j][b] */
-          for (int a = 0; a < ALPHA; a++)
-            WK (input_lines) (tmp + a * ALPHA, 1, d + a * ALPHA, 1, n);
-          for (int xi = 0; xi < NXI; xi++)
             {
-              float *dst = v + xi * stride + (size_t)ch * nt + (t - t0);
-              for (int k = 0; k < n; k++) /* n <= CHUNK: no memcpy call */
-                dst[k] = d[xi][k];
+              const float *src[ALPHA];
+              float *dst[ALPHA];
+              for (int i = 0; i < ALPHA; i++)
+                src[i] = d[i * ALPHA + j], dst[i] = tmp[i * ALPHA + j];
+              WK (input_line) (src, dst, n);
+            }
+          /* rows: v[a][b] = sum_j tmp[a][j] B[j][b], straight into v */
+          for (int a = 0; a < ALPHA; a++)
+            {
+              const float *src[ALPHA];
+              float *dst[ALPHA];
+              for (int j = 0; j < ALPHA; j++)
+                {
+                  src[j] = tmp[a * ALPHA + j];
+                  dst[j] = v + (size_t)(a * ALPHA + j) * stride
+                           + (size_t)ch * nt + (t - t0);
+                }
+              WK (input_line) (src, dst, n);
             }
           t += n;
         }
@@ -113,7 +124,7 @@ WK (transform_outputs) (const float *m, int c, int h, int w, int tw, size_t t0,
                         size_t nt, const float *bias, uint8_t *relu_mask,
                         gboolean accumulate, float *out, size_t stride)
 {
-  float mm[NXI][CHUNK], tmp[4 * ALPHA][CHUNK], y[16][CHUNK];
+  float tmp[4 * ALPHA][CHUNK], y[16][CHUNK];
 
   for (int ch = 0; ch < c; ch++)
     {
@@ -124,18 +135,30 @@ WK (transform_outputs) (const float *m, int c, int h, int w, int tw, size_t t0,
         {
           int ty = (int)(t / tw), tx = (int)(t % tw);
           int n = (int)MIN ((size_t)MIN (CHUNK, tw - tx), t0 + nt - t);
-          for (int xi = 0; xi < NXI; xi++)
-            {
-              const float *src = m + xi * stride + (size_t)ch * nt + (t - t0);
-              for (int k = 0; k < n; k++)
-                mm[xi][k] = src[k];
-            }
-          /* columns: tmp[i][j] (i < 4) = sum_a A^T[i][a] mm[a][j] */
+          /* columns: tmp[i][j] (i < 4) = sum_a A^T[i][a] m[a][j], read
+           * straight from m */
           for (int j = 0; j < ALPHA; j++)
-            WK (output_lines) (mm + j, ALPHA, tmp + j, ALPHA, n);
+            {
+              const float *src[ALPHA];
+              float *dst[4];
+              for (int i = 0; i < ALPHA; i++)
+                src[i] = m + (size_t)(i * ALPHA + j) * stride + (size_t)ch * nt
+                         + (t - t0);
+              for (int i = 0; i < 4; i++)
+                dst[i] = tmp[i * ALPHA + j];
+              WK (output_line) (src, dst, n);
+            }
           /* rows: y[i][k] = sum_j tmp[i][j] A[j][k] */
           for (int i = 0; i < 4; i++)
-            WK (output_lines) (tmp + i * ALPHA, 1, y + i * 4, 1, n);
+            {
+              const float *src[ALPHA];
+              float *dst[4];
+              for (int j = 0; j < ALPHA; j++)
+                src[j] = tmp[i * ALPHA + j];
+              for (int k = 0; k < 4; k++)
+                dst[k] = y[i * 4 + k];
+              WK (output_line) (src, dst, n);
+            }
           for (int i = 0; i < 4 && 4 * ty + i < h; i++)
             {
               size_t row = (size_t)(4 * ty + i) * w;
@@ -166,12 +189,13 @@ WK (transform_outputs) (const float *m, int c, int h, int w, int tw, size_t t0,
     }
 }
 
-/* u (6, .) <- row a of G g G^T for each 3 x 3 filter g of weight
- * (planes, 3, 3), turned by 180 degrees when flip; stride floats from one
- * b to the next in u; CHUNK filters at once. */
+/* u (6 * (a1 - a0), .) <- rows a0 .. a1 - 1 of G g G^T for each 3 x 3
+ * filter g of weight (planes, 3, 3), turned by 180 degrees when flip:
+ * element (a, b) of filter f at u[((a - a0) * 6 + b) * stride + f].  CHUNK
+ * filters at once, each read once whatever the rows. */
 static void
-WK (transform_filters_row) (const float *weight, size_t planes, int a,
-                            gboolean flip, float *u, size_t stride)
+WK (transform_filters) (const float *weight, size_t planes, int a0, int a1,
+                        gboolean flip, float *u, size_t stride)
 {
   float g[9][CHUNK], r[3][CHUNK];
   for (size_t f0 = 0; f0 < planes; f0 += CHUNK)
@@ -183,16 +207,20 @@ WK (transform_filters_row) (const float *weight, size_t planes, int a,
           for (int k = 0; k < n; k++)
             g[e][k] = src[(size_t)k * 9];
         }
-      /* r[j] = (G g)[a][j] */
-      for (int j = 0; j < 3; j++)
-        for (int k = 0; k < n; k++)
-          r[j][k] = G[a][0] * g[j][k] + G[a][1] * g[3 + j][k]
-                    + G[a][2] * g[6 + j][k];
-      for (int b = 0; b < ALPHA; b++)
+      for (int a = a0; a < a1; a++)
         {
-          float *dst = u + (size_t)b * stride + f0;
-          for (int k = 0; k < n; k++)
-            dst[k] = G[b][0] * r[0][k] + G[b][1] * r[1][k] + G[b][2] * r[2][k];
+          /* r[j] = (G g)[a][j] */
+          for (int j = 0; j < 3; j++)
+            for (int k = 0; k < n; k++)
+              r[j][k] = G[a][0] * g[j][k] + G[a][1] * g[3 + j][k]
+                        + G[a][2] * g[6 + j][k];
+          for (int b = 0; b < ALPHA; b++)
+            {
+              float *dst = u + (size_t)((a - a0) * ALPHA + b) * stride + f0;
+              for (int k = 0; k < n; k++)
+                dst[k]
+                    = G[b][0] * r[0][k] + G[b][1] * r[1][k] + G[b][2] * r[2][k];
+            }
         }
     }
 }

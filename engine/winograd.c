@@ -43,28 +43,53 @@ st_winograd_applies (int cin, int cout, int k, StPad pad)
   return k == 3 && pad == ST_PAD_ZERO && cin >= 16 && cout >= 16;
 }
 
-/* Tiles per band so that V (36, cin, T) + M (36, cout, T) + U (6, cout, cin)
- * fit in COLUMN_BUDGET_FLOATS; 0 when not even a few tiles do. */
-static size_t
-band_tiles (int cin, int cout, size_t tiles)
+/* How a call works:
+ *  - all 36 transformed filters U (36, co, ci) computed once, then bands of
+ *    tiles small enough that V (36, ci, T) and M (36, co, T) stay in cache
+ *    between the transforms and the products (full);
+ *  - or, when U does not fit the budget (512 x 512 filters: 38 MB), one
+ *    row of U (6, co, ci) at a time, recomputed for every band, with bands
+ *    as large as the budget allows so that there are few (rows). */
+typedef struct
 {
-  size_t u = (size_t)ALPHA * cin * cout;
-  size_t per_tile = (size_t)NXI * (cin + cout);
-  if (u + 16 * per_tile > COLUMN_BUDGET_FLOATS)
-    return 0;
-  return MIN (tiles, (COLUMN_BUDGET_FLOATS - u) / per_tile);
+  gboolean full;
+  size_t per_band; /* tiles */
+  size_t floats;   /* scratch */
+} Plan;
+
+#define CACHE_BAND_FLOATS (512u << 10) /* V + M: 2 MiB */
+
+static gboolean
+plan_bands (int ci, int co, size_t tiles, Plan *p)
+{
+  size_t per_tile = (size_t)NXI * (ci + co);
+  size_t u_full = (size_t)NXI * ci * co, u_row = (size_t)ALPHA * ci * co;
+  /* enough tiles that a product repays packing its (co, ci) filters */
+  size_t t = MAX (CACHE_BAND_FLOATS / per_tile,
+                  MAX ((size_t)32, (size_t)ci * co / 256));
+  size_t nbands;
+  t = MIN (t, tiles);
+  if (u_full + t * per_tile <= COLUMN_BUDGET_FLOATS)
+    p->full = TRUE;
+  else if (u_row + 16 * per_tile <= COLUMN_BUDGET_FLOATS)
+    {
+      p->full = FALSE;
+      t = MIN (tiles, (COLUMN_BUDGET_FLOATS - u_row) / per_tile);
+    }
+  else
+    return FALSE;
+  nbands = (tiles + t - 1) / t;
+  p->per_band = (tiles + nbands - 1) / nbands; /* balanced */
+  p->floats = (p->full ? u_full : u_row) + per_tile * p->per_band;
+  return TRUE;
 }
 
 size_t
 st_winograd_scratch_floats (int cin, int cout, int h, int w)
 {
+  Plan p;
   size_t tiles = (size_t)((h + 3) / 4) * ((w + 3) / 4);
-  size_t t = band_tiles (cin, cout, tiles);
-  if (!t)
-    return 0;
-  /* balanced bands, as in st_winograd_conv */
-  t = (tiles + (tiles + t - 1) / t - 1) / ((tiles + t - 1) / t);
-  return (size_t)ALPHA * cin * cout + (size_t)NXI * (cin + cout) * t;
+  return plan_bands (cin, cout, tiles, &p) ? p.floats : 0;
 }
 
 /* The transforms, once per instruction set (winograd-kernels.h). */
@@ -73,7 +98,7 @@ typedef void (*InputsFn) (const float *, int, int, int, int, size_t, size_t,
                           float *, size_t);
 typedef void (*OutputsFn) (const float *, int, int, int, int, size_t, size_t,
                            const float *, uint8_t *, gboolean, float *, size_t);
-typedef void (*FiltersFn) (const float *, size_t, int, gboolean, float *,
+typedef void (*FiltersFn) (const float *, size_t, int, int, gboolean, float *,
                            size_t);
 
 #define WK(name) name##_portable
@@ -102,19 +127,19 @@ pick_kernels (InputsFn *inputs, OutputsFn *outputs, FiltersFn *filters)
 {
   *inputs = transform_inputs_portable;
   *outputs = transform_outputs_portable;
-  *filters = transform_filters_row_portable;
+  *filters = transform_filters_portable;
 #ifdef ST_WINOGRAD_X86
   switch (st_cpu_level ())
     {
     case ST_CPU_AVX512:
       *inputs = transform_inputs_avx512;
       *outputs = transform_outputs_avx512;
-      *filters = transform_filters_row_avx512;
+      *filters = transform_filters_avx512;
       break;
     case ST_CPU_AVX2:
       *inputs = transform_inputs_avx2;
       *outputs = transform_outputs_avx2;
-      *filters = transform_filters_row_avx2;
+      *filters = transform_filters_avx2;
       break;
     default:
       break;
@@ -133,7 +158,7 @@ typedef struct
   const float *in, *weight, *bias;
   float *u, *v, *m, *out;
   uint8_t *relu_mask;
-  int ci, co, h, w, tw, a;
+  int ci, co, h, w, tw, a0, a1; /* a0 .. a1 - 1: the rows of U in u */
   size_t t0, nt;
   gboolean backward;
 } Band;
@@ -164,8 +189,26 @@ filters_part (int lo, int hi, gpointer p)
   /* filters lo * row .. hi * row - 1 of the (., row, 3, 3) weights, row =
    * the forward's cin: ci forward, co backward */
   size_t row = b->backward ? (size_t)b->co : (size_t)b->ci;
-  b->filters (b->weight + (size_t)lo * row * 9, (size_t)(hi - lo) * row, b->a,
-              b->backward, b->u + (size_t)lo * row, (size_t)b->ci * b->co);
+  b->filters (b->weight + (size_t)lo * row * 9, (size_t)(hi - lo) * row, b->a0,
+              b->a1, b->backward, b->u + (size_t)lo * row,
+              (size_t)b->ci * b->co);
+}
+
+/* m[xi] (co, nt) = U[xi] (co, ci) x v[xi] (ci, nt) for xi in row a; u
+ * holds rows a0 .. of U.  Backward U[xi] is stored (ci, co): transposed. */
+static void
+products (const Band *b, int a)
+{
+  size_t cc = (size_t)b->ci * b->co;
+  for (int j = 0; j < ALPHA; j++)
+    {
+      int xi = a * ALPHA + j;
+      const float *uj = b->u + (size_t)((a - b->a0) * ALPHA + j) * cc;
+      st_sgemm (b->backward ? ST_TRANS : ST_NO_TRANS, ST_NO_TRANS, b->co,
+                (int)b->nt, b->ci, 1.0f, uj, b->backward ? b->co : b->ci,
+                b->v + (size_t)xi * b->ci * b->nt, (int)b->nt, 0.0f,
+                b->m + (size_t)xi * b->co * b->nt, (int)b->nt);
+    }
 }
 
 gboolean
@@ -179,18 +222,14 @@ st_winograd_conv (const float *in, int cin, int h, int w, const float *weight,
   int ci = cin, co = cout;
   int tw = (w + 3) / 4, th = (h + 3) / 4;
   size_t tiles = (size_t)tw * th;
-  size_t tmax = band_tiles (ci, co, tiles);
-  size_t nbands, per_band;
+  int filter_rows = backward ? ci : co; /* parts of the filter transform */
   float *owned = NULL;
+  Plan plan;
   Band b;
 
-  if (!tmax)
+  if (!plan_bands (ci, co, tiles, &plan))
     return FALSE;
-  nbands = (tiles + tmax - 1) / tmax;
-  per_band = (tiles + nbands - 1) / nbands;
-  if (!scratch
-      && !(scratch = owned = st_floats_new (
-               (size_t)ALPHA * ci * co + (size_t)NXI * (ci + co) * per_band)))
+  if (!scratch && !(scratch = owned = st_floats_new (plan.floats)))
     return FALSE;
   memset (&b, 0, sizeof b);
   pick_kernels (&b.inputs, &b.outputs, &b.filters);
@@ -199,28 +238,26 @@ st_winograd_conv (const float *in, int cin, int h, int w, const float *weight,
   b.relu_mask = backward ? NULL : relu_mask;
   b.ci = ci, b.co = co, b.h = h, b.w = w, b.tw = tw, b.backward = backward;
   b.u = scratch;
-  b.v = b.u + (size_t)ALPHA * ci * co;
-  b.m = b.v + (size_t)NXI * ci * per_band;
+  b.v = b.u + (size_t)(plan.full ? NXI : ALPHA) * ci * co;
+  b.m = b.v + (size_t)NXI * ci * plan.per_band;
 
-  for (b.t0 = 0; b.t0 < tiles; b.t0 += per_band)
+  if (plan.full)
     {
-      size_t nt = b.nt = MIN (per_band, tiles - b.t0);
+      b.a0 = 0, b.a1 = ALPHA;
+      st_parallel_for (filter_rows, filters_part, &b);
+    }
+  for (b.t0 = 0; b.t0 < tiles; b.t0 += plan.per_band)
+    {
+      b.nt = MIN (plan.per_band, tiles - b.t0);
       st_parallel_for (ci, inputs_part, &b);
-      for (b.a = 0; b.a < ALPHA; b.a++)
+      for (int a = 0; a < ALPHA; a++)
         {
-          /* u[j] (planes): forward (co, ci); backward the forward's
-           * filters (ci, co), flipped, used transposed below */
-          st_parallel_for (backward ? ci : co, filters_part, &b);
-          for (int j = 0; j < ALPHA; j++)
+          if (!plan.full)
             {
-              int xi = b.a * ALPHA + j;
-              const float *uj = b.u + (size_t)j * ci * co;
-              /* m[xi] (co, nt) = U[xi] (co, ci) x v[xi] (ci, nt) */
-              st_sgemm (backward ? ST_TRANS : ST_NO_TRANS, ST_NO_TRANS, co,
-                        (int)nt, ci, 1.0f, uj, backward ? co : ci,
-                        b.v + (size_t)xi * ci * nt, (int)nt, 0.0f,
-                        b.m + (size_t)xi * co * nt, (int)nt);
+              b.a0 = a, b.a1 = a + 1;
+              st_parallel_for (filter_rows, filters_part, &b);
             }
+          products (&b, a);
         }
       st_parallel_for (co, outputs_part, &b);
     }

@@ -197,6 +197,11 @@ main (void)
               &rng);
   check_conv ("20->16 k3 zero 1x7 (Winograd)", 20, 16, 3, 1, 7, ST_PAD_ZERO,
               &rng);
+  check_conv ("64->64 k3 zero 50x40 (Winograd, 2 bands)", 64, 64, 3, 50, 40,
+              ST_PAD_ZERO, &rng);
+  /* 512 x 512 filters: U does not fit the budget, one row at a time */
+  check_conv ("512->512 k3 zero 6x5 (Winograd by rows)", 512, 512, 3, 6, 5,
+              ST_PAD_ZERO, &rng);
   /* im2col in large bands; 1x1 */
   check_conv ("16->8 k3 reflect 11x9", 16, 8, 3, 11, 9, ST_PAD_REFLECT, &rng);
   check_conv ("12->20 k3 zero 9x9 (im2col)", 12, 20, 3, 9, 9, ST_PAD_ZERO,
@@ -205,7 +210,7 @@ main (void)
   /* the engine's own threads split the Winograd transforms by channel:
    * same bytes run after run at 2 threads, and the same values as 1 */
   st_set_threads (2);
-  check_conv ("64->48 k3 zero 23x21, 2 threads", 64, 48, 3, 23, 21,
-              ST_PAD_ZERO, &rng);
+  check_conv ("64->48 k3 zero 23x21, 2 threads", 64, 48, 3, 23, 21, ST_PAD_ZERO,
+              &rng);
   return check_report ("test-kernels");
 }
