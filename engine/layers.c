@@ -235,7 +235,9 @@ st_conv_backward (const float *grad_out, int cin, int h, int w,
 {
   size_t hw = (size_t)h * w;
   int kk = cin * k * k;
-  int rows = band_rows (cin, k, h, w);
+  /* small K: the band's columns go to col2im while still in cache */
+  int rows = k > 1 && kk <= SMALL_K ? small_band_rows (kk, 0, h, w)
+                                    : band_rows (cin, k, h, w);
   float *col = scratch, *owned = NULL;
 
   /* grad_in = the same-size convolution of grad_out with the filters
