@@ -80,9 +80,9 @@ bias_relu_band (float *out, uint8_t *relu_mask, const float *bias, int cout,
 
 /* col (cin * k * k, rows * w) <- patches of in (cin, h, w) for output rows
  * y0 .. y0 + rows - 1. */
-static void
-im2col_band (const float *in, int cin, int h, int w, int k, StPad pad, int y0,
-             int rows, float *col)
+void
+st_im2col_band (const float *in, int cin, int h, int w, int k, StPad pad,
+                int y0, int rows, float *col)
 {
   int r = k / 2;
   size_t n = (size_t)rows * w;
@@ -122,9 +122,9 @@ im2col_band (const float *in, int cin, int h, int w, int k, StPad pad, int y0,
 }
 
 /* grad_in (cin, h, w) += the transpose of im2col_band applied to col. */
-static void
-col2im_band (const float *col, int cin, int h, int w, int k, StPad pad, int y0,
-             int rows, float *grad_in)
+void
+st_col2im_band (const float *col, int cin, int h, int w, int k, StPad pad,
+                int y0, int rows, float *grad_in)
 {
   int r = k / 2;
   size_t n = (size_t)rows * w;
@@ -210,7 +210,7 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
       int ldb = (int)hw;
       if (col)
         {
-          im2col_band (in, cin, h, w, k, pad, y0, n, col);
+          st_im2col_band (in, cin, h, w, k, pad, y0, n, col);
           b = col;
           ldb = n * w;
         }
@@ -261,7 +261,7 @@ st_conv_backward (const float *grad_out, int cin, int h, int w,
       /* col (kk, n * w) = weight^T (kk, cout) x grad_out[:, band] */
       st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n * w, cout, 1.0f, weight, kk,
                 grad_out + (size_t)y0 * w, (int)hw, 0.0f, col, n * w);
-      col2im_band (col, cin, h, w, k, pad, y0, n, grad_in);
+      st_col2im_band (col, cin, h, w, k, pad, y0, n, grad_in);
     }
   g_free (owned);
   return TRUE;

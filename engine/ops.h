@@ -83,6 +83,29 @@ gboolean st_conv_backward (const float *grad_out, int cin, int h, int w,
  * argument of both passes may be NULL, then they allocate it. */
 size_t st_conv_scratch_floats (int cin, int k, int h, int w);
 
+/* col (cin * k * k, rows * w) <- the patches of in (cin, h, w) under
+ * output rows y0 .. y0 + rows - 1; st_col2im_band: grad_in += its
+ * transpose applied to col. */
+void st_im2col_band (const float *in, int cin, int h, int w, int k, StPad pad,
+                     int y0, int rows, float *col);
+void st_col2im_band (const float *col, int cin, int h, int w, int k, StPad pad,
+                     int y0, int rows, float *grad_in);
+
+/* One loss tap fused (tap.c): conv (cin -> c, k x k, no bias) + ReLU, its
+ * Gram's style term and its content term on the first content_c channels,
+ * and their gradient wrt the input, in bands of rows that stay in cache:
+ * the (c, h, w) map, its mask and gradient never exist.  The results equal
+ * st_conv_forward + st_style_loss (scale ws) + st_content_loss (scale wc)
+ * + st_relu_backward + st_conv_backward up to rounding.  gram_target (c, c);
+ * content_target (content_c, h, w) or NULL; grad_in (cin, h, w) += or NULL.
+ * *style and *content get the unscaled losses.  FALSE when out of memory. */
+gboolean st_tap_loss (const float *in, int cin, int h, int w,
+                      const float *weight, int c, int k, StPad pad,
+                      const float *gram_target, double gram_norm, double ws,
+                      const float *content_target, int content_c,
+                      double content_norm, double wc, float *grad_in,
+                      double *style, double *content);
+
 /* Winograd F(4x4, 3x3) (winograd.c), which st_conv_forward and
  * st_conv_backward use by themselves where it applies: 3 x 3, zero
  * padding, 16 channels or more in and out.  Forward: in (cin, h, w),

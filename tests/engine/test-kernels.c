@@ -169,6 +169,64 @@ check_conv (const char *what, int cin, int cout, int k, int h, int w, StPad pad,
   g_free (mask2);
 }
 
+/* st_tap_loss against the layer-by-layer path it replaces */
+static void
+check_tap (const char *what, int c, int k, int h, int w, StRng *rng)
+{
+  int cin = 3, cc = 32;
+  size_t n = (size_t)h * w, nout = (size_t)c * n;
+  float *in = st_floats_new (cin * n),
+        *weight = st_floats_new ((size_t)c * cin * k * k);
+  float *out = st_floats_new (nout), *g = st_floats_new (nout);
+  float *gram = st_floats_new ((size_t)c * c),
+        *scratch = st_floats_new ((size_t)c * c);
+  float *ctarget = st_floats_new (cc * n);
+  float *gin = st_floats_new (cin * n), *gin2 = st_floats_new (cin * n);
+  uint8_t *mask = st_bytes_new (nout);
+  double ws = 3.0, wc = 0.5, snorm = 0.7, cnorm = 2.0;
+  double s1, c1, s2 = 0.0, c2 = 0.0, e = 0.0, m = 1e-30;
+
+  fill_random (in, cin * n, rng, 0.0, 1.0);
+  fill_random (weight, (size_t)c * cin * k * k, rng, -0.3, 0.3);
+  fill_random (ctarget, cc * n, rng, 0.0, 0.5);
+  /* a target Gram: that of another image, symmetric as real ones are */
+  st_conv_forward (ctarget, cin, h, w, weight, NULL, c, k, ST_PAD_REFLECT, out,
+                   mask, NULL);
+  st_gram (out, c, (int)n, gram);
+
+  st_conv_forward (in, cin, h, w, weight, NULL, c, k, ST_PAD_REFLECT, out, mask,
+                   NULL);
+  s1 = st_style_loss (out, c, (int)n, gram, snorm, ws, g, scratch);
+  c1 = st_content_loss (out, cc * n, ctarget, cnorm, wc, g);
+  st_relu_backward (g, mask, nout);
+  st_conv_backward (g, cin, h, w, weight, c, k, ST_PAD_REFLECT, gin, NULL);
+
+  CHECK (st_tap_loss (in, cin, h, w, weight, c, k, ST_PAD_REFLECT, gram, snorm,
+                      ws, ctarget, cc, cnorm, wc, gin2, &s2, &c2),
+         "%s: st_tap_loss failed", what);
+  for (size_t i = 0; i < cin * n; i++)
+    {
+      e = MAX (e, fabs (gin[i] - gin2[i]));
+      m = MAX (m, fabs (gin[i]));
+    }
+  CHECK (fabs (s1 - s2) <= 1e-4 * fabs (s1) && fabs (c1 - c2) <= 1e-5 * c1
+             && e / m < 1e-4,
+         "%s: fused style %.8g vs %.8g, content %.8g vs %.8g, gradient %.2e",
+         what, s2, s1, c2, c1, e / m);
+  printf ("  %-40s style %.1e content %.1e grad %.1e\n", what,
+          fabs (s1 - s2) / fabs (s1), fabs (c1 - c2) / c1, e / m);
+  g_free (in);
+  g_free (weight);
+  g_free (out);
+  g_free (g);
+  g_free (gram);
+  g_free (scratch);
+  g_free (ctarget);
+  g_free (gin);
+  g_free (gin2);
+  g_free (mask);
+}
+
 int
 main (void)
 {
@@ -207,6 +265,10 @@ main (void)
   check_conv ("12->20 k3 zero 9x9 (im2col)", 12, 20, 3, 9, 9, ST_PAD_ZERO,
               &rng);
   check_conv ("24->16 k1 zero 7x5", 24, 16, 1, 7, 5, ST_PAD_ZERO, &rng);
+  /* the embedded network's fused tap (several bands of rows) */
+  check_tap ("tap 3->128 k5 37x29 (2 bands)", 128, 5, 37, 29, &rng);
+  check_tap ("tap 3->128 k7 70x41", 128, 7, 70, 41, &rng);
+  check_tap ("tap 3->128 k3 9x5 (1 band)", 128, 3, 9, 5, &rng);
   /* the engine's own threads split the Winograd transforms by channel:
    * same bytes run after run at 2 threads, and the same values as 1 */
   st_set_threads (2);
