@@ -565,6 +565,49 @@ eval_clear (Eval *e)
   g_free (e->masks);
 }
 
+/* A small-K convolution whose output only its own losses read: the
+ * embedded network's taps, which st_tap_loss computes in bands. */
+static gboolean
+tap_fusable (const StNode *node)
+{
+  return node->op == ST_OP_CONV && node->style && node->last_use < 0
+         && !node->bias && node->k > 1 && node->cin * node->k * node->k <= 256;
+}
+
+/* st_tap_loss for node i: adds its weighted style and content losses and
+ * sends its gradient to its input's gradient (or the image's). */
+static gboolean
+fused_tap (Eval *e, int i, const float *image, const StTargets *targets,
+           double ws, double wc, int si, int ci, float *grad_image,
+           double *style, double *content)
+{
+  const StNode *node = &e->g->nodes[i];
+  const float *in = node->input >= 0 ? e->outs[node->input] : image;
+  float *gin = grad_image;
+  int cc = node->content_c > 0 ? MIN (node->content_c, node->c) : node->c;
+  double s = 0.0, c = 0.0;
+  if (grad_image && node->input >= 0)
+    {
+      if (!e->grads[node->input]
+          && !(e->grads[node->input] = st_pool_get (
+                   e->pool,
+                   node_size (&e->g->nodes[node->input]) * sizeof (float),
+                   TRUE)))
+        return FALSE;
+      gin = e->grads[node->input];
+    }
+  if (!st_tap_loss (
+          in, node->cin, node->h, node->w, node->weight, node->c, node->k,
+          node->pad, targets->gram[si], targets->gram_norm[si], ws,
+          node->content ? targets->features[ci] : NULL, cc,
+          node->content ? targets->feature_norm[ci] : 1.0, wc, gin, &s, &c))
+    return FALSE;
+  *style += ws * s;
+  if (node->content)
+    *content += wc * c;
+  return TRUE;
+}
+
 /* The image size a graph was built for. */
 static void
 graph_image_size (const StGraph *g, int *w, int *h)
@@ -595,6 +638,22 @@ st_graph_loss (const StGraph *graph, const float *image,
       const StNode *node = &graph->nodes[i];
       int n = node->h * node->w;
       double ws = ws0 * node->tap_weight, wc = wc0 * node->tap_weight;
+      if (tap_fusable (node))
+        {
+          /* conv + ReLU + losses + gradient in cache-sized bands (tap.c):
+           * the leaf's map, mask and gradient are never allocated */
+          if (!(ok = fused_tap (&e, i, image, targets, ws, wc, si, ci,
+                                grad_image, &style, &content)))
+            break;
+          si += node->style;
+          ci += node->content;
+          if (node->input >= 0 && graph->nodes[node->input].last_use == i)
+            {
+              st_pool_put (pool, e.outs[node->input]);
+              e.outs[node->input] = NULL;
+            }
+          continue;
+        }
       if (!(ok = forward_node (&e, i, image)))
         break;
       if ((node->style || node->content) && grad_image
@@ -625,10 +684,11 @@ st_graph_loss (const StGraph *graph, const float *image,
         }
       if (node->content)
         {
-          content += wc
-                     * st_content_loss (
-                         e.outs[i], st_node_content_size (node), targets->features[ci],
-                         targets->feature_norm[ci], wc, e.grads[i]);
+          content
+              += wc
+                 * st_content_loss (e.outs[i], st_node_content_size (node),
+                                    targets->features[ci],
+                                    targets->feature_norm[ci], wc, e.grads[i]);
           ci++;
         }
       /* Free what no later node reads. */
