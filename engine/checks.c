@@ -2,6 +2,7 @@
  * measured: refused with a message instead of a hang, a crash or a
  * "successful" wrong result (issue 13). */
 #include "checks.h"
+#include "blas.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -122,7 +123,11 @@ st_memory_cap (int threads)
 gboolean
 st_memory_precheck (int threads, GError **error)
 {
-  guint64 as = address_space_left (), need = blas_reserve (threads);
+  guint64 as, need = blas_reserve (threads);
+  /* BLAS is loaded on first use (blas.c): load it now, so that the space
+   * its library and threads take is already counted as used. */
+  st_blas_loaded ();
+  as = address_space_left ();
 
   if (as != G_MAXUINT64 && as < need)
     {

@@ -6,7 +6,7 @@
  * linear in the pixel count and the product still runs at SGEMM speed. */
 #include "ops.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <string.h>
 
 /* Maps a padded coordinate into [0, n) or -1 for a zero pad. */
@@ -26,6 +26,15 @@ pad_index (int i, int n, StPad pad)
   return i;
 }
 
+/* Convolutions with at most this many products per output (cin * k * k)
+ * work in cache-sized bands: their weights are small, so the product
+ * repacks little per band, and the band's columns and outputs are still
+ * in cache when the product and the ReLU read them (the embedded network's
+ * 3 -> 128 filters, K = 27, 75, 147, and VGG19's conv1_1; at 512 px their
+ * full-size buffers would otherwise go through memory three times). */
+#define SMALL_K 256
+#define SMALL_K_BAND_FLOATS (256u << 10) /* 1 MiB of columns + outputs */
+
 /* Rows per band so that the (cin * k * k, rows * w) column buffer fits. */
 static int
 band_rows (int cin, int k, int h, int w)
@@ -35,11 +44,45 @@ band_rows (int cin, int k, int h, int w)
   return (int)CLAMP (rows, 1, (size_t)h);
 }
 
+/* Rows per band of a small-K forward pass: columns (kk, rows * w) and
+ * outputs (cout, rows * w) together about SMALL_K_BAND_FLOATS. */
+static int
+small_band_rows (int kk, int cout, int h, int w)
+{
+  size_t per_row = (size_t)(kk + cout) * w;
+  size_t rows = SMALL_K_BAND_FLOATS / MAX (per_row, 1);
+  return (int)CLAMP (rows, 1, (size_t)h);
+}
+
+/* Bias and ReLU on out[:, y0 * w .. (y0 + rows) * w) of an (cout, h * w)
+ * output, recording relu_mask (same layout) when given. */
+static void
+bias_relu_band (float *out, uint8_t *relu_mask, const float *bias, int cout,
+                size_t hw, size_t off, size_t n)
+{
+  for (int o = 0; o < cout; o++)
+    {
+      float bo = bias ? bias[o] : 0.0f;
+      float *p = out + (size_t)o * hw + off;
+      uint8_t *m = relu_mask ? relu_mask + (size_t)o * hw + off : NULL;
+      if (m)
+        for (size_t i = 0; i < n; i++)
+          {
+            float v = p[i] + bo;
+            m[i] = v > 0.0f;
+            p[i] = v > 0.0f ? v : 0.0f;
+          }
+      else if (bo != 0.0f)
+        for (size_t i = 0; i < n; i++)
+          p[i] += bo;
+    }
+}
+
 /* col (cin * k * k, rows * w) <- patches of in (cin, h, w) for output rows
  * y0 .. y0 + rows - 1. */
-static void
-im2col_band (const float *in, int cin, int h, int w, int k, StPad pad, int y0,
-             int rows, float *col)
+void
+st_im2col_band (const float *in, int cin, int h, int w, int k, StPad pad,
+                int y0, int rows, float *col)
 {
   int r = k / 2;
   size_t n = (size_t)rows * w;
@@ -79,9 +122,9 @@ im2col_band (const float *in, int cin, int h, int w, int k, StPad pad, int y0,
 }
 
 /* grad_in (cin, h, w) += the transpose of im2col_band applied to col. */
-static void
-col2im_band (const float *col, int cin, int h, int w, int k, StPad pad, int y0,
-             int rows, float *grad_in)
+void
+st_col2im_band (const float *col, int cin, int h, int w, int k, StPad pad,
+                int y0, int rows, float *grad_in)
 {
   int r = k / 2;
   size_t n = (size_t)rows * w;
@@ -117,6 +160,20 @@ col2im_band (const float *col, int cin, int h, int w, int k, StPad pad, int y0,
         }
 }
 
+/* Winograd with the caller's scratch when it is large enough, else its
+ * own; FALSE (then im2col runs) only when no memory can be had. */
+static gboolean
+winograd (const float *in, int cin, int h, int w, const float *weight,
+          gboolean backward, const float *bias, int cout, float *out,
+          uint8_t *relu_mask, float *scratch, size_t scratch_floats)
+{
+  size_t need = st_winograd_scratch_floats (cin, cout, h, w);
+  return need
+         && st_winograd_conv (in, cin, h, w, weight, backward, bias, cout, out,
+                              relu_mask,
+                              need <= scratch_floats ? scratch : NULL);
+}
+
 size_t
 st_conv_scratch_floats (int cin, int k, int h, int w)
 {
@@ -130,13 +187,20 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
 {
   size_t hw = (size_t)h * w;
   int kk = cin * k * k;
-  int rows = band_rows (cin, k, h, w);
+  gboolean small = k > 1 && kk <= SMALL_K;
+  int rows
+      = small ? small_band_rows (kk, cout, h, w) : band_rows (cin, k, h, w);
   float *col = scratch, *owned = NULL;
 
+  if (st_winograd_applies (cin, cout, k, pad)
+      && winograd (in, cin, h, w, weight, FALSE, bias, cout, out, relu_mask,
+                   scratch, st_conv_scratch_floats (cin, k, h, w)))
+    return TRUE;
   if (k == 1)
     rows = h, col = NULL; /* a 1x1 convolution is a plain product */
   else if (!col && !(col = owned = st_floats_new ((size_t)kk * rows * w)))
     return FALSE;
+  /* (a small band never needs more than st_conv_scratch_floats) */
 
   for (int y0 = 0; y0 < h; y0 += rows)
     {
@@ -146,33 +210,21 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
       int ldb = (int)hw;
       if (col)
         {
-          im2col_band (in, cin, h, w, k, pad, y0, n, col);
+          st_im2col_band (in, cin, h, w, k, pad, y0, n, col);
           b = col;
           ldb = n * w;
         }
       /* out[:, band] (cout, n * w) = weight (cout, kk) x col (kk, n * w) */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, cout, n * w, kk,
-                   1.0f, weight, kk, b, ldb, 0.0f, out + off, (int)hw);
+      st_sgemm (ST_NO_TRANS, ST_NO_TRANS, cout, n * w, kk, 1.0f, weight, kk, b,
+                ldb, 0.0f, out + off, (int)hw);
+      /* Bias and ReLU while the band is in cache, recording the mask. */
+      if (small)
+        bias_relu_band (out, relu_mask, bias, cout, hw, off, (size_t)n * w);
     }
   g_free (owned);
 
-  /* Bias and ReLU in one pass over the output, recording the mask. */
-  for (int o = 0; o < cout; o++)
-    {
-      float bo = bias ? bias[o] : 0.0f;
-      float *p = out + (size_t)o * hw;
-      uint8_t *m = relu_mask ? relu_mask + (size_t)o * hw : NULL;
-      if (m)
-        for (size_t i = 0; i < hw; i++)
-          {
-            float v = p[i] + bo;
-            m[i] = v > 0.0f;
-            p[i] = v > 0.0f ? v : 0.0f;
-          }
-      else if (bo != 0.0f)
-        for (size_t i = 0; i < hw; i++)
-          p[i] += bo;
-    }
+  if (!small)
+    bias_relu_band (out, relu_mask, bias, cout, hw, 0, hw);
   return TRUE;
 }
 
@@ -183,15 +235,22 @@ st_conv_backward (const float *grad_out, int cin, int h, int w,
 {
   size_t hw = (size_t)h * w;
   int kk = cin * k * k;
-  int rows = band_rows (cin, k, h, w);
+  /* small K: the band's columns go to col2im while still in cache */
+  int rows = k > 1 && kk <= SMALL_K ? small_band_rows (kk, 0, h, w)
+                                    : band_rows (cin, k, h, w);
   float *col = scratch, *owned = NULL;
 
+  /* grad_in = the same-size convolution of grad_out with the filters
+   * flipped and transposed (zero padding makes it exact): Winograd again */
+  if (st_winograd_applies (cin, cout, k, pad)
+      && winograd (grad_out, cout, h, w, weight, TRUE, NULL, cin, grad_in, NULL,
+                   scratch, st_conv_scratch_floats (cin, k, h, w)))
+    return TRUE;
   if (k == 1)
     {
       /* grad_in (cin, hw) += weight^T (cin, cout) x grad_out (cout, hw) */
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, cin, (int)hw, cout,
-                   1.0f, weight, cin, grad_out, (int)hw, 1.0f, grad_in,
-                   (int)hw);
+      st_sgemm (ST_TRANS, ST_NO_TRANS, cin, (int)hw, cout, 1.0f, weight, cin,
+                grad_out, (int)hw, 1.0f, grad_in, (int)hw);
       return TRUE;
     }
   if (!col && !(col = owned = st_floats_new ((size_t)kk * rows * w)))
@@ -200,10 +259,9 @@ st_conv_backward (const float *grad_out, int cin, int h, int w,
     {
       int n = MIN (rows, h - y0);
       /* col (kk, n * w) = weight^T (kk, cout) x grad_out[:, band] */
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, n * w, cout,
-                   1.0f, weight, kk, grad_out + (size_t)y0 * w, (int)hw, 0.0f,
-                   col, n * w);
-      col2im_band (col, cin, h, w, k, pad, y0, n, grad_in);
+      st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n * w, cout, 1.0f, weight, kk,
+                grad_out + (size_t)y0 * w, (int)hw, 0.0f, col, n * w);
+      st_col2im_band (col, cin, h, w, k, pad, y0, n, grad_in);
     }
   g_free (owned);
   return TRUE;

@@ -7,7 +7,7 @@
  * the embedded one and VGG19, and every image size. */
 #include "ops.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <math.h>
 
 double
@@ -16,7 +16,7 @@ st_sum_squares (const float *x, size_t n)
   /* float products, double sum: as exact as needed, at BLAS speed */
   double s = 0.0;
   for (size_t i = 0; i < n; i += 1u << 30)
-    s += cblas_dsdot ((int)MIN (n - i, 1u << 30), x + i, 1, x + i, 1);
+    s += st_dsdot ((int)MIN (n - i, 1u << 30), x + i, x + i);
   return s;
 }
 
@@ -25,8 +25,7 @@ st_gram (const float *f, int c, int n, float *gram)
 {
   /* gram (c, c) = f f^T / n: SYRK computes one triangle at half the cost of
    * a GEMM; the other is mirrored. */
-  cblas_ssyrk (CblasRowMajor, CblasUpper, CblasNoTrans, c, n, 1.0f / n, f, n,
-               0.0f, gram, c);
+  st_ssyrk_upper (c, n, 1.0f / n, f, n, 0.0f, gram, c);
   for (int i = 0; i < c; i++)
     for (int j = 0; j < i; j++)
       gram[(size_t)i * c + j] = gram[(size_t)j * c + i];
@@ -53,8 +52,7 @@ st_style_loss (const float *f, int c, int n, const float *target,
       /* L = |D|^2 / norm, G = f f^T / n, D symmetric:
        * dL/df = (2 / norm) (D + D^T) f / n = 4 D f / (n norm) */
       float alpha = (float)(scale * 4.0 / ((double)n * norm));
-      cblas_ssymm (CblasRowMajor, CblasLeft, CblasUpper, c, n, alpha, scratch,
-                   c, f, n, 1.0f, grad_f, n);
+      st_ssymm_left_upper (c, n, alpha, scratch, c, f, n, 1.0f, grad_f, n);
     }
   return loss;
 }
@@ -76,9 +74,9 @@ st_content_loss (const float *f, size_t n, const float *target,
       int m = (int)MIN ((size_t)BLOCK, n - i);
       for (int j = 0; j < m; j++)
         d[j] = f[i + j] - target[i + j];
-      loss += cblas_dsdot (m, d, 1, d, 1);
+      loss += st_dsdot (m, d, d);
       if (grad_f)
-        cblas_saxpy (m, a, d, 1, grad_f + i, 1);
+        st_saxpy (m, a, d, grad_f + i);
     }
   return loss / norm;
 }

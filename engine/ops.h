@@ -21,6 +21,12 @@ float *st_floats_dup (const float *src, size_t n);
 uint8_t *st_bytes_new (size_t n); /* zeroed */
 void st_set_threads (int threads);
 int st_get_threads (int requested); /* 0 -> all cores */
+/* fn (lo, hi, data) on contiguous parts of [0, n), one per thread set by
+ * st_set_threads, the caller's thread taking the first; returns when all
+ * are done.  Parts must not depend on each other: then the result is the
+ * same bytes whatever the thread count. */
+typedef void (*StRangeFunc) (int lo, int hi, gpointer data);
+void st_parallel_for (int n, StRangeFunc fn, gpointer data);
 
 /* ----------------------------------------------------------- random */
 
@@ -76,6 +82,29 @@ gboolean st_conv_backward (const float *grad_out, int cin, int h, int w,
 /* Floats of im2col scratch a convolution needs (0 for 1x1); the scratch
  * argument of both passes may be NULL, then they allocate it. */
 size_t st_conv_scratch_floats (int cin, int k, int h, int w);
+
+/* col (cin * k * k, rows * w) <- the patches of in (cin, h, w) under
+ * output rows y0 .. y0 + rows - 1; st_col2im_band: grad_in += its
+ * transpose applied to col. */
+void st_im2col_band (const float *in, int cin, int h, int w, int k, StPad pad,
+                     int y0, int rows, float *col);
+void st_col2im_band (const float *col, int cin, int h, int w, int k, StPad pad,
+                     int y0, int rows, float *grad_in);
+
+/* Winograd F(4x4, 3x3) (winograd.c), which st_conv_forward and
+ * st_conv_backward use by themselves where it applies: 3 x 3, zero
+ * padding, 16 channels or more in and out.  Forward: in (cin, h, w),
+ * weight (cout, cin, 3, 3), out (cout, h, w) = conv + bias, then ReLU with
+ * relu_mask when given.  backward: in is an output gradient (cin channels
+ * here = the forward's cout), weight is still the forward's (cin_fwd = cout
+ * here, ...) and out (cout, h, w) += the input gradient.  scratch may be
+ * NULL (allocated); FALSE when memory is short. */
+gboolean st_winograd_applies (int cin, int cout, int k, StPad pad);
+size_t st_winograd_scratch_floats (int cin, int cout, int h, int w);
+gboolean st_winograd_conv (const float *in, int cin, int h, int w,
+                           const float *weight, gboolean backward,
+                           const float *bias, int cout, float *out,
+                           uint8_t *relu_mask, float *scratch);
 
 /* A pool of buffers reused from one evaluation to the next: each
  * evaluation asks for the same sizes in the same order, so after the first

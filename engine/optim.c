@@ -7,7 +7,7 @@
  * iteration costs one evaluation of the network. */
 #include "ops.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <math.h>
 #include <string.h>
 
@@ -89,19 +89,19 @@ two_loop (const History *h, const float *g, float *d, size_t n, double *alpha)
     {
       int j = (h->head - 1 - k + h->m) % h->m;
       alpha[j] = h->rho[j] * dot (h->s[j], d, n);
-      cblas_saxpy ((int)n, (float)-alpha[j], h->y[j], 1, d, 1);
+      st_saxpy ((int)n, (float)-alpha[j], h->y[j], d);
     }
   if (h->count > 0)
     {
       int j = (h->head - 1 + h->m) % h->m;
       double yy = dot (h->y[j], h->y[j], n);
-      cblas_sscal ((int)n, (float)(1.0 / (h->rho[j] * yy)), d, 1);
+      st_sscal ((int)n, (float)(1.0 / (h->rho[j] * yy)), d);
     }
   for (int k = h->count - 1; k >= 0; k--)
     {
       int j = (h->head - 1 - k + h->m) % h->m;
       double beta = h->rho[j] * dot (h->y[j], d, n);
-      cblas_saxpy ((int)n, (float)(alpha[j] - beta), h->s[j], 1, d, 1);
+      st_saxpy ((int)n, (float)(alpha[j] - beta), h->s[j], d);
     }
 }
 
@@ -117,7 +117,7 @@ line_search (const float *x, const float *d, size_t n, double f, double gtd,
   for (;;)
     {
       memcpy (x_new, x, n * sizeof (float));
-      cblas_saxpy ((int)n, (float)t, d, 1, x_new, 1);
+      st_saxpy ((int)n, (float)t, d, x_new);
       memset (g_new, 0, n * sizeof (float));
       f_new = objective (x_new, g_new, data);
       (*evals)++;

@@ -2,7 +2,7 @@
 #include "ops.h"
 #include "checks.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <math.h>
 #include <string.h>
 
@@ -34,21 +34,84 @@ st_bytes_new (size_t n)
   return n ? g_try_malloc0 (n) : NULL;
 }
 
+/* The thread count a user set for BLAS libraries, 0 when none. */
+static int
+user_threads (void)
+{
+  static const char *vars[]
+      = { "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS" };
+  for (guint i = 0; i < G_N_ELEMENTS (vars); i++)
+    {
+      const char *v = g_getenv (vars[i]);
+      gint64 n = v ? g_ascii_strtoll (v, NULL, 10) : 0;
+      if (n > 0)
+        return (int)MIN (n, G_MAXINT);
+    }
+  return 0;
+}
+
 int
 st_get_threads (int requested)
 {
   int cores = (int)g_get_num_processors ();
+  /* "All cores" means what the user allowed BLAS, when they said. */
+  if (requested <= 0 && user_threads () > 0)
+    requested = user_threads ();
   if (requested <= 0 || requested > cores)
     return cores;
   return requested;
 }
 
+static gint engine_threads = 0; /* 0: st_set_threads not called yet */
+
 void
 st_set_threads (int threads)
 {
-  /* All parallel work is inside OpenBLAS; our own loops are serial, so
-   * OpenBLAS threads x our threads never exceeds the cores. */
-  openblas_set_num_threads (st_get_threads (threads));
+  /* OpenBLAS threads its products; the engine's own parallel loops
+   * (st_parallel_for) run between products, never beside them, so the two
+   * never hold more threads than this at once. */
+  g_atomic_int_set (&engine_threads, st_get_threads (threads));
+  st_blas_set_threads (st_get_threads (threads));
+}
+
+typedef struct
+{
+  StRangeFunc fn;
+  gpointer data;
+  int lo, hi;
+} Part;
+
+static gpointer
+run_part (gpointer p)
+{
+  Part *part = p;
+  part->fn (part->lo, part->hi, part->data);
+  return NULL;
+}
+
+void
+st_parallel_for (int n, StRangeFunc fn, gpointer data)
+{
+  int threads = g_atomic_int_get (&engine_threads);
+  Part parts[64];
+  GThread *thread[64];
+  if (threads <= 0)
+    threads = st_get_threads (0);
+  threads = CLAMP (MIN (threads, n), 1, (int)G_N_ELEMENTS (parts));
+  for (int i = 0; i < threads; i++)
+    {
+      parts[i] = (Part){ fn, data, (int)((gint64)n * i / threads),
+                         (int)((gint64)n * (i + 1) / threads) };
+      thread[i] = NULL;
+    }
+  /* part 0 in this thread; a thread that cannot start runs its part here */
+  for (int i = 1; i < threads; i++)
+    if (!(thread[i] = g_thread_try_new ("st-part", run_part, &parts[i], NULL)))
+      run_part (&parts[i]);
+  run_part (&parts[0]);
+  for (int i = 1; i < threads; i++)
+    if (thread[i])
+      g_thread_join (thread[i]);
 }
 
 typedef struct

@@ -23,7 +23,7 @@
  * or zero), so the result is the whole-image convolution's. */
 #include "graph.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <math.h>
 #include <string.h>
 
@@ -169,7 +169,7 @@ tile_features (const StNode *node, Tile *t, int channels, float *f)
                     t->in + ((size_t)c * t->hh + y + ky) * t->hw + kx,
                     (size_t)t->tw * sizeof (float));
         }
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, channels, n, kk,
+  st_sgemm (ST_NO_TRANS, ST_NO_TRANS, channels, n, kk,
                1.0f, node->weight, kk, t->col, n, 0.0f, f, n);
   for (int o = 0; o < channels; o++)
     {
@@ -220,7 +220,7 @@ st_tiled_forward (const StNode *node, const float *in, float *gram,
     tile_read (node, in, &t);
     tile_features (node, &t, gram ? c : content_c, t.f);
     if (gram) /* upper triangle, mirrored at the end */
-      cblas_ssyrk (CblasRowMajor, CblasUpper, CblasNoTrans, c, n, inv_n, t.f,
+      st_ssyrk_upper (c, n, inv_n, t.f,
                    n, 1.0f, gram, c);
     for (int o = 0; content && o < content_c; o++)
       for (int y = 0; y < t.th; y++)
@@ -284,7 +284,7 @@ st_tiled_backward (const StNode *node, const float *in, const float *d,
     if (grad_in)
       {
         if (d) /* dL/dF = a D F: D symmetric, its upper triangle */
-          cblas_ssymm (CblasRowMajor, CblasLeft, CblasUpper, c, n,
+          st_ssymm_left_upper (c, n,
                        style_scale, d, c, t.f, n, 0.0f, t.gf, n);
         else
           memset (t.gf, 0, (size_t)ch * n * sizeof (float));
@@ -303,7 +303,7 @@ st_tiled_backward (const StNode *node, const float *in, const float *d,
       if (!(t.f[p] > 0.0f))
         t.gf[p] = 0.0f;
     /* back through the convolution: columns, then folded into the tile */
-    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, kk, n, ch, 1.0f,
+    st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n, ch, 1.0f,
                  node->weight, kk, t.gf, n, 0.0f, t.gcol, n);
     memset (t.gin, 0, (size_t)node->cin * t.hh * t.hw * sizeof (float));
     for (int ci = 0; ci < node->cin; ci++)

@@ -5,7 +5,7 @@
 #include "checks.h"
 #include "driver.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <math.h>
 #include <string.h>
 
@@ -347,7 +347,7 @@ add_grams (const StFeature *f, int n, double weight, float **gram)
         int c = f[i].c; /* f[i].data is the Gram matrix (st_graph_targets) */
         if (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c)))
           return FALSE;
-        cblas_saxpy (c * c, (float)weight, f[i].data, 1, gram[k], 1);
+        st_saxpy (c * c, (float)weight, f[i].data, gram[k]);
         k++;
       }
   return TRUE;

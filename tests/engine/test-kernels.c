@@ -1,0 +1,217 @@
+/* Every fast convolution path against a plain reference: six nested loops
+ * that follow the definition (correlation, padding by pad_index), in
+ * double.  Shapes are chosen to reach each path: im2col in large and
+ * cache-sized bands, Winograd F(4x4, 3x3) forward and backward (sizes
+ * that are not multiples of 4, so partial tiles), 1x1 products.  The same
+ * program runs under ST_CPU=portable|avx2 (meson) to test the lower
+ * instruction-set paths on a machine that has the higher ones.  A fixed
+ * seed must also give identical bytes twice. */
+#include "check.h"
+
+#include "cpu.h"
+
+#include <string.h>
+
+static int
+ref_index (int i, int n, StPad pad)
+{
+  if (i >= 0 && i < n)
+    return i;
+  if (pad == ST_PAD_ZERO)
+    return -1;
+  if (n == 1)
+    return 0;
+  while (i < 0 || i >= n)
+    i = i < 0 ? -i : 2 * (n - 1) - i;
+  return i;
+}
+
+/* out (cout, h, w) = conv (in) + bias, double accumulation */
+static void
+ref_forward (const float *in, int cin, int h, int w, const float *weight,
+             const float *bias, int cout, int k, StPad pad, double *out)
+{
+  int r = k / 2;
+  for (int o = 0; o < cout; o++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          double s = bias ? bias[o] : 0.0;
+          for (int c = 0; c < cin; c++)
+            for (int ky = 0; ky < k; ky++)
+              for (int kx = 0; kx < k; kx++)
+                {
+                  int sy = ref_index (y + ky - r, h, pad);
+                  int sx = ref_index (x + kx - r, w, pad);
+                  if (sy >= 0 && sx >= 0)
+                    s += (double)
+                             weight[((size_t)(o * cin + c) * k + ky) * k + kx]
+                         * in[((size_t)c * h + sy) * w + sx];
+                }
+          out[((size_t)o * h + y) * w + x] = s;
+        }
+}
+
+/* grad_in (cin, h, w) = the adjoint of ref_forward (without bias) */
+static void
+ref_backward (const float *g, int cin, int h, int w, const float *weight,
+              int cout, int k, StPad pad, double *grad_in)
+{
+  int r = k / 2;
+  memset (grad_in, 0, (size_t)cin * h * w * sizeof (double));
+  for (int o = 0; o < cout; o++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        {
+          double go = g[((size_t)o * h + y) * w + x];
+          for (int c = 0; c < cin; c++)
+            for (int ky = 0; ky < k; ky++)
+              for (int kx = 0; kx < k; kx++)
+                {
+                  int sy = ref_index (y + ky - r, h, pad);
+                  int sx = ref_index (x + kx - r, w, pad);
+                  if (sy >= 0 && sx >= 0)
+                    grad_in[((size_t)c * h + sy) * w + sx]
+                        += go
+                           * weight[((size_t)(o * cin + c) * k + ky) * k + kx];
+                }
+        }
+}
+
+/* max |a - b| / max |b| */
+static double
+rel_error (const float *a, const double *b, size_t n)
+{
+  double e = 0.0, m = 1e-30;
+  for (size_t i = 0; i < n; i++)
+    {
+      e = MAX (e, fabs (a[i] - b[i]));
+      m = MAX (m, fabs (b[i]));
+    }
+  return e / m;
+}
+
+static void
+check_conv (const char *what, int cin, int cout, int k, int h, int w, StPad pad,
+            StRng *rng)
+{
+  size_t nin = (size_t)cin * h * w, nout = (size_t)cout * h * w;
+  float *in = st_floats_new (nin),
+        *weight = st_floats_new ((size_t)cout * cin * k * k);
+  float *bias = st_floats_new (cout), *out = st_floats_new (nout);
+  float *out2 = st_floats_new (nout), *g = st_floats_new (nout);
+  float *gin = st_floats_new (nin), *gin2 = st_floats_new (nin);
+  double *ref = g_new (double, MAX (nin, nout));
+  uint8_t *mask = st_bytes_new (nout), *mask2 = st_bytes_new (nout);
+  double e_plain, e_relu, e_back;
+  int wrong_mask = 0;
+
+  fill_random (in, nin, rng, -1.0, 1.0);
+  fill_random (weight, (size_t)cout * cin * k * k, rng, -0.5, 0.5);
+  fill_random (bias, cout, rng, -0.2, 0.2);
+  fill_random (g, nout, rng, -1.0, 1.0);
+
+  /* forward without ReLU, with bias */
+  ref_forward (in, cin, h, w, weight, bias, cout, k, pad, ref);
+  CHECK (st_conv_forward (in, cin, h, w, weight, bias, cout, k, pad, out, NULL,
+                          NULL),
+         "%s: forward failed", what);
+  e_plain = rel_error (out, ref, nout);
+  /* forward with ReLU and mask */
+  CHECK (st_conv_forward (in, cin, h, w, weight, bias, cout, k, pad, out2, mask,
+                          NULL),
+         "%s: forward + ReLU failed", what);
+  for (size_t i = 0; i < nout; i++)
+    {
+      /* a pre-activation within rounding of 0 may go either way */
+      if (fabs (ref[i]) > 1e-4 && mask[i] != (ref[i] > 0.0))
+        wrong_mask++;
+      ref[i] = ref[i] > 0.0 ? ref[i] : 0.0;
+    }
+  e_relu = rel_error (out2, ref, nout);
+  /* backward accumulates: start from 1 everywhere */
+  for (size_t i = 0; i < nin; i++)
+    gin[i] = 1.0f;
+  ref_backward (g, cin, h, w, weight, cout, k, pad, ref);
+  for (size_t i = 0; i < nin; i++)
+    ref[i] += 1.0;
+  CHECK (st_conv_backward (g, cin, h, w, weight, cout, k, pad, gin, NULL),
+         "%s: backward failed", what);
+  e_back = rel_error (gin, ref, nin);
+
+  CHECK (e_plain < 2e-5 && e_relu < 2e-5 && e_back < 2e-5,
+         "%s: relative error forward %.2e, +ReLU %.2e, backward %.2e", what,
+         e_plain, e_relu, e_back);
+  CHECK (wrong_mask == 0, "%s: %d ReLU mask entries wrong", what, wrong_mask);
+
+  /* same inputs, same bytes */
+  for (size_t i = 0; i < nin; i++)
+    gin2[i] = 1.0f;
+  st_conv_forward (in, cin, h, w, weight, bias, cout, k, pad, out, mask2, NULL);
+  st_conv_backward (g, cin, h, w, weight, cout, k, pad, gin2, NULL);
+  CHECK (memcmp (out, out2, nout * sizeof (float)) == 0
+             && memcmp (mask, mask2, nout) == 0
+             && memcmp (gin, gin2, nin * sizeof (float)) == 0,
+         "%s: a second run gave different bytes", what);
+  printf ("  %-40s fwd %.1e  +relu %.1e  bwd %.1e\n", what, e_plain, e_relu,
+          e_back);
+
+  g_free (in);
+  g_free (weight);
+  g_free (bias);
+  g_free (out);
+  g_free (out2);
+  g_free (g);
+  g_free (gin);
+  g_free (gin2);
+  g_free (ref);
+  g_free (mask);
+  g_free (mask2);
+}
+
+
+int
+main (void)
+{
+  StRng rng;
+  st_rng_init (&rng, 11);
+  st_set_threads (1);
+  printf ("kernels: %s (processor: %s)\n", st_cpu_level_name (st_cpu_level ()),
+          st_cpu_level_name (st_cpu_detected ()));
+  /* small K (cin * k * k <= 256): cache-sized bands */
+  check_conv ("3->128 k3 reflect 37x29", 3, 128, 3, 37, 29, ST_PAD_REFLECT,
+              &rng);
+  check_conv ("3->128 k5 reflect 33x40", 3, 128, 5, 33, 40, ST_PAD_REFLECT,
+              &rng);
+  check_conv ("3->128 k7 reflect 31x26", 3, 128, 7, 31, 26, ST_PAD_REFLECT,
+              &rng);
+  check_conv ("3->40 k7 reflect 5x3 (pad > side)", 3, 40, 7, 5, 3,
+              ST_PAD_REFLECT, &rng);
+  check_conv ("3->64 k3 zero 21x18 (VGG conv1_1)", 3, 64, 3, 21, 18,
+              ST_PAD_ZERO, &rng);
+  /* Winograd F(4x4, 3x3): partial tiles, 1-pixel sides */
+  check_conv ("16->24 k3 zero 13x10 (Winograd)", 16, 24, 3, 13, 10, ST_PAD_ZERO,
+              &rng);
+  check_conv ("64->32 k3 zero 17x23 (Winograd)", 64, 32, 3, 17, 23, ST_PAD_ZERO,
+              &rng);
+  check_conv ("32->64 k3 zero 4x4 (Winograd)", 32, 64, 3, 4, 4, ST_PAD_ZERO,
+              &rng);
+  check_conv ("20->16 k3 zero 1x7 (Winograd)", 20, 16, 3, 1, 7, ST_PAD_ZERO,
+              &rng);
+  check_conv ("64->64 k3 zero 50x40 (Winograd, 2 bands)", 64, 64, 3, 50, 40,
+              ST_PAD_ZERO, &rng);
+  /* 512 x 512 filters: U does not fit the budget, one row at a time */
+  check_conv ("512->512 k3 zero 6x5 (Winograd by rows)", 512, 512, 3, 6, 5,
+              ST_PAD_ZERO, &rng);
+  /* im2col in large bands; 1x1 */
+  check_conv ("16->8 k3 reflect 11x9", 16, 8, 3, 11, 9, ST_PAD_REFLECT, &rng);
+  check_conv ("12->20 k3 zero 9x9 (im2col)", 12, 20, 3, 9, 9, ST_PAD_ZERO,
+              &rng);
+  check_conv ("24->16 k1 zero 7x5", 24, 16, 1, 7, 5, ST_PAD_ZERO, &rng);
+  /* the engine's own threads split the Winograd transforms by channel:
+   * same bytes run after run at 2 threads, and the same values as 1 */
+  st_set_threads (2);
+  check_conv ("64->48 k3 zero 23x21, 2 threads", 64, 48, 3, 23, 21, ST_PAD_ZERO,
+              &rng);
+  return check_report ("test-kernels");
+}
