@@ -29,6 +29,7 @@ st_plugin_values_init (StPluginValues *vals)
   vals->smoothness = 1.0;
   vals->seed = 0;
   vals->network[0] = '\0';
+  vals->style_file[0] = '\0';
 }
 
 gboolean
@@ -94,6 +95,9 @@ st_plugin_values_check (const StPluginValues *vals, GError **error)
 
   if (memchr (vals->network, '\0', sizeof vals->network) == NULL)
     return st_plugin_calling_error (error, _ ("The network name is not terminated."));
+
+  if (memchr (vals->style_file, '\0', sizeof vals->style_file) == NULL)
+    return st_plugin_calling_error (error, _ ("The style file name is not terminated."));
 
   return TRUE;
 }

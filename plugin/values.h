@@ -19,6 +19,9 @@
 G_BEGIN_DECLS
 
 #define PLUG_IN_PROC "plug-in-style-transfer"
+/* The same filter with the style given as a file name (a script's way to
+ * paint with a picture that is not open, or an installed painting). */
+#define PLUG_IN_PROC_FILE "plug-in-style-transfer-file"
 #define PLUG_IN_BINARY "style-transfer"
 #define PLUG_IN_ROLE "gimp-style-transfer"
 
@@ -38,13 +41,16 @@ G_BEGIN_DECLS
 #define ST_PLUGIN_STYLE_SCALE_MAX 10.0
 #define ST_PLUGIN_SMOOTHNESS_MAX 100.0
 #define ST_PLUGIN_NETWORK_MAX 1024 /* bytes, with the final NUL */
+#define ST_PLUGIN_STYLE_FILE_MAX 4096 /* bytes, with the final NUL */
 
 /* The settings of one run, saved whole with gimp_set_data () as the last
  * values: fixed size, no pointers.  Fields follow the procedure's
- * parameters 4 to 12. */
+ * parameters 4 to 12; the style is style_file when that is not empty
+ * (plug-in-style-transfer-file, or a painting or file chosen in the
+ * dialog), else style_drawable. */
 typedef struct
 {
-  gint32 style_drawable;    /* a drawable other than the content         */
+  gint32 style_drawable;    /* a drawable other than the content, or -1  */
   gdouble strength;         /* 0..100: style against content; 50 default */
   gint32 size;              /* long side of the run; 0 = the engine's    */
   gint32 iterations;        /* per scale; 0 = automatic                  */
@@ -53,6 +59,7 @@ typedef struct
   gdouble smoothness;       /* multiple of the network's default TV term */
   gint32 seed;
   gchar network[ST_PLUGIN_NETWORK_MAX]; /* "", "embedded", "vgg19", path */
+  gchar style_file[ST_PLUGIN_STYLE_FILE_MAX]; /* a picture's path, or ""  */
 } StPluginValues;
 
 /* The error domain of the plug-in: codes are GimpPDBStatusType values
