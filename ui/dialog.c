@@ -19,8 +19,10 @@
 
 #include <glib/gi18n.h>
 
+#include "chooser.h"
 #include "dialog.h"
 #include "plugin/drawable.h"
+#include "plugin/style.h"
 #include "plugin/values.h"
 #include "preview.h"
 #include "quality.h"
@@ -30,7 +32,6 @@
 
 #define SCALE_WIDTH 180
 #define SPIN_WIDTH 6
-#define THUMBNAIL_SIZE 48
 
 /* The live preview: a small copy of the whole layer, few iterations. */
 #define PREVIEW_SIZE 192
@@ -49,7 +50,6 @@ typedef struct
 
   GtkWidget *window;
   GtkWidget *style_combo;
-  GtkWidget *style_thumbnail;
   GtkWidget *style_missing;
   GtkObject *strength;
   GtkWidget *quality_combo;
@@ -70,6 +70,7 @@ typedef struct
   StImage *preview_content; /* (preview_height, _width, 3)   */
   StImage *preview_style;
   gint32 preview_style_id; /* preview_style was read from   */
+  gchar *preview_style_file; /* ... or from this file     */
   gdouble preview_style_scale;
 
   StNetwork *network; /* for estimates and the preview */
@@ -344,27 +345,38 @@ preview_event (StPreviewEvent event, const StImage *image,
 }
 
 /* The style copy for the preview: the engine sizes the style to the run
- * times the style scale, so a little more than that is enough. */
+ * times the style scale, so a little more than that is enough.  Read
+ * from the style file when there is one, else from the style layer. */
 static gboolean
 ensure_preview_style (Dialog *dialog)
 {
-  gint32 style_id = dialog->vals->style_drawable;
+  StPluginValues *vals = dialog->vals;
+  gint32 style_id = vals->style_drawable;
+  gint long_side
+      = (gint)ceil (2.0 * PREVIEW_SIZE * MAX (1.0, vals->style_scale));
 
   if (dialog->preview_style && dialog->preview_style_id == style_id
-      && dialog->preview_style_scale == dialog->vals->style_scale)
+      && g_strcmp0 (dialog->preview_style_file, vals->style_file) == 0
+      && dialog->preview_style_scale == vals->style_scale)
     return TRUE;
 
   st_image_free (dialog->preview_style);
   dialog->preview_style = NULL;
-
-  if (style_id == -1 || !gimp_item_is_valid (style_id))
-    return FALSE;
-
-  dialog->preview_style = read_within (
-      style_id,
-      (gint)ceil (2.0 * PREVIEW_SIZE * MAX (1.0, dialog->vals->style_scale)));
+  g_free (dialog->preview_style_file);
+  dialog->preview_style_file = g_strdup (vals->style_file);
   dialog->preview_style_id = style_id;
-  dialog->preview_style_scale = dialog->vals->style_scale;
+  dialog->preview_style_scale = vals->style_scale;
+
+  if (vals->style_file[0])
+    {
+      GError *error = NULL;
+
+      dialog->preview_style
+          = st_style_file_read (vals->style_file, long_side, &error);
+      g_clear_error (&error);
+    }
+  else if (style_id != -1 && gimp_item_is_valid (style_id))
+    dialog->preview_style = read_within (style_id, long_side);
 
   return dialog->preview_style != NULL;
 }
@@ -422,71 +434,56 @@ schedule_preview (Dialog *dialog)
 
 /* ------------------------------------------------------------- style */
 
-/* Any layer but the content, of this image or of another open one. */
-static gboolean
-style_constraint (gint32 image_id, gint32 item_id, gpointer data)
+/* GIMP's Dark theme draws an insensitive button's text embossed, in a
+ * grey close to the normal one, so that a disabled OK looks bold: its
+ * label is dimmed here, the emboss included (it derives from the
+ * background colour). */
+static void
+dim_insensitive_label (GtkWidget *widget, gpointer data)
 {
-  (void)image_id;
+  GdkColor fg = { 0, 0x7000, 0x7000, 0x7000 };
+  GdkColor bg = { 0, 0x3000, 0x3000, 0x3000 };
 
-  return item_id != GPOINTER_TO_INT (data) && gimp_item_is_layer (item_id);
+  (void)data;
+  if (GTK_IS_LABEL (widget))
+    {
+      gtk_widget_modify_fg (widget, GTK_STATE_INSENSITIVE, &fg);
+      gtk_widget_modify_bg (widget, GTK_STATE_INSENSITIVE, &bg);
+    }
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_foreach (GTK_CONTAINER (widget), dim_insensitive_label,
+                           NULL);
+}
+
+/* OK runs only with a style; without one it is neither sensitive nor
+ * the default button, and looks it. */
+static void
+set_ok_sensitive (Dialog *dialog, gboolean sensitive)
+{
+  GtkWidget *ok = gtk_dialog_get_widget_for_response (
+      GTK_DIALOG (dialog->window), GTK_RESPONSE_OK);
+
+  gtk_dialog_set_response_sensitive (GTK_DIALOG (dialog->window),
+                                     GTK_RESPONSE_OK, sensitive);
+  if (!ok)
+    return;
+  dim_insensitive_label (ok, NULL);
+  gtk_widget_set_can_default (ok, sensitive);
+  if (sensitive)
+    gtk_widget_grab_default (ok);
+  else
+    gtk_window_set_default (GTK_WINDOW (dialog->window), NULL);
 }
 
 static void
-style_changed (GtkWidget *combo, Dialog *dialog)
+style_changed (GtkWidget *chooser, Dialog *dialog)
 {
-  gint style_id = -1;
-  GdkPixbuf *thumbnail = NULL;
+  gboolean has_style = st_style_chooser_has_style (chooser);
 
-  if (!gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &style_id))
-    style_id = -1;
-
-  dialog->vals->style_drawable = style_id;
-  gtk_dialog_set_response_sensitive (GTK_DIALOG (dialog->window),
-                                     GTK_RESPONSE_OK, style_id != -1);
-
-  if (style_id != -1)
-    thumbnail = gimp_drawable_get_thumbnail (
-        style_id, THUMBNAIL_SIZE, THUMBNAIL_SIZE, GIMP_PIXBUF_SMALL_CHECKS);
-  gtk_image_set_from_pixbuf (GTK_IMAGE (dialog->style_thumbnail), thumbnail);
-  gtk_widget_set_visible (gtk_widget_get_parent (dialog->style_thumbnail),
-                          thumbnail != NULL);
-  if (thumbnail)
-    g_object_unref (thumbnail);
-
+  set_ok_sensitive (dialog, has_style);
+  if (dialog->style_missing)
+    gtk_widget_set_visible (dialog->style_missing, !has_style);
   schedule_preview (dialog);
-}
-
-static GtkWidget *
-style_chooser (Dialog *dialog)
-{
-  GtkWidget *hbox = gtk_hbox_new (FALSE, 6);
-  GtkWidget *align = gtk_alignment_new (0.0, 0.5, 1.0, 0.0);
-  GtkWidget *frame = gtk_frame_new (NULL);
-
-  dialog->style_combo = gimp_drawable_combo_box_new (
-      style_constraint, GINT_TO_POINTER (dialog->drawable_id));
-  gtk_widget_set_name (dialog->style_combo, "st-style");
-  gimp_help_set_help_data (dialog->style_combo,
-                           _ ("The picture whose style is painted onto this "
-                              "layer: a layer of another open image, or "
-                              "another layer of this one."),
-                           NULL);
-  /* Wide enough for "image-1 / layer" names without cutting them. */
-  gtk_widget_set_size_request (dialog->style_combo, 280, -1);
-  gtk_container_add (GTK_CONTAINER (align), dialog->style_combo);
-  gtk_box_pack_start (GTK_BOX (hbox), align, TRUE, TRUE, 0);
-
-  gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
-  gtk_box_pack_start (GTK_BOX (hbox), frame, FALSE, FALSE, 0);
-  dialog->style_thumbnail = gtk_image_new ();
-  gtk_widget_set_size_request (dialog->style_thumbnail, THUMBNAIL_SIZE,
-                               THUMBNAIL_SIZE);
-  gtk_container_add (GTK_CONTAINER (frame), dialog->style_thumbnail);
-  gtk_widget_show (dialog->style_thumbnail);
-  /* Shown by style_changed () only when there is a style to show. */
-  gtk_widget_set_no_show_all (frame, TRUE);
-
-  return hbox;
 }
 
 /* ---------------------------------------------------------- settings */
@@ -806,11 +803,15 @@ settings_column (Dialog *dialog)
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   gtk_box_pack_start (GTK_BOX (vbox), table, FALSE, FALSE, 0);
 
-  attach_row (dialog, table, 0, _ ("St_yle:"), style_chooser (dialog));
+  dialog->style_combo = st_style_chooser_new (
+      dialog->drawable_id, dialog->plugin_dir, vals,
+      GTK_WINDOW (dialog->window), G_CALLBACK (style_changed), dialog);
+  attach_row (dialog, table, 0, _ ("St_yle:"), dialog->style_combo);
 
   dialog->style_missing
-      = gtk_label_new (_ ("Open the painting whose style you want as a second "
-                          "image, then run Style Transfer again."));
+      = gtk_label_new (_ ("No painting is installed and no other image is "
+                          "open: choose a picture with From file…, or open "
+                          "one in GIMP and run Style Transfer again."));
   gtk_widget_set_name (dialog->style_missing, "st-style-missing");
   gtk_label_set_line_wrap (GTK_LABEL (dialog->style_missing), TRUE);
   gtk_misc_set_alignment (GTK_MISC (dialog->style_missing), 0.0, 0.5);
@@ -915,21 +916,10 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   dialog.runner = st_preview_runner_new (preview_event, &dialog);
   open_network (&dialog);
 
-  /* Connecting selects vals->style_drawable when it is still open, else
-   * the first candidate, and calls style_changed (). */
-  gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog.style_combo),
-                              vals->style_drawable, G_CALLBACK (style_changed),
-                              &dialog);
-  style_changed (dialog.style_combo, &dialog);
-  /* An empty GimpIntComboBox shows "(Empty)" with the value -1. */
-  if (vals->style_drawable == -1)
-    {
-      gtk_widget_show (dialog.style_missing);
-      gtk_widget_set_sensitive (dialog.style_combo, FALSE);
-    }
-
   update_estimate (&dialog);
   gtk_widget_show_all (dialog.window);
+  /* The chooser has chosen: OK, the no-style message and the preview. */
+  style_changed (dialog.style_combo, &dialog);
   draw_image (&dialog, dialog.preview_content);
 
   do
@@ -957,8 +947,10 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
 
   st_image_free (dialog.preview_content);
   st_image_free (dialog.preview_style);
+  g_free (dialog.preview_style_file);
   st_network_free (dialog.network);
   g_object_unref (dialog.labels);
 
-  return response == GTK_RESPONSE_OK && vals->style_drawable != -1;
+  return response == GTK_RESPONSE_OK
+         && (vals->style_drawable != -1 || vals->style_file[0]);
 }
