@@ -54,6 +54,7 @@ typedef struct
   GtkObject *strength;
   GtkWidget *quality_combo;
   GtkWidget *estimate;
+  GtkWidget *size_note; /* the size the run will really use */
   GtkWidget *preserve;
   GtkObject *size;
   GtkObject *iterations;
@@ -256,6 +257,41 @@ format_duration (gdouble seconds)
   return g_strdup_printf (_ ("%d h %d min"), s / 3600, (s % 3600) / 60);
 }
 
+/* Under Size: the size the run will really use, and why when it is not
+ * the one asked for. */
+static void
+update_size_note (Dialog *dialog, const StEstimate *estimate)
+{
+  gint asked = dialog->vals->size;
+  gint long_side = MAX (dialog->width, dialog->height);
+  gchar *text;
+
+  if (!dialog->size_note)
+    return;
+
+  if (!estimate)
+    text = g_strdup ("");
+  else if (asked == 0 && MAX (estimate->width, estimate->height) < long_side)
+    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer's own size "
+                               "does not fit the memory budget."),
+                            estimate->width, estimate->height);
+  else if (asked == 0)
+    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer's own size."),
+                            estimate->width, estimate->height);
+  else if (asked >= long_side)
+    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer is smaller "
+                               "than %d px, so its own size is used."),
+                            estimate->width, estimate->height, asked);
+  else
+    text = g_strdup_printf (_ ("Runs at %d × %d px; the result is scaled up "
+                               "to the layer's %d × %d."),
+                            estimate->width, estimate->height, dialog->width,
+                            dialog->height);
+
+  gtk_label_set_text (GTK_LABEL (dialog->size_note), text);
+  g_free (text);
+}
+
 static void
 update_estimate (Dialog *dialog)
 {
@@ -289,9 +325,12 @@ update_estimate (Dialog *dialog)
       if (estimate.peak_bytes > estimate.budget_bytes)
         text = g_strdup_printf (_ ("Too big: needs %s of memory"), memory);
       else
-        /* TRANSLATORS: the estimate beside Quality, e.g. "About 2 min 5 s,
-           1.2 GiB" */
-        text = g_strdup_printf (_ ("About %s, %s"), duration, memory);
+        /* TRANSLATORS: the estimate beside Quality: the size the run
+           really uses, its time and memory, e.g. "512 × 384 px, about
+           2 min 5 s, 1.2 GiB" */
+        text = g_strdup_printf (_ ("%d × %d px, about %s, %s"),
+                                estimate.width, estimate.height, duration,
+                                memory);
 
       tooltip = g_strdup_printf (
           _ ("Painted at %d × %d px in %d scales, %d iterations in all.  "
@@ -309,6 +348,8 @@ update_estimate (Dialog *dialog)
   gimp_help_set_help_data (dialog->estimate, tooltip, NULL);
   g_free (text);
   g_free (tooltip);
+
+  update_size_note (dialog, error ? NULL : &estimate);
 }
 
 /* ----------------------------------------------------------- preview */
@@ -591,6 +632,40 @@ add_scale (Dialog *dialog, GtkWidget *table, gint row, const gchar *label,
   return adjustment;
 }
 
+/* The iterations' field says "Automatic" for 0, and reads it back. */
+static gboolean
+iterations_output (GtkSpinButton *spin, gpointer data)
+{
+  (void)data;
+  if (RINT (gtk_adjustment_get_value (gtk_spin_button_get_adjustment (spin)))
+      != 0)
+    return FALSE;
+
+  if (strcmp (gtk_entry_get_text (GTK_ENTRY (spin)), _ ("Automatic")) != 0)
+    gtk_entry_set_text (GTK_ENTRY (spin), _ ("Automatic"));
+  return TRUE;
+}
+
+static gint
+iterations_input (GtkSpinButton *spin, gdouble *value, gpointer data)
+{
+  const gchar *text = gtk_entry_get_text (GTK_ENTRY (spin));
+  gchar *end = NULL;
+  gdouble number;
+
+  (void)data;
+  if (g_ascii_strcasecmp (text, _ ("Automatic")) == 0)
+    {
+      *value = 0.0;
+      return TRUE;
+    }
+  number = g_strtod (text, &end);
+  if (end == text)
+    return GTK_INPUT_ERROR;
+  *value = number;
+  return TRUE;
+}
+
 static GtkWidget *
 advanced_settings (Dialog *dialog)
 {
@@ -606,7 +681,7 @@ advanced_settings (Dialog *dialog)
   expander = gtk_expander_new_with_mnemonic (_ ("_Advanced"));
   gtk_widget_set_name (expander, "st-advanced");
 
-  table = gtk_table_new (7, 3, FALSE);
+  table = gtk_table_new (8, 3, FALSE);
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   align = gtk_alignment_new (0.0, 0.0, 1.0, 1.0);
@@ -622,19 +697,36 @@ advanced_settings (Dialog *dialog)
                       "size as far as memory allows.  Larger is slower."),
                    "st-size", G_CALLBACK (run_size_changed), &vals->size);
   dialog->iterations = add_scale (
-      dialog, table, 1, _ ("_Iterations:"), vals->iterations, 0, 1000,
+      dialog, table, 2, _ ("_Iterations:"), vals->iterations, 0, 1000,
       ST_PLUGIN_ITERATIONS_MAX, 10, 0,
       _ ("Optimizer steps at the first scale (later scales take "
          "fewer); 0 chooses automatically."),
       "st-iterations", G_CALLBACK (run_size_changed), &vals->iterations);
+  spin = GIMP_SCALE_ENTRY_SPINBUTTON (dialog->iterations);
+  gtk_widget_set_name (spin, "st-iterations-entry");
+  gtk_entry_set_width_chars (GTK_ENTRY (spin), 10);
+  /* A numeric spin button refuses letters, "Automatic" included. */
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), FALSE);
+  g_signal_connect (spin, "output", G_CALLBACK (iterations_output), NULL);
+  g_signal_connect (spin, "input", G_CALLBACK (iterations_input), NULL);
+  gtk_spin_button_update (GTK_SPIN_BUTTON (spin));
+
+  dialog->size_note = gtk_label_new (NULL);
+  gtk_widget_set_name (dialog->size_note, "st-size-note");
+  gtk_label_set_line_wrap (GTK_LABEL (dialog->size_note), TRUE);
+  gtk_misc_set_alignment (GTK_MISC (dialog->size_note), 0.0, 0.5);
+  gimp_label_set_attributes (GTK_LABEL (dialog->size_note), PANGO_ATTR_SCALE,
+                             PANGO_SCALE_SMALL, -1);
+  gtk_table_attach (GTK_TABLE (table), dialog->size_note, 1, 3, 1, 2,
+                    GTK_FILL, GTK_FILL, 0, 0);
   dialog->style_scale = add_scale (
-      dialog, table, 2, _ ("Style s_cale:"), vals->style_scale,
+      dialog, table, 3, _ ("Style s_cale:"), vals->style_scale,
       ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX, 0.05, 2,
       _ ("Size of the brush strokes: 1 keeps them as large as in the "
          "style picture, 2 doubles them."),
       "st-style-scale", G_CALLBACK (double_changed), &vals->style_scale);
   dialog->smoothness = add_scale (
-      dialog, table, 3, _ ("S_moothness:"), vals->smoothness, 0.0, 10.0,
+      dialog, table, 4, _ ("S_moothness:"), vals->smoothness, 0.0, 10.0,
       ST_PLUGIN_SMOOTHNESS_MAX, 0.1, 2,
       _ ("Smooths out noise: 1 is the network's default, 0 turns it "
          "off, 2 doubles it."),
@@ -656,7 +748,7 @@ advanced_settings (Dialog *dialog)
   button = gtk_button_new_with_mnemonic (_ ("_New Seed"));
   gtk_box_pack_start (GTK_BOX (hbox), button, FALSE, FALSE, 0);
   g_signal_connect (button, "clicked", G_CALLBACK (new_seed_clicked), dialog);
-  attach_row (dialog, table, 4, _ ("Random s_eed:"), hbox);
+  attach_row (dialog, table, 5, _ ("Random s_eed:"), hbox);
 
   hbox = gtk_hbox_new (FALSE, 6);
   dialog->network_combo = gimp_int_combo_box_new (
@@ -682,7 +774,7 @@ advanced_settings (Dialog *dialog)
   gtk_box_pack_start (GTK_BOX (hbox), dialog->network_file, TRUE, TRUE, 0);
   g_signal_connect (dialog->network_file, "file-set",
                     G_CALLBACK (network_file_set), dialog);
-  attach_row (dialog, table, 5, _ ("_Network:"), hbox);
+  attach_row (dialog, table, 6, _ ("_Network:"), hbox);
 
   dialog->network_status = gtk_label_new (NULL);
   gtk_widget_set_name (dialog->network_status, "st-network-status");
@@ -691,7 +783,7 @@ advanced_settings (Dialog *dialog)
   gtk_misc_set_alignment (GTK_MISC (dialog->network_status), 0.0, 0.5);
   gimp_label_set_attributes (GTK_LABEL (dialog->network_status),
                              PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
-  gtk_table_attach (GTK_TABLE (table), dialog->network_status, 1, 3, 6, 7,
+  gtk_table_attach (GTK_TABLE (table), dialog->network_status, 1, 3, 7, 8,
                     GTK_FILL, GTK_FILL, 0, 0);
 
   dialog->updating = TRUE;

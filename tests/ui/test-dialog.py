@@ -38,6 +38,7 @@ GIMP = shutil.which("gimp-console-2.10") or shutil.which("gimp-console")
 
 SCRIPT = r"""
 (let* ((content (car (gimp-file-load RUN-NONINTERACTIVE "@CONTENT@" "@CONTENT@")))
+       (scaled (if (> @WIDTH@ 0) (gimp-image-scale content @WIDTH@ @HEIGHT@) 0))
        (drawable (car (gimp-image-get-active-drawable content)))
        (style-image (if (string=? "@STYLE@" "")
                         -1
@@ -87,7 +88,8 @@ def make_gimp_dir(root, plugin, probe, paintings):
     return gimp_dir
 
 
-def run_session(tag, args, content, style, env_extra, paintings=True):
+def run_session(tag, args, content, style, env_extra, paintings=True,
+                size=(0, 0)):
     root = tempfile.mkdtemp(prefix="st-ui-%s-" % tag)
     report = os.path.join(args.out, "ui-report-%s.txt" % tag)
     if os.path.exists(report):
@@ -113,6 +115,8 @@ def run_session(tag, args, content, style, env_extra, paintings=True):
     })
     env.update(env_extra)
     script = (SCRIPT.replace("@CONTENT@", content)
+              .replace("@WIDTH@", str(size[0]))
+              .replace("@HEIGHT@", str(size[1]))
               .replace("@STYLE@", style or ""))
     argv = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24",
             GIMP, "-i", "-d", "-f", "-b", script, "-b", "(gimp-quit 0)"]
@@ -164,7 +168,7 @@ def first(lines, prefix):
     return None
 
 
-def check_full_session(tag, lines, args, title, estimate_word):
+def check_full_session(tag, lines, args, title, words):
     for name in ("st-style", "st-strength", "st-quality", "st-preview",
                  "st-estimate", "st-advanced", "st-network-status"):
         check("%s: widget %s" % (tag, name), ("widget %s found" % name) in lines)
@@ -190,8 +194,14 @@ def check_full_session(tag, lines, args, title, estimate_word):
     check("%s: quality starts at Balanced" % tag,
           first(lines, "quality") == "1", str(first(lines, "quality")))
     estimate = first(lines, "estimate") or ""
-    check("%s: an estimate beside the quality (%r)" % (tag, estimate),
-          estimate.startswith(estimate_word), estimate)
+    check("%s: the estimate gives the run's real size (%r)" % (tag, estimate),
+          estimate.startswith("512 × 384 px, %s " % words["about"]), estimate)
+    check("%s: Iterations says %r for 0" % (tag, words["automatic"]),
+          text_field(lines, "iterations-entry") == words["automatic"],
+          text_field(lines, "iterations-entry"))
+    check("%s: under Size, the size the run uses" % tag,
+          (text_field(lines, "size-note") or "").startswith(
+              words["runs"] + " 512 × 384 px"), text_field(lines, "size-note"))
     check("%s: the no-style message is hidden" % tag,
           field(lines, "style-missing", "visible") == "0")
     diff = float(field(lines, "preview-changed", "diff") or 0)
@@ -243,16 +253,20 @@ def main():
 
     if not only or "en" in only:
         lines, _ = run_session("en", args, content, style, chooser)
-        check_full_session("en", lines, args, "Style Transfer", "")
+        check_full_session("en", lines, args, "Style Transfer",
+                           {"about": "about", "automatic": "Automatic",
+                            "runs": "Runs at"})
 
     if not only or "es" in only:
         lines, _ = run_session("es", args, content, style,
                                dict(chooser, LANGUAGE="es"))
-        check_full_session("es", lines, args, "Transferencia de estilo", "")
+        check_full_session("es", lines, args, "Transferencia de estilo",
+                           {"about": "unos", "automatic": "Automático",
+                            "runs": "Se pinta a"})
 
     if not only or "alone" in only:
         lines, _ = run_session("alone", args, content, None,
-                               {"ST_UI_QUICK": "1"})
+                               {"ST_UI_QUICK": "1"}, size=(200, 150))
         check("alone: the first installed painting is chosen",
               field(lines, "style", "kind") == "1" and
               (text_field(lines, "style") or "").startswith(
@@ -262,6 +276,13 @@ def main():
               field(lines, "ok-button", "sensitive") == "1" and
               field(lines, "ok-button", "window-default") == "1",
               first(lines, "ok-button"))
+        check("alone: a 200 x 150 layer runs at 200 x 150, and says so",
+              (first(lines, "estimate") or "").startswith("200 × 150 px") and
+              text_field(lines, "size-note") ==
+              "Runs at 200 × 150 px: the layer is smaller than 512 px, so "
+              "its own size is used.",
+              "%s / %s" % (first(lines, "estimate"),
+                           text_field(lines, "size-note")))
         check("alone: the no-style message is hidden",
               field(lines, "style-missing", "visible") == "0")
         diff = float(field(lines, "preview-changed", "diff") or 0)

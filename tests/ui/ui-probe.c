@@ -548,8 +548,14 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
   screenshot (window, "");
   if (advanced)
     {
+      GtkWidget *iterations = find_widget (window, "st-iterations-entry");
+
       gtk_expander_set_expanded (GTK_EXPANDER (advanced), TRUE);
       pump (500);
+      report ("iterations-entry text=%s",
+              iterations ? gtk_entry_get_text (GTK_ENTRY (iterations)) : "");
+      report ("size-note text=%s",
+              label_text (find_widget (window, "st-size-note")));
       screenshot (window, "-advanced");
       gtk_expander_set_expanded (GTK_EXPANDER (advanced), FALSE);
     }
