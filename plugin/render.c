@@ -47,13 +47,17 @@ set_error_literal (GError **error, GimpPDBStatusType status,
   return FALSE;
 }
 
-/* Engine errors keep their message; the status says whose fault it was. */
+/* Engine errors keep their meaning, written as the plug-in's sentences
+ * (st_plugin_engine_message); the status says whose fault it was. */
 static void
 propagate_engine_error (GError **error, GError *engine_error,
                         GimpPDBStatusType status, const gchar *fallback)
 {
-  set_error_literal (error, status,
-                     engine_error ? engine_error->message : fallback);
+  gchar *message
+      = engine_error ? st_plugin_engine_message (engine_error) : NULL;
+
+  set_error_literal (error, status, message ? message : fallback);
+  g_free (message);
   g_clear_error (&engine_error);
 }
 
@@ -429,8 +433,12 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
   network = st_network_open (vals->network, plugin_dir, &engine_error);
   if (!network)
     {
-      propagate_engine_error (error, engine_error, GIMP_PDB_EXECUTION_ERROR,
-                              _ ("The network could not be opened."));
+      gchar *message = st_plugin_network_message (engine_error, vals->network);
+
+      set_error_literal (error, GIMP_PDB_EXECUTION_ERROR, message);
+      g_free (message);
+      g_clear_error (&engine_error);
+      gimp_progress_end ();
       return -1;
     }
 

@@ -9,6 +9,7 @@
 #include <libgimp/gimp.h>
 
 #include "plugin.h"
+#include "style.h"
 #include "ui/dialog.h"
 
 static void query (void);
@@ -187,6 +188,12 @@ style_file_from_param (const GimpParam *param, StPluginValues *vals,
 {
   const gchar *file = param->data.d_string ? param->data.d_string : "";
 
+  if (!file[0])
+    {
+      /* Says that the name is empty and what to give instead. */
+      g_free (st_style_file_resolve (file, NULL, error));
+      return FALSE;
+    }
   if (strlen (file) >= sizeof vals->style_file)
     {
       g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
@@ -291,7 +298,8 @@ run (const gchar *name, gint nparams, const GimpParam *param,
       if (!content_checked)
         break;
       /* The file procedure's dialog starts with its file chosen. */
-      if (style_is_file && nparams > 3
+      if (style_is_file && nparams > 3 && param[3].data.d_string
+          && param[3].data.d_string[0]
           && !style_file_from_param (&param[3], &vals, &error))
         break;
       if (!st_dialog_run (&vals, image_id, drawable_id, plugin_directory))

@@ -170,10 +170,14 @@ st_style_file_read (const gchar *path, gint long_side, GError **error)
   if (image_id == -1)
     {
       gchar *display = g_filename_display_name (path);
+      gchar *why = g_strstrip (g_strdup (gimp_get_pdb_error ()));
 
+      if (g_str_has_suffix (why, "."))
+        why[strlen (why) - 1] = '\0';
       g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
-                   _ ("GIMP cannot open the style picture \"%s\": %s"),
-                   display, gimp_get_pdb_error ());
+                   _ ("GIMP cannot open the style picture \"%s\": %s."),
+                   display, why);
+      g_free (why);
       g_free (display);
       return NULL;
     }

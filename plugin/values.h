@@ -86,6 +86,27 @@ gboolean st_plugin_values_check (const StPluginValues *vals, GError **error);
 void st_plugin_params_from_values (const StPluginValues *vals, gint width,
                                    gint height, StParams *params);
 
+/* ------------------------------------------------- the engine's messages */
+
+/* The engine writes its messages in English, in lower case, without a
+ * final period (GLib's style), and has no translations; the plug-in shows
+ * them to people.  The message of engine_error for a person, as a
+ * sentence (capital letter, final period).  Newly allocated. */
+gchar *st_plugin_engine_message (const GError *engine_error);
+/* The same for an error of st_network_open (network): "vgg19" not
+ * installed is said in the plug-in's own translated words, with the
+ * command that installs it. */
+gchar *st_plugin_network_message (const GError *engine_error,
+                                  const gchar *network);
+/* A message as a sentence: its first letter capitalised, a final period
+ * added when it ends without punctuation.  Newly allocated. */
+gchar *st_plugin_sentence (const gchar *message);
+/* The command that installs the VGG19 weights, for messages: its
+ * installed path when it is installed (a per-user install puts it in
+ * ~/.local/bin, which may not be on PATH), else the engine's hint with
+ * its source-tree note translated.  Newly allocated. */
+gchar *st_plugin_install_hint (void);
+
 G_END_DECLS
 
 #endif

@@ -350,6 +350,55 @@ SESSION_MAIN = [
 """,
 ]
 
+# plug-in-style-transfer-file: an installed painting by its id, a file by
+# its path, a name that is neither, and a Script-Fu batch that paints every
+# photo of a folder with one painting.
+SESSION_MAIN += [
+    r"""
+(let* ((img (content-image)) (c (top-layer img)))
+  (describe-image "file-before" img)
+  (define (stf style)
+    (capture (lambda ()
+      (car (plug-in-style-transfer-file RUN-NONINTERACTIVE img c style 50.0
+                                        64 5 0 1.0 1.0 1 "embedded")))))
+  (let ((r (stf "starry-night")))
+    (report "file-painting" r)
+    (describe-image "file-painting-after" img)
+    (if (eq? (car r) 'ok) (describe "file-painting-result" (cadr r))))
+  (let ((r (stf (string-append st-images "/the_scream.jpg"))))
+    (report "file-path" r)
+    (describe-image "file-path-after" img)
+    (if (eq? (car r) 'ok) (describe "file-path-result" (cadr r))))
+  (let ((before (layers img)))
+    (report "file-missing" (stf "no-such-painting"))
+    (describe-image "file-missing-after" img)
+    (report "file-empty" (stf ""))
+    (describe-image "file-empty-after" img)
+    (report "file-not-a-picture" (stf "@TMP@/garbage.safetensors"))
+    (describe-image "file-not-a-picture-after" img)))
+""",
+    r"""
+(let loop ((photos (cadr (file-glob "@TMP@/photos/*.jpg" 1))) (n 0))
+  (if (null? photos)
+      (say "INFO batch-count " n)
+      (let* ((path (car photos))
+             (img (car (gimp-file-load RUN-NONINTERACTIVE path path)))
+             (c (car (gimp-image-get-active-layer img))))
+        (gimp-image-scale img 64 48)
+        (let ((l (car (plug-in-style-transfer-file RUN-NONINTERACTIVE img c
+                        "great-wave" 50.0 48 5 0 1.0 1.0 1 "embedded"))))
+          (file-png-save RUN-NONINTERACTIVE img l
+                         (string-append path ".painted.png") "p" 0 9 0 0 0 0 0))
+        (gimp-image-delete img)
+        (loop (cdr photos) (+ n 1)))))
+""",
+    r"""
+(let* ((img (content-image)) (c (top-layer img))
+       (simg (style-image)) (s (top-layer simg)))
+  (bad "vgg19-missing" img c s 50.0 64 10 0 1.0 1.0 1 "vgg19"))
+""",
+]
+
 # Session 2, traced: one non-interactive run with a selection, then the
 # dialog answered OK, then answered Cancel.
 SESSION_TRACED = [
@@ -506,7 +555,7 @@ def gimp_argv(commands, prelude):
     return argv + ["-b", "(gimp-quit 0)"]
 
 
-def make_gimp_dir(root, name, plugin, wrapper_for=None):
+def make_gimp_dir(root, name, plugin, wrapper_for=None, paintings=None):
     """A GIMP2_DIRECTORY with the plug-in installed in its own folder."""
     gimp_dir = os.path.join(root, name)
     for sub in ("brushes", "dynamics", "fonts", "gradients", "palettes",
@@ -522,6 +571,9 @@ def make_gimp_dir(root, name, plugin, wrapper_for=None):
         os.chmod(target, 0o755)
     else:
         shutil.copy2(plugin, target)
+    if paintings:
+        shutil.copytree(paintings, os.path.join(os.path.dirname(target),
+                                                "paintings"))
     return gimp_dir, target
 
 
@@ -764,6 +816,60 @@ def test_gray(s, out):
             visible = np.ones(a.shape[:2], bool)
         diff = np.abs(a[..., 0].astype(int) - b[..., 0])[visible].mean()
         check("%s: repainted" % tag, diff > 5, "%.2f" % diff)
+
+
+def test_file_procedure(s, root):
+    before = s.images.get("file-before")
+    res = s.results.get("file-painting")
+    check("file procedure: an installed painting by its id",
+          res and res[0] == "OK", repr(res))
+    if res and res[0] == "OK":
+        check("file procedure: one new layer above the content",
+              s.images["file-painting-after"] == [res[1]] + before,
+              "%r -> %r" % (before, s.images["file-painting-after"]))
+        check("file procedure: named after the painting's title",
+              s.layers["file-painting-result"]["name"]
+              == "Style Transfer — The Starry Night",
+              s.layers["file-painting-result"]["name"])
+    res = s.results.get("file-path")
+    check("file procedure: a picture file that is not open",
+          res and res[0] == "OK"
+          and s.layers["file-path-result"]["name"]
+          == "Style Transfer — the_scream", repr(res))
+    after = s.images.get("file-path-after")
+    expect_error(s, "file-missing", after,
+                 r"does not exist, and no installed painting", calling=True)
+    expect_error(s, "file-empty", after, r"is empty", calling=True)
+    expect_error(s, "file-not-a-picture", after, r"cannot open",
+                 calling=False)
+    check("file procedure: a Script-Fu batch paints a folder of photos",
+          s.info.get("batch-count") == "2" and all(
+              os.path.getsize(os.path.join(root, "photos", p + ".painted.png"))
+              > 1000 for p in ("a.jpg", "b.jpg")),
+          repr(s.info.get("batch-count")))
+
+
+def test_messages(s):
+    """Every message is a sentence: capital first, final period, and the
+    engine's lower-case messages are capitalised at the plug-in."""
+    for tag, (kind, value) in sorted(s.results.items()):
+        if kind != "ERR":
+            continue
+        m = re.search(r"(?:arguments|failed): (.*)$", value)
+        message = (m.group(1) if m else value).strip()
+        # A message may start with the path it is about.
+        check("%s: message is a sentence (%r)" % (tag, message[:40]),
+              (message[:1].isupper() or message[:1] == "/")
+              and message[-1:] in ".!?", message)
+    res = s.results.get("vgg19-missing")
+    check("vgg19 not installed: the plug-in's own message",
+          res and res[0] == "ERR" and
+          "VGG19 weights are not installed.  Install them with " in res[1]
+          and "\"gimp-style-transfer-fetch-vgg19 (" not in res[1],
+          repr(res))
+    res = s.results.get("network-unknown")
+    check("unknown network: capitalised",
+          res and "Unknown network" in res[1], repr(res))
 
 
 def test_size_0(s):
@@ -1029,6 +1135,7 @@ def main():
     parser.add_argument("--plugin", required=True)
     parser.add_argument("--shim", required=True)
     parser.add_argument("--images", required=True)
+    parser.add_argument("--paintings", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary GIMP folders")
@@ -1057,8 +1164,17 @@ def main():
     main_commands = [c.replace("@TMP@", root) for c in SESSION_MAIN]
 
     try:
-        gimp_dir, _ = make_gimp_dir(root, "main", args.plugin)
-        s = run_session("main", gimp_dir, main_commands, prelude, out)
+        gimp_dir, _ = make_gimp_dir(root, "main", args.plugin,
+                                    paintings=args.paintings)
+        os.makedirs(os.path.join(root, "photos"))
+        for name, src in (("a.jpg", "tubingen.jpg"), ("b.jpg", "shipwreck.jpg")):
+            shutil.copy(os.path.join(args.images, src),
+                        os.path.join(root, "photos", name))
+        nodata = os.path.join(root, "no-data")
+        os.makedirs(nodata)
+        s = run_session("main", gimp_dir, main_commands, prelude, out,
+                        env_extra={"XDG_DATA_HOME": nodata,
+                                   "XDG_DATA_DIRS": nodata})
         test_main(s, out, have_images)
         test_preserve(s, out)
         test_same_image_and_group(s)
@@ -1067,6 +1183,8 @@ def main():
         test_gray(s, out)
         test_size_0(s)
         test_bad_calls(s)
+        test_file_procedure(s, root)
+        test_messages(s)
         test_log(s, "main")
 
         if shutil.which("xvfb-run"):
