@@ -469,6 +469,7 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
   style = read_style (vals, MAX (estimate.width, estimate.height), error);
   if (!style)
     goto out;
+  st_style_match_image (style, image_id);
 
   styles[0] = style;
   status = st_transfer (network, content, styles, 1, &params, on_progress,

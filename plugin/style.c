@@ -205,6 +205,29 @@ st_style_file_read (const gchar *path, gint long_side, GError **error)
 }
 
 void
+st_style_match_image (StImage *image, gint32 image_id)
+{
+  const Babl *to_y = babl_format ("Y' float");
+  const Babl *rgb = babl_format ("R'G'B' float");
+  gsize n, i;
+  gfloat *y;
+
+  if (!image || gimp_image_base_type (image_id) != GIMP_GRAY)
+    return;
+
+  n = (gsize)image->width * image->height;
+  y = g_try_new (gfloat, n);
+  if (!y)
+    return; /* the colour style still paints */
+
+  babl_process (babl_fish (rgb, to_y), image->pixels, y, n);
+  for (i = 0; i < n; i++)
+    image->pixels[i * 3 + 0] = image->pixels[i * 3 + 1]
+        = image->pixels[i * 3 + 2] = y[i];
+  g_free (y);
+}
+
+void
 st_strip_extension (gchar *name)
 {
   gchar *dot = strrchr (name, '.');

@@ -60,6 +60,17 @@ StImage *st_style_file_read (const gchar *path, gint long_side,
  * without its extension ("photo.jpg" -> "photo"). */
 gchar *st_style_file_label (const gchar *path, const gchar *plugin_dir);
 
+/* What a grayscale image receives from a style: image (a style read for
+ * the content of image_id) is replaced by its luminance when image_id is
+ * a grayscale image, and left alone otherwise.  A grayscale layer keeps
+ * only the luminance of a result; painted from the colour style, that
+ * luminance is weak and blotchy wherever the painting contrasts colours of
+ * one lightness (Starry Night's blues and yellows).  Painted from the
+ * style's own luminance, the grayscale result gets the painting's
+ * structure, as an RGB one does.  The conversion is GIMP's own (babl's
+ * R'G'B' to Y'). */
+void st_style_match_image (StImage *image, gint32 image_id);
+
 /* Cuts a file-name extension in place ("starry_night.jpg" ->
  * "starry_night"): a dot followed by one to five letters or digits, not
  * at the start. */
