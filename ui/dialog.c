@@ -67,6 +67,8 @@ typedef struct
 
   GtkWidget *preview;
   GtkWidget *preview_status;
+  GtkWidget *split_view;    /* before (left) and after (right) */
+  StImage *preview_result;  /* the last frame, or NULL         */
   gint preview_width, preview_height;
   StImage *preview_content; /* (preview_height, _width, 3)   */
   StImage *preview_style;
@@ -102,37 +104,68 @@ read_within (gint32 drawable_id, gint long_side)
   return image;
 }
 
+/* Draws the preview: the last result, or the photo before there is one;
+ * with Split view on, the photo on the left half and the result on the
+ * right, as GIMP's own filters split their preview. */
 static void
-draw_image (Dialog *dialog, const StImage *image)
+draw_preview (Dialog *dialog)
 {
+  const StImage *before = dialog->preview_content;
+  const StImage *after = dialog->preview_result;
+  gboolean split
+      = dialog->split_view
+        && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (dialog->split_view));
   gint w = dialog->preview_width;
   gint h = dialog->preview_height;
   guchar *rgb;
   gint x, y;
 
-  if (!image)
+  if (!before)
     return;
+  if (!after)
+    after = before;
 
-  /* The preview's copy was read at the engine's own rounding, so frames
-   * have the preview's size; this only keeps the drawing inside it. */
-  w = MIN (w, image->width);
-  h = MIN (h, image->height);
+  /* The preview's copies were read at the engine's own rounding, so
+   * frames have the preview's size; this only keeps the drawing inside. */
+  w = MIN (w, MIN (before->width, after->width));
+  h = MIN (h, MIN (before->height, after->height));
 
   rgb = g_new (guchar, (gsize)w * h * 3);
   for (y = 0; y < h; y++)
     for (x = 0; x < w; x++)
       {
+        const StImage *image = split && x < w / 2 ? before : after;
         const gfloat *in = image->pixels + ((gsize)y * image->width + x) * 3;
         guchar *out = rgb + ((gsize)y * w + x) * 3;
         gint c;
 
         for (c = 0; c < 3; c++)
           out[c] = (guchar)(CLAMP (in[c], 0.0f, 1.0f) * 255.0f + 0.5f);
+        if (split && x == w / 2)
+          out[0] = out[1] = out[2] = 255; /* the dividing line */
       }
 
   gimp_preview_area_draw (GIMP_PREVIEW_AREA (dialog->preview), 0, 0, w, h,
                           GIMP_RGB_IMAGE, rgb, w * 3);
   g_free (rgb);
+}
+
+/* A new frame of the painting (NULL: none yet). */
+static void
+set_preview_result (Dialog *dialog, const StImage *image)
+{
+  st_image_free (dialog->preview_result);
+  dialog->preview_result = image ? st_image_copy (image) : NULL;
+  /* A grayscale layer keeps the luminance only: show that. */
+  st_style_match_image (dialog->preview_result, dialog->image_id);
+  draw_preview (dialog);
+}
+
+static void
+split_view_toggled (GtkToggleButton *toggle, Dialog *dialog)
+{
+  (void)toggle;
+  draw_preview (dialog);
 }
 
 /* ----------------------------------------------------------- network */
@@ -146,6 +179,7 @@ open_network (Dialog *dialog)
   gchar *vgg19 = st_network_find_vgg19 (dialog->plugin_dir);
   GError *error = NULL;
   GString *text = g_string_new (NULL);
+  gboolean hint_given = FALSE;
 
   if (dialog->runner)
     st_preview_runner_stop (dialog->runner);
@@ -161,8 +195,15 @@ open_network (Dialog *dialog)
     }
   else
     {
+      gchar *message = st_plugin_network_message (error, name);
+
+      /* That message already says how to install VGG19. */
+      hint_given = error && error->domain == ST_ERROR
+                   && error->code == ST_ERROR_NOT_FOUND
+                   && st_network_choice (name) == ST_NETWORK_VGG19;
       g_string_append_printf (text, _ ("This network cannot be used: %s"),
-                              error ? error->message : "");
+                              message);
+      g_free (message);
       g_clear_error (&error);
       /* The preview and the estimate still need a network. */
       dialog->network = st_network_new_embedded ();
@@ -177,15 +218,18 @@ open_network (Dialog *dialog)
                               display);
       g_free (display);
     }
-  else
+  else if (!hint_given)
     {
+      gchar *hint = st_plugin_install_hint ();
+
       g_string_append_c (text, ' ');
       g_string_append_printf (
           text,
           _ ("VGG19 weights, which paint more convincingly, "
              "are not installed.  To install them, run:\n"
              "%s"),
-          st_network_install_hint ());
+          hint);
+      g_free (hint);
     }
 
   gtk_label_set_text (GTK_LABEL (dialog->network_status), text->str);
@@ -365,7 +409,7 @@ preview_event (StPreviewEvent event, const StImage *image,
   switch (event)
     {
     case ST_PREVIEW_FRAME:
-      draw_image (dialog, image);
+      set_preview_result (dialog, image);
       text = g_strdup_printf (_ ("Preview: iteration %d of %d"),
                               progress->iteration, progress->n_iterations);
       gtk_label_set_text (GTK_LABEL (dialog->preview_status), text);
@@ -373,14 +417,16 @@ preview_event (StPreviewEvent event, const StImage *image,
       break;
 
     case ST_PREVIEW_DONE:
-      draw_image (dialog, image);
+      set_preview_result (dialog, image);
       gtk_label_set_text (GTK_LABEL (dialog->preview_status),
                           _ ("Preview at small size"));
       break;
 
     case ST_PREVIEW_FAILED:
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          message ? message : _ ("The preview failed."));
+      text = message ? st_plugin_sentence (message)
+                     : g_strdup (_ ("The preview failed."));
+      gtk_label_set_text (GTK_LABEL (dialog->preview_status), text);
+      g_free (text);
       break;
     }
 }
@@ -418,6 +464,8 @@ ensure_preview_style (Dialog *dialog)
     }
   else if (style_id != -1 && gimp_item_is_valid (style_id))
     dialog->preview_style = read_within (style_id, long_side);
+  /* As the run does: a grayscale image gets the style's luminance. */
+  st_style_match_image (dialog->preview_style, dialog->image_id);
 
   return dialog->preview_style != NULL;
 }
@@ -433,7 +481,7 @@ restart_preview (gpointer data)
   if (!dialog->preview_content)
     return G_SOURCE_REMOVE;
 
-  draw_image (dialog, dialog->preview_content);
+  set_preview_result (dialog, NULL);
   if (!ensure_preview_style (dialog))
     {
       gtk_label_set_text (GTK_LABEL (dialog->preview_status),
@@ -828,10 +876,14 @@ static void
 reset_values (Dialog *dialog)
 {
   gint32 style_id = dialog->vals->style_drawable;
+  gchar *style_file = g_strdup (dialog->vals->style_file);
 
   /* The style is the user's choice of picture, not a setting. */
   st_plugin_values_init (dialog->vals);
   dialog->vals->style_drawable = style_id;
+  g_strlcpy (dialog->vals->style_file, style_file,
+             sizeof dialog->vals->style_file);
+  g_free (style_file);
   set_widgets_from_values (dialog);
 }
 
@@ -865,6 +917,17 @@ preview_column (Dialog *dialog)
   gimp_label_set_attributes (GTK_LABEL (dialog->preview_status),
                              PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
   gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_status, FALSE, FALSE, 0);
+
+  dialog->split_view
+      = gtk_check_button_new_with_mnemonic (_ ("Split _view"));
+  gtk_widget_set_name (dialog->split_view, "st-split-view");
+  gimp_help_set_help_data (dialog->split_view,
+                           _ ("Before and after: the photo on the left half "
+                              "of the preview, the painting on the right."),
+                           NULL);
+  g_signal_connect (dialog->split_view, "toggled",
+                    G_CALLBACK (split_view_toggled), dialog);
+  gtk_box_pack_start (GTK_BOX (vbox), dialog->split_view, FALSE, FALSE, 0);
 
   dialog->preview_content = read_within (dialog->drawable_id, PREVIEW_SIZE);
 
@@ -1012,7 +1075,7 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   gtk_widget_show_all (dialog.window);
   /* The chooser has chosen: OK, the no-style message and the preview. */
   style_changed (dialog.style_combo, &dialog);
-  draw_image (&dialog, dialog.preview_content);
+  draw_preview (&dialog);
 
   do
     {
@@ -1039,6 +1102,7 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
 
   st_image_free (dialog.preview_content);
   st_image_free (dialog.preview_style);
+  st_image_free (dialog.preview_result);
   g_free (dialog.preview_style_file);
   st_network_free (dialog.network);
   g_object_unref (dialog.labels);

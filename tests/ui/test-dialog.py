@@ -96,7 +96,8 @@ def run_session(tag, args, content, style, env_extra, paintings=True,
         os.remove(report)
     for old in ("dialog-%s.png" % tag, "dialog-%s-advanced.png" % tag,
                 "dialog-%s-styles.png" % tag,
-                "dialog-%s-file-chooser.png" % tag):
+                "dialog-%s-file-chooser.png" % tag,
+                "dialog-%s-split.png" % tag):
         if os.path.exists(os.path.join(args.out, old)):
             os.remove(os.path.join(args.out, old))
     env = dict(os.environ)
@@ -211,6 +212,9 @@ def check_full_session(tag, lines, args, title, words):
         path = os.path.join(args.out, "dialog-%s%s.png" % (tag, suffix))
         check("%s: screenshot %s" % (tag, path),
               os.path.exists(path) and os.path.getsize(path) > 10000)
+    check("%s: Reset keeps the style chosen" % tag,
+          (text_field(lines, "after-reset") or "").startswith(
+              "the_scream.jpg|"), first(lines, "after-reset"))
     check("%s: Reset puts strength and quality back to 50 and Balanced" % tag,
           field(lines, "before-reset", "strength") == "80" and
           field(lines, "after-reset", "strength") == "50" and
@@ -248,7 +252,8 @@ def main():
     content = os.path.join(args.images, "tubingen.jpg")
     style = os.path.join(args.images, "starry_night.jpg")
     only = set(filter(None, args.only.split(",")))
-    args.from_file = os.path.join(args.images, "the_scream.jpg")
+    args.from_file = os.path.realpath(os.path.join(args.images,
+                                                   "the_scream.jpg"))
     chooser = {"ST_UI_CHOOSE_FILE": args.from_file}
 
     if not only or "en" in only:
@@ -289,6 +294,15 @@ def main():
         check("alone: the painting is previewed (%.1f)" % diff, diff > 4.0)
         check("alone: screenshot",
               os.path.exists(os.path.join(args.out, "dialog-alone.png")))
+        left = float(field(lines, "split-view", "left-vs-photo") or 99)
+        right = float(field(lines, "split-view", "right-vs-painting") or 99)
+        left_p = float(field(lines, "split-view", "left-vs-painting") or 0)
+        check("alone: Split view shows the photo left, the painting right "
+              "(%.1f, %.1f, %.1f)" % (left, right, left_p),
+              left < 2.0 and right < 2.0 and left_p > 4.0,
+              first(lines, "split-view"))
+        check("alone: split-view screenshot",
+              os.path.exists(os.path.join(args.out, "dialog-alone-split.png")))
 
     if not only or "bare" in only:
         lines, _ = run_session("bare", args, content, None, {},

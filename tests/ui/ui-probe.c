@@ -294,6 +294,55 @@ label_text (GtkWidget *label)
 
 static gint after_reset (GtkWidget *window);
 
+/* Mean difference of the columns [x0, x1) of two pictures. */
+static gdouble
+difference_columns (GdkPixbuf *a,
+                    GdkPixbuf *b,
+                    gint       x0,
+                    gint       x1)
+{
+  GdkPixbuf *sa = gdk_pixbuf_new_subpixbuf (a, x0, 0, x1 - x0,
+                                            gdk_pixbuf_get_height (a));
+  GdkPixbuf *sb = gdk_pixbuf_new_subpixbuf (b, x0, 0, x1 - x0,
+                                            gdk_pixbuf_get_height (b));
+  gdouble    d  = difference (sa, sb);
+
+  g_object_unref (sa);
+  g_object_unref (sb);
+  return d;
+}
+
+/* Split view: the left half shows the photo again, the right the
+ * painting; off again, the painting everywhere. */
+static void
+split_view (GtkWidget *window,
+            GtkWidget *preview,
+            GdkPixbuf *content)
+{
+  GtkWidget *toggle = find_widget (window, "st-split-view");
+  GdkPixbuf *before, *split;
+  gint       w, margin;
+
+  if (! toggle || ! preview)
+    return;
+  before = grab (preview);
+  w = gdk_pixbuf_get_width (before);
+  margin = w / 10;
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  pump (500);
+  split = grab (preview);
+  report ("split-view left-vs-photo=%.2f right-vs-painting=%.2f "
+          "left-vs-painting=%.2f",
+          difference_columns (split, content, margin, w / 2 - margin),
+          difference_columns (split, before, w / 2 + margin, w - margin),
+          difference_columns (split, before, margin, w / 2 - margin));
+  screenshot (window, "-split");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), FALSE);
+  pump (300);
+  g_object_unref (split);
+  g_object_unref (before);
+}
+
 /* ------------------------------------------------------ style chooser */
 
 static gint
@@ -543,6 +592,7 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
             label_text (status));
     g_object_unref (now);
   }
+  split_view (window, preview, content);
   g_object_unref (content);
 
   screenshot (window, "");
@@ -611,10 +661,14 @@ after_reset (GtkWidget *window)
 
   if (quality)
     gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (quality), &q);
-  report ("after-reset strength=%.0f quality=%d",
-          strength ? gtk_adjustment_get_value (
-                       gtk_range_get_adjustment (GTK_RANGE (strength))) : -1.0,
-          q);
+  {
+    GtkWidget *style = find_widget (window, "st-style");
+
+    report ("after-reset strength=%.0f quality=%d text=%s",
+            strength ? gtk_adjustment_get_value (
+                         gtk_range_get_adjustment (GTK_RANGE (strength))) : -1.0,
+            q, style ? active_text (style) : "");
+  }
 
   /* A new setting restarts the preview; Cancel while it runs. */
   if (strength)
