@@ -490,8 +490,8 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       goto out;
     }
 
-  layer_id = add_result_layer (image_id, drawable_id, vals, plugin_dir,
-                               result, error);
+  layer_id = add_result_layer (image_id, drawable_id, vals, plugin_dir, result,
+                               error);
 
 out:
   gimp_progress_end ();

@@ -137,9 +137,9 @@ st_style_file_resolve (const gchar *style, const gchar *plugin_dir,
 
   /* Not a file: the id of an installed painting? */
   paintings = st_paintings_load (plugin_dir);
-  painting = strchr (style, G_DIR_SEPARATOR) ? NULL
-                                             : st_paintings_find (paintings,
-                                                                  style);
+  painting = strchr (style, G_DIR_SEPARATOR)
+                 ? NULL
+                 : st_paintings_find (paintings, style);
   if (painting)
     path = g_strdup (painting->path);
   else

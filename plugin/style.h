@@ -52,8 +52,7 @@ gchar *st_style_file_resolve (const gchar *style, const gchar *plugin_dir,
  * its visible layers merged, read, and the image deleted again.  NULL
  * with a GIMP_PDB_EXECUTION_ERROR when GIMP cannot open it.  Main thread
  * only: it talks to GIMP. */
-StImage *st_style_file_read (const gchar *path, gint long_side,
-                             GError **error);
+StImage *st_style_file_read (const gchar *path, gint long_side, GError **error);
 
 /* What the result layer is named after when the style is the file path:
  * the painting's title for an installed painting, else the file's name

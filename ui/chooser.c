@@ -93,14 +93,13 @@ add_open_layers (Chooser *chooser, gint32 content_id)
             {
               gchar *which = g_strdup_printf (_ ("Layer “%s”"), layer_name);
 
-              markup = g_markup_printf_escaped (
-                  "<b>%s</b>\n<small>%s</small>", image_name, which);
+              markup = g_markup_printf_escaped ("<b>%s</b>\n<small>%s</small>",
+                                                image_name, which);
               g_free (which);
             }
           else
-            markup = g_markup_printf_escaped (
-                "<b>%s</b>\n<small>%s</small>", image_name,
-                _ ("Open image"));
+            markup = g_markup_printf_escaped ("<b>%s</b>\n<small>%s</small>",
+                                              image_name, _ ("Open image"));
 
           thumbnail = gimp_drawable_get_thumbnail (layers[j], THUMBNAIL_SIZE,
                                                    THUMBNAIL_SIZE,
@@ -124,8 +123,8 @@ add_open_layers (Chooser *chooser, gint32 content_id)
 static GdkPixbuf *
 file_thumbnail (const gchar *path)
 {
-  return gdk_pixbuf_new_from_file_at_size (path, THUMBNAIL_SIZE,
-                                           THUMBNAIL_SIZE, NULL);
+  return gdk_pixbuf_new_from_file_at_size (path, THUMBNAIL_SIZE, THUMBNAIL_SIZE,
+                                           NULL);
 }
 
 static gint
@@ -151,9 +150,9 @@ add_paintings (Chooser *chooser, const gchar *plugin_dir)
         by = g_strdup (painting->painter);
       markup = g_markup_printf_escaped ("<b>%s</b>\n<small>%s</small>",
                                         painting->title, by);
-      tooltip = g_strdup_printf (_ ("%s (%s).  Source: %s; %s."),
-                                 painting->title, by, painting->source,
-                                 painting->licence);
+      tooltip
+          = g_strdup_printf (_ ("%s (%s).  Source: %s; %s."), painting->title,
+                             by, painting->source, painting->licence);
       add_row (chooser, &iter, thumbnail, markup, ST_CHOICE_PAINTING, -1,
                painting->path, tooltip);
       if (thumbnail)
@@ -198,8 +197,8 @@ add_file_row (Chooser *chooser, const gchar *path, GtkTreeIter *iter)
 
   markup = g_markup_printf_escaped ("<b>%s</b>\n<small>%s</small>", name,
                                     dir_name);
-  gtk_list_store_insert_before (chooser->store, iter, valid ? &from_file
-                                                            : NULL);
+  gtk_list_store_insert_before (chooser->store, iter,
+                                valid ? &from_file : NULL);
   gtk_list_store_set (chooser->store, iter, ST_CHOOSER_COL_PIXBUF, thumbnail,
                       ST_CHOOSER_COL_MARKUP, markup, ST_CHOOSER_COL_KIND,
                       ST_CHOICE_FILE, ST_CHOOSER_COL_DRAWABLE, -1,
@@ -228,9 +227,8 @@ choose_file (Chooser *chooser)
       _ ("Choose the Style Picture"), chooser->parent,
       GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Cancel"), GTK_RESPONSE_CANCEL,
       _ ("_Open"), GTK_RESPONSE_ACCEPT, NULL);
-  gtk_dialog_set_alternative_button_order (GTK_DIALOG (dialog),
-                                           GTK_RESPONSE_ACCEPT,
-                                           GTK_RESPONSE_CANCEL, -1);
+  gtk_dialog_set_alternative_button_order (
+      GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT, GTK_RESPONSE_CANCEL, -1);
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
   gtk_widget_set_name (dialog, "st-style-file-chooser");
 
@@ -362,8 +360,8 @@ initial_row (Chooser *chooser, gint first_layer, gint first_painting)
                           ST_CHOOSER_COL_PATH, &path, -1);
       same = (kind == ST_CHOICE_LAYER && !vals->style_file[0]
               && drawable_id == vals->style_drawable)
-             || ((kind == ST_CHOICE_PAINTING || kind == ST_CHOICE_FILE)
-                 && path && strcmp (path, vals->style_file) == 0);
+             || ((kind == ST_CHOICE_PAINTING || kind == ST_CHOICE_FILE) && path
+                 && strcmp (path, vals->style_file) == 0);
       g_free (path);
       if (same)
         return row;

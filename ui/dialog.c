@@ -67,12 +67,12 @@ typedef struct
 
   GtkWidget *preview;
   GtkWidget *preview_status;
-  GtkWidget *split_view;    /* before (left) and after (right) */
-  StImage *preview_result;  /* the last frame, or NULL         */
+  GtkWidget *split_view;   /* before (left) and after (right) */
+  StImage *preview_result; /* the last frame, or NULL         */
   gint preview_width, preview_height;
   StImage *preview_content; /* (preview_height, _width, 3)   */
   StImage *preview_style;
-  gint32 preview_style_id; /* preview_style was read from   */
+  gint32 preview_style_id;   /* preview_style was read from   */
   gchar *preview_style_file; /* ... or from this file     */
   gdouble preview_style_scale;
 
@@ -112,9 +112,9 @@ draw_preview (Dialog *dialog)
 {
   const StImage *before = dialog->preview_content;
   const StImage *after = dialog->preview_result;
-  gboolean split
-      = dialog->split_view
-        && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (dialog->split_view));
+  gboolean split = dialog->split_view
+                   && gtk_toggle_button_get_active (
+                       GTK_TOGGLE_BUTTON (dialog->split_view));
   gint w = dialog->preview_width;
   gint h = dialog->preview_height;
   guchar *rgb;
@@ -372,9 +372,8 @@ update_estimate (Dialog *dialog)
         /* TRANSLATORS: the estimate beside Quality: the size the run
            really uses, its time and memory, e.g. "512 × 384 px, about
            2 min 5 s, 1.2 GiB" */
-        text = g_strdup_printf (_ ("%d × %d px, about %s, %s"),
-                                estimate.width, estimate.height, duration,
-                                memory);
+        text = g_strdup_printf (_ ("%d × %d px, about %s, %s"), estimate.width,
+                                estimate.height, duration, memory);
 
       tooltip = g_strdup_printf (
           _ ("Painted at %d × %d px in %d scales, %d iterations in all.  "
@@ -540,8 +539,7 @@ dim_insensitive_label (GtkWidget *widget, gpointer data)
       gtk_widget_modify_bg (widget, GTK_STATE_INSENSITIVE, &bg);
     }
   else if (GTK_IS_CONTAINER (widget))
-    gtk_container_foreach (GTK_CONTAINER (widget), dim_insensitive_label,
-                           NULL);
+    gtk_container_foreach (GTK_CONTAINER (widget), dim_insensitive_label, NULL);
 }
 
 /* OK runs only with a style; without one it is neither sensitive nor
@@ -765,8 +763,8 @@ advanced_settings (Dialog *dialog)
   gtk_misc_set_alignment (GTK_MISC (dialog->size_note), 0.0, 0.5);
   gimp_label_set_attributes (GTK_LABEL (dialog->size_note), PANGO_ATTR_SCALE,
                              PANGO_SCALE_SMALL, -1);
-  gtk_table_attach (GTK_TABLE (table), dialog->size_note, 1, 3, 1, 2,
-                    GTK_FILL, GTK_FILL, 0, 0);
+  gtk_table_attach (GTK_TABLE (table), dialog->size_note, 1, 3, 1, 2, GTK_FILL,
+                    GTK_FILL, 0, 0);
   dialog->style_scale = add_scale (
       dialog, table, 3, _ ("Style s_cale:"), vals->style_scale,
       ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX, 0.05, 2,
@@ -918,8 +916,7 @@ preview_column (Dialog *dialog)
                              PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
   gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_status, FALSE, FALSE, 0);
 
-  dialog->split_view
-      = gtk_check_button_new_with_mnemonic (_ ("Split _view"));
+  dialog->split_view = gtk_check_button_new_with_mnemonic (_ ("Split _view"));
   gtk_widget_set_name (dialog->split_view, "st-split-view");
   gimp_help_set_help_data (dialog->split_view,
                            _ ("Before and after: the photo on the left half "
