@@ -350,6 +350,27 @@ SESSION_MAIN = [
 """,
 ]
 
+# Grayscale against RGB: the same photo, style and settings; the gray
+# layer must change as much as the RGB result's luminance does.
+SESSION_MAIN += [
+    r"""
+(let* ((rgb (content-image)) (gray (content-image))
+       (simg (style-image)) (s (top-layer simg)))
+  (gimp-image-convert-grayscale gray)
+  (for-each
+    (lambda (img tag)
+      (let* ((c (top-layer img))
+             (r (st img c s 50.0 128 20 0 1.0 1.0 3 "embedded")))
+        (report tag r)
+        (describe (string-append tag "-content") c)
+        (raw img c (string-append tag "-content.raw"))
+        (if (eq? (car r) 'ok)
+            (begin (describe (string-append tag "-result") (cadr r))
+                   (raw img (cadr r) (string-append tag "-result.raw"))))))
+    (list rgb gray) (list "vs-rgb" "vs-gray")))
+""",
+]
+
 # plug-in-style-transfer-file: an installed painting by its id, a file by
 # its path, a name that is neither, and a Script-Fu batch that paints every
 # photo of a folder with one painting.
@@ -872,6 +893,39 @@ def test_messages(s):
           res and "Unknown network" in res[1], repr(res))
 
 
+def luminance(pixels):
+    """Y' of R'G'B' bytes as GIMP converts them (sRGB, Rec. 709 weights on
+    linear light), or the gray channel itself."""
+    if pixels.shape[-1] < 3:
+        return pixels[..., 0].astype(np.float64)
+    v = pixels[..., :3].astype(np.float64) / 255.0
+    lin = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    y = lin @ np.array([0.2126, 0.7152, 0.0722])
+    return 255.0 * np.where(y <= 0.0031308, 12.92 * y,
+                            1.055 * y ** (1 / 2.4) - 0.055)
+
+
+def test_gray_as_strong_as_rgb(s, out):
+    change = {}
+    for tag in ("vs-rgb", "vs-gray"):
+        res = s.results.get(tag)
+        check("%s: succeeds" % tag, res and res[0] == "OK", repr(res))
+        if not res or res[0] != "OK":
+            return
+        c = luminance(load_raw(out, tag + "-content.raw",
+                               s.layers[tag + "-content"]))
+        r = luminance(load_raw(out, tag + "-result.raw",
+                               s.layers[tag + "-result"]))
+        change[tag] = np.abs(r - c).mean()
+    print("#      luminance change: RGB %.1f, grayscale %.1f"
+          % (change["vs-rgb"], change["vs-gray"]))
+    # Painted from the colour style, the gray layer kept about 0.7 of the
+    # RGB run's change (blotchy); from the style's luminance, about 0.9.
+    check("grayscale receives as much of the painting as RGB (%.2f)"
+          % (change["vs-gray"] / change["vs-rgb"]),
+          change["vs-gray"] >= 0.8 * change["vs-rgb"])
+
+
 def test_size_0(s):
     res = s.results.get("size-0")
     check("size 0 (the layer's own size): succeeds", res and res[0] == "OK",
@@ -1184,6 +1238,7 @@ def main():
         test_size_0(s)
         test_bad_calls(s)
         test_file_procedure(s, root)
+        test_gray_as_strong_as_rgb(s, out)
         test_messages(s)
         test_log(s, "main")
 
