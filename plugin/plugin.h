@@ -26,11 +26,11 @@ gboolean st_plugin_validate_content (gint32 image_id, gint32 drawable_id,
                                      GError **error);
 
 /* The rest of a call, once its content is known to be good: the style
- * drawable exists and is not the content, and every number is in the
- * range of values.h. */
-gboolean st_plugin_validate_settings (gint32 drawable_id,
-                                      const StPluginValues *vals,
-                                      GError **error);
+ * drawable exists and is not the content, or the style file exists (the
+ * name of a painting installed in plugin_dir is replaced by its file's
+ * path), and every number is in the range of values.h. */
+gboolean st_plugin_validate_settings (gint32 drawable_id, StPluginValues *vals,
+                                      const gchar *plugin_dir, GError **error);
 
 /* Runs the transfer and, only when it succeeded, adds the result as a new
  * layer above the content in one undo group.  plugin_dir is the folder of

@@ -21,6 +21,7 @@
 #include "drawable.h"
 #include "plugin.h"
 #include "resample.h"
+#include "style.h"
 #include "style-transfer.h"
 #include "values.h"
 
@@ -46,13 +47,17 @@ set_error_literal (GError **error, GimpPDBStatusType status,
   return FALSE;
 }
 
-/* Engine errors keep their message; the status says whose fault it was. */
+/* Engine errors keep their meaning, written as the plug-in's sentences
+ * (st_plugin_engine_message); the status says whose fault it was. */
 static void
 propagate_engine_error (GError **error, GError *engine_error,
                         GimpPDBStatusType status, const gchar *fallback)
 {
-  set_error_literal (error, status,
-                     engine_error ? engine_error->message : fallback);
+  gchar *message
+      = engine_error ? st_plugin_engine_message (engine_error) : NULL;
+
+  set_error_literal (error, status, message ? message : fallback);
+  g_free (message);
   g_clear_error (&engine_error);
 }
 
@@ -98,16 +103,21 @@ on_progress (const StProgress *progress, gpointer user_data)
 /* ------------------------------------------------------------- reading */
 
 /* The style, read no larger than the engine will use it: it scales the
- * style to the run's size times style_scale, and more only costs memory. */
+ * style to the run's size times style_scale, and more only costs memory.
+ * From the style file when there is one, else from the style drawable. */
 static StImage *
-read_style (gint32 style_id, gint run_side, gdouble style_scale, GError **error)
+read_style (const StPluginValues *vals, gint run_side, GError **error)
 {
-  gint wanted = (gint)ceil (2.0 * run_side * MAX (1.0, style_scale));
+  gint wanted = (gint)ceil (2.0 * run_side * MAX (1.0, vals->style_scale));
   gint width, height;
 
-  st_drawable_size_within (style_id, MAX (wanted, 1024), &width, &height);
+  if (vals->style_file[0])
+    return st_style_file_read (vals->style_file, MAX (wanted, 1024), error);
 
-  return st_drawable_read (style_id, width, height, NULL, error);
+  st_drawable_size_within (vals->style_drawable, MAX (wanted, 1024), &width,
+                           &height);
+
+  return st_drawable_read (vals->style_drawable, width, height, NULL, error);
 }
 
 /* ----------------------------------------------------------- the plan */
@@ -193,39 +203,26 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
 
 /* ------------------------------------------------------------- writing */
 
-/* Cuts a file-name extension ("starry_night.jpg" -> "starry_night"): a
- * dot followed by one to five letters or digits, not at the start. */
-static void
-strip_extension (gchar *name)
-{
-  gchar *dot = strrchr (name, '.');
-  gint n = 0;
-
-  if (!dot || dot == name)
-    return;
-
-  while (dot[1 + n] && g_ascii_isalnum (dot[1 + n]))
-    n++;
-  if (n >= 1 && n <= 5 && dot[1 + n] == '\0')
-    *dot = '\0';
-}
-
 /* "Style Transfer — starry_night": named after the style image, or after
- * the style layer when the style is part of image_id itself. */
+ * the style layer when the style is part of image_id itself; after the
+ * painting's title or the file's name when the style is a file. */
 static gchar *
-result_layer_name (gint32 image_id, gint32 style_id)
+result_layer_name (gint32 image_id, const StPluginValues *vals,
+                   const gchar *plugin_dir)
 {
-  gint32 style_image = gimp_item_get_image (style_id);
+  gint32 style_id = vals->style_drawable;
   gchar *style_name;
   gchar *name;
 
-  if (style_image == image_id)
+  if (vals->style_file[0])
+    style_name = st_style_file_label (vals->style_file, plugin_dir);
+  else if (gimp_item_get_image (style_id) == image_id)
     style_name = gimp_item_get_name (style_id);
   else
-    style_name = gimp_image_get_name (style_image);
+    style_name = gimp_image_get_name (gimp_item_get_image (style_id));
 
-  if (style_name)
-    strip_extension (style_name);
+  if (style_name && !vals->style_file[0])
+    st_strip_extension (style_name);
 
   name = g_strdup_printf (_ ("Style Transfer — %s"), style_name && style_name[0]
                                                          ? style_name
@@ -305,7 +302,8 @@ write_result (gint32 layer_id, gint32 content_id, const StImage *result,
 /* Creates the result layer, fills it, and only then inserts it above the
  * content, with a mask from the selection, in one undo group. */
 static gint32
-add_result_layer (gint32 image_id, gint32 content_id, gint32 style_id,
+add_result_layer (gint32 image_id, gint32 content_id,
+                  const StPluginValues *vals, const gchar *plugin_dir,
                   const StImage *result, GError **error)
 {
   gboolean gray = gimp_image_base_type (image_id) == GIMP_GRAY;
@@ -322,7 +320,7 @@ add_result_layer (gint32 image_id, gint32 content_id, gint32 style_id,
   else
     type = has_alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE;
 
-  name = result_layer_name (image_id, style_id);
+  name = result_layer_name (image_id, vals, plugin_dir);
   layer_id = gimp_layer_new (image_id, name, gimp_drawable_width (content_id),
                              gimp_drawable_height (content_id), type, 100.0,
                              gimp_image_get_default_new_layer_mode (image_id));
@@ -433,8 +431,12 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
   network = st_network_open (vals->network, plugin_dir, &engine_error);
   if (!network)
     {
-      propagate_engine_error (error, engine_error, GIMP_PDB_EXECUTION_ERROR,
-                              _ ("The network could not be opened."));
+      gchar *message = st_plugin_network_message (engine_error, vals->network);
+
+      set_error_literal (error, GIMP_PDB_EXECUTION_ERROR, message);
+      g_free (message);
+      g_clear_error (&engine_error);
+      gimp_progress_end ();
       return -1;
     }
 
@@ -462,11 +464,10 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       goto out;
     }
 
-  style
-      = read_style (vals->style_drawable, MAX (estimate.width, estimate.height),
-                    vals->style_scale, error);
+  style = read_style (vals, MAX (estimate.width, estimate.height), error);
   if (!style)
     goto out;
+  st_style_match_image (style, image_id);
 
   styles[0] = style;
   status = st_transfer (network, content, styles, 1, &params, on_progress,
@@ -487,8 +488,8 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       goto out;
     }
 
-  layer_id = add_result_layer (image_id, drawable_id, vals->style_drawable,
-                               result, error);
+  layer_id = add_result_layer (image_id, drawable_id, vals, plugin_dir, result,
+                               error);
 
 out:
   gimp_progress_end ();

@@ -9,6 +9,7 @@
 #include <libgimp/gimp.h>
 
 #include "plugin.h"
+#include "style.h"
 #include "ui/dialog.h"
 
 static void query (void);
@@ -25,6 +26,9 @@ const GimpPlugInInfo PLUG_IN_INFO = {
 #define N_PARAMS 12
 
 static gchar *plugin_directory = NULL;
+/* The translations: beside the plug-in in a per-user install
+ * (plugin_directory/locale), else the system's LOCALEDIR. */
+static gchar *plugin_localedir = NULL;
 
 int
 main (int argc, char **argv)
@@ -33,6 +37,12 @@ main (int argc, char **argv)
 
   plugin_directory = g_path_get_dirname (binary);
   g_free (binary);
+  plugin_localedir = g_build_filename (plugin_directory, "locale", NULL);
+  if (!g_file_test (plugin_localedir, G_FILE_TEST_IS_DIR))
+    {
+      g_free (plugin_localedir);
+      plugin_localedir = g_strdup (LOCALEDIR);
+    }
 
   return gimp_main (&PLUG_IN_INFO, argc, argv);
 }
@@ -40,48 +50,67 @@ main (int argc, char **argv)
 static void
 bind_text_domain (void)
 {
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, plugin_localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 }
+
+// clang-format off
+/* Parameters 5 to 12, the same in both procedures. */
+#define SETTINGS_PARAMS                                                        \
+    { GIMP_PDB_FLOAT, "strength",                                              \
+      "Style against content, 0 to 100; 50 gives the default balance" },       \
+    { GIMP_PDB_INT32, "size",                                                  \
+      "Long side in pixels at which the transfer runs; 0 uses the layer's "    \
+      "own size, reduced to what fits the memory budget.  Larger than the "    \
+      "layer counts as the layer's size" },                                    \
+    { GIMP_PDB_INT32, "iterations",                                            \
+      "Optimizer iterations per scale, 1 to 10000; 0 chooses automatically" }, \
+    { GIMP_PDB_INT32, "preserve-colors",                                       \
+      "1 keeps the content's colours and transfers only luminance, 0 "         \
+      "takes the style's colours" },                                           \
+    { GIMP_PDB_FLOAT, "style-scale",                                           \
+      "Size of the style's brush strokes, 0.1 to 10; 1.0 keeps them at the "   \
+      "size they have in the style image" },                                   \
+    { GIMP_PDB_FLOAT, "smoothness",                                            \
+      "Total-variation weight as a multiple of the network's default, 0 to "   \
+      "100: 1.0 is the default, 0 turns smoothing off, 2.0 doubles it" },      \
+    { GIMP_PDB_INT32, "seed",                                                  \
+      "Random seed; the same seed and settings give the same result" },        \
+    { GIMP_PDB_STRING, "network",                                              \
+      "\"embedded\" (built in, no download), \"vgg19\" (the installed VGG19 "  \
+      "weights), the path of a .safetensors file with VGG19 weights, or "      \
+      "\"\" for the best installed network" }
+
+#define FIRST_PARAMS                                                           \
+    { GIMP_PDB_INT32, "run-mode",                                              \
+      "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), "           \
+      "RUN-WITH-LAST-VALS (2) }" },                                            \
+    { GIMP_PDB_IMAGE, "image", "Input image" },                                \
+    { GIMP_PDB_DRAWABLE, "drawable",                                           \
+      "The content: a layer of the image, which is never modified" }
+
+// clang-format on
 
 static void
 query (void)
 {
   // clang-format off
   static const GimpParamDef args[N_PARAMS] = {
-    { GIMP_PDB_INT32, "run-mode",
-      "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), "
-      "RUN-WITH-LAST-VALS (2) }" },
-    { GIMP_PDB_IMAGE, "image", "Input image" },
-    { GIMP_PDB_DRAWABLE, "drawable",
-      "The content: a layer of the image, which is never modified" },
+    FIRST_PARAMS,
     { GIMP_PDB_DRAWABLE, "style-drawable",
       "The style: a layer of another open image, or another layer of the "
       "same image (not the content itself)" },
-    { GIMP_PDB_FLOAT, "strength",
-      "Style against content, 0 to 100; 50 gives the default balance" },
-    { GIMP_PDB_INT32, "size",
-      "Long side in pixels at which the transfer runs; 0 uses the layer's "
-      "own size, reduced to what fits the memory budget.  Larger than the "
-      "layer counts as the layer's size" },
-    { GIMP_PDB_INT32, "iterations",
-      "Optimizer iterations per scale, 1 to 10000; 0 chooses automatically" },
-    { GIMP_PDB_INT32, "preserve-colors",
-      "1 keeps the content's colours and transfers only luminance, 0 "
-      "takes the style's colours" },
-    { GIMP_PDB_FLOAT, "style-scale",
-      "Size of the style's brush strokes, 0.1 to 10; 1.0 keeps them at the "
-      "size they have in the style image" },
-    { GIMP_PDB_FLOAT, "smoothness",
-      "Total-variation weight as a multiple of the network's default, 0 to "
-      "100: 1.0 is the default, 0 turns smoothing off, 2.0 doubles it" },
-    { GIMP_PDB_INT32, "seed",
-      "Random seed; the same seed and settings give the same result" },
-    { GIMP_PDB_STRING, "network",
-      "\"embedded\" (built in, no download), \"vgg19\" (the installed VGG19 "
-      "weights), the path of a .safetensors file with VGG19 weights, or "
-      "\"\" for the best installed network" },
+    SETTINGS_PARAMS,
+  };
+
+  static const GimpParamDef file_args[N_PARAMS] = {
+    FIRST_PARAMS,
+    { GIMP_PDB_STRING, "style-file",
+      "The style: the path of a picture file GIMP can open (it need not be "
+      "open in GIMP), or the name of a painting installed with the "
+      "plug-in, such as \"starry-night\"" },
+    SETTINGS_PARAMS,
   };
 
   static const GimpParamDef return_vals[] = {
@@ -89,7 +118,7 @@ query (void)
   };
   // clang-format on
 
-  gimp_plugin_domain_register (GETTEXT_PACKAGE, LOCALEDIR);
+  gimp_plugin_domain_register (GETTEXT_PACKAGE, plugin_localedir);
 
   // clang-format off
   gimp_install_procedure (
@@ -101,11 +130,14 @@ query (void)
        "colours of the style with the shapes of the content, and the "
        "picture is changed step by step until it matches both.\n\n"
        "The style may be a layer of another open image or another layer of "
-       "the same image, but not the content layer itself.  "
+       "the same image, but not the content layer itself; "
+       "plug-in-style-transfer-file takes a picture file or an installed "
+       "painting instead.  "
        "The result is a new layer named after the style "
-       "(\"Style Transfer - starry_night\"), placed directly above the "
-       "content with the same size and offsets; the content's transparency "
-       "is kept, and an active selection becomes the new layer's mask.  "
+       "(\"Style Transfer — starry_night\", with an em dash), placed "
+       "directly above the content with the same size and offsets; the "
+       "content's transparency is kept, and an active selection becomes "
+       "the new layer's mask.  "
        "The content layer and the style are never changed, and one Undo "
        "removes everything the filter did.\n\n"
        "The transfer runs at the given size (long side in pixels) and the "
@@ -123,16 +155,64 @@ query (void)
     GIMP_PLUGIN,
     G_N_ELEMENTS (args), G_N_ELEMENTS (return_vals),
     args, return_vals);
+
+  gimp_install_procedure (
+    PLUG_IN_PROC_FILE,
+    N_("Repaint the layer in the style of a picture file"),
+    N_("The same filter as plug-in-style-transfer, with the style given as "
+       "a file name: the path of any picture GIMP can open, which need not "
+       "be open in GIMP, or the name of a painting installed with the "
+       "plug-in (\"starry-night\", \"the-scream\", \"great-wave\"...: the "
+       "groups of paintings.ini in the plug-in's folder).  A script can so "
+       "paint every photo of a folder with one painting.\n\n"
+       "The other parameters, the result layer (named after the painting's "
+       "title or the file's name, as in \"Style Transfer — The Starry "
+       "Night\") and the errors are those of plug-in-style-transfer."),
+    "GIMP Style Transfer authors",
+    "GIMP Style Transfer authors, GPL-3.0-or-later",
+    "2024",
+    NULL,
+    "RGB*, GRAY*",
+    GIMP_PLUGIN,
+    G_N_ELEMENTS (file_args), G_N_ELEMENTS (return_vals),
+    file_args, return_vals);
   // clang-format on
 
   gimp_plugin_menu_register (PLUG_IN_PROC, "<Image>/Filters/Artistic");
+}
+
+/* The style-file argument of plug-in-style-transfer-file into vals. */
+static gboolean
+style_file_from_param (const GimpParam *param, StPluginValues *vals,
+                       GError **error)
+{
+  const gchar *file = param->data.d_string ? param->data.d_string : "";
+
+  if (!file[0])
+    {
+      /* Says that the name is empty and what to give instead. */
+      g_free (st_style_file_resolve (file, NULL, error));
+      return FALSE;
+    }
+  if (strlen (file) >= sizeof vals->style_file)
+    {
+      g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
+                   _ ("The style file name is longer than %d bytes."),
+                   (gint)sizeof vals->style_file - 1);
+      return FALSE;
+    }
+  g_strlcpy (vals->style_file, file, sizeof vals->style_file);
+  vals->style_drawable = -1;
+
+  return TRUE;
 }
 
 /* The values of a non-interactive call.  FALSE when they do not even have
  * the right count; ranges are checked later, by
  * st_plugin_validate_settings (). */
 static gboolean
-values_from_params (gint nparams, const GimpParam *param, StPluginValues *vals,
+values_from_params (gboolean style_is_file, gint nparams,
+                    const GimpParam *param, StPluginValues *vals,
                     GError **error)
 {
   const gchar *network;
@@ -145,7 +225,13 @@ values_from_params (gint nparams, const GimpParam *param, StPluginValues *vals,
       return FALSE;
     }
 
-  vals->style_drawable = param[3].data.d_drawable;
+  if (style_is_file && !style_file_from_param (&param[3], vals, error))
+    return FALSE;
+  if (!style_is_file)
+    {
+      vals->style_drawable = param[3].data.d_drawable;
+      vals->style_file[0] = '\0';
+    }
   vals->strength = param[4].data.d_float;
   vals->size = param[5].data.d_int32;
   vals->iterations = param[6].data.d_int32;
@@ -175,14 +261,13 @@ run (const gchar *name, gint nparams, const GimpParam *param,
   static GimpParam values[2];
   static gchar *message = NULL;
   GimpRunMode run_mode;
+  gboolean style_is_file = g_strcmp0 (name, PLUG_IN_PROC_FILE) == 0;
   gint32 image_id = -1;
   gint32 drawable_id = -1;
   StPluginValues vals;
   GError *error = NULL;
   gboolean content_checked = FALSE;
   gint32 layer_id = -1;
-
-  (void)name;
 
   bind_text_domain ();
   gegl_init (NULL, NULL);
@@ -212,6 +297,11 @@ run (const gchar *name, gint nparams, const GimpParam *param,
           = st_plugin_validate_content (image_id, drawable_id, &error);
       if (!content_checked)
         break;
+      /* The file procedure's dialog starts with its file chosen. */
+      if (style_is_file && nparams > 3 && param[3].data.d_string
+          && param[3].data.d_string[0]
+          && !style_file_from_param (&param[3], &vals, &error))
+        break;
       if (!st_dialog_run (&vals, image_id, drawable_id, plugin_directory))
         {
           values[0].data.d_status = GIMP_PDB_CANCEL;
@@ -220,7 +310,7 @@ run (const gchar *name, gint nparams, const GimpParam *param,
       break;
 
     case GIMP_RUN_NONINTERACTIVE:
-      values_from_params (nparams, param, &vals, &error);
+      values_from_params (style_is_file, nparams, param, &vals, &error);
       break;
 
     case GIMP_RUN_WITH_LAST_VALS:
@@ -240,7 +330,8 @@ run (const gchar *name, gint nparams, const GimpParam *param,
   if (!error
       && (content_checked
           || st_plugin_validate_content (image_id, drawable_id, &error))
-      && st_plugin_validate_settings (drawable_id, &vals, &error))
+      && st_plugin_validate_settings (drawable_id, &vals, plugin_directory,
+                                      &error))
     layer_id = st_plugin_render (image_id, drawable_id, &vals, plugin_directory,
                                  run_mode != GIMP_RUN_NONINTERACTIVE, &error);
 

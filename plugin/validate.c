@@ -10,6 +10,7 @@
 #include <libgimp/gimp.h>
 
 #include "plugin.h"
+#include "style.h"
 
 gboolean
 st_plugin_validate_content (gint32 image_id, gint32 drawable_id, GError **error)
@@ -66,10 +67,44 @@ validate_style (gint32 drawable_id, gint32 style_id, GError **error)
   return TRUE;
 }
 
-gboolean
-st_plugin_validate_settings (gint32 drawable_id, const StPluginValues *vals,
-                             GError **error)
+/* A style given as a file: the file exists, or the name is an installed
+ * painting's, which is replaced by its file. */
+static gboolean
+resolve_style_file (StPluginValues *vals, const gchar *plugin_dir,
+                    GError **error)
 {
-  return validate_style (drawable_id, vals->style_drawable, error)
-         && st_plugin_values_check (vals, error);
+  gchar *path;
+
+  if (memchr (vals->style_file, '\0', sizeof vals->style_file) == NULL)
+    return st_plugin_calling_error (
+        error, _ ("The style file name is not terminated."));
+
+  path = st_style_file_resolve (vals->style_file, plugin_dir, error);
+  if (!path)
+    return FALSE;
+  if (strlen (path) >= sizeof vals->style_file)
+    {
+      g_free (path);
+      return st_plugin_calling_error (
+          error, _ ("The style file name is longer than %d bytes."),
+          (gint)sizeof vals->style_file - 1);
+    }
+  g_strlcpy (vals->style_file, path, sizeof vals->style_file);
+  g_free (path);
+
+  return TRUE;
+}
+
+gboolean
+st_plugin_validate_settings (gint32 drawable_id, StPluginValues *vals,
+                             const gchar *plugin_dir, GError **error)
+{
+  gboolean style_ok;
+
+  if (vals->style_file[0])
+    style_ok = resolve_style_file (vals, plugin_dir, error);
+  else
+    style_ok = validate_style (drawable_id, vals->style_drawable, error);
+
+  return style_ok && st_plugin_values_check (vals, error);
 }

@@ -29,6 +29,7 @@ st_plugin_values_init (StPluginValues *vals)
   vals->smoothness = 1.0;
   vals->seed = 0;
   vals->network[0] = '\0';
+  vals->style_file[0] = '\0';
 }
 
 gboolean
@@ -95,6 +96,9 @@ st_plugin_values_check (const StPluginValues *vals, GError **error)
   if (memchr (vals->network, '\0', sizeof vals->network) == NULL)
     return st_plugin_calling_error (error, _ ("The network name is not terminated."));
 
+  if (memchr (vals->style_file, '\0', sizeof vals->style_file) == NULL)
+    return st_plugin_calling_error (error, _ ("The style file name is not terminated."));
+
   return TRUE;
 }
 // clang-format on
@@ -113,4 +117,88 @@ st_plugin_params_from_values (const StPluginValues *vals, gint width,
   params->tv_weight = vals->smoothness * ST_DEFAULT_TV_WEIGHT;
   params->seed = (guint32)vals->seed;
   params->size = MIN (vals->size, MAX (width, height));
+}
+
+/* ---------------------------------------------- the engine's messages */
+
+gchar *
+st_plugin_sentence (const gchar *message)
+{
+  GString *text;
+  gunichar first;
+  gsize length;
+
+  if (!message || !message[0])
+    return g_strdup ("");
+
+  text = g_string_new (NULL);
+  first = g_utf8_get_char (message);
+  g_string_append_unichar (text, g_unichar_toupper (first));
+  g_string_append (text, g_utf8_next_char (message));
+
+  length = text->len;
+  if (!strchr (".!?…:", text->str[length - 1])
+      && !g_str_has_suffix (text->str, "…"))
+    g_string_append_c (text, '.');
+
+  return g_string_free (text, FALSE);
+}
+
+gchar *
+st_plugin_install_hint (void)
+{
+  const gchar *hint = st_network_install_hint ();
+  const gchar *note = strstr (hint, " (in a source tree: ");
+  gchar *installed;
+  gchar *command;
+  gchar *source;
+  gchar *text;
+
+  installed
+      = g_build_filename (ST_BINDIR, "gimp-style-transfer-fetch-vgg19", NULL);
+  if (g_file_test (installed, G_FILE_TEST_IS_EXECUTABLE))
+    return installed;
+  g_free (installed);
+
+  /* "command (in a source tree: path)": the note is translated here, the
+   * engine having no translations. */
+  if (!note || !g_str_has_suffix (hint, ")"))
+    return g_strdup (hint);
+
+  command = g_strndup (hint, note - hint);
+  note += strlen (" (in a source tree: ");
+  source = g_strndup (note, strlen (note) - 1);
+  /* TRANSLATORS: the command that installs the VGG19 weights, then the
+     one to run in a source tree that was built but not installed */
+  text = g_strdup_printf (_ ("%s (in a source tree: %s)"), command, source);
+  g_free (source);
+  g_free (command);
+
+  return text;
+}
+
+gchar *
+st_plugin_engine_message (const GError *engine_error)
+{
+  return st_plugin_sentence (engine_error ? engine_error->message : "");
+}
+
+gchar *
+st_plugin_network_message (const GError *engine_error, const gchar *network)
+{
+  if (engine_error && engine_error->domain == ST_ERROR
+      && engine_error->code == ST_ERROR_NOT_FOUND
+      && st_network_choice (network) == ST_NETWORK_VGG19)
+    {
+      gchar *hint = st_plugin_install_hint ();
+      gchar *text = g_strdup_printf (
+          _ ("VGG19 weights are not installed.  Install them with %s, or "
+             "choose the built-in network."),
+          hint);
+
+      g_free (hint);
+      return text;
+    }
+
+  return st_plugin_engine_message (engine_error);
 }

@@ -19,6 +19,9 @@
 G_BEGIN_DECLS
 
 #define PLUG_IN_PROC "plug-in-style-transfer"
+/* The same filter with the style given as a file name (a script's way to
+ * paint with a picture that is not open, or an installed painting). */
+#define PLUG_IN_PROC_FILE "plug-in-style-transfer-file"
 #define PLUG_IN_BINARY "style-transfer"
 #define PLUG_IN_ROLE "gimp-style-transfer"
 
@@ -38,13 +41,16 @@ G_BEGIN_DECLS
 #define ST_PLUGIN_STYLE_SCALE_MAX 10.0
 #define ST_PLUGIN_SMOOTHNESS_MAX 100.0
 #define ST_PLUGIN_NETWORK_MAX 1024 /* bytes, with the final NUL */
+#define ST_PLUGIN_STYLE_FILE_MAX 4096 /* bytes, with the final NUL */
 
 /* The settings of one run, saved whole with gimp_set_data () as the last
  * values: fixed size, no pointers.  Fields follow the procedure's
- * parameters 4 to 12. */
+ * parameters 4 to 12; the style is style_file when that is not empty
+ * (plug-in-style-transfer-file, or a painting or file chosen in the
+ * dialog), else style_drawable. */
 typedef struct
 {
-  gint32 style_drawable;    /* a drawable other than the content         */
+  gint32 style_drawable;    /* a drawable other than the content, or -1  */
   gdouble strength;         /* 0..100: style against content; 50 default */
   gint32 size;              /* long side of the run; 0 = the engine's    */
   gint32 iterations;        /* per scale; 0 = automatic                  */
@@ -53,6 +59,7 @@ typedef struct
   gdouble smoothness;       /* multiple of the network's default TV term */
   gint32 seed;
   gchar network[ST_PLUGIN_NETWORK_MAX]; /* "", "embedded", "vgg19", path */
+  gchar style_file[ST_PLUGIN_STYLE_FILE_MAX]; /* a picture's path, or ""  */
 } StPluginValues;
 
 /* The error domain of the plug-in: codes are GimpPDBStatusType values
@@ -78,6 +85,27 @@ gboolean st_plugin_values_check (const StPluginValues *vals, GError **error);
  * larger than the layer counts as the layer's size. */
 void st_plugin_params_from_values (const StPluginValues *vals, gint width,
                                    gint height, StParams *params);
+
+/* ------------------------------------------------- the engine's messages */
+
+/* The engine writes its messages in English, in lower case, without a
+ * final period (GLib's style), and has no translations; the plug-in shows
+ * them to people.  The message of engine_error for a person, as a
+ * sentence (capital letter, final period).  Newly allocated. */
+gchar *st_plugin_engine_message (const GError *engine_error);
+/* The same for an error of st_network_open (network): "vgg19" not
+ * installed is said in the plug-in's own translated words, with the
+ * command that installs it. */
+gchar *st_plugin_network_message (const GError *engine_error,
+                                  const gchar *network);
+/* A message as a sentence: its first letter capitalised, a final period
+ * added when it ends without punctuation.  Newly allocated. */
+gchar *st_plugin_sentence (const gchar *message);
+/* The command that installs the VGG19 weights, for messages: its
+ * installed path when it is installed (a per-user install puts it in
+ * ~/.local/bin, which may not be on PATH), else the engine's hint with
+ * its source-tree note translated.  Newly allocated. */
+gchar *st_plugin_install_hint (void);
 
 G_END_DECLS
 

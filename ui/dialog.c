@@ -19,8 +19,10 @@
 
 #include <glib/gi18n.h>
 
+#include "chooser.h"
 #include "dialog.h"
 #include "plugin/drawable.h"
+#include "plugin/style.h"
 #include "plugin/values.h"
 #include "preview.h"
 #include "quality.h"
@@ -30,7 +32,6 @@
 
 #define SCALE_WIDTH 180
 #define SPIN_WIDTH 6
-#define THUMBNAIL_SIZE 48
 
 /* The live preview: a small copy of the whole layer, few iterations. */
 #define PREVIEW_SIZE 192
@@ -49,11 +50,11 @@ typedef struct
 
   GtkWidget *window;
   GtkWidget *style_combo;
-  GtkWidget *style_thumbnail;
   GtkWidget *style_missing;
   GtkObject *strength;
   GtkWidget *quality_combo;
   GtkWidget *estimate;
+  GtkWidget *size_note; /* the size the run will really use */
   GtkWidget *preserve;
   GtkObject *size;
   GtkObject *iterations;
@@ -66,10 +67,13 @@ typedef struct
 
   GtkWidget *preview;
   GtkWidget *preview_status;
+  GtkWidget *split_view;   /* before (left) and after (right) */
+  StImage *preview_result; /* the last frame, or NULL         */
   gint preview_width, preview_height;
   StImage *preview_content; /* (preview_height, _width, 3)   */
   StImage *preview_style;
-  gint32 preview_style_id; /* preview_style was read from   */
+  gint32 preview_style_id;   /* preview_style was read from   */
+  gchar *preview_style_file; /* ... or from this file     */
   gdouble preview_style_scale;
 
   StNetwork *network; /* for estimates and the preview */
@@ -100,37 +104,68 @@ read_within (gint32 drawable_id, gint long_side)
   return image;
 }
 
+/* Draws the preview: the last result, or the photo before there is one;
+ * with Split view on, the photo on the left half and the result on the
+ * right, as GIMP's own filters split their preview. */
 static void
-draw_image (Dialog *dialog, const StImage *image)
+draw_preview (Dialog *dialog)
 {
+  const StImage *before = dialog->preview_content;
+  const StImage *after = dialog->preview_result;
+  gboolean split = dialog->split_view
+                   && gtk_toggle_button_get_active (
+                       GTK_TOGGLE_BUTTON (dialog->split_view));
   gint w = dialog->preview_width;
   gint h = dialog->preview_height;
   guchar *rgb;
   gint x, y;
 
-  if (!image)
+  if (!before)
     return;
+  if (!after)
+    after = before;
 
-  /* The preview's copy was read at the engine's own rounding, so frames
-   * have the preview's size; this only keeps the drawing inside it. */
-  w = MIN (w, image->width);
-  h = MIN (h, image->height);
+  /* The preview's copies were read at the engine's own rounding, so
+   * frames have the preview's size; this only keeps the drawing inside. */
+  w = MIN (w, MIN (before->width, after->width));
+  h = MIN (h, MIN (before->height, after->height));
 
   rgb = g_new (guchar, (gsize)w * h * 3);
   for (y = 0; y < h; y++)
     for (x = 0; x < w; x++)
       {
+        const StImage *image = split && x < w / 2 ? before : after;
         const gfloat *in = image->pixels + ((gsize)y * image->width + x) * 3;
         guchar *out = rgb + ((gsize)y * w + x) * 3;
         gint c;
 
         for (c = 0; c < 3; c++)
           out[c] = (guchar)(CLAMP (in[c], 0.0f, 1.0f) * 255.0f + 0.5f);
+        if (split && x == w / 2)
+          out[0] = out[1] = out[2] = 255; /* the dividing line */
       }
 
   gimp_preview_area_draw (GIMP_PREVIEW_AREA (dialog->preview), 0, 0, w, h,
                           GIMP_RGB_IMAGE, rgb, w * 3);
   g_free (rgb);
+}
+
+/* A new frame of the painting (NULL: none yet). */
+static void
+set_preview_result (Dialog *dialog, const StImage *image)
+{
+  st_image_free (dialog->preview_result);
+  dialog->preview_result = image ? st_image_copy (image) : NULL;
+  /* A grayscale layer keeps the luminance only: show that. */
+  st_style_match_image (dialog->preview_result, dialog->image_id);
+  draw_preview (dialog);
+}
+
+static void
+split_view_toggled (GtkToggleButton *toggle, Dialog *dialog)
+{
+  (void)toggle;
+  draw_preview (dialog);
 }
 
 /* ----------------------------------------------------------- network */
@@ -144,6 +179,7 @@ open_network (Dialog *dialog)
   gchar *vgg19 = st_network_find_vgg19 (dialog->plugin_dir);
   GError *error = NULL;
   GString *text = g_string_new (NULL);
+  gboolean hint_given = FALSE;
 
   if (dialog->runner)
     st_preview_runner_stop (dialog->runner);
@@ -159,8 +195,15 @@ open_network (Dialog *dialog)
     }
   else
     {
+      gchar *message = st_plugin_network_message (error, name);
+
+      /* That message already says how to install VGG19. */
+      hint_given = error && error->domain == ST_ERROR
+                   && error->code == ST_ERROR_NOT_FOUND
+                   && st_network_choice (name) == ST_NETWORK_VGG19;
       g_string_append_printf (text, _ ("This network cannot be used: %s"),
-                              error ? error->message : "");
+                              message);
+      g_free (message);
       g_clear_error (&error);
       /* The preview and the estimate still need a network. */
       dialog->network = st_network_new_embedded ();
@@ -175,15 +218,18 @@ open_network (Dialog *dialog)
                               display);
       g_free (display);
     }
-  else
+  else if (!hint_given)
     {
+      gchar *hint = st_plugin_install_hint ();
+
       g_string_append_c (text, ' ');
       g_string_append_printf (
           text,
           _ ("VGG19 weights, which paint more convincingly, "
              "are not installed.  To install them, run:\n"
              "%s"),
-          st_network_install_hint ());
+          hint);
+      g_free (hint);
     }
 
   gtk_label_set_text (GTK_LABEL (dialog->network_status), text->str);
@@ -255,6 +301,41 @@ format_duration (gdouble seconds)
   return g_strdup_printf (_ ("%d h %d min"), s / 3600, (s % 3600) / 60);
 }
 
+/* Under Size: the size the run will really use, and why when it is not
+ * the one asked for. */
+static void
+update_size_note (Dialog *dialog, const StEstimate *estimate)
+{
+  gint asked = dialog->vals->size;
+  gint long_side = MAX (dialog->width, dialog->height);
+  gchar *text;
+
+  if (!dialog->size_note)
+    return;
+
+  if (!estimate)
+    text = g_strdup ("");
+  else if (asked == 0 && MAX (estimate->width, estimate->height) < long_side)
+    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer's own size "
+                               "does not fit the memory budget."),
+                            estimate->width, estimate->height);
+  else if (asked == 0)
+    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer's own size."),
+                            estimate->width, estimate->height);
+  else if (asked >= long_side)
+    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer is smaller "
+                               "than %d px, so its own size is used."),
+                            estimate->width, estimate->height, asked);
+  else
+    text = g_strdup_printf (_ ("Runs at %d × %d px; the result is scaled up "
+                               "to the layer's %d × %d."),
+                            estimate->width, estimate->height, dialog->width,
+                            dialog->height);
+
+  gtk_label_set_text (GTK_LABEL (dialog->size_note), text);
+  g_free (text);
+}
+
 static void
 update_estimate (Dialog *dialog)
 {
@@ -288,9 +369,11 @@ update_estimate (Dialog *dialog)
       if (!estimate.fits)
         text = g_strdup_printf (_ ("Too big: needs %s of memory"), memory);
       else
-        /* TRANSLATORS: the estimate beside Quality, e.g. "About 2 min 5 s,
-           1.2 GiB" */
-        text = g_strdup_printf (_ ("About %s, %s"), duration, memory);
+        /* TRANSLATORS: the estimate beside Quality: the size the run
+           really uses, its time and memory, e.g. "512 × 384 px, about
+           2 min 5 s, 1.2 GiB" */
+        text = g_strdup_printf (_ ("%d × %d px, about %s, %s"), estimate.width,
+                                estimate.height, duration, memory);
 
       tooltip = g_strdup_printf (
           _ ("Painted at %d × %d px in %d scales, %d iterations in all.  "
@@ -308,6 +391,8 @@ update_estimate (Dialog *dialog)
   gimp_help_set_help_data (dialog->estimate, tooltip, NULL);
   g_free (text);
   g_free (tooltip);
+
+  update_size_note (dialog, error ? NULL : &estimate);
 }
 
 /* ----------------------------------------------------------- preview */
@@ -323,7 +408,7 @@ preview_event (StPreviewEvent event, const StImage *image,
   switch (event)
     {
     case ST_PREVIEW_FRAME:
-      draw_image (dialog, image);
+      set_preview_result (dialog, image);
       text = g_strdup_printf (_ ("Preview: iteration %d of %d"),
                               progress->iteration, progress->n_iterations);
       gtk_label_set_text (GTK_LABEL (dialog->preview_status), text);
@@ -331,40 +416,55 @@ preview_event (StPreviewEvent event, const StImage *image,
       break;
 
     case ST_PREVIEW_DONE:
-      draw_image (dialog, image);
+      set_preview_result (dialog, image);
       gtk_label_set_text (GTK_LABEL (dialog->preview_status),
                           _ ("Preview at small size"));
       break;
 
     case ST_PREVIEW_FAILED:
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          message ? message : _ ("The preview failed."));
+      text = message ? st_plugin_sentence (message)
+                     : g_strdup (_ ("The preview failed."));
+      gtk_label_set_text (GTK_LABEL (dialog->preview_status), text);
+      g_free (text);
       break;
     }
 }
 
 /* The style copy for the preview: the engine sizes the style to the run
- * times the style scale, so a little more than that is enough. */
+ * times the style scale, so a little more than that is enough.  Read
+ * from the style file when there is one, else from the style layer. */
 static gboolean
 ensure_preview_style (Dialog *dialog)
 {
-  gint32 style_id = dialog->vals->style_drawable;
+  StPluginValues *vals = dialog->vals;
+  gint32 style_id = vals->style_drawable;
+  gint long_side
+      = (gint)ceil (2.0 * PREVIEW_SIZE * MAX (1.0, vals->style_scale));
 
   if (dialog->preview_style && dialog->preview_style_id == style_id
-      && dialog->preview_style_scale == dialog->vals->style_scale)
+      && g_strcmp0 (dialog->preview_style_file, vals->style_file) == 0
+      && dialog->preview_style_scale == vals->style_scale)
     return TRUE;
 
   st_image_free (dialog->preview_style);
   dialog->preview_style = NULL;
-
-  if (style_id == -1 || !gimp_item_is_valid (style_id))
-    return FALSE;
-
-  dialog->preview_style = read_within (
-      style_id,
-      (gint)ceil (2.0 * PREVIEW_SIZE * MAX (1.0, dialog->vals->style_scale)));
+  g_free (dialog->preview_style_file);
+  dialog->preview_style_file = g_strdup (vals->style_file);
   dialog->preview_style_id = style_id;
-  dialog->preview_style_scale = dialog->vals->style_scale;
+  dialog->preview_style_scale = vals->style_scale;
+
+  if (vals->style_file[0])
+    {
+      GError *error = NULL;
+
+      dialog->preview_style
+          = st_style_file_read (vals->style_file, long_side, &error);
+      g_clear_error (&error);
+    }
+  else if (style_id != -1 && gimp_item_is_valid (style_id))
+    dialog->preview_style = read_within (style_id, long_side);
+  /* As the run does: a grayscale image gets the style's luminance. */
+  st_style_match_image (dialog->preview_style, dialog->image_id);
 
   return dialog->preview_style != NULL;
 }
@@ -380,7 +480,7 @@ restart_preview (gpointer data)
   if (!dialog->preview_content)
     return G_SOURCE_REMOVE;
 
-  draw_image (dialog, dialog->preview_content);
+  set_preview_result (dialog, NULL);
   if (!ensure_preview_style (dialog))
     {
       gtk_label_set_text (GTK_LABEL (dialog->preview_status),
@@ -422,71 +522,55 @@ schedule_preview (Dialog *dialog)
 
 /* ------------------------------------------------------------- style */
 
-/* Any layer but the content, of this image or of another open one. */
-static gboolean
-style_constraint (gint32 image_id, gint32 item_id, gpointer data)
+/* GIMP's Dark theme draws an insensitive button's text embossed, in a
+ * grey close to the normal one, so that a disabled OK looks bold: its
+ * label is dimmed here, the emboss included (it derives from the
+ * background colour). */
+static void
+dim_insensitive_label (GtkWidget *widget, gpointer data)
 {
-  (void)image_id;
+  GdkColor fg = { 0, 0x7000, 0x7000, 0x7000 };
+  GdkColor bg = { 0, 0x3000, 0x3000, 0x3000 };
 
-  return item_id != GPOINTER_TO_INT (data) && gimp_item_is_layer (item_id);
+  (void)data;
+  if (GTK_IS_LABEL (widget))
+    {
+      gtk_widget_modify_fg (widget, GTK_STATE_INSENSITIVE, &fg);
+      gtk_widget_modify_bg (widget, GTK_STATE_INSENSITIVE, &bg);
+    }
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_foreach (GTK_CONTAINER (widget), dim_insensitive_label, NULL);
+}
+
+/* OK runs only with a style; without one it is neither sensitive nor
+ * the default button, and looks it. */
+static void
+set_ok_sensitive (Dialog *dialog, gboolean sensitive)
+{
+  GtkWidget *ok = gtk_dialog_get_widget_for_response (
+      GTK_DIALOG (dialog->window), GTK_RESPONSE_OK);
+
+  gtk_dialog_set_response_sensitive (GTK_DIALOG (dialog->window),
+                                     GTK_RESPONSE_OK, sensitive);
+  if (!ok)
+    return;
+  dim_insensitive_label (ok, NULL);
+  gtk_widget_set_can_default (ok, sensitive);
+  if (sensitive)
+    gtk_widget_grab_default (ok);
+  else
+    gtk_window_set_default (GTK_WINDOW (dialog->window), NULL);
 }
 
 static void
-style_changed (GtkWidget *combo, Dialog *dialog)
+style_changed (GtkWidget *chooser, Dialog *dialog)
 {
-  gint style_id = -1;
-  GdkPixbuf *thumbnail = NULL;
+  gboolean has_style = st_style_chooser_has_style (chooser);
 
-  if (!gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &style_id))
-    style_id = -1;
-
-  dialog->vals->style_drawable = style_id;
-  gtk_dialog_set_response_sensitive (GTK_DIALOG (dialog->window),
-                                     GTK_RESPONSE_OK, style_id != -1);
-
-  if (style_id != -1)
-    thumbnail = gimp_drawable_get_thumbnail (
-        style_id, THUMBNAIL_SIZE, THUMBNAIL_SIZE, GIMP_PIXBUF_SMALL_CHECKS);
-  gtk_image_set_from_pixbuf (GTK_IMAGE (dialog->style_thumbnail), thumbnail);
-  gtk_widget_set_visible (gtk_widget_get_parent (dialog->style_thumbnail),
-                          thumbnail != NULL);
-  if (thumbnail)
-    g_object_unref (thumbnail);
-
+  set_ok_sensitive (dialog, has_style);
+  if (dialog->style_missing)
+    gtk_widget_set_visible (dialog->style_missing, !has_style);
   schedule_preview (dialog);
-}
-
-static GtkWidget *
-style_chooser (Dialog *dialog)
-{
-  GtkWidget *hbox = gtk_hbox_new (FALSE, 6);
-  GtkWidget *align = gtk_alignment_new (0.0, 0.5, 1.0, 0.0);
-  GtkWidget *frame = gtk_frame_new (NULL);
-
-  dialog->style_combo = gimp_drawable_combo_box_new (
-      style_constraint, GINT_TO_POINTER (dialog->drawable_id));
-  gtk_widget_set_name (dialog->style_combo, "st-style");
-  gimp_help_set_help_data (dialog->style_combo,
-                           _ ("The picture whose style is painted onto this "
-                              "layer: a layer of another open image, or "
-                              "another layer of this one."),
-                           NULL);
-  /* Wide enough for "image-1 / layer" names without cutting them. */
-  gtk_widget_set_size_request (dialog->style_combo, 280, -1);
-  gtk_container_add (GTK_CONTAINER (align), dialog->style_combo);
-  gtk_box_pack_start (GTK_BOX (hbox), align, TRUE, TRUE, 0);
-
-  gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
-  gtk_box_pack_start (GTK_BOX (hbox), frame, FALSE, FALSE, 0);
-  dialog->style_thumbnail = gtk_image_new ();
-  gtk_widget_set_size_request (dialog->style_thumbnail, THUMBNAIL_SIZE,
-                               THUMBNAIL_SIZE);
-  gtk_container_add (GTK_CONTAINER (frame), dialog->style_thumbnail);
-  gtk_widget_show (dialog->style_thumbnail);
-  /* Shown by style_changed () only when there is a style to show. */
-  gtk_widget_set_no_show_all (frame, TRUE);
-
-  return hbox;
 }
 
 /* ---------------------------------------------------------- settings */
@@ -594,6 +678,40 @@ add_scale (Dialog *dialog, GtkWidget *table, gint row, const gchar *label,
   return adjustment;
 }
 
+/* The iterations' field says "Automatic" for 0, and reads it back. */
+static gboolean
+iterations_output (GtkSpinButton *spin, gpointer data)
+{
+  (void)data;
+  if (RINT (gtk_adjustment_get_value (gtk_spin_button_get_adjustment (spin)))
+      != 0)
+    return FALSE;
+
+  if (strcmp (gtk_entry_get_text (GTK_ENTRY (spin)), _ ("Automatic")) != 0)
+    gtk_entry_set_text (GTK_ENTRY (spin), _ ("Automatic"));
+  return TRUE;
+}
+
+static gint
+iterations_input (GtkSpinButton *spin, gdouble *value, gpointer data)
+{
+  const gchar *text = gtk_entry_get_text (GTK_ENTRY (spin));
+  gchar *end = NULL;
+  gdouble number;
+
+  (void)data;
+  if (g_ascii_strcasecmp (text, _ ("Automatic")) == 0)
+    {
+      *value = 0.0;
+      return TRUE;
+    }
+  number = g_strtod (text, &end);
+  if (end == text)
+    return GTK_INPUT_ERROR;
+  *value = number;
+  return TRUE;
+}
+
 static GtkWidget *
 advanced_settings (Dialog *dialog)
 {
@@ -609,7 +727,7 @@ advanced_settings (Dialog *dialog)
   expander = gtk_expander_new_with_mnemonic (_ ("_Advanced"));
   gtk_widget_set_name (expander, "st-advanced");
 
-  table = gtk_table_new (7, 3, FALSE);
+  table = gtk_table_new (8, 3, FALSE);
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   align = gtk_alignment_new (0.0, 0.0, 1.0, 1.0);
@@ -625,19 +743,36 @@ advanced_settings (Dialog *dialog)
                       "size as far as memory allows.  Larger is slower."),
                    "st-size", G_CALLBACK (run_size_changed), &vals->size);
   dialog->iterations = add_scale (
-      dialog, table, 1, _ ("_Iterations:"), vals->iterations, 0, 1000,
+      dialog, table, 2, _ ("_Iterations:"), vals->iterations, 0, 1000,
       ST_PLUGIN_ITERATIONS_MAX, 10, 0,
       _ ("Optimizer steps at the first scale (later scales take "
          "fewer); 0 chooses automatically."),
       "st-iterations", G_CALLBACK (run_size_changed), &vals->iterations);
+  spin = GIMP_SCALE_ENTRY_SPINBUTTON (dialog->iterations);
+  gtk_widget_set_name (spin, "st-iterations-entry");
+  gtk_entry_set_width_chars (GTK_ENTRY (spin), 10);
+  /* A numeric spin button refuses letters, "Automatic" included. */
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), FALSE);
+  g_signal_connect (spin, "output", G_CALLBACK (iterations_output), NULL);
+  g_signal_connect (spin, "input", G_CALLBACK (iterations_input), NULL);
+  gtk_spin_button_update (GTK_SPIN_BUTTON (spin));
+
+  dialog->size_note = gtk_label_new (NULL);
+  gtk_widget_set_name (dialog->size_note, "st-size-note");
+  gtk_label_set_line_wrap (GTK_LABEL (dialog->size_note), TRUE);
+  gtk_misc_set_alignment (GTK_MISC (dialog->size_note), 0.0, 0.5);
+  gimp_label_set_attributes (GTK_LABEL (dialog->size_note), PANGO_ATTR_SCALE,
+                             PANGO_SCALE_SMALL, -1);
+  gtk_table_attach (GTK_TABLE (table), dialog->size_note, 1, 3, 1, 2, GTK_FILL,
+                    GTK_FILL, 0, 0);
   dialog->style_scale = add_scale (
-      dialog, table, 2, _ ("Style s_cale:"), vals->style_scale,
+      dialog, table, 3, _ ("Style s_cale:"), vals->style_scale,
       ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX, 0.05, 2,
       _ ("Size of the brush strokes: 1 keeps them as large as in the "
          "style picture, 2 doubles them."),
       "st-style-scale", G_CALLBACK (double_changed), &vals->style_scale);
   dialog->smoothness = add_scale (
-      dialog, table, 3, _ ("S_moothness:"), vals->smoothness, 0.0, 10.0,
+      dialog, table, 4, _ ("S_moothness:"), vals->smoothness, 0.0, 10.0,
       ST_PLUGIN_SMOOTHNESS_MAX, 0.1, 2,
       _ ("Smooths out noise: 1 is the network's default, 0 turns it "
          "off, 2 doubles it."),
@@ -659,7 +794,7 @@ advanced_settings (Dialog *dialog)
   button = gtk_button_new_with_mnemonic (_ ("_New Seed"));
   gtk_box_pack_start (GTK_BOX (hbox), button, FALSE, FALSE, 0);
   g_signal_connect (button, "clicked", G_CALLBACK (new_seed_clicked), dialog);
-  attach_row (dialog, table, 4, _ ("Random s_eed:"), hbox);
+  attach_row (dialog, table, 5, _ ("Random s_eed:"), hbox);
 
   hbox = gtk_hbox_new (FALSE, 6);
   dialog->network_combo = gimp_int_combo_box_new (
@@ -685,7 +820,7 @@ advanced_settings (Dialog *dialog)
   gtk_box_pack_start (GTK_BOX (hbox), dialog->network_file, TRUE, TRUE, 0);
   g_signal_connect (dialog->network_file, "file-set",
                     G_CALLBACK (network_file_set), dialog);
-  attach_row (dialog, table, 5, _ ("_Network:"), hbox);
+  attach_row (dialog, table, 6, _ ("_Network:"), hbox);
 
   dialog->network_status = gtk_label_new (NULL);
   gtk_widget_set_name (dialog->network_status, "st-network-status");
@@ -694,7 +829,7 @@ advanced_settings (Dialog *dialog)
   gtk_misc_set_alignment (GTK_MISC (dialog->network_status), 0.0, 0.5);
   gimp_label_set_attributes (GTK_LABEL (dialog->network_status),
                              PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
-  gtk_table_attach (GTK_TABLE (table), dialog->network_status, 1, 3, 6, 7,
+  gtk_table_attach (GTK_TABLE (table), dialog->network_status, 1, 3, 7, 8,
                     GTK_FILL, GTK_FILL, 0, 0);
 
   dialog->updating = TRUE;
@@ -739,10 +874,14 @@ static void
 reset_values (Dialog *dialog)
 {
   gint32 style_id = dialog->vals->style_drawable;
+  gchar *style_file = g_strdup (dialog->vals->style_file);
 
   /* The style is the user's choice of picture, not a setting. */
   st_plugin_values_init (dialog->vals);
   dialog->vals->style_drawable = style_id;
+  g_strlcpy (dialog->vals->style_file, style_file,
+             sizeof dialog->vals->style_file);
+  g_free (style_file);
   set_widgets_from_values (dialog);
 }
 
@@ -777,6 +916,16 @@ preview_column (Dialog *dialog)
                              PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
   gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_status, FALSE, FALSE, 0);
 
+  dialog->split_view = gtk_check_button_new_with_mnemonic (_ ("Split _view"));
+  gtk_widget_set_name (dialog->split_view, "st-split-view");
+  gimp_help_set_help_data (dialog->split_view,
+                           _ ("Before and after: the photo on the left half "
+                              "of the preview, the painting on the right."),
+                           NULL);
+  g_signal_connect (dialog->split_view, "toggled",
+                    G_CALLBACK (split_view_toggled), dialog);
+  gtk_box_pack_start (GTK_BOX (vbox), dialog->split_view, FALSE, FALSE, 0);
+
   dialog->preview_content = read_within (dialog->drawable_id, PREVIEW_SIZE);
 
   return vbox;
@@ -806,11 +955,15 @@ settings_column (Dialog *dialog)
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   gtk_box_pack_start (GTK_BOX (vbox), table, FALSE, FALSE, 0);
 
-  attach_row (dialog, table, 0, _ ("St_yle:"), style_chooser (dialog));
+  dialog->style_combo = st_style_chooser_new (
+      dialog->drawable_id, dialog->plugin_dir, vals,
+      GTK_WINDOW (dialog->window), G_CALLBACK (style_changed), dialog);
+  attach_row (dialog, table, 0, _ ("St_yle:"), dialog->style_combo);
 
   dialog->style_missing
-      = gtk_label_new (_ ("Open the painting whose style you want as a second "
-                          "image, then run Style Transfer again."));
+      = gtk_label_new (_ ("No painting is installed and no other image is "
+                          "open: choose a picture with From file…, or open "
+                          "one in GIMP and run Style Transfer again."));
   gtk_widget_set_name (dialog->style_missing, "st-style-missing");
   gtk_label_set_line_wrap (GTK_LABEL (dialog->style_missing), TRUE);
   gtk_misc_set_alignment (GTK_MISC (dialog->style_missing), 0.0, 0.5);
@@ -915,22 +1068,11 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   dialog.runner = st_preview_runner_new (preview_event, &dialog);
   open_network (&dialog);
 
-  /* Connecting selects vals->style_drawable when it is still open, else
-   * the first candidate, and calls style_changed (). */
-  gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog.style_combo),
-                              vals->style_drawable, G_CALLBACK (style_changed),
-                              &dialog);
-  style_changed (dialog.style_combo, &dialog);
-  /* An empty GimpIntComboBox shows "(Empty)" with the value -1. */
-  if (vals->style_drawable == -1)
-    {
-      gtk_widget_show (dialog.style_missing);
-      gtk_widget_set_sensitive (dialog.style_combo, FALSE);
-    }
-
   update_estimate (&dialog);
   gtk_widget_show_all (dialog.window);
-  draw_image (&dialog, dialog.preview_content);
+  /* The chooser has chosen: OK, the no-style message and the preview. */
+  style_changed (dialog.style_combo, &dialog);
+  draw_preview (&dialog);
 
   do
     {
@@ -957,8 +1099,11 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
 
   st_image_free (dialog.preview_content);
   st_image_free (dialog.preview_style);
+  st_image_free (dialog.preview_result);
+  g_free (dialog.preview_style_file);
   st_network_free (dialog.network);
   g_object_unref (dialog.labels);
 
-  return response == GTK_RESPONSE_OK && vals->style_drawable != -1;
+  return response == GTK_RESPONSE_OK
+         && (vals->style_drawable != -1 || vals->style_file[0]);
 }

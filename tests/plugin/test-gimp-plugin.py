@@ -351,6 +351,76 @@ SESSION_MAIN = [
 """,
 ]
 
+# Grayscale against RGB: the same photo, style and settings; the gray
+# layer must change as much as the RGB result's luminance does.
+SESSION_MAIN += [
+    r"""
+(let* ((rgb (content-image)) (gray (content-image))
+       (simg (style-image)) (s (top-layer simg)))
+  (gimp-image-convert-grayscale gray)
+  (for-each
+    (lambda (img tag)
+      (let* ((c (top-layer img))
+             (r (st img c s 50.0 128 20 0 1.0 1.0 3 "embedded")))
+        (report tag r)
+        (describe (string-append tag "-content") c)
+        (raw img c (string-append tag "-content.raw"))
+        (if (eq? (car r) 'ok)
+            (begin (describe (string-append tag "-result") (cadr r))
+                   (raw img (cadr r) (string-append tag "-result.raw"))))))
+    (list rgb gray) (list "vs-rgb" "vs-gray")))
+""",
+]
+
+# plug-in-style-transfer-file: an installed painting by its id, a file by
+# its path, a name that is neither, and a Script-Fu batch that paints every
+# photo of a folder with one painting.
+SESSION_MAIN += [
+    r"""
+(let* ((img (content-image)) (c (top-layer img)))
+  (describe-image "file-before" img)
+  (define (stf style)
+    (capture (lambda ()
+      (car (plug-in-style-transfer-file RUN-NONINTERACTIVE img c style 50.0
+                                        64 5 0 1.0 1.0 1 "embedded")))))
+  (let ((r (stf "starry-night")))
+    (report "file-painting" r)
+    (describe-image "file-painting-after" img)
+    (if (eq? (car r) 'ok) (describe "file-painting-result" (cadr r))))
+  (let ((r (stf (string-append st-images "/the_scream.jpg"))))
+    (report "file-path" r)
+    (describe-image "file-path-after" img)
+    (if (eq? (car r) 'ok) (describe "file-path-result" (cadr r))))
+  (let ((before (layers img)))
+    (report "file-missing" (stf "no-such-painting"))
+    (describe-image "file-missing-after" img)
+    (report "file-empty" (stf ""))
+    (describe-image "file-empty-after" img)
+    (report "file-not-a-picture" (stf "@TMP@/garbage.safetensors"))
+    (describe-image "file-not-a-picture-after" img)))
+""",
+    r"""
+(let loop ((photos (cadr (file-glob "@TMP@/photos/*.jpg" 1))) (n 0))
+  (if (null? photos)
+      (say "INFO batch-count " n)
+      (let* ((path (car photos))
+             (img (car (gimp-file-load RUN-NONINTERACTIVE path path)))
+             (c (car (gimp-image-get-active-layer img))))
+        (gimp-image-scale img 64 48)
+        (let ((l (car (plug-in-style-transfer-file RUN-NONINTERACTIVE img c
+                        "great-wave" 50.0 48 5 0 1.0 1.0 1 "embedded"))))
+          (file-png-save RUN-NONINTERACTIVE img l
+                         (string-append path ".painted.png") "p" 0 9 0 0 0 0 0))
+        (gimp-image-delete img)
+        (loop (cdr photos) (+ n 1)))))
+""",
+    r"""
+(let* ((img (content-image)) (c (top-layer img))
+       (simg (style-image)) (s (top-layer simg)))
+  (bad "vgg19-missing" img c s 50.0 64 10 0 1.0 1.0 1 "vgg19"))
+""",
+]
+
 # Session 2, traced: one non-interactive run with a selection, then the
 # dialog answered OK, then answered Cancel.
 SESSION_TRACED = [
@@ -507,7 +577,7 @@ def gimp_argv(commands, prelude):
     return argv + ["-b", "(gimp-quit 0)"]
 
 
-def make_gimp_dir(root, name, plugin, wrapper_for=None):
+def make_gimp_dir(root, name, plugin, wrapper_for=None, paintings=None):
     """A GIMP2_DIRECTORY with the plug-in installed in its own folder."""
     gimp_dir = os.path.join(root, name)
     for sub in ("brushes", "dynamics", "fonts", "gradients", "palettes",
@@ -523,6 +593,9 @@ def make_gimp_dir(root, name, plugin, wrapper_for=None):
         os.chmod(target, 0o755)
     else:
         shutil.copy2(plugin, target)
+    if paintings:
+        shutil.copytree(paintings, os.path.join(os.path.dirname(target),
+                                                "paintings"))
     return gimp_dir, target
 
 
@@ -765,6 +838,93 @@ def test_gray(s, out):
             visible = np.ones(a.shape[:2], bool)
         diff = np.abs(a[..., 0].astype(int) - b[..., 0])[visible].mean()
         check("%s: repainted" % tag, diff > 5, "%.2f" % diff)
+
+
+def test_file_procedure(s, root):
+    before = s.images.get("file-before")
+    res = s.results.get("file-painting")
+    check("file procedure: an installed painting by its id",
+          res and res[0] == "OK", repr(res))
+    if res and res[0] == "OK":
+        check("file procedure: one new layer above the content",
+              s.images["file-painting-after"] == [res[1]] + before,
+              "%r -> %r" % (before, s.images["file-painting-after"]))
+        check("file procedure: named after the painting's title",
+              s.layers["file-painting-result"]["name"]
+              == "Style Transfer — The Starry Night",
+              s.layers["file-painting-result"]["name"])
+    res = s.results.get("file-path")
+    check("file procedure: a picture file that is not open",
+          res and res[0] == "OK"
+          and s.layers["file-path-result"]["name"]
+          == "Style Transfer — the_scream", repr(res))
+    after = s.images.get("file-path-after")
+    expect_error(s, "file-missing", after,
+                 r"does not exist, and no installed painting", calling=True)
+    expect_error(s, "file-empty", after, r"is empty", calling=True)
+    expect_error(s, "file-not-a-picture", after, r"cannot open",
+                 calling=False)
+    check("file procedure: a Script-Fu batch paints a folder of photos",
+          s.info.get("batch-count") == "2" and all(
+              os.path.getsize(os.path.join(root, "photos", p + ".painted.png"))
+              > 1000 for p in ("a.jpg", "b.jpg")),
+          repr(s.info.get("batch-count")))
+
+
+def test_messages(s):
+    """Every message is a sentence: capital first, final period, and the
+    engine's lower-case messages are capitalised at the plug-in."""
+    for tag, (kind, value) in sorted(s.results.items()):
+        if kind != "ERR":
+            continue
+        m = re.search(r"(?:arguments|failed): (.*)$", value)
+        message = (m.group(1) if m else value).strip()
+        # A message may start with the path it is about.
+        check("%s: message is a sentence (%r)" % (tag, message[:40]),
+              (message[:1].isupper() or message[:1] == "/")
+              and message[-1:] in ".!?", message)
+    res = s.results.get("vgg19-missing")
+    check("vgg19 not installed: the plug-in's own message",
+          res and res[0] == "ERR" and
+          "VGG19 weights are not installed.  Install them with " in res[1]
+          and "\"gimp-style-transfer-fetch-vgg19 (" not in res[1],
+          repr(res))
+    res = s.results.get("network-unknown")
+    check("unknown network: capitalised",
+          res and "Unknown network" in res[1], repr(res))
+
+
+def luminance(pixels):
+    """Y' of R'G'B' bytes as GIMP converts them (sRGB, Rec. 709 weights on
+    linear light), or the gray channel itself."""
+    if pixels.shape[-1] < 3:
+        return pixels[..., 0].astype(np.float64)
+    v = pixels[..., :3].astype(np.float64) / 255.0
+    lin = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    y = lin @ np.array([0.2126, 0.7152, 0.0722])
+    return 255.0 * np.where(y <= 0.0031308, 12.92 * y,
+                            1.055 * y ** (1 / 2.4) - 0.055)
+
+
+def test_gray_as_strong_as_rgb(s, out):
+    change = {}
+    for tag in ("vs-rgb", "vs-gray"):
+        res = s.results.get(tag)
+        check("%s: succeeds" % tag, res and res[0] == "OK", repr(res))
+        if not res or res[0] != "OK":
+            return
+        c = luminance(load_raw(out, tag + "-content.raw",
+                               s.layers[tag + "-content"]))
+        r = luminance(load_raw(out, tag + "-result.raw",
+                               s.layers[tag + "-result"]))
+        change[tag] = np.abs(r - c).mean()
+    print("#      luminance change: RGB %.1f, grayscale %.1f"
+          % (change["vs-rgb"], change["vs-gray"]))
+    # Painted from the colour style, the gray layer kept about 0.7 of the
+    # RGB run's change (blotchy); from the style's luminance, about 0.9.
+    check("grayscale receives as much of the painting as RGB (%.2f)"
+          % (change["vs-gray"] / change["vs-rgb"]),
+          change["vs-gray"] >= 0.8 * change["vs-rgb"])
 
 
 def test_size_0(s):
@@ -1030,6 +1190,7 @@ def main():
     parser.add_argument("--plugin", required=True)
     parser.add_argument("--shim", required=True)
     parser.add_argument("--images", required=True)
+    parser.add_argument("--paintings", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--sessions", default="main,traced,budget,kill,"
                         "valgrind", help="comma-separated sessions to run")
@@ -1066,8 +1227,18 @@ def main():
     try:
         sessions = args.sessions.split(",")
         if "main" in sessions:
-            gimp_dir, _ = make_gimp_dir(root, "main", args.plugin)
-            s = run_session("main", gimp_dir, main_commands, prelude, out)
+            gimp_dir, _ = make_gimp_dir(root, "main", args.plugin,
+                                        paintings=args.paintings)
+            os.makedirs(os.path.join(root, "photos"))
+            for name, src in (("a.jpg", "tubingen.jpg"),
+                              ("b.jpg", "shipwreck.jpg")):
+                shutil.copy(os.path.join(args.images, src),
+                            os.path.join(root, "photos", name))
+            nodata = os.path.join(root, "no-data")
+            os.makedirs(nodata)
+            s = run_session("main", gimp_dir, main_commands, prelude, out,
+                            env_extra={"XDG_DATA_HOME": nodata,
+                                       "XDG_DATA_DIRS": nodata})
             test_main(s, out, have_images)
             test_preserve(s, out)
             test_same_image_and_group(s)
@@ -1076,6 +1247,9 @@ def main():
             test_gray(s, out)
             test_size_0(s)
             test_bad_calls(s)
+            test_file_procedure(s, root)
+            test_gray_as_strong_as_rgb(s, out)
+            test_messages(s)
             test_log(s, "main")
 
         if "traced" not in sessions:

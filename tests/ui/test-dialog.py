@@ -2,10 +2,17 @@
 """The Style Transfer dialog, shown by the real plug-in inside real GIMP 2.10
 on a virtual X server (xvfb-run), driven by ui-probe.c (LD_PRELOAD).
 
-Sessions, each a fresh GIMP with a temporary GIMP2_DIRECTORY:
-  en      two open images (a photo and a painting), English;
+Sessions, each a fresh GIMP with a temporary GIMP2_DIRECTORY holding the
+plug-in as a user installs it (the binary with data/paintings beside it)
+and GIMP 2.10's default Dark theme:
+  en      two open images (a photo and a painting), English; the open
+          painting is chosen by its name, the installed paintings are
+          offered, and "From file..." adds a picture from disk;
   es      the same with LANGUAGE=es and the build tree's translations;
-  alone   one open image with one layer: the dialog must say what to do.
+  alone   one open image: the first installed painting is chosen and
+          previewed, OK is the default;
+  bare    one open image and no paintings installed: the dialog says what
+          to do, OK is insensitive and not the default button.
 
 In each, the plug-in is called RUN-INTERACTIVE from Script-Fu.  The probe
 finds the widgets, waits until the preview's pixels move away from the
@@ -31,6 +38,7 @@ GIMP = shutil.which("gimp-console-2.10") or shutil.which("gimp-console")
 
 SCRIPT = r"""
 (let* ((content (car (gimp-file-load RUN-NONINTERACTIVE "@CONTENT@" "@CONTENT@")))
+       (scaled (if (> @WIDTH@ 0) (gimp-image-scale content @WIDTH@ @HEIGHT@) 0))
        (drawable (car (gimp-image-get-active-drawable content)))
        (style-image (if (string=? "@STYLE@" "")
                         -1
@@ -54,33 +62,51 @@ def check(what, ok, detail=""):
         failures.append(what)
 
 
-def make_gimp_dir(root, plugin, probe):
+def make_gimp_dir(root, plugin, probe, paintings):
     gimp_dir = os.path.join(root, "gimp")
     for sub in ("brushes", "dynamics", "fonts", "gradients", "palettes",
                 "patterns", "tool-presets", "scripts", "mypaint-brushes",
                 "plug-ins/style-transfer"):
         os.makedirs(os.path.join(gimp_dir, sub), exist_ok=True)
-    target = os.path.join(gimp_dir, "plug-ins", "style-transfer",
-                          "style-transfer")
+    folder = os.path.join(gimp_dir, "plug-ins", "style-transfer")
+    # GIMP runs the executable named like its folder (any extension cut),
+    # so the real binary gets a name of its own; it finds its paintings
+    # beside itself, as installed.
+    real = os.path.join(folder, "real-binary")
+    shutil.copy2(plugin, real)
+    if paintings:
+        shutil.copytree(paintings, os.path.join(folder, "paintings"))
+    target = os.path.join(folder, "style-transfer")
     with open(target, "w") as f:
-        f.write("#!/bin/sh\nLD_PRELOAD=%s exec %s \"$@\"\n" % (probe, plugin))
+        f.write("#!/bin/sh\nLD_PRELOAD=%s exec %s \"$@\"\n" % (probe, real))
     os.chmod(target, 0o755)
+    # GIMP 2.10's default theme, as GIMP itself writes themerc.
+    theme = "/usr/share/gimp/2.0/themes/Dark/gtkrc"
+    if os.path.exists(theme):
+        with open(os.path.join(gimp_dir, "themerc"), "w") as f:
+            f.write('include "%s"\n' % theme)
     return gimp_dir
 
 
-def run_session(tag, args, content, style, env_extra):
+def run_session(tag, args, content, style, env_extra, paintings=True,
+                size=(0, 0)):
     root = tempfile.mkdtemp(prefix="st-ui-%s-" % tag)
     report = os.path.join(args.out, "ui-report-%s.txt" % tag)
     if os.path.exists(report):
         os.remove(report)
-    for old in ("dialog-%s.png" % tag, "dialog-%s-advanced.png" % tag):
+    for old in ("dialog-%s.png" % tag, "dialog-%s-advanced.png" % tag,
+                "dialog-%s-styles.png" % tag,
+                "dialog-%s-file-chooser.png" % tag,
+                "dialog-%s-split.png" % tag):
         if os.path.exists(os.path.join(args.out, old)):
             os.remove(os.path.join(args.out, old))
     env = dict(os.environ)
     env.pop("DISPLAY", None)
     env.pop("ST_VGG19_WEIGHTS", None)
     env.update({
-        "GIMP2_DIRECTORY": make_gimp_dir(root, args.plugin, args.probe),
+        "GIMP2_DIRECTORY": make_gimp_dir(
+            root, args.plugin, args.probe,
+            args.paintings if paintings else None),
         "ST_UI_REPORT": report,
         "ST_UI_OUT": args.out,
         "ST_UI_TAG": tag,
@@ -90,6 +116,8 @@ def run_session(tag, args, content, style, env_extra):
     })
     env.update(env_extra)
     script = (SCRIPT.replace("@CONTENT@", content)
+              .replace("@WIDTH@", str(size[0]))
+              .replace("@HEIGHT@", str(size[1]))
               .replace("@STYLE@", style or ""))
     argv = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24",
             GIMP, "-i", "-d", "-f", "-b", script, "-b", "(gimp-quit 0)"]
@@ -124,6 +152,16 @@ def field(lines, prefix, key):
     return None
 
 
+def text_field(lines, prefix):
+    """The text= field, which runs to the end of the line."""
+    for line in lines:
+        if line.startswith(prefix + " "):
+            m = re.search(r"\btext=(.*)$", line)
+            if m:
+                return m.group(1)
+    return None
+
+
 def first(lines, prefix):
     for line in lines:
         if line.startswith(prefix + " "):
@@ -131,29 +169,52 @@ def first(lines, prefix):
     return None
 
 
-def check_full_session(tag, lines, args, title, estimate_word):
+def check_full_session(tag, lines, args, title, words):
     for name in ("st-style", "st-strength", "st-quality", "st-preview",
                  "st-estimate", "st-advanced", "st-network-status"):
         check("%s: widget %s" % (tag, name), ("widget %s found" % name) in lines)
     check("%s: title is %r" % (tag, title), first(lines, "title") == title,
           str(first(lines, "title")))
-    check("%s: the style chooser offers the second image" % tag,
-          int(field(lines, "style", "items") or 0) >= 1 and
-          int(field(lines, "style", "active") or -1) != -1)
+    check("%s: the open painting is chosen, by its image's name" % tag,
+          field(lines, "style", "kind") == "0" and
+          (text_field(lines, "style") or "").startswith(
+              "starry_night.jpg|"), first(lines, "style"))
+    check("%s: the ten installed paintings are offered" % tag,
+          field(lines, "style", "paintings") == "10",
+          first(lines, "style"))
+    check("%s: OK is sensitive and the default" % tag,
+          field(lines, "ok-button", "sensitive") == "1" and
+          field(lines, "ok-button", "window-default") == "1",
+          first(lines, "ok-button"))
+    check("%s: From file... chose %s" % (tag, args.from_file),
+          field(lines, "file-chooser", "chosen") == args.from_file and
+          field(lines, "from-file", "kind") == "2" and
+          (text_field(lines, "from-file") or "").startswith(
+              os.path.basename(args.from_file) + "|"),
+          "%s / %s" % (first(lines, "file-chooser"), first(lines, "from-file")))
     check("%s: quality starts at Balanced" % tag,
           first(lines, "quality") == "1", str(first(lines, "quality")))
     estimate = first(lines, "estimate") or ""
-    check("%s: an estimate beside the quality (%r)" % (tag, estimate),
-          estimate.startswith(estimate_word), estimate)
+    check("%s: the estimate gives the run's real size (%r)" % (tag, estimate),
+          estimate.startswith("512 × 384 px, %s " % words["about"]), estimate)
+    check("%s: Iterations says %r for 0" % (tag, words["automatic"]),
+          text_field(lines, "iterations-entry") == words["automatic"],
+          text_field(lines, "iterations-entry"))
+    check("%s: under Size, the size the run uses" % tag,
+          (text_field(lines, "size-note") or "").startswith(
+              words["runs"] + " 512 × 384 px"), text_field(lines, "size-note"))
     check("%s: the no-style message is hidden" % tag,
           field(lines, "style-missing", "visible") == "0")
     diff = float(field(lines, "preview-changed", "diff") or 0)
     check("%s: the preview's pixels move away from the content (%.1f)"
           % (tag, diff), diff > 4.0)
-    for suffix in ("", "-advanced"):
+    for suffix in ("", "-advanced", "-styles", "-file-chooser"):
         path = os.path.join(args.out, "dialog-%s%s.png" % (tag, suffix))
         check("%s: screenshot %s" % (tag, path),
               os.path.exists(path) and os.path.getsize(path) > 10000)
+    check("%s: Reset keeps the style chosen" % tag,
+          (text_field(lines, "after-reset") or "").startswith(
+              "the_scream.jpg|"), first(lines, "after-reset"))
     check("%s: Reset puts strength and quality back to 50 and Balanced" % tag,
           field(lines, "before-reset", "strength") == "80" and
           field(lines, "after-reset", "strength") == "50" and
@@ -179,6 +240,7 @@ def main():
     parser.add_argument("--probe", required=True)
     parser.add_argument("--images", required=True)
     parser.add_argument("--localedir", required=True)
+    parser.add_argument("--paintings", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--only", default="")
     args = parser.parse_args()
@@ -190,29 +252,76 @@ def main():
     content = os.path.join(args.images, "tubingen.jpg")
     style = os.path.join(args.images, "starry_night.jpg")
     only = set(filter(None, args.only.split(",")))
+    args.from_file = os.path.realpath(os.path.join(args.images,
+                                                   "the_scream.jpg"))
+    chooser = {"ST_UI_CHOOSE_FILE": args.from_file}
 
     if not only or "en" in only:
-        lines, _ = run_session("en", args, content, style, {})
-        check_full_session("en", lines, args, "Style Transfer", "About")
+        lines, _ = run_session("en", args, content, style, chooser)
+        check_full_session("en", lines, args, "Style Transfer",
+                           {"about": "about", "automatic": "Automatic",
+                            "runs": "Runs at"})
 
     if not only or "es" in only:
         lines, _ = run_session("es", args, content, style,
-                               {"LANGUAGE": "es"})
+                               dict(chooser, LANGUAGE="es"))
         check_full_session("es", lines, args, "Transferencia de estilo",
-                           "Unos")
+                           {"about": "unos", "automatic": "Automático",
+                            "runs": "Se pinta a"})
 
     if not only or "alone" in only:
-        lines, _ = run_session("alone", args, content, None, {})
-        check("alone: the style chooser has nothing to offer",
-              field(lines, "style", "active") == "-1")
-        check("alone: the dialog says to open the painting",
-              field(lines, "style-missing", "visible") == "1" and
-              "Open the painting whose style you want as a second image"
-              in (first(lines, "style-missing") or ""))
-        check("alone: no preview runs without a style",
-              field(lines, "no-style", "alive") == "0")
+        lines, _ = run_session("alone", args, content, None,
+                               {"ST_UI_QUICK": "1"}, size=(200, 150))
+        check("alone: the first installed painting is chosen",
+              field(lines, "style", "kind") == "1" and
+              (text_field(lines, "style") or "").startswith(
+                  "The Starry Night|Vincent van Gogh, 1889"),
+              first(lines, "style"))
+        check("alone: OK is sensitive and the default",
+              field(lines, "ok-button", "sensitive") == "1" and
+              field(lines, "ok-button", "window-default") == "1",
+              first(lines, "ok-button"))
+        check("alone: a 200 x 150 layer runs at 200 x 150, and says so",
+              (first(lines, "estimate") or "").startswith("200 × 150 px") and
+              text_field(lines, "size-note") ==
+              "Runs at 200 × 150 px: the layer is smaller than 512 px, so "
+              "its own size is used.",
+              "%s / %s" % (first(lines, "estimate"),
+                           text_field(lines, "size-note")))
+        check("alone: the no-style message is hidden",
+              field(lines, "style-missing", "visible") == "0")
+        diff = float(field(lines, "preview-changed", "diff") or 0)
+        check("alone: the painting is previewed (%.1f)" % diff, diff > 4.0)
         check("alone: screenshot",
               os.path.exists(os.path.join(args.out, "dialog-alone.png")))
+        left = float(field(lines, "split-view", "left-vs-photo") or 99)
+        right = float(field(lines, "split-view", "right-vs-painting") or 99)
+        left_p = float(field(lines, "split-view", "left-vs-painting") or 0)
+        check("alone: Split view shows the photo left, the painting right "
+              "(%.1f, %.1f, %.1f)" % (left, right, left_p),
+              left < 2.0 and right < 2.0 and left_p > 4.0,
+              first(lines, "split-view"))
+        check("alone: split-view screenshot",
+              os.path.exists(os.path.join(args.out, "dialog-alone-split.png")))
+
+    if not only or "bare" in only:
+        lines, _ = run_session("bare", args, content, None, {},
+                               paintings=False)
+        check("bare: nothing is chosen", field(lines, "style", "active") ==
+              "-1" and field(lines, "style", "paintings") == "0",
+              first(lines, "style"))
+        check("bare: the dialog says what to do",
+              field(lines, "style-missing", "visible") == "1" and
+              "From file" in (first(lines, "style-missing") or ""),
+              first(lines, "style-missing"))
+        check("bare: OK is insensitive and not the default button",
+              field(lines, "ok-button", "sensitive") == "0" and
+              field(lines, "ok-button", "window-default") == "0",
+              first(lines, "ok-button"))
+        check("bare: no preview runs without a style",
+              field(lines, "no-style", "alive") == "0")
+        check("bare: screenshot",
+              os.path.exists(os.path.join(args.out, "dialog-bare.png")))
 
     print("# screenshots and reports in %s" % args.out)
     if failures:

@@ -29,6 +29,8 @@
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
+#include "chooser.h"
+
 #define REAL(name)                                                      \
   static __typeof__ (name) *real_##name;                                \
   if (! real_##name)                                                    \
@@ -292,6 +294,201 @@ label_text (GtkWidget *label)
 
 static gint after_reset (GtkWidget *window);
 
+/* Mean difference of the columns [x0, x1) of two pictures. */
+static gdouble
+difference_columns (GdkPixbuf *a,
+                    GdkPixbuf *b,
+                    gint       x0,
+                    gint       x1)
+{
+  GdkPixbuf *sa = gdk_pixbuf_new_subpixbuf (a, x0, 0, x1 - x0,
+                                            gdk_pixbuf_get_height (a));
+  GdkPixbuf *sb = gdk_pixbuf_new_subpixbuf (b, x0, 0, x1 - x0,
+                                            gdk_pixbuf_get_height (b));
+  gdouble    d  = difference (sa, sb);
+
+  g_object_unref (sa);
+  g_object_unref (sb);
+  return d;
+}
+
+/* Split view: the left half shows the photo again, the right the
+ * painting; off again, the painting everywhere. */
+static void
+split_view (GtkWidget *window,
+            GtkWidget *preview,
+            GdkPixbuf *content)
+{
+  GtkWidget *toggle = find_widget (window, "st-split-view");
+  GdkPixbuf *before, *split;
+  gint       w, margin;
+
+  if (! toggle || ! preview)
+    return;
+  before = grab (preview);
+  w = gdk_pixbuf_get_width (before);
+  margin = w / 10;
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  pump (500);
+  split = grab (preview);
+  report ("split-view left-vs-photo=%.2f right-vs-painting=%.2f "
+          "left-vs-painting=%.2f",
+          difference_columns (split, content, margin, w / 2 - margin),
+          difference_columns (split, before, w / 2 + margin, w - margin),
+          difference_columns (split, before, margin, w / 2 - margin));
+  screenshot (window, "-split");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), FALSE);
+  pump (300);
+  g_object_unref (split);
+  g_object_unref (before);
+}
+
+/* ------------------------------------------------------ style chooser */
+
+static gint
+active_kind (GtkWidget *combo)
+{
+  GtkTreeIter iter;
+  gint        kind = -1;
+
+  if (gtk_combo_box_get_active_iter (GTK_COMBO_BOX (combo), &iter))
+    gtk_tree_model_get (gtk_combo_box_get_model (GTK_COMBO_BOX (combo)), &iter,
+                        ST_CHOOSER_COL_KIND, &kind, -1);
+  return kind;
+}
+
+/* The active row's text on one line, markup removed. */
+static const gchar *
+active_text (GtkWidget *combo)
+{
+  static gchar *text = NULL;
+  GtkTreeIter   iter;
+  gchar        *markup = NULL;
+
+  g_free (text);
+  text = g_strdup ("");
+  if (gtk_combo_box_get_active_iter (GTK_COMBO_BOX (combo), &iter))
+    gtk_tree_model_get (gtk_combo_box_get_model (GTK_COMBO_BOX (combo)), &iter,
+                        ST_CHOOSER_COL_MARKUP, &markup, -1);
+  if (markup)
+    {
+      g_free (text);
+      pango_parse_markup (markup, -1, 0, NULL, &text, NULL, NULL);
+      g_strdelimit (text, "\n", '|');
+      g_free (markup);
+    }
+  return text ? text : "";
+}
+
+static gint
+count_kind (GtkWidget *combo,
+            gint       kind)
+{
+  GtkTreeModel *model = gtk_combo_box_get_model (GTK_COMBO_BOX (combo));
+  GtkTreeIter   iter;
+  gboolean      valid;
+  gint          n = 0;
+
+  for (valid = gtk_tree_model_get_iter_first (model, &iter); valid;
+       valid = gtk_tree_model_iter_next (model, &iter))
+    {
+      gint k;
+
+      gtk_tree_model_get (model, &iter, ST_CHOOSER_COL_KIND, &k, -1);
+      n += k == kind;
+    }
+  return n;
+}
+
+static gint
+row_of_kind (GtkWidget *combo,
+             gint       kind)
+{
+  GtkTreeModel *model = gtk_combo_box_get_model (GTK_COMBO_BOX (combo));
+  GtkTreeIter   iter;
+  gboolean      valid;
+  gint          row = 0;
+
+  for (valid = gtk_tree_model_get_iter_first (model, &iter); valid;
+       valid = gtk_tree_model_iter_next (model, &iter), row++)
+    {
+      gint k;
+
+      gtk_tree_model_get (model, &iter, ST_CHOOSER_COL_KIND, &k, -1);
+      if (k == kind)
+        return row;
+    }
+  return -1;
+}
+
+static void
+report_ok_button (GtkWidget *window)
+{
+  GtkWidget *ok = gtk_dialog_get_widget_for_response (GTK_DIALOG (window),
+                                                      GTK_RESPONSE_OK);
+
+  GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (window));
+
+  report ("ok-button sensitive=%d default=%d window-default=%d focus=%s",
+          ok ? gtk_widget_is_sensitive (ok) : -1,
+          ok ? gtk_widget_has_default (ok) : -1,
+          ok ? gtk_window_get_default_widget (GTK_WINDOW (window)) == ok : -1,
+          focus ? G_OBJECT_TYPE_NAME (focus) : "none");
+}
+
+/* The whole screen, for what lies outside the dialog (a combo's popup). */
+static void
+screenshot_screen (const gchar *suffix)
+{
+  const char *out  = getenv ("ST_UI_OUT");
+  const char *tag  = getenv ("ST_UI_TAG");
+  GdkWindow  *root = gdk_get_default_root_window ();
+  gint        w, h;
+  GdkPixbuf  *shot;
+  gchar      *path;
+
+  gdk_drawable_get_size (root, &w, &h);
+  shot = gdk_pixbuf_get_from_drawable (NULL, root, NULL, 0, 0, 0, 0, w, h);
+  path = g_strdup_printf ("%s/dialog-%s%s.png", out ? out : ".",
+                          tag ? tag : "en", suffix);
+  if (shot && gdk_pixbuf_save (shot, path, "png", NULL, NULL))
+    report ("screenshot %s %dx%d", path, w, h);
+  if (shot)
+    g_object_unref (shot);
+  g_free (path);
+}
+
+/* The file chooser of "From file...": answered with $ST_UI_CHOOSE_FILE. */
+gint
+gtk_dialog_run (GtkDialog *dialog)
+{
+  const char *file = getenv ("ST_UI_CHOOSE_FILE");
+  gint64      start;
+  gchar      *chosen = NULL;
+
+  REAL (gtk_dialog_run);
+  if (! GTK_IS_FILE_CHOOSER (dialog) || ! file)
+    return real_gtk_dialog_run (dialog);
+
+  gtk_widget_show (GTK_WIDGET (dialog));
+  gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (dialog), file);
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 10 * G_USEC_PER_SEC)
+    {
+      pump (200);
+      chosen = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (dialog));
+      if (chosen && strcmp (chosen, file) == 0)
+        break;
+      g_free (chosen);
+      chosen = NULL;
+    }
+  report ("file-chooser title=%s chosen=%s",
+          gtk_window_get_title (GTK_WINDOW (dialog)), chosen ? chosen : "");
+  screenshot_screen ("-file-chooser");
+  g_free (chosen);
+  return GTK_RESPONSE_ACCEPT;
+}
+
 gint
 gimp_dialog_run (GimpDialog *gimp_dialog)
 {
@@ -326,10 +523,14 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
   if (style)
     {
       model = gtk_combo_box_get_model (GTK_COMBO_BOX (style));
-      gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (style), &active);
-      report ("style items=%d active=%d",
-              gtk_tree_model_iter_n_children (model, NULL), active);
+      active = gtk_combo_box_get_active (GTK_COMBO_BOX (style));
+      report ("style items=%d active=%d kind=%d paintings=%d layers=%d "
+              "text=%s",
+              gtk_tree_model_iter_n_children (model, NULL), active,
+              active_kind (style), count_kind (style, ST_CHOICE_PAINTING),
+              count_kind (style, ST_CHOICE_LAYER), active_text (style));
     }
+  report_ok_button (window);
   if (quality)
     {
       gint q = -1;
@@ -391,15 +592,49 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
             label_text (status));
     g_object_unref (now);
   }
+  split_view (window, preview, content);
   g_object_unref (content);
 
   screenshot (window, "");
   if (advanced)
     {
+      GtkWidget *iterations = find_widget (window, "st-iterations-entry");
+
       gtk_expander_set_expanded (GTK_EXPANDER (advanced), TRUE);
       pump (500);
+      report ("iterations-entry text=%s",
+              iterations ? gtk_entry_get_text (GTK_ENTRY (iterations)) : "");
+      report ("size-note text=%s",
+              label_text (find_widget (window, "st-size-note")));
       screenshot (window, "-advanced");
       gtk_expander_set_expanded (GTK_EXPANDER (advanced), FALSE);
+    }
+
+  /* The chooser's list, open, on the screen. */
+  if (style)
+    {
+      gtk_combo_box_popup (GTK_COMBO_BOX (style));
+      pump (800);
+      screenshot_screen ("-styles");
+      gtk_combo_box_popdown (GTK_COMBO_BOX (style));
+      pump (300);
+    }
+
+  /* "From file...": the file chooser answers; the new row is chosen. */
+  if (style && getenv ("ST_UI_CHOOSE_FILE"))
+    {
+      gtk_combo_box_set_active (GTK_COMBO_BOX (style),
+                                row_of_kind (style, ST_CHOICE_FROM_FILE));
+      pump (500);
+      report ("from-file kind=%d text=%s", active_kind (style),
+              active_text (style));
+      report_ok_button (window);
+    }
+
+  if (getenv ("ST_UI_QUICK"))
+    {
+      cancel_time = g_get_monotonic_time ();
+      return GTK_RESPONSE_CANCEL;
     }
 
   /* Change settings and press Reset: the dialog runs again. */
@@ -426,10 +661,14 @@ after_reset (GtkWidget *window)
 
   if (quality)
     gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (quality), &q);
-  report ("after-reset strength=%.0f quality=%d",
-          strength ? gtk_adjustment_get_value (
-                       gtk_range_get_adjustment (GTK_RANGE (strength))) : -1.0,
-          q);
+  {
+    GtkWidget *style = find_widget (window, "st-style");
+
+    report ("after-reset strength=%.0f quality=%d text=%s",
+            strength ? gtk_adjustment_get_value (
+                         gtk_range_get_adjustment (GTK_RANGE (strength))) : -1.0,
+            q, style ? active_text (style) : "");
+  }
 
   /* A new setting restarts the preview; Cancel while it runs. */
   if (strength)

@@ -1,0 +1,265 @@
+/* style.c - the style picture's sources: installed paintings and files.
+ *
+ * Copyright (C) 2024 the GIMP Style Transfer authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "drawable.h"
+#include "style.h"
+#include "values.h"
+
+static void
+painting_free (gpointer data)
+{
+  StPainting *painting = data;
+
+  g_free (painting->id);
+  g_free (painting->title);
+  g_free (painting->painter);
+  g_free (painting->year);
+  g_free (painting->source);
+  g_free (painting->licence);
+  g_free (painting->path);
+  g_free (painting);
+}
+
+/* A key of group, in the user's language when the file has it; "" when
+ * the key is missing. */
+static gchar *
+get_text (GKeyFile *file, const gchar *group, const gchar *key)
+{
+  gchar *value = g_key_file_get_locale_string (file, group, key, NULL, NULL);
+
+  return value ? g_strstrip (value) : g_strdup ("");
+}
+
+GPtrArray *
+st_paintings_load (const gchar *plugin_dir)
+{
+  GPtrArray *paintings = g_ptr_array_new_with_free_func (painting_free);
+  GKeyFile *file = g_key_file_new ();
+  gchar *folder;
+  gchar *index;
+  gchar **groups;
+  gsize i;
+
+  if (!plugin_dir)
+    return paintings;
+
+  folder = g_build_filename (plugin_dir, ST_PAINTINGS_FOLDER, NULL);
+  index = g_build_filename (folder, ST_PAINTINGS_INDEX, NULL);
+  if (!g_key_file_load_from_file (file, index, G_KEY_FILE_NONE, NULL))
+    {
+      g_key_file_free (file);
+      g_free (index);
+      g_free (folder);
+      return paintings;
+    }
+
+  groups = g_key_file_get_groups (file, NULL);
+  for (i = 0; groups[i]; i++)
+    {
+      gchar *name = g_strconcat (groups[i], ".jpg", NULL);
+      gchar *path = g_build_filename (folder, name, NULL);
+      StPainting *painting;
+
+      g_free (name);
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_free (path);
+          continue;
+        }
+
+      painting = g_new0 (StPainting, 1);
+      painting->id = g_strdup (groups[i]);
+      painting->title = get_text (file, groups[i], "Title");
+      painting->painter = get_text (file, groups[i], "Painter");
+      painting->year = get_text (file, groups[i], "Year");
+      painting->source = get_text (file, groups[i], "Source");
+      painting->licence = get_text (file, groups[i], "Licence");
+      painting->path = path;
+      if (!painting->title[0])
+        {
+          g_free (painting->title);
+          painting->title = g_strdup (painting->id);
+        }
+      g_ptr_array_add (paintings, painting);
+    }
+
+  g_strfreev (groups);
+  g_key_file_free (file);
+  g_free (index);
+  g_free (folder);
+
+  return paintings;
+}
+
+const StPainting *
+st_paintings_find (GPtrArray *paintings, const gchar *name)
+{
+  guint i;
+
+  for (i = 0; name && i < paintings->len; i++)
+    {
+      const StPainting *painting = g_ptr_array_index (paintings, i);
+
+      if (strcmp (painting->id, name) == 0
+          || strcmp (painting->path, name) == 0)
+        return painting;
+    }
+
+  return NULL;
+}
+
+gchar *
+st_style_file_resolve (const gchar *style, const gchar *plugin_dir,
+                       GError **error)
+{
+  GPtrArray *paintings;
+  const StPainting *painting;
+  gchar *path = NULL;
+
+  if (!style || !style[0])
+    {
+      st_plugin_calling_error (error,
+                               _ ("The style file name is empty: give the "
+                                  "path of a picture, or the name of an "
+                                  "installed painting such as "
+                                  "\"starry-night\"."));
+      return NULL;
+    }
+
+  if (g_file_test (style, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (style);
+
+  /* Not a file: the id of an installed painting? */
+  paintings = st_paintings_load (plugin_dir);
+  painting = strchr (style, G_DIR_SEPARATOR)
+                 ? NULL
+                 : st_paintings_find (paintings, style);
+  if (painting)
+    path = g_strdup (painting->path);
+  else
+    {
+      gchar *display = g_filename_display_name (style);
+
+      st_plugin_calling_error (error,
+                               _ ("The style file \"%s\" does not exist, "
+                                  "and no installed painting has that "
+                                  "name."),
+                               display);
+      g_free (display);
+    }
+  g_ptr_array_unref (paintings);
+
+  return path;
+}
+
+StImage *
+st_style_file_read (const gchar *path, gint long_side, GError **error)
+{
+  gint32 image_id;
+  gint32 layer_id;
+  StImage *image = NULL;
+  gint width, height;
+
+  image_id = gimp_file_load (GIMP_RUN_NONINTERACTIVE, path, path);
+  if (image_id == -1)
+    {
+      gchar *display = g_filename_display_name (path);
+      gchar *why = g_strstrip (g_strdup (gimp_get_pdb_error ()));
+
+      if (g_str_has_suffix (why, "."))
+        why[strlen (why) - 1] = '\0';
+      g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                   _ ("GIMP cannot open the style picture \"%s\": %s."),
+                   display, why);
+      g_free (why);
+      g_free (display);
+      return NULL;
+    }
+
+  gimp_image_undo_disable (image_id);
+  layer_id = gimp_image_merge_visible_layers (image_id, GIMP_CLIP_TO_IMAGE);
+  if (layer_id == -1)
+    {
+      gchar *display = g_filename_display_name (path);
+
+      g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                   _ ("The style picture \"%s\" has no visible layer."),
+                   display);
+      g_free (display);
+    }
+  else
+    {
+      st_drawable_size_within (layer_id, long_side, &width, &height);
+      image = st_drawable_read (layer_id, width, height, NULL, error);
+    }
+
+  gimp_image_delete (image_id);
+
+  return image;
+}
+
+void
+st_style_match_image (StImage *image, gint32 image_id)
+{
+  const Babl *to_y = babl_format ("Y' float");
+  const Babl *rgb = babl_format ("R'G'B' float");
+  gsize n, i;
+  gfloat *y;
+
+  if (!image || gimp_image_base_type (image_id) != GIMP_GRAY)
+    return;
+
+  n = (gsize)image->width * image->height;
+  y = g_try_new (gfloat, n);
+  if (!y)
+    return; /* the colour style still paints */
+
+  babl_process (babl_fish (rgb, to_y), image->pixels, y, n);
+  for (i = 0; i < n; i++)
+    image->pixels[i * 3 + 0] = image->pixels[i * 3 + 1]
+        = image->pixels[i * 3 + 2] = y[i];
+  g_free (y);
+}
+
+void
+st_strip_extension (gchar *name)
+{
+  gchar *dot = strrchr (name, '.');
+  gint n = 0;
+
+  if (!dot || dot == name)
+    return;
+
+  while (dot[1 + n] && g_ascii_isalnum (dot[1 + n]))
+    n++;
+  if (n >= 1 && n <= 5 && dot[1 + n] == '\0')
+    *dot = '\0';
+}
+
+gchar *
+st_style_file_label (const gchar *path, const gchar *plugin_dir)
+{
+  GPtrArray *paintings = st_paintings_load (plugin_dir);
+  const StPainting *painting = st_paintings_find (paintings, path);
+  gchar *label;
+
+  if (painting)
+    label = g_strdup (painting->title);
+  else
+    {
+      gchar *base = g_path_get_basename (path);
+
+      label = g_filename_display_name (base);
+      g_free (base);
+      st_strip_extension (label);
+    }
+  g_ptr_array_unref (paintings);
+
+  return label;
+}
