@@ -36,6 +36,12 @@ StStatus st_plan (const StNetwork *network, int content_width,
  * the optimiser's share of memory. */
 int st_lbfgs_history (const StParams *params, size_t n);
 
+/* calibrate.c: seconds of one optimiser evaluation (forward, losses,
+ * backward) per pixel on this machine with `threads` (0 = all cores),
+ * measured once per process at a small size; 0 when it could not run. */
+double st_pass_seconds_per_pixel (const StNetwork *network, StPooling pooling,
+                                  int threads);
+
 /* colour.c: on planar (3, n) images in [0, 1] */
 /* Recolours style so that its colour mean and covariance are content's. */
 void st_match_colours (float *style, size_t style_n, const float *content,

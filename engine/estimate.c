@@ -17,7 +17,9 @@
  * refines, so it needs fewer iterations. */
 #define ST_START_SIDE 160
 #define ST_SINGLE_SCALE_MAX 192 /* up to this long side, one scale       */
-#define ST_LATER_SCALE_MIN 0.35 /* later scales keep >= 35 % of iterations */
+#define ST_SCHEDULE_POWER 2.0          /* iterations ~ (first side / side)^2 */
+#define ST_LATER_SCALE_MIN_FRACTION 20 /* later scales keep >= 1/20 ...      */
+#define ST_LATER_SCALE_MIN_ITERATIONS 3 /* ... and >= 3 iterations           */
 #define ST_LBFGS_HISTORY 50     /* L-BFGS pairs kept by default          */
 #define ST_LBFGS_BYTES (512u << 20) /* history budget of L-BFGS          */
 /* The smallest long side a run is planned at. */
@@ -26,15 +28,34 @@
 #define ST_FALLBACK_BUDGET ((size_t)4 << 30)
 /* Code, OpenBLAS buffers, GLib: what a run holds beside its own data. */
 #define ST_FIXED_BYTES ((size_t)12 << 20)
-/* The time estimate: SGEMM measured on n x n matrices (a GFLOP/s guess
- * until then); the passes' flops plus 10 % for the line search, at 60 %
- * of the SGEMM rate once im2col, pooling and the losses are counted. */
-#define ST_SGEMM_PROBE 384
-#define ST_GFLOPS_GUESS 20.0
-#define ST_PASS_OVERHEAD 1.1
-#define ST_CONV_EFFICIENCY 0.6
+/* The time estimate: a pass's measured cost per pixel (calibrate.c) times
+ * the passes of each scale: L-BFGS evaluates about 1.05 times per
+ * iteration (its line search), the targets cost about one pass more, and
+ * the optimiser's own vector work, total variation and the range penalty
+ * add about 10 %. */
+#define ST_EVALUATIONS_PER_ITERATION 1.05
+#define ST_TARGET_PASSES 1.0
+#define ST_OPTIMISER_OVERHEAD 1.1
 
 /* ---------------------------------------------------------- schedule */
+
+/* Iterations at scale i, whose side is `ratio` (< 1) of the first's.
+ * A scale's pass costs its pixel count, so iters * ratio^2 gives every
+ * scale the same work: the coarse scales, where L-BFGS settles the
+ * layout of the strokes cheaply, get most iterations, the full-resolution
+ * ones only what refining the detail needs (each starts from the previous
+ * scale's painting, enlarged).  At least a twentieth of the first scale's,
+ * and 3. */
+static int
+later_iterations (int iters, double ratio, int i)
+{
+  int floor_iters = MAX (ST_LATER_SCALE_MIN_ITERATIONS,
+                         iters / ST_LATER_SCALE_MIN_FRACTION);
+  if (i == 0)
+    return iters;
+  return MAX (floor_iters,
+              (int)lround (iters * pow (ratio, ST_SCHEDULE_POWER)));
+}
 
 static void
 plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
@@ -64,11 +85,7 @@ plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
       st_fit_long_side (cw, ch, (int)lround (side), &lw, &lh);
       s->w[i] = lw;
       s->h[i] = lh;
-      s->iterations[i]
-          = i == 0 ? iters
-                   : MAX (1, (int)lround (iters
-                                          * MAX (ST_LATER_SCALE_MIN,
-                                                 (double)start / side)));
+      s->iterations[i] = later_iterations (iters, (double)start / side, i);
       s->work[i] = (double)s->iterations[i] * lw * lh;
       s->total_work += s->work[i];
     }
@@ -160,36 +177,6 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   return MAX (MAX (content_pass, style_pass), optimise) + ST_FIXED_BYTES;
 }
 
-/* GFLOP/s this machine's SGEMM reaches, measured once per process. */
-static double
-machine_gflops (void)
-{
-  static gsize once = 0;
-  static double rate = ST_GFLOPS_GUESS;
-  if (g_once_init_enter (&once))
-    {
-      int n = ST_SGEMM_PROBE;
-      float *a = st_floats_new ((size_t)n * n),
-            *c = st_floats_new ((size_t)n * n);
-      if (a && c)
-        {
-          gint64 t0 = g_get_monotonic_time (), t1;
-          for (size_t i = 0; i < (size_t)n * n; i++)
-            a[i] = (float)(i % 7) * 0.1f;
-          for (int r = 0; r < 4; r++)
-            st_sgemm (ST_NO_TRANS, ST_NO_TRANS, n, n, n,
-                         1.0f, a, n, a, n, 0.0f, c, n);
-          t1 = g_get_monotonic_time ();
-          if (t1 > t0)
-            rate = 4 * 2.0 * n * n * (double)n / ((t1 - t0) * 1e3);
-        }
-      g_free (a);
-      g_free (c);
-      g_once_init_leave (&once, 1);
-    }
-  return rate;
-}
-
 static gboolean
 final_size (const StNetwork *net, int cw, int ch, const StParams *p,
             size_t budget, int *size, int *max_size)
@@ -228,7 +215,7 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   StEstimate *e = &plan->estimate;
   StSchedule *s = &plan->schedule;
   int size, max_size;
-  double flops = 0.0;
+  double passes = 0.0; /* pixel-passes of the whole run */
   memset (plan, 0, sizeof *plan);
   if (!st_params_validate (p, error))
     return ST_ERROR_INVALID;
@@ -249,12 +236,9 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   plan_schedule (network, cw, ch, p, size, s);
   for (int i = 0; i < s->n; i++)
     {
-      StGraph g;
-      if (st_graph_build (network, s->w[i], s->h[i], p->pooling, 0, &g, NULL))
-        {
-          flops += st_graph_flops (&g) * s->iterations[i] * ST_PASS_OVERHEAD;
-          st_graph_clear (&g);
-        }
+      passes += ((double)s->iterations[i] * ST_EVALUATIONS_PER_ITERATION
+                 + ST_TARGET_PASSES)
+                * s->w[i] * s->h[i];
       e->total_iterations += s->iterations[i];
     }
   e->width = s->w[s->n - 1];
@@ -262,7 +246,8 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   e->n_scales = s->n;
   e->max_size = max_size;
   e->peak_bytes = estimate_peak (network, e->width, e->height, p);
-  e->seconds = flops / (machine_gflops () * (ST_CONV_EFFICIENCY * 1e9));
+  e->seconds = passes * ST_OPTIMISER_OVERHEAD
+               * st_pass_seconds_per_pixel (network, p->pooling, p->threads);
   return ST_OK;
 }
 

@@ -202,6 +202,8 @@ typedef struct
   double content_loss;
   double tv_loss;
   double elapsed;       /* seconds since the run started       */
+  double seconds_left;  /* estimated: the plan's calibrated time,
+                           then more and more the pace so far    */
   const StImage *image; /* current image when want_preview, else NULL;
                            valid only during the call           */
 } StProgress;

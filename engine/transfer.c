@@ -284,6 +284,15 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
                    + s->work[r->scale] * iteration / s->iterations[r->scale])
                       / s->total_work);
   pr.elapsed = (g_get_monotonic_time () - r->t_start) / 1e6;
+  {
+    /* the plan's estimate at first, the pace so far once it says more */
+    double plan_left = r->plan.estimate.seconds * (1.0 - pr.fraction);
+    double pace_left = pr.fraction > 0 ? pr.elapsed * (1.0 - pr.fraction)
+                                             / pr.fraction
+                                       : plan_left;
+    double trust = MIN (1.0, pr.fraction * 10.0);
+    pr.seconds_left = trust * pace_left + (1.0 - trust) * plan_left;
+  }
   if (r->p->want_preview && (preview = st_image_new (r->w, r->h)))
     {
       st_chw_to_hwc (x, r->w, r->h, preview->pixels);

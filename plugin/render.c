@@ -69,6 +69,22 @@ format_bytes (gsize bytes)
 
 /* ------------------------------------------------------------ progress */
 
+/* "about 2 min 5 s left", for the progress bar. */
+static gchar *
+format_time_left (gdouble seconds)
+{
+  gint s = (gint)CLAMP (seconds + 0.5, 0.0, 360000.0);
+  gchar *duration
+      = s >= 60 ? g_strdup_printf (_ ("%d min %02d s"), s / 60, s % 60)
+                : g_strdup_printf (_ ("%d s"), s);
+  /* TRANSLATORS: the time a running transfer still needs, e.g. "about
+     2 min 05 s left" */
+  gchar *text = g_strdup_printf (_ ("about %s left"), duration);
+
+  g_free (duration);
+  return text;
+}
+
 static gboolean
 on_progress (const StProgress *progress, gpointer user_data)
 {
@@ -86,11 +102,16 @@ on_progress (const StProgress *progress, gpointer user_data)
       || progress->iteration >= progress->n_iterations
       || now - state->last_update >= PROGRESS_INTERVAL)
     {
-      gimp_progress_set_text_printf (_ ("Style transfer: scale %d/%d, "
-                                        "iteration %d/%d"),
-                                     progress->scale, progress->n_scales,
-                                     progress->iteration,
-                                     progress->n_iterations);
+      gchar *where = g_strdup_printf (_ ("Style transfer: scale %d/%d, "
+                                         "iteration %d/%d"),
+                                      progress->scale, progress->n_scales,
+                                      progress->iteration,
+                                      progress->n_iterations);
+      gchar *left = format_time_left (progress->seconds_left);
+
+      gimp_progress_set_text_printf ("%s — %s", where, left);
+      g_free (where);
+      g_free (left);
       gimp_progress_update (CLAMP (progress->fraction, 0.0, 1.0));
       state->last_update = now;
       state->last_scale = progress->scale;

@@ -22,7 +22,7 @@ st_plugin_values_init (StPluginValues *vals)
   memset (vals, 0, sizeof *vals);
   vals->style_drawable = -1;
   vals->strength = 50.0;
-  vals->size = 512;
+  vals->size = 0; /* the layer's own: brushwork at its resolution */
   vals->iterations = 0;
   vals->preserve_colors = FALSE;
   vals->style_scale = 1.0;

@@ -986,8 +986,9 @@ settings_column (Dialog *dialog)
       _ ("Best"), ST_QUALITY_BEST, _ ("Custom"), ST_QUALITY_CUSTOM, NULL);
   gtk_widget_set_name (dialog->quality_combo, "st-quality");
   gimp_help_set_help_data (dialog->quality_combo,
-                           _ ("Draft is quick and small, Balanced paints at "
-                              "512 pixels, Best at 1024 pixels with more "
+                           _ ("Every preset paints at the layer's full size.  "
+                              "Draft is quick, with few iterations; Balanced "
+                              "is the default; Best takes twice its "
                               "iterations.  Custom is whatever the Advanced "
                               "settings say."),
                            NULL);

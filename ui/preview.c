@@ -256,6 +256,9 @@ st_preview_runner_start (StPreviewRunner *runner, const StNetwork *network,
   job->params = *params;
   job->params.want_preview = TRUE;
   job->params.style_blend = NULL;
+  /* Stop, Cancel and every change of a setting end the run inside its
+   * current pass, so the join in st_preview_runner_stop is short. */
+  job->params.cancel = &job->cancelled;
   g_mutex_init (&job->lock);
 
   if (!job->content || !job->style)

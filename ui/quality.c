@@ -11,13 +11,15 @@ typedef struct
   gint iterations; /* at the first scale; 0 = the network's own */
 } Preset;
 
-/* Draft is one quick scale pass at a small size; Balanced is the
- * plug-in's default; Best paints at twice that with more iterations, which
- * adds two sqrt 2 scales. */
+/* Every preset paints at the layer's own size (size 0; the engine lowers
+ * it only when the memory budget says so): none hands back a small
+ * painting enlarged.  They differ in iterations: Draft a quarter of the
+ * default (a camera photo in about a minute), Balanced the default (full
+ * resolution in minutes), Best twice the default. */
 static const Preset presets[] = {
-  [ST_QUALITY_DRAFT] = { 256, 100 },
-  [ST_QUALITY_BALANCED] = { 512, 0 },
-  [ST_QUALITY_BEST] = { 1024, 400 },
+  [ST_QUALITY_DRAFT] = { 0, 50 },
+  [ST_QUALITY_BALANCED] = { 0, 0 },
+  [ST_QUALITY_BEST] = { 0, 400 },
 };
 
 void

@@ -1049,10 +1049,13 @@ def test_traced(s, trace_path):
         check_undo_group("traced run", runs[0], expect_mask=True)
         texts = progress[0]
         print("# progress: %r" % texts[:3] + " ... %r" % texts[-2:])
-        check("traced run: progress says the scale and the iteration",
-              "Style transfer: scale 1/1, iteration 10/10" in texts
-              and any(re.match(r"Style transfer: scale 1/1, iteration [1-9]/10$",
-                               t) for t in texts), repr(texts))
+        left = r" — about (\d+ min )?\d+ s left$"
+        check("traced run: progress says the scale, the iteration and the "
+              "time left",
+              any(re.match(r"Style transfer: scale 1/1, iteration 10/10"
+                           + left, t) for t in texts)
+              and any(re.match(r"Style transfer: scale 1/1, iteration [1-9]/10"
+                               + left, t) for t in texts), repr(texts))
 
     res = s.results.get("dialog-ok")
     before = s.images.get("traced-after", [])

@@ -196,13 +196,13 @@ def check_full_session(tag, lines, args, title, words):
           first(lines, "quality") == "1", str(first(lines, "quality")))
     estimate = first(lines, "estimate") or ""
     check("%s: the estimate gives the run's real size (%r)" % (tag, estimate),
-          estimate.startswith("512 × 384 px, %s " % words["about"]), estimate)
+          estimate.startswith("1024 × 768 px, %s " % words["about"]), estimate)
     check("%s: Iterations says %r for 0" % (tag, words["automatic"]),
           text_field(lines, "iterations-entry") == words["automatic"],
           text_field(lines, "iterations-entry"))
     check("%s: under Size, the size the run uses" % tag,
           (text_field(lines, "size-note") or "").startswith(
-              words["runs"] + " 512 × 384 px"), text_field(lines, "size-note"))
+              words["runs"] + " 1024 × 768 px"), text_field(lines, "size-note"))
     check("%s: the no-style message is hidden" % tag,
           field(lines, "style-missing", "visible") == "0")
     diff = float(field(lines, "preview-changed", "diff") or 0)
@@ -284,8 +284,7 @@ def main():
         check("alone: a 200 x 150 layer runs at 200 x 150, and says so",
               (first(lines, "estimate") or "").startswith("200 × 150 px") and
               text_field(lines, "size-note") ==
-              "Runs at 200 × 150 px: the layer is smaller than 512 px, so "
-              "its own size is used.",
+              "Runs at 200 × 150 px: the layer's own size.",
               "%s / %s" % (first(lines, "estimate"),
                            text_field(lines, "size-note")))
         check("alone: the no-style message is hidden",
