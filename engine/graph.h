@@ -1,7 +1,8 @@
 /* graph.h - a network as a small graph of layers, built for one image
  * size, and the executor that runs it: forward with the losses at its taps,
  * then backward to the image.  The builders live in embedded.c and
- * vgg19.c, the executor and its estimates in graph.c. */
+ * vgg19.c, what they share in graph-build.c, the executor and its memory
+ * estimates in graph.c, the counting pool they run with in counter.c. */
 #ifndef ST_GRAPH_H
 #define ST_GRAPH_H
 
@@ -98,6 +99,8 @@ gboolean st_graph_features (const StGraph *graph, const float *image,
 gboolean st_graph_taps (const StGraph *graph, const float *image,
                         gboolean style, gboolean content, StFeature **features,
                         int *n);
+/* Floats of a node's output (c, h, w). */
+size_t st_node_size (const StNode *node);
 /* Floats of a content tap's target: its first content_c channels. */
 size_t st_node_content_size (const StNode *node);
 /* Peak bytes of st_graph_loss with a pool, and of st_graph_taps: the
@@ -141,6 +144,23 @@ double st_tiled_content_norm (const StNode *node, const float *content_in,
 gboolean st_graph_targets (const StGraph *graph, const float *image,
                            gboolean style, gboolean content,
                            StFeature **features, int *n);
+
+/* counter.c: what a pool would hold, without the memory.  reuse: as
+ * StPool, a returned buffer stays held for the next request of its size;
+ * else as plain malloc and free.  get returns a name, not memory: never
+ * read or written through.  peak is the most bytes held at once. */
+typedef struct
+{
+  GArray *slots; /* private */
+  gboolean reuse;
+  gsize next_token;
+  size_t held, peak;
+} StCounter;
+
+void st_counter_init (StCounter *c, gboolean reuse);
+void *st_counter_get (StCounter *c, size_t bytes);
+void st_counter_put (StCounter *c, void *ptr);
+void st_counter_clear (StCounter *c);
 
 /* Floating-point operations of one forward + backward pass. */
 double st_graph_flops (const StGraph *graph);
