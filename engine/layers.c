@@ -1,9 +1,11 @@
 /* layers.c - convolution, ReLU, pooling and the pyramid's blur-subsample,
  * each with a forward pass and an input-gradient pass.
  *
- * Convolution is im2col + SGEMM, done in bands of rows so that the column
- * buffer stays small (about 32 MiB) whatever the image size: memory stays
- * linear in the pixel count and the product still runs at SGEMM speed. */
+ * Convolution is Winograd (winograd.c) where it applies (3x3, zero
+ * padding, 16 or more channels), else im2col + SGEMM, done in bands of
+ * rows so that the column buffer stays small (about 32 MiB) whatever the
+ * image size: memory stays linear in the pixel count and the product
+ * still runs at SGEMM speed. */
 #include "ops.h"
 
 #include "blas.h"
