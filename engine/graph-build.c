@@ -65,6 +65,8 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
         graph->nodes[node->input].last_use = i;
       graph->n_style += node->style;
       graph->n_content += node->content;
+      if (node->style)
+        graph->style_shares += node->style_share > 0 ? node->style_share : 1.0;
     }
   return TRUE;
 }

@@ -376,7 +376,6 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
   Eval e;
   int si = 0, ci = 0;
   StLossParts sum = { 0.0, 0.0 };
-  double ws = t->style_weight / MAX (graph->n_style, 1);
   double wc = t->content_weight / MAX (graph->n_content, 1);
   float *scratch = NULL;
   size_t scratch_size = 0;
@@ -390,6 +389,7 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
           ok = FALSE;
           break;
         }
+      double ws = t->style_weight * st_node_style_share (graph, node);
       if (st_tiled_eligible (node))
         {
           ok = tiled_leaf_loss (&e, i, image, t, ws, wc, &si, &ci, grad_image,

@@ -32,10 +32,11 @@ typedef struct
   /* ST_OP_PREPROCESS: out[o] = in[perm[o]] * scale[o] + shift[o] */
   int perm[3];
   float scale[3], shift[3];
-  /* taps: where the losses read the features; every tap of a term weighs
-   * the same */
+  /* taps: where the losses read the features; the content taps weigh the
+   * same, a style tap its style_share (0 counts as 1) of the style term */
   char name[16];
   gboolean style, content;
+  double style_share;
   int content_c; /* leading channels the content loss compares; 0 all */
   int last_use;  /* last node reading this one's output; -1 none      */
 } StNode;
@@ -45,9 +46,18 @@ typedef struct
   int n;
   StNode *nodes; /* (n), in evaluation order */
   int n_style, n_content;
+  double style_shares; /* sum of the style taps' shares */
   const gint *cancel; /* when not NULL and *cancel != 0, a pass stops
                          early and fails (StParams.cancel)            */
 } StGraph;
+
+/* A style tap's weight within the style term (the shares add up to 1). */
+static inline double
+st_node_style_share (const StGraph *graph, const StNode *node)
+{
+  return (node->style_share > 0 ? node->style_share : 1.0)
+         / MAX (graph->style_shares, 1e-30);
+}
 
 /* TRUE when the graph's run was cancelled. */
 static inline gboolean
