@@ -1,5 +1,6 @@
 /* driver.h - what the files of the driver share: the plan of a run
- * (estimate.c), colour handling (colour.c); transfer.c runs the plan. */
+ * (estimate.c), the targets of a scale (targets.c), colour handling
+ * (colour.c); transfer.c runs the plan. */
 #ifndef ST_DRIVER_H
 #define ST_DRIVER_H
 
@@ -41,6 +42,28 @@ int st_lbfgs_history (const StParams *params, size_t n);
  * measured once per process at a small size; 0 when it could not run. */
 double st_pass_seconds_per_pixel (const StNetwork *network, StPooling pooling,
                                   int threads);
+
+/* targets.c */
+/* The driver's one out-of-memory error: sets it, returns
+ * ST_ERROR_MEMORY. */
+StStatus st_memory_error (GError **error);
+/* st_graph_build for params' pooling and cancel flag, with the status of
+ * its error. */
+StStatus st_build_graph (const StNetwork *network, const StParams *params,
+                         int w, int h, int levels, StGraph *g, GError **error);
+/* Frees what the two below filled in t (graph of n_style and n_content
+ * taps) and zeroes it. */
+void st_targets_clear (StTargets *t, int n_style, int n_content);
+/* t's content targets for graph g: content (3, h, w) at g's size. */
+StStatus st_content_targets (const StGraph *g, const float *content,
+                             StTargets *t, GError **error);
+/* t's style targets for graph g of a w x h image: the blend (weights
+ * blend, adding up to 1) of the Gram matrices of the n_styles styles
+ * (3, sh[j], sw[j]), each resized to params->style_scale times w x h. */
+StStatus st_style_targets (const StNetwork *network, const StParams *params,
+                           int w, int h, int n_styles, float *const *styles,
+                           const int *sw, const int *sh, const double *blend,
+                           const StGraph *g, StTargets *t, GError **error);
 
 /* colour.c: on planar (3, n) images in [0, 1] */
 /* Recolours style so that its colour mean and covariance are content's. */

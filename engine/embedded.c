@@ -5,9 +5,9 @@
  * pyramid.  Random filters already make good texture statistics when there
  * are many of them and they see several scales (Ustyuzhaninov et al. 2017,
  * "What does it take to generate natural textures?"); the pyramid gives a
- * single layer the receptive field that depth gives VGG19, and zero-mean
- * filters ignore the average brightness, which the content term keeps
- * anyway. */
+ * single layer the receptive field that depth gives VGG19.  Zero-mean
+ * filters ignore the average brightness; a colour tap (below) gives the
+ * style its palette and brightness instead. */
 #include "network.h"
 
 #include <math.h>
@@ -23,14 +23,31 @@
 /* The content term compares the first 32 of each bank's 128 filters: a
  * 3 x 3 x 3 patch has only 27 dimensions, so 32 random projections already
  * pin its structure down, and the content targets (kept at full size for
- * the whole run) take a quarter of the memory: 120 instead of 480 MiB at
- * 512 px. */
+ * the whole run) take a quarter of the memory. */
 #define ST_EMB_CONTENT_CHANNELS 32
-/* Content at the two finest levels: edges and shapes, not the coarse
- * colour layout the style is allowed to change. */
-#define ST_EMB_CONTENT_LEVELS 2
+/* The content term sits on levels 1-3 (1/2 to 1/8 of the image; VGG19's
+ * conv4_2 sees 1/8), not on the finest one (issue 14, "paints, not
+ * tints").  Content on level 0 pinned the photo's fine detail, so the style
+ * could only add grain and a tint; with level 0 free the painting's
+ * strokes replace the photo's texture while levels 1-3 keep its layout and
+ * its buildings.  A one-level pyramid (under 32 px) keeps level 0. */
+#define ST_EMB_CONTENT_FIRST 1
+#define ST_EMB_CONTENT_LAST 3
+/* The colour tap's share of the style term (each filter bank of each level
+ * has 1): see the colour tap below. */
+#define ST_EMB_COLOUR_SHARE 2.0
 
 static const int emb_sizes[] = { 3, 5, 7 };
+
+/* The colour tap: a 1 x 1 convolution of the image to (R, G, B, 1).  Its
+ * Gram matrix holds the mean colour (the last row) and the colours' second
+ * moments, so matching it matches the painting's mean colour, brightness
+ * and colour spread, which zero-mean filters cannot see (The Scream used to
+ * come out an orange grade with the photo's brightness).  Pixels stay in
+ * [0, 1] (the range penalty), where the ReLU changes nothing. */
+static const float emb_colour_weight[4 * 3]
+    = { 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0 };
+static const float emb_colour_bias[4] = { 0, 0, 0, 1 };
 G_STATIC_ASSERT (G_N_ELEMENTS (emb_sizes) <= ST_EMB_MAX_SIZES);
 
 /* n_filters random filters of 3 x k x k: zero mean, so that flat colour
@@ -142,9 +159,27 @@ st_embedded_build (const StNetwork *net, int w, int h, int levels, StGraph *g)
           g_snprintf (conv->name, sizeof conv->name, "L%dk%d", l,
                       net->sizes[s]);
           conv->style = TRUE;
-          conv->content = l < ST_EMB_CONTENT_LEVELS;
+          /* the photo's shapes and layout, not its finest texture */
+          conv->content = levels == 1 || (l >= ST_EMB_CONTENT_FIRST
+                                          && l <= ST_EMB_CONTENT_LAST);
           conv->content_c = ST_EMB_CONTENT_CHANNELS;
         }
     }
+  {
+    StNode *colour = st_graph_add (g, ST_OP_CONV, -1);
+    if (!colour)
+      return FALSE;
+    colour->cin = 3;
+    colour->c = 4;
+    colour->k = 1;
+    colour->pad = ST_PAD_REFLECT;
+    colour->weight = emb_colour_weight;
+    colour->bias = emb_colour_bias;
+    colour->w = w;
+    colour->h = h;
+    g_strlcpy (colour->name, "colour", sizeof colour->name);
+    colour->style = TRUE;
+    colour->style_share = ST_EMB_COLOUR_SHARE;
+  }
   return TRUE;
 }

@@ -53,6 +53,13 @@ later_iterations (int iters, double ratio, int i)
                          iters / ST_LATER_SCALE_MIN_FRACTION);
   if (i == 0)
     return iters;
+  if (g_getenv ("ST_SCHEDULE_POWER")) /* EXPERIMENT, not to commit */
+    {
+      const char *pw = g_getenv ("ST_SCHEDULE_POWER");
+      if (strcmp (pw, "old") == 0)
+        return MAX (1, (int)lround (iters * MAX (0.35, ratio)));
+      return MAX (floor_iters, (int)lround (iters * pow (ratio, g_ascii_strtod (pw, NULL))));
+    }
   return MAX (floor_iters,
               (int)lround (iters * pow (ratio, ST_SCHEDULE_POWER)));
 }

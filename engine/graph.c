@@ -1,169 +1,17 @@
-/* graph.c - building a network's graph for one image size, and the one
- * executor that runs it: forward through the layers, the losses at the
- * taps, backward to the image.
+/* graph.c - the one executor of a network's graph: forward through the
+ * layers, the losses at the taps, backward to the image; the targets'
+ * pass; and the peak memory of both.  The graph itself is built in
+ * graph-build.c.
  *
  * Every buffer the executor uses comes from eval_get and goes back through
- * eval_put.  Run with a counter instead of a pool, the same code walks the
- * graph without computing and without allocating, and says how many bytes
- * it would have held at its peak: the memory estimate is the executor
+ * eval_put.  Run with a counter (counter.c) instead of a pool, the same code
+ * walks the graph without computing and without allocating, and says how many
+ * bytes it would have held at its peak: the memory estimate is the executor
  * itself, so it cannot drift from it. */
 #include "network.h"
 
 #include <math.h>
 #include <string.h>
-
-/* ------------------------------------------------------------ graphs */
-
-int
-st_graph_min_side (const StNetwork *network)
-{
-  /* VGG19 halves the image four times before conv5_1. */
-  return network->vgg ? 16 : 1;
-}
-
-StNode *
-st_graph_add (StGraph *g, StOp op, int input)
-{
-  StNode *nodes = g_try_renew (StNode, g->nodes, g->n + 1), *node;
-  if (!nodes)
-    return NULL;
-  g->nodes = nodes;
-  node = &g->nodes[g->n++];
-  memset (node, 0, sizeof *node);
-  node->op = op;
-  node->input = input;
-  node->last_use = -1;
-  if (input >= 0)
-    {
-      node->c = g->nodes[input].c;
-      node->h = g->nodes[input].h;
-      node->w = g->nodes[input].w;
-    }
-  return node;
-}
-
-gboolean
-st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
-                int levels, StGraph *graph, GError **error)
-{
-  int min_side = st_graph_min_side (network);
-  gboolean ok;
-  memset (graph, 0, sizeof *graph);
-  if (w < min_side || h < min_side)
-    {
-      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
-                   "a %d x %d image is too small for %s (at least %d x %d "
-                   "pixels)",
-                   w, h, network->kind, min_side, min_side);
-      return FALSE;
-    }
-  ok = network->vgg ? st_vgg19_build (network, w, h, pooling, graph)
-                    : st_embedded_build (network, w, h, levels, graph);
-  if (!ok)
-    {
-      st_graph_clear (graph);
-      g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
-                   "out of memory building the network");
-      return FALSE;
-    }
-  for (int i = 0; i < graph->n; i++)
-    {
-      StNode *node = &graph->nodes[i];
-      if (node->input >= 0)
-        graph->nodes[node->input].last_use = i;
-      graph->n_style += node->style;
-      graph->n_content += node->content;
-    }
-  return TRUE;
-}
-
-void
-st_graph_clear (StGraph *graph)
-{
-  g_free (graph->nodes);
-  memset (graph, 0, sizeof *graph);
-}
-
-static size_t
-node_size (const StNode *node)
-{
-  return (size_t)node->c * node->h * node->w;
-}
-
-size_t
-st_node_content_size (const StNode *node)
-{
-  int c = node->content_c > 0 ? MIN (node->content_c, node->c) : node->c;
-  return (size_t)c * node->h * node->w;
-}
-
-/* ----------------------------------------------------------- counter */
-
-/* What a pool would hold, without the memory.  reuse: as StPool, a
- * returned buffer stays held for the next request of its size; else as
- * plain malloc and free. */
-typedef struct
-{
-  size_t bytes;
-  gsize token;
-  gboolean used;
-} CountSlot;
-
-typedef struct
-{
-  GArray *slots; /* of CountSlot */
-  gboolean reuse;
-  gsize next_token;
-  size_t held, peak;
-} Counter;
-
-static void
-counter_init (Counter *c, gboolean reuse)
-{
-  memset (c, 0, sizeof *c);
-  c->slots = g_array_new (FALSE, FALSE, sizeof (CountSlot));
-  c->reuse = reuse;
-}
-
-static void *
-counter_get (Counter *c, size_t bytes)
-{
-  CountSlot slot = { bytes, ++c->next_token, TRUE };
-  if (bytes == 0)
-    return NULL;
-  for (guint i = 0; c->reuse && i < c->slots->len; i++)
-    {
-      CountSlot *s = &g_array_index (c->slots, CountSlot, i);
-      if (!s->used && s->bytes == bytes)
-        {
-          s->used = TRUE;
-          return GSIZE_TO_POINTER (s->token);
-        }
-    }
-  g_array_append_val (c->slots, slot);
-  c->held += bytes;
-  c->peak = MAX (c->peak, c->held);
-  return GSIZE_TO_POINTER (slot.token); /* never read: a name, not memory */
-}
-
-static void
-counter_put (Counter *c, void *ptr)
-{
-  for (guint i = 0; ptr && i < c->slots->len; i++)
-    {
-      CountSlot *s = &g_array_index (c->slots, CountSlot, i);
-      if (s->token != GPOINTER_TO_SIZE (ptr))
-        continue;
-      if (c->reuse)
-        s->used = FALSE;
-      else
-        {
-          c->held -= s->bytes;
-          g_array_remove_index_fast (c->slots, i);
-        }
-      return;
-    }
-}
 
 /* ---------------------------------------------------------- executor */
 
@@ -171,17 +19,17 @@ typedef struct
 {
   const StGraph *g;
   int img_h, img_w;
-  StPool *pool;    /* where buffers come from; NULL = malloc      */
-  Counter *count;  /* instead of pool: count, compute nothing     */
-  float **outs;    /* (n) forward outputs, freed after last use   */
-  float **grads;   /* (n) gradients wrt outputs                   */
-  uint8_t **masks; /* (n) ReLU masks / max-pool argmax            */
+  StPool *pool;     /* where buffers come from; NULL = malloc      */
+  StCounter *count; /* instead of pool: count, compute nothing     */
+  float **outs;     /* (n) forward outputs, freed after last use   */
+  float **grads;    /* (n) gradients wrt outputs                   */
+  uint8_t **masks;  /* (n) ReLU masks / max-pool argmax            */
 } Eval;
 
 static void *
 eval_get (Eval *e, size_t bytes, gboolean zero)
 {
-  return e->count ? counter_get (e->count, bytes)
+  return e->count ? st_counter_get (e->count, bytes)
                   : st_pool_get (e->pool, bytes, zero);
 }
 
@@ -189,7 +37,7 @@ static void
 eval_put (Eval *e, void *ptr)
 {
   if (e->count)
-    counter_put (e->count, ptr);
+    st_counter_put (e->count, ptr);
   else
     st_pool_put (e->pool, ptr);
 }
@@ -212,14 +60,14 @@ forward_node (Eval *e, int i, const float *image)
   const StNode *node = &e->g->nodes[i];
   const float *in = node->input >= 0 ? e->outs[node->input] : image;
   int c, h, w;
-  float *out = eval_get (e, node_size (node) * sizeof (float), FALSE);
+  float *out = eval_get (e, st_node_size (node) * sizeof (float), FALSE);
   gboolean ok = TRUE;
   eval_input_shape (e, node, &c, &h, &w);
   if (!out)
     return FALSE;
   e->outs[i] = out;
   if ((node->op == ST_OP_CONV || node->op == ST_OP_MAXPOOL)
-      && !(e->masks[i] = eval_get (e, node_size (node), FALSE)))
+      && !(e->masks[i] = eval_get (e, st_node_size (node), FALSE)))
     return FALSE;
   switch (node->op)
     {
@@ -282,7 +130,7 @@ backward_op (Eval *e, const StNode *node, int i, int c, int h, int w, float *g,
       {
         size_t sc = st_conv_scratch_floats (node->cin, node->k, h, w);
         float *scratch = eval_get (e, sc * sizeof (float), FALSE);
-        st_relu_backward (g, e->masks[i], node_size (node));
+        st_relu_backward (g, e->masks[i], st_node_size (node));
         ok = (!sc || scratch)
              && st_conv_backward (g, node->cin, h, w, node->weight, node->c,
                                   node->k, node->pad, gin, scratch);
@@ -317,7 +165,7 @@ backward_node (Eval *e, int i, float *grad_image)
     {
       if (!e->grads[node->input]
           && !(e->grads[node->input] = eval_get (
-                   e, node_size (&e->g->nodes[node->input]) * sizeof (float),
+                   e, st_node_size (&e->g->nodes[node->input]) * sizeof (float),
                    TRUE)))
         return FALSE;
       gin = e->grads[node->input];
@@ -343,7 +191,7 @@ backward_node (Eval *e, int i, float *grad_image)
 /* Both networks start with a node that keeps the image's size: the
  * preprocessing of VGG19, a level-0 convolution of the embedded one. */
 static gboolean
-eval_init (Eval *e, const StGraph *g, StPool *pool, Counter *count)
+eval_init (Eval *e, const StGraph *g, StPool *pool, StCounter *count)
 {
   memset (e, 0, sizeof *e);
   e->pool = pool;
@@ -460,7 +308,7 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
       const StNode *src = &e->g->nodes[node->input];
       if (!e->grads[node->input]
           && !(e->grads[node->input]
-               = eval_get (e, node_size (src) * sizeof (float), TRUE)))
+               = eval_get (e, st_node_size (src) * sizeof (float), TRUE)))
         return FALSE;
       gin = e->grads[node->input];
     }
@@ -522,12 +370,12 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
 /* st_graph_loss, with its buffers from pool or counted by count. */
 static double
 graph_loss (const StGraph *graph, const float *image, const StTargets *t,
-            float *grad_image, StLossParts *parts, StPool *pool, Counter *count)
+            float *grad_image, StLossParts *parts, StPool *pool,
+            StCounter *count)
 {
   Eval e;
   int si = 0, ci = 0;
   StLossParts sum = { 0.0, 0.0 };
-  double ws = t->style_weight / MAX (graph->n_style, 1);
   double wc = t->content_weight / MAX (graph->n_content, 1);
   float *scratch = NULL;
   size_t scratch_size = 0;
@@ -541,6 +389,7 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
           ok = FALSE;
           break;
         }
+      double ws = t->style_weight * st_node_style_share (graph, node);
       if (st_tiled_eligible (node))
         {
           ok = tiled_leaf_loss (&e, i, image, t, ws, wc, &si, &ci, grad_image,
@@ -552,7 +401,7 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
         break;
       if ((node->style || node->content) && grad_image
           && !(e.grads[i]
-               = eval_get (&e, node_size (node) * sizeof (float), TRUE)))
+               = eval_get (&e, st_node_size (node) * sizeof (float), TRUE)))
         ok = FALSE;
       else
         ok = tap_losses (&e, i, t, ws, wc, &si, &ci, &scratch, &scratch_size,
@@ -600,7 +449,7 @@ keep_tap (Eval *e, int i, const float *image, gboolean style,
   size_t size = gram    ? (size_t)node->c * node->c
                 : input ? (size_t)node->cin * plane
                 : part  ? st_node_content_size (node)
-                        : node_size (node);
+                        : st_node_size (node);
   g_strlcpy (f->name, node->name, sizeof f->name);
   f->c = gram ? node->c : (int)(size / plane);
   f->h = node->h;
@@ -637,7 +486,7 @@ keep_tap (Eval *e, int i, const float *image, gboolean style,
 static gboolean
 graph_taps (const StGraph *graph, const float *image, gboolean style,
             gboolean content, gboolean grams, StFeature **features, int *n_out,
-            Counter *count)
+            StCounter *count)
 {
   Eval e;
   int n = 0;
@@ -705,43 +554,18 @@ st_graph_features (const StGraph *graph, const float *image,
   return st_graph_taps (graph, image, TRUE, TRUE, features, n_out);
 }
 
-StFeature *
-st_network_features (const StNetwork *network, const float *image, int width,
-                     int height, StPooling pooling, int *n_out)
-{
-  StGraph g;
-  StFeature *f = NULL;
-  *n_out = 0;
-  if (!st_graph_build (network, width, height, pooling, 0, &g, NULL))
-    return NULL;
-  if (!st_graph_features (&g, image, &f, n_out))
-    f = NULL;
-  st_graph_clear (&g);
-  return f;
-}
-
-void
-st_features_free (StFeature *features, int n)
-{
-  if (!features)
-    return;
-  for (int i = 0; i < n; i++)
-    g_free (features[i].data);
-  g_free (features);
-}
-
 /* --------------------------------------------------------- estimates */
 
 size_t
 st_graph_peak_bytes (const StGraph *graph)
 {
-  Counter count;
+  StCounter count;
   StTargets none;
   float caller; /* the image and its gradient: the caller's, never read */
   memset (&none, 0, sizeof none);
-  counter_init (&count, TRUE);
+  st_counter_init (&count, TRUE);
   graph_loss (graph, &caller, &none, &caller, NULL, NULL, &count);
-  g_array_free (count.slots, TRUE);
+  st_counter_clear (&count);
   return count.peak;
 }
 
@@ -749,28 +573,12 @@ size_t
 st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
                           gboolean content)
 {
-  Counter count;
+  StCounter count;
   StFeature *f = NULL;
   int n = 0;
-  counter_init (&count, FALSE);
+  st_counter_init (&count, FALSE);
   float caller; /* the image: the caller's, never read */
   graph_taps (graph, &caller, style, content, TRUE, &f, &n, &count);
-  g_array_free (count.slots, TRUE);
+  st_counter_clear (&count);
   return count.peak;
-}
-
-double
-st_graph_flops (const StGraph *graph)
-{
-  double flops = 0.0;
-  for (int i = 0; i < graph->n; i++)
-    {
-      const StNode *node = &graph->nodes[i];
-      double hw = (double)node->h * node->w;
-      if (node->op == ST_OP_CONV)
-        flops += 2.0 * 2.0 * node->c * node->cin * node->k * node->k * hw;
-      if (node->style) /* Gram by SYRK, its gradient by SYMM */
-        flops += (double)node->c * node->c * hw * 3.0;
-    }
-  return flops;
 }

@@ -1,7 +1,8 @@
 /* graph.h - a network as a small graph of layers, built for one image
  * size, and the executor that runs it: forward with the losses at its taps,
  * then backward to the image.  The builders live in embedded.c and
- * vgg19.c, the executor and its estimates in graph.c. */
+ * vgg19.c, what they share in graph-build.c, the executor and its memory
+ * estimates in graph.c, the counting pool they run with in counter.c. */
 #ifndef ST_GRAPH_H
 #define ST_GRAPH_H
 
@@ -31,10 +32,11 @@ typedef struct
   /* ST_OP_PREPROCESS: out[o] = in[perm[o]] * scale[o] + shift[o] */
   int perm[3];
   float scale[3], shift[3];
-  /* taps: where the losses read the features; every tap of a term weighs
-   * the same */
+  /* taps: where the losses read the features; the content taps weigh the
+   * same, a style tap its style_share (0 counts as 1) of the style term */
   char name[16];
   gboolean style, content;
+  double style_share;
   int content_c; /* leading channels the content loss compares; 0 all */
   int last_use;  /* last node reading this one's output; -1 none      */
 } StNode;
@@ -44,9 +46,18 @@ typedef struct
   int n;
   StNode *nodes; /* (n), in evaluation order */
   int n_style, n_content;
+  double style_shares; /* sum of the style taps' shares */
   const gint *cancel; /* when not NULL and *cancel != 0, a pass stops
                          early and fails (StParams.cancel)            */
 } StGraph;
+
+/* A style tap's weight within the style term (the shares add up to 1). */
+static inline double
+st_node_style_share (const StGraph *graph, const StNode *node)
+{
+  return (node->style_share > 0 ? node->style_share : 1.0)
+         / MAX (graph->style_shares, 1e-30);
+}
 
 /* TRUE when the graph's run was cancelled. */
 static inline gboolean
@@ -98,6 +109,8 @@ gboolean st_graph_features (const StGraph *graph, const float *image,
 gboolean st_graph_taps (const StGraph *graph, const float *image,
                         gboolean style, gboolean content, StFeature **features,
                         int *n);
+/* Floats of a node's output (c, h, w). */
+size_t st_node_size (const StNode *node);
 /* Floats of a content tap's target: its first content_c channels. */
 size_t st_node_content_size (const StNode *node);
 /* Peak bytes of st_graph_loss with a pool, and of st_graph_taps: the
@@ -141,6 +154,23 @@ double st_tiled_content_norm (const StNode *node, const float *content_in,
 gboolean st_graph_targets (const StGraph *graph, const float *image,
                            gboolean style, gboolean content,
                            StFeature **features, int *n);
+
+/* counter.c: what a pool would hold, without the memory.  reuse: as
+ * StPool, a returned buffer stays held for the next request of its size;
+ * else as plain malloc and free.  get returns a name, not memory: never
+ * read or written through.  peak is the most bytes held at once. */
+typedef struct
+{
+  GArray *slots; /* private */
+  gboolean reuse;
+  gsize next_token;
+  size_t held, peak;
+} StCounter;
+
+void st_counter_init (StCounter *c, gboolean reuse);
+void *st_counter_get (StCounter *c, size_t bytes);
+void st_counter_put (StCounter *c, void *ptr);
+void st_counter_clear (StCounter *c);
 
 /* Floating-point operations of one forward + backward pass. */
 double st_graph_flops (const StGraph *graph);

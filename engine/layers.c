@@ -1,30 +1,15 @@
 /* layers.c - convolution, ReLU, pooling and the pyramid's blur-subsample,
  * each with a forward pass and an input-gradient pass.
  *
- * Convolution is im2col + SGEMM, done in bands of rows so that the column
- * buffer stays small (about 32 MiB) whatever the image size: memory stays
- * linear in the pixel count and the product still runs at SGEMM speed. */
+ * Convolution is Winograd (winograd.c) where it applies (3x3, zero
+ * padding, 16 or more channels), else im2col + SGEMM, done in bands of
+ * rows so that the column buffer stays small (about 32 MiB) whatever the
+ * image size: memory stays linear in the pixel count and the product
+ * still runs at SGEMM speed. */
 #include "ops.h"
 
 #include "blas.h"
 #include <string.h>
-
-/* Maps a padded coordinate into [0, n) or -1 for a zero pad. */
-static inline int
-pad_index (int i, int n, StPad pad)
-{
-  if (i >= 0 && i < n)
-    return i;
-  if (pad == ST_PAD_ZERO)
-    return -1;
-  if (n == 1)
-    return 0;
-  /* Mirror without repeating the edge (numpy "reflect", torch
-   * ReflectionPad2d); loops only for pads wider than the image. */
-  while (i < 0 || i >= n)
-    i = i < 0 ? -i : 2 * (n - 1) - i;
-  return i;
-}
 
 /* Convolutions with at most this many products per output (cin * k * k)
  * work in cache-sized bands: their weights are small, so the product
@@ -96,7 +81,7 @@ st_im2col_band (const float *in, int cin, int h, int w, int k, StPad pad,
           int x_lo = MAX (0, -dx), x_hi = MIN (w, w - dx);
           for (int y = 0; y < rows; y++)
             {
-              int sy = pad_index (y0 + y + ky - r, h, pad);
+              int sy = st_pad_index (y0 + y + ky - r, h, pad);
               float *d = dst + (size_t)y * w;
               if (sy < 0)
                 {
@@ -109,12 +94,12 @@ st_im2col_band (const float *in, int cin, int h, int w, int k, StPad pad,
                         (size_t)(x_hi - x_lo) * sizeof (float));
               for (int x = 0; x < MIN (x_lo, w); x++)
                 {
-                  int sx = pad_index (x + dx, w, pad);
+                  int sx = st_pad_index (x + dx, w, pad);
                   d[x] = sx < 0 ? 0.0f : s[sx];
                 }
               for (int x = MAX (x_hi, 0); x < w; x++)
                 {
-                  int sx = pad_index (x + dx, w, pad);
+                  int sx = st_pad_index (x + dx, w, pad);
                   d[x] = sx < 0 ? 0.0f : s[sx];
                 }
             }
@@ -137,7 +122,7 @@ st_col2im_band (const float *col, int cin, int h, int w, int k, StPad pad,
           int x_lo = MAX (0, -dx), x_hi = MIN (w, w - dx);
           for (int y = 0; y < rows; y++)
             {
-              int sy = pad_index (y0 + y + ky - r, h, pad);
+              int sy = st_pad_index (y0 + y + ky - r, h, pad);
               if (sy < 0)
                 continue;
               const float *s = src + (size_t)y * w;
@@ -146,13 +131,13 @@ st_col2im_band (const float *col, int cin, int h, int w, int k, StPad pad,
                 g[x + dx] += s[x];
               for (int x = 0; x < MIN (x_lo, w); x++)
                 {
-                  int sx = pad_index (x + dx, w, pad);
+                  int sx = st_pad_index (x + dx, w, pad);
                   if (sx >= 0)
                     g[sx] += s[x];
                 }
               for (int x = MAX (x_hi, 0); x < w; x++)
                 {
-                  int sx = pad_index (x + dx, w, pad);
+                  int sx = st_pad_index (x + dx, w, pad);
                   if (sx >= 0)
                     g[sx] += s[x];
                 }
@@ -378,7 +363,7 @@ st_blurdown_forward (const float *in, int c, int h, int w, float *out)
             for (int j = 0; j < 5; j++)
               acc += binomial5[j]
                      * s[(size_t)y * w
-                         + pad_index (2 * x + j - 2, w, ST_PAD_REFLECT)];
+                         + st_pad_index (2 * x + j - 2, w, ST_PAD_REFLECT)];
             tmp[(size_t)y * ow + x] = acc;
           }
       float *d = out + (size_t)p * oh * ow;
@@ -388,7 +373,8 @@ st_blurdown_forward (const float *in, int c, int h, int w, float *out)
             float acc = 0.0f;
             for (int j = 0; j < 5; j++)
               acc += binomial5[j]
-                     * tmp[(size_t)pad_index (2 * y + j - 2, h, ST_PAD_REFLECT)
+                     * tmp[(size_t)st_pad_index (2 * y + j - 2, h,
+                                                 ST_PAD_REFLECT)
                                * ow
                            + x];
             d[(size_t)y * ow + x] = acc;
@@ -412,7 +398,7 @@ st_blurdown_backward (const float *grad_out, int c, int h, int w,
       for (int y = 0; y < oh; y++)
         for (int j = 0; j < 5; j++)
           {
-            int sy = pad_index (2 * y + j - 2, h, ST_PAD_REFLECT);
+            int sy = st_pad_index (2 * y + j - 2, h, ST_PAD_REFLECT);
             for (int x = 0; x < ow; x++)
               tmp[(size_t)sy * ow + x] += binomial5[j] * g[(size_t)y * ow + x];
           }
@@ -422,7 +408,7 @@ st_blurdown_backward (const float *grad_out, int c, int h, int w,
           {
             float v = tmp[(size_t)y * ow + x];
             for (int j = 0; j < 5; j++)
-              d[(size_t)y * w + pad_index (2 * x + j - 2, w, ST_PAD_REFLECT)]
+              d[(size_t)y * w + st_pad_index (2 * x + j - 2, w, ST_PAD_REFLECT)]
                   += binomial5[j] * v;
           }
     }

@@ -61,6 +61,24 @@ typedef enum
   ST_PAD_REFLECT
 } StPad;
 
+/* The one padding rule of every convolution (layers.c, tiled.c) and the
+ * pyramid's blur: maps a padded coordinate into [0, n), or -1 for a zero
+ * pad.  Reflect mirrors without repeating the edge (numpy "reflect",
+ * torch ReflectionPad2d); it loops only for pads wider than the image. */
+static inline int
+st_pad_index (int i, int n, StPad pad)
+{
+  if (i >= 0 && i < n)
+    return i;
+  if (pad == ST_PAD_ZERO)
+    return -1;
+  if (n == 1)
+    return 0;
+  while (i < 0 || i >= n)
+    i = i < 0 ? -i : 2 * (n - 1) - i;
+  return i;
+}
+
 /* im2col scratch per convolution: 32 MiB, whatever the image size. */
 #define COLUMN_BUDGET_FLOATS (8u << 20)
 #define COLUMN_BUDGET_BYTES (COLUMN_BUDGET_FLOATS * sizeof (float))

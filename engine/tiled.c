@@ -95,22 +95,6 @@ tile_buffers (const StNode *node, float *scratch, Tile *t)
   t->tf = t->gf + (size_t)node->c * px;
 }
 
-/* Maps a padded coordinate into [0, n), or -1 for a zero pad (as the
- * whole-image convolution does: numpy "reflect", no repeated edge). */
-static inline int
-source_index (int i, int n, StPad pad)
-{
-  if (i >= 0 && i < n)
-    return i;
-  if (pad == ST_PAD_ZERO)
-    return -1;
-  if (n == 1)
-    return 0;
-  while (i < 0 || i >= n)
-    i = i < 0 ? -i : 2 * (n - 1) - i;
-  return i;
-}
-
 /* t->in <- the tile's input rows and columns with their halo. */
 static void
 tile_read (const StNode *node, const float *in, Tile *t)
@@ -119,12 +103,12 @@ tile_read (const StNode *node, const float *in, Tile *t)
   for (int c = 0; c < node->cin; c++)
     for (int y = 0; y < t->hh; y++)
       {
-        int sy = source_index (t->y0 + y - r, node->h, node->pad);
+        int sy = st_pad_index (t->y0 + y - r, node->h, node->pad);
         float *d = t->in + ((size_t)c * t->hh + y) * t->hw;
         const float *s = in + ((size_t)c * node->h + MAX (sy, 0)) * node->w;
         for (int x = 0; x < t->hw; x++)
           {
-            int sx = source_index (t->x0 + x - r, node->w, node->pad);
+            int sx = st_pad_index (t->x0 + x - r, node->w, node->pad);
             d[x] = sy < 0 || sx < 0 ? 0.0f : s[sx];
           }
       }
@@ -139,14 +123,14 @@ tile_write_gradient (const StNode *node, const Tile *t, float *grad_in)
   for (int c = 0; c < node->cin; c++)
     for (int y = 0; y < t->hh; y++)
       {
-        int sy = source_index (t->y0 + y - r, node->h, node->pad);
+        int sy = st_pad_index (t->y0 + y - r, node->h, node->pad);
         const float *s = t->gin + ((size_t)c * t->hh + y) * t->hw;
         float *d = grad_in + ((size_t)c * node->h + MAX (sy, 0)) * node->w;
         if (sy < 0)
           continue;
         for (int x = 0; x < t->hw; x++)
           {
-            int sx = source_index (t->x0 + x - r, node->w, node->pad);
+            int sx = st_pad_index (t->x0 + x - r, node->w, node->pad);
             if (sx >= 0)
               d[sx] += s[x];
           }

@@ -52,40 +52,6 @@ typedef struct
   guint alloc_failures; /* st_alloc_failures () when the run started */
 } Run;
 
-static StStatus
-memory_error (GError **error)
-{
-  g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
-               "out of memory: try a smaller size");
-  return ST_ERROR_MEMORY;
-}
-
-/* What a failed pass of graph g means: cancelled, or out of memory. */
-static StStatus
-pass_failed (const StGraph *g, GError **error)
-{
-  if (!st_graph_cancelled (g))
-    return memory_error (error);
-  g_set_error_literal (error, ST_ERROR, ST_CANCELLED, "cancelled");
-  return ST_CANCELLED;
-}
-
-/* st_graph_build, with the status of its error. */
-static StStatus
-build_graph (const Run *r, int w, int h, int levels, StGraph *g, GError **error)
-{
-  GError *local = NULL;
-  StStatus status;
-  if (st_graph_build (r->net, w, h, r->p->pooling, levels, g, &local))
-    {
-      g->cancel = r->p->cancel;
-      return ST_OK;
-    }
-  status = (StStatus)local->code;
-  g_propagate_error (error, local);
-  return status;
-}
-
 /* ------------------------------------------------------------- check */
 
 static StStatus
@@ -223,14 +189,14 @@ prepare (Run *r, const StImage *content, const StImage *const *styles,
   r->styles = g_try_new0 (float *, r->n_styles);
   r->content = st_floats_new ((size_t)3 * r->cw * r->ch);
   if (!r->blend || !r->sw || !r->sh || !r->styles || !r->content)
-    return memory_error (error);
+    return st_memory_error (error);
   st_hwc_to_chw (content->pixels, r->cw, r->ch, r->content);
   st_blend_normalize (p->style_blend, r->n_styles, r->blend, NULL);
   for (int j = 0; j < r->n_styles; j++)
     {
       int sw = r->sw[j] = styles[j]->width, sh = r->sh[j] = styles[j]->height;
       if (!(r->styles[j] = st_floats_new ((size_t)3 * sw * sh)))
-        return memory_error (error);
+        return st_memory_error (error);
       st_hwc_to_chw (styles[j]->pixels, sw, sh, r->styles[j]);
       if (p->match_colors)
         st_match_colours (r->styles[j], (size_t)sw * sh, r->content,
@@ -305,119 +271,6 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
   return go_on;
 }
 
-/* ----------------------------------------------------------- targets */
-
-static void
-targets_clear (StTargets *t, int n_style, int n_content)
-{
-  for (int i = 0; i < n_style && t->gram; i++)
-    g_free (t->gram[i]);
-  for (int i = 0; i < n_content && t->features; i++)
-    g_free (t->features[i]);
-  g_free (t->gram);
-  g_free (t->gram_norm);
-  g_free (t->features);
-  g_free (t->feature_norm);
-  memset (t, 0, sizeof *t);
-}
-
-/* Content targets at one scale: the content's own features. */
-static StStatus
-content_targets (const StGraph *g, const float *content, StTargets *t,
-                 GError **error)
-{
-  StFeature *f;
-  int n, k = 0;
-  t->features = g_try_new0 (float *, g->n_content);
-  t->feature_norm = g_try_new0 (double, g->n_content);
-  if (!t->features || !t->feature_norm)
-    return memory_error (error);
-  if (!st_graph_targets (g, content, FALSE, TRUE, &f, &n))
-    return pass_failed (g, error);
-  for (int i = 0; i < n; i++)
-    if (f[i].content)
-      {
-        t->features[k] = f[i].data; /* features, or the tap's input */
-        t->feature_norm[k] = f[i].norm;
-        f[i].data = NULL; /* moved */
-        k++;
-      }
-  st_features_free (f, n);
-  return ST_OK;
-}
-
-/* gram[k] += weight * the Gram matrix of each style tap of f. */
-static gboolean
-add_grams (const StFeature *f, int n, double weight, float **gram)
-{
-  for (int i = 0, k = 0; i < n; i++)
-    if (f[i].style)
-      {
-        int c = f[i].c; /* f[i].data is the Gram matrix (st_graph_targets) */
-        if (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c)))
-          return FALSE;
-        st_saxpy (c * c, (float)weight, f[i].data, gram[k]);
-        k++;
-      }
-  return TRUE;
-}
-
-/* Style targets at one scale: the blend of every style's Gram matrices,
- * each style seen at the style scale of this scale's size. */
-static StStatus
-style_targets (const Run *r, const StGraph *g, StTargets *t, GError **error)
-{
-  int levels = r->net->vgg ? 0 : st_embedded_levels (r->w, r->h);
-  int side = (int)lround (MAX (r->w, r->h) * r->p->style_scale);
-  t->gram = g_try_new0 (float *, g->n_style);
-  t->gram_norm = g_try_new0 (double, g->n_style);
-  if (!t->gram || !t->gram_norm)
-    return memory_error (error);
-  for (int j = 0; j < r->n_styles; j++)
-    {
-      StGraph sg;
-      StFeature *f;
-      int n, tw, th;
-      float *resized;
-      gboolean ok;
-      StStatus status;
-      st_fit_long_side (r->sw[j], r->sh[j], MAX (side, 1), &tw, &th);
-      if ((status = build_graph (r, tw, th, levels, &sg, error)) != ST_OK)
-        {
-          g_prefix_error (error, "style image %d at style scale %g: ", j + 1,
-                          r->p->style_scale);
-          return status;
-        }
-      if (!(resized = st_floats_new ((size_t)3 * tw * th)))
-        {
-          st_graph_clear (&sg);
-          return memory_error (error);
-        }
-      st_resample_planes (r->styles[j], 3, r->sw[j], r->sh[j], resized, tw, th);
-      ok = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
-      g_free (resized);
-      if (!ok)
-        {
-          status = pass_failed (&sg, error);
-          st_graph_clear (&sg);
-          return status;
-        }
-      st_graph_clear (&sg);
-      ok = add_grams (f, n, r->blend[j], t->gram);
-      st_features_free (f, n);
-      if (!ok)
-        return memory_error (error);
-    }
-  for (int i = 0, k = 0; i < g->n; i++)
-    if (g->nodes[i].style)
-      {
-        int c = g->nodes[i].c;
-        t->gram_norm[k] = st_sum_squares (t->gram[k], (size_t)c * c);
-        k++;
-      }
-  return ST_OK;
-}
-
 /* --------------------------------------------------------- one scale */
 
 /* The start of scale si: the content for si = 0 (or noise), else the
@@ -429,7 +282,7 @@ start_image (Run *r, int si, const float *content_s, GError **error)
   size_t n = (size_t)3 * r->w * r->h;
   float *x = st_floats_new (n);
   if (!x)
-    return memory_error (error);
+    return st_memory_error (error);
   if (si > 0)
     st_resample_planes (r->x, 3, s->w[si - 1], s->h[si - 1], x, r->w, r->h);
   else if (r->p->init == ST_INIT_NOISE)
@@ -455,7 +308,7 @@ optimise (Run *r, int si, GError **error)
   cfg.tolerance_change = ST_TOLERANCE_CHANGE;
   cfg.max_evaluations_per_iteration = ST_LBFGS_MAX_EVALUATIONS;
   if (!(r->pool = st_pool_new ()))
-    return memory_error (error);
+    return st_memory_error (error);
   if (r->p->optimizer == ST_OPTIMIZER_ADAM)
     {
       cfg.learning_rate
@@ -479,7 +332,7 @@ optimise (Run *r, int si, GError **error)
     {
       /* an allocation inside the loss failed: its NaN means memory */
       status = ST_ERROR_MEMORY;
-      memory_error (error);
+      st_memory_error (error);
     }
   else if (status == ST_ERROR_NUMERIC)
     g_set_error (error, ST_ERROR, ST_ERROR_NUMERIC,
@@ -487,7 +340,7 @@ optimise (Run *r, int si, GError **error)
                  "the weights are probably too large",
                  si + 1, r->plan.schedule.n);
   else if (status == ST_ERROR_MEMORY)
-    memory_error (error);
+    st_memory_error (error);
   return status;
 }
 
@@ -502,8 +355,9 @@ run_scale (Run *r, int si, GError **error)
   r->w = r->plan.schedule.w[si];
   r->h = r->plan.schedule.h[si];
   if (!(content_s = st_floats_new ((size_t)3 * r->w * r->h)))
-    return memory_error (error);
-  if ((status = build_graph (r, r->w, r->h, 0, &g, error)) != ST_OK)
+    return st_memory_error (error);
+  if ((status = st_build_graph (r->net, r->p, r->w, r->h, 0, &g, error))
+      != ST_OK)
     {
       g_free (content_s);
       return status;
@@ -514,10 +368,11 @@ run_scale (Run *r, int si, GError **error)
   r->targets.style_weight = r->style_weight;
   r->targets.content_weight = r->content_weight;
   if (status == ST_OK)
-    status = content_targets (&g, content_s, &r->targets, error);
+    status = st_content_targets (&g, content_s, &r->targets, error);
   g_free (content_s);
   if (status == ST_OK)
-    status = style_targets (r, &g, &r->targets, error);
+    status = st_style_targets (r->net, r->p, r->w, r->h, r->n_styles, r->styles,
+                               r->sw, r->sh, r->blend, &g, &r->targets, error);
   if (status == ST_OK
       && !st_check_style_targets (r->targets.gram_norm, g.n_style, r->w, r->h,
                                   error))
@@ -531,7 +386,7 @@ run_scale (Run *r, int si, GError **error)
     }
   if (status == ST_OK)
     status = optimise (r, si, error);
-  targets_clear (&r->targets, g.n_style, g.n_content);
+  st_targets_clear (&r->targets, g.n_style, g.n_content);
   st_graph_clear (&g);
   r->graph = NULL;
   r->work_done += r->plan.schedule.work[si];
@@ -547,14 +402,14 @@ finish (Run *r, StImage **result, GError **error)
   size_t n = (size_t)w * h;
   StImage *out = st_image_new (w, h);
   if (!out)
-    return memory_error (error);
+    return st_memory_error (error);
   if (r->p->preserve_colors)
     {
       float *cs = st_floats_new (3 * n);
       if (!cs)
         {
           st_image_free (out);
-          return memory_error (error);
+          return st_memory_error (error);
         }
       st_resample_planes (r->content, 3, r->cw, r->ch, cs, w, h);
       st_keep_original_colours (r->x, cs, n);

@@ -27,7 +27,7 @@
  *         [--repeat N] [--no-torch] [--no-e2e]
  * or    meson test -C build --benchmark -v
  */
-#include "network.h"
+#include "driver.h"
 
 #include "blas.h"
 #include "cpu.h"
@@ -366,58 +366,33 @@ open_network (const char *name, GError **error)
   return st_network_load_vgg19 (name, error);
 }
 
-/* Targets as st_transfer makes them at one scale: the content's features
- * and the style's Gram matrices, both at the size of the graph. */
+/* Targets as st_transfer makes them at one scale (targets.c): the
+ * content's features and the style's Gram matrices, both at the size of
+ * the graph (n x n), with the network's weights. */
 static gboolean
-make_targets (const StNetwork *net, const StGraph *g, const float *content,
-              const float *style, StTargets *t)
+make_targets (const StNetwork *net, const StGraph *g, int n,
+              const float *content, float *style, StTargets *t)
 {
-  StFeature *f;
-  int n, si = 0, ci = 0;
+  StParams params;
+  double blend = 1.0;
+  GError *error = NULL;
+  gboolean ok;
+
+  st_params_init (&params);
+  params.pooling = ST_POOLING_AVERAGE; /* as the graph */
   memset (t, 0, sizeof *t);
-  t->gram = g_new0 (float *, g->n_style);
-  t->gram_norm = g_new0 (double, g->n_style);
-  t->features = g_new0 (float *, g->n_content);
-  t->feature_norm = g_new0 (double, g->n_content);
   t->style_weight = net->style_weight;
   t->content_weight = net->content_weight;
-  if (!st_graph_features (g, content, &f, &n))
-    return FALSE;
-  for (int i = 0; i < n; i++)
-    if (f[i].content)
-      {
-        size_t sz = (size_t)f[i].c * f[i].h * f[i].w;
-        t->features[ci] = f[i].data;
-        t->feature_norm[ci++] = st_sum_squares (f[i].data, sz);
-        f[i].data = NULL;
-      }
-  st_features_free (f, n);
-  if (!st_graph_features (g, style, &f, &n))
-    return FALSE;
-  for (int i = 0; i < n; i++)
-    if (f[i].style)
-      {
-        int c = f[i].c;
-        t->gram[si] = g_new (float, (size_t)c *c);
-        st_gram (f[i].data, c, f[i].h * f[i].w, t->gram[si]);
-        t->gram_norm[si] = st_sum_squares (t->gram[si], (size_t)c * c);
-        si++;
-      }
-  st_features_free (f, n);
-  return si == g->n_style && ci == g->n_content;
-}
-
-static void
-targets_free (StTargets *t, const StGraph *g)
-{
-  for (int i = 0; i < g->n_style; i++)
-    g_free (t->gram[i]);
-  for (int i = 0; i < g->n_content; i++)
-    g_free (t->features[i]);
-  g_free (t->gram);
-  g_free (t->gram_norm);
-  g_free (t->features);
-  g_free (t->feature_norm);
+  ok = st_content_targets (g, content, t, &error) == ST_OK
+       && st_style_targets (net, &params, n, n, 1, &style, &n, &n, &blend, g, t,
+                            &error)
+              == ST_OK;
+  if (!ok)
+    {
+      g_printerr ("style-transfer-bench: %s\n", error->message);
+      g_error_free (error);
+    }
+  return ok;
 }
 
 static int
@@ -458,11 +433,8 @@ child_pass (void)
   style = synthetic_image (n, 1);
   x = synthetic_image (n, 2);
   grad = g_new0 (float, (size_t)3 * n * n);
-  if (!make_targets (net, &g, content, style, &t))
-    {
-      g_printerr ("style-transfer-bench: out of memory for the targets\n");
-      return 1;
-    }
+  if (!make_targets (net, &g, n, content, style, &t))
+    return 1;
   pool = st_pool_new ();
   /* Warm-up: the pool allocates and the kernel pages in once, as in the
    * first iteration of a transfer; every later pass reuses the buffers. */
@@ -506,7 +478,7 @@ child_pass (void)
   g_string_free (s, TRUE);
 
   st_pool_free (pool);
-  targets_free (&t, &g);
+  st_targets_clear (&t, g.n_style, g.n_content);
   st_graph_clear (&g);
   g_free (content);
   g_free (style);

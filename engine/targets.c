@@ -1,0 +1,161 @@
+/* targets.c - what the losses compare with at one scale: the content's
+ * features (or, for a tiled leaf, its input, from which tiled.c makes
+ * them again) and the blend of the styles' Gram matrices, each style seen
+ * at the style scale of the scale's size.  The driver (transfer.c) makes
+ * them before each scale's optimisation; the benchmark makes them the
+ * same way. */
+#include "driver.h"
+
+#include "blas.h"
+#include <math.h>
+#include <string.h>
+
+StStatus
+st_memory_error (GError **error)
+{
+  g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+               "out of memory: try a smaller size");
+  return ST_ERROR_MEMORY;
+}
+
+/* What a failed pass of graph g means: cancelled, or out of memory. */
+static StStatus
+pass_failed (const StGraph *g, GError **error)
+{
+  if (!st_graph_cancelled (g))
+    return st_memory_error (error);
+  g_set_error_literal (error, ST_ERROR, ST_CANCELLED, "cancelled");
+  return ST_CANCELLED;
+}
+
+/* st_graph_build, with the status of its error. */
+StStatus
+st_build_graph (const StNetwork *net, const StParams *p, int w, int h,
+                int levels, StGraph *g, GError **error)
+{
+  GError *local = NULL;
+  StStatus status;
+  if (st_graph_build (net, w, h, p->pooling, levels, g, &local))
+    {
+      g->cancel = p->cancel;
+      return ST_OK;
+    }
+  status = (StStatus)local->code;
+  g_propagate_error (error, local);
+  return status;
+}
+
+void
+st_targets_clear (StTargets *t, int n_style, int n_content)
+{
+  for (int i = 0; i < n_style && t->gram; i++)
+    g_free (t->gram[i]);
+  for (int i = 0; i < n_content && t->features; i++)
+    g_free (t->features[i]);
+  g_free (t->gram);
+  g_free (t->gram_norm);
+  g_free (t->features);
+  g_free (t->feature_norm);
+  memset (t, 0, sizeof *t);
+}
+
+/* Content targets at one scale: the content's own features. */
+StStatus
+st_content_targets (const StGraph *g, const float *content, StTargets *t,
+                    GError **error)
+{
+  StFeature *f;
+  int n, k = 0;
+  t->features = g_try_new0 (float *, g->n_content);
+  t->feature_norm = g_try_new0 (double, g->n_content);
+  if (!t->features || !t->feature_norm)
+    return st_memory_error (error);
+  if (!st_graph_targets (g, content, FALSE, TRUE, &f, &n))
+    return pass_failed (g, error);
+  for (int i = 0; i < n; i++)
+    if (f[i].content)
+      {
+        t->features[k] = f[i].data; /* features, or the tap's input */
+        t->feature_norm[k] = f[i].norm;
+        f[i].data = NULL; /* moved */
+        k++;
+      }
+  st_features_free (f, n);
+  return ST_OK;
+}
+
+/* gram[k] += weight * the Gram matrix of each style tap of f. */
+static gboolean
+add_grams (const StFeature *f, int n, double weight, float **gram)
+{
+  for (int i = 0, k = 0; i < n; i++)
+    if (f[i].style)
+      {
+        int c = f[i].c; /* f[i].data is the Gram matrix (st_graph_targets) */
+        if (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c)))
+          return FALSE;
+        st_saxpy (c * c, (float)weight, f[i].data, gram[k]);
+        k++;
+      }
+  return TRUE;
+}
+
+/* Style targets at one scale: the blend of every style's Gram matrices,
+ * each style seen at the style scale of this scale's size. */
+StStatus
+st_style_targets (const StNetwork *net, const StParams *p, int w, int h,
+                  int n_styles, float *const *styles, const int *sw,
+                  const int *sh, const double *blend, const StGraph *g,
+                  StTargets *t, GError **error)
+{
+  int levels = net->vgg ? 0 : st_embedded_levels (w, h);
+  int side = (int)lround (MAX (w, h) * p->style_scale);
+  t->gram = g_try_new0 (float *, g->n_style);
+  t->gram_norm = g_try_new0 (double, g->n_style);
+  if (!t->gram || !t->gram_norm)
+    return st_memory_error (error);
+  for (int j = 0; j < n_styles; j++)
+    {
+      StGraph sg;
+      StFeature *f;
+      int n, tw, th;
+      float *resized;
+      gboolean ok;
+      StStatus status;
+      st_fit_long_side (sw[j], sh[j], MAX (side, 1), &tw, &th);
+      if ((status = st_build_graph (net, p, tw, th, levels, &sg, error))
+          != ST_OK)
+        {
+          g_prefix_error (error, "style image %d at style scale %g: ", j + 1,
+                          p->style_scale);
+          return status;
+        }
+      if (!(resized = st_floats_new ((size_t)3 * tw * th)))
+        {
+          st_graph_clear (&sg);
+          return st_memory_error (error);
+        }
+      st_resample_planes (styles[j], 3, sw[j], sh[j], resized, tw, th);
+      ok = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
+      g_free (resized);
+      if (!ok)
+        {
+          status = pass_failed (&sg, error);
+          st_graph_clear (&sg);
+          return status;
+        }
+      st_graph_clear (&sg);
+      ok = add_grams (f, n, blend[j], t->gram);
+      st_features_free (f, n);
+      if (!ok)
+        return st_memory_error (error);
+    }
+  for (int i = 0, k = 0; i < g->n; i++)
+    if (g->nodes[i].style)
+      {
+        int c = g->nodes[i].c;
+        t->gram_norm[k] = st_sum_squares (t->gram[k], (size_t)c * c);
+        k++;
+      }
+  return ST_OK;
+}
