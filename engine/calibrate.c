@@ -3,21 +3,28 @@
  *
  * A pass (forward, losses, backward) of the network costs about the same
  * per pixel at every size: the embedded network runs in fixed tiles, and
- * VGG19's layers scale with the pixel count.  So one timed pass at a small
- * size (about 25 000 pixels, a few tens of milliseconds) tells the time of
- * a whole run, scale by scale, on this processor with these kernels and
- * threads.  The answer is kept for the process: the dialog asks for an
+ * VGG19's layers scale with the pixel count.  So a timed pass at a small
+ * size (25 000 pixels, a few tens of milliseconds; the best of three, as
+ * anything else the machine does only slows a pass down) tells the time
+ * of a whole run, scale by scale, on this processor with these kernels
+ * and threads.  (A line through two sizes, for a fixed part, was tried:
+ * the small size's noise made the slope, and so large runs, swing by
+ * 30 %.)  The answer is kept for the process: the dialog asks for an
  * estimate at every change of a setting. */
 #include "driver.h"
 
 #include <math.h>
 #include <string.h>
 
-/* The calibration image: small enough to be quick, large enough that every
- * level of the embedded network and VGG19 up to conv5_1 runs. */
+/* The calibration images: small enough to be quick, large enough that
+ * every level of the embedded network and VGG19 up to conv5_1 runs. */
 #define CAL_W 192
 #define CAL_H 128
-/* Kept answers: (network, pooling, threads) -> seconds per pixel. */
+/* Without a calibration (ST_NO_CALIBRATION set: under valgrind, where a
+ * pass takes a thousand times longer and says nothing about the machine):
+ * a 2-core machine's cost per pixel of the embedded network. */
+#define GUESS_SECONDS_PER_PIXEL 2.5e-6
+/* Kept answers: (network, pooling, threads) -> cost. */
 #define CAL_SLOTS 8
 
 typedef struct
@@ -26,7 +33,7 @@ typedef struct
   char kind[16]; /* a network freed and another made at its address */
   StPooling pooling;
   int threads;
-  double seconds_per_pixel;
+  StPassCost cost;
 } Calibration;
 
 static Calibration slots[CAL_SLOTS];
@@ -69,24 +76,22 @@ calibration_targets (const StGraph *g, const float *image, StTargets *t,
   return TRUE;
 }
 
-/* Seconds of one pass per pixel, measured now; 0 when it could not run. */
+/* Seconds of one pass at w x h, measured now; 0 when it could not run. */
 static double
-measure (const StNetwork *net, StPooling pooling, int threads)
+measure (const StNetwork *net, StPooling pooling, int w, int h)
 {
   StGraph g;
   StTargets t;
   StFeature *style = NULL, *content = NULL;
   int n_style = 0, n_content = 0;
   memset (&t, 0, sizeof t);
-  size_t n = (size_t)3 * CAL_W * CAL_H;
+  size_t n = (size_t)3 * w * h;
   float *image = st_floats_new (n), *grad = st_floats_new (n);
   StPool *pool = st_pool_new ();
   double best = 0.0;
   StRng rng;
 
-  st_set_threads (threads);
-  if (image && grad && pool
-      && st_graph_build (net, CAL_W, CAL_H, pooling, 0, &g, NULL))
+  if (image && grad && pool && st_graph_build (net, w, h, pooling, 0, &g, NULL))
     {
       st_rng_init (&rng, 1);
       for (size_t i = 0; i < n; i++)
@@ -95,8 +100,9 @@ measure (const StNetwork *net, StPooling pooling, int threads)
                                &n_content)
           && t.gram && t.gram_norm && t.features && t.feature_norm)
         {
-          /* the first pass fills the pool; the best of two after it */
-          for (int pass = 0; pass < 3; pass++)
+          /* the first pass fills the pool; the best of three after it
+           * (anything else the machine does only slows a pass down) */
+          for (int pass = 0; pass < 4; pass++)
             {
               gint64 t0 = g_get_monotonic_time ();
               double loss = st_graph_loss (&g, image, &t, grad, NULL, pool);
@@ -118,15 +124,16 @@ measure (const StNetwork *net, StPooling pooling, int threads)
   st_pool_free (pool);
   g_free (image);
   g_free (grad);
-  return best / ((double)CAL_W * CAL_H);
+  return best;
 }
 
-double
-st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling,
-                           int threads)
+StPassCost
+st_pass_cost (const StNetwork *net, StPooling pooling, int threads)
 {
-  double spp = 0.0;
+  StPassCost cost = { 0.0, GUESS_SECONDS_PER_PIXEL };
   int i;
+  if (g_getenv ("ST_NO_CALIBRATION"))
+    return cost;
   threads = st_get_threads (threads);
   g_mutex_lock (&lock);
   for (i = 0; i < n_slots; i++)
@@ -134,22 +141,26 @@ st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling,
         && slots[i].pooling == pooling
         && slots[i].threads == threads)
       {
-        spp = slots[i].seconds_per_pixel;
+        cost = slots[i].cost;
         break;
       }
   if (i == n_slots)
     {
-      spp = measure (net, pooling, threads);
-      if (spp > 0)
+      double t;
+      st_set_threads (threads);
+      t = measure (net, pooling, CAL_W, CAL_H);
+      if (t > 0)
         {
           Calibration *c = &slots[n_slots < CAL_SLOTS ? n_slots++ : 0];
+          cost.fixed = 0.0;
+          cost.per_pixel = t / ((double)CAL_W * CAL_H);
           c->net = net;
           g_strlcpy (c->kind, net->kind, sizeof c->kind);
           c->pooling = pooling;
           c->threads = threads;
-          c->seconds_per_pixel = spp;
+          c->cost = cost;
         }
     }
   g_mutex_unlock (&lock);
-  return spp;
+  return cost;
 }
