@@ -37,16 +37,12 @@ StStatus st_plan (const StNetwork *network, int content_width,
  * the optimiser's share of memory. */
 int st_lbfgs_history (const StParams *params, size_t n);
 
-/* calibrate.c: what one optimiser evaluation (forward, losses, backward)
- * of a w x h image costs on this machine with `threads` (0 = all cores):
- * fixed + per_pixel * w * h seconds, measured once per process at two
- * small sizes; zeros when it could not run. */
-typedef struct
-{
-  double fixed, per_pixel;
-} StPassCost;
-StPassCost st_pass_cost (const StNetwork *network, StPooling pooling,
-                         int threads);
+/* calibrate.c: seconds per pixel of one optimiser evaluation (forward,
+ * losses, backward) on this machine with `threads` (0 = all cores),
+ * measured once per process at a small size (a fixed guess when it could
+ * not run, or with ST_NO_CALIBRATION set). */
+double st_pass_seconds_per_pixel (const StNetwork *network, StPooling pooling,
+                                  int threads);
 
 /* targets.c */
 /* The driver's one out-of-memory error: sets it, returns

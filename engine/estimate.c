@@ -218,8 +218,7 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   StEstimate *e = &plan->estimate;
   StSchedule *s = &plan->schedule;
   int size, max_size;
-  double seconds = 0.0;
-  StPassCost cost;
+  double seconds = 0.0, seconds_per_pixel;
   memset (plan, 0, sizeof *plan);
   if (!st_params_validate (p, error))
     return ST_ERROR_INVALID;
@@ -238,12 +237,13 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
   e->reduced = size < e->requested_size;
   plan_schedule (network, cw, ch, p, size, s);
-  cost = st_pass_cost (network, p->pooling, p->threads);
+  seconds_per_pixel
+      = st_pass_seconds_per_pixel (network, p->pooling, p->threads);
   for (int i = 0; i < s->n; i++)
     {
       seconds += ((double)s->iterations[i] * ST_EVALUATIONS_PER_ITERATION
                   + ST_TARGET_PASSES)
-                 * (cost.fixed + cost.per_pixel * s->w[i] * s->h[i]);
+                 * seconds_per_pixel * s->w[i] * s->h[i];
       e->total_iterations += s->iterations[i];
     }
   e->width = s->w[s->n - 1];
