@@ -73,12 +73,9 @@ format_bytes (gsize bytes)
 static gchar *
 format_time_left (gdouble seconds)
 {
-  gint s = (gint)CLAMP (seconds + 0.5, 0.0, 360000.0);
-  gchar *duration
-      = s >= 60 ? g_strdup_printf (_ ("%d min %02d s"), s / 60, s % 60)
-                : g_strdup_printf (_ ("%d s"), s);
+  gchar *duration = st_plugin_format_duration (seconds);
   /* TRANSLATORS: the time a running transfer still needs, e.g. "about
-     2 min 05 s left" */
+     2 min 5 s left" */
   gchar *text = g_strdup_printf (_ ("about %s left"), duration);
 
   g_free (duration);

@@ -202,3 +202,15 @@ st_plugin_network_message (const GError *engine_error, const gchar *network)
 
   return st_plugin_engine_message (engine_error);
 }
+
+gchar *
+st_plugin_format_duration (gdouble seconds)
+{
+  gint s = (gint)ceil (CLAMP (seconds, 0.0, 360000.0));
+
+  if (s < 60)
+    return g_strdup_printf (_ ("%d s"), MAX (s, 1));
+  if (s < 3600)
+    return g_strdup_printf (_ ("%d min %d s"), s / 60, s % 60);
+  return g_strdup_printf (_ ("%d h %d min"), s / 3600, (s % 3600) / 60);
+}

@@ -107,6 +107,10 @@ gchar *st_plugin_sentence (const gchar *message);
  * its source-tree note translated.  Newly allocated. */
 gchar *st_plugin_install_hint (void);
 
+/* A duration for people: "45 s", "2 min 5 s", "1 h 3 min" (at least
+ * 1 s), for the dialog's estimate and the progress bar's time left. */
+gchar *st_plugin_format_duration (gdouble seconds);
+
 G_END_DECLS
 
 #endif

@@ -289,18 +289,6 @@ network_file_set (GtkFileChooserButton *button, Dialog *dialog)
 
 /* ---------------------------------------------------------- estimate */
 
-static gchar *
-format_duration (gdouble seconds)
-{
-  gint s = (gint)ceil (seconds);
-
-  if (s < 60)
-    return g_strdup_printf (_ ("%d s"), MAX (s, 1));
-  if (s < 3600)
-    return g_strdup_printf (_ ("%d min %d s"), s / 60, s % 60);
-  return g_strdup_printf (_ ("%d h %d min"), s / 3600, (s % 3600) / 60);
-}
-
 /* Under Size: the size the run will really use, and why when it is not
  * the one asked for. */
 static void
@@ -360,7 +348,7 @@ update_estimate (Dialog *dialog)
     }
   else
     {
-      gchar *duration = format_duration (estimate.seconds);
+      gchar *duration = st_plugin_format_duration (estimate.seconds);
       gchar *memory
           = g_format_size_full (estimate.peak_bytes, G_FORMAT_SIZE_IEC_UNITS);
       gchar *budget
