@@ -32,7 +32,8 @@
  * of each scale: L-BFGS evaluates about 1.05 times per iteration (its line
  * search), the targets cost about one pass more.  Measured against it on
  * a quiet 2-core machine (three calibrations each): 115 s for 117-152 s
- * estimated at 512 px, 322 s for 374-460 s at 1920 x 1280. */
+ * estimated at 512 px, 322 s for 374-468 s at 1920 x 1280 (the small
+ * calibration pass costs more per pixel than large ones). */
 #define ST_EVALUATIONS_PER_ITERATION 1.05
 #define ST_TARGET_PASSES 1.0
 
