@@ -31,7 +31,7 @@
 /* The time estimate: a pass's measured cost (calibrate.c) times the passes
  * of each scale: L-BFGS evaluates about 1.05 times per iteration (its line
  * search), the targets cost about one pass more.  Measured against it on
- * a quiet 2-core machine (three calibrations each): 115 s for 117-152 s
+ * a quiet 2-core machine (several calibrations): 115 s for 117-152 s
  * estimated at 512 px, 322 s for 374-468 s at 1920 x 1280 (the small
  * calibration pass costs more per pixel than large ones). */
 #define ST_EVALUATIONS_PER_ITERATION 1.05
