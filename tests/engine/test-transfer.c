@@ -1,5 +1,5 @@
 /* End to end with the embedded network on a small photo and painting
- * (tubingen and starry_night from ../shared/images): the style loss falls,
+ * (tubingen and starry_night from tests/images): the style loss falls,
  * colours move towards the style, the content's luminance survives, the
  * same seed gives the same bytes, cancelling and bad input leave
  * everything as it was.  Synthetic images cover the rest. */
@@ -9,10 +9,10 @@
 #include <string.h>
 
 static StImage *
-load_shared (const char *name, int width)
+load_test_image (const char *name, int width)
 {
-  const char *dir = g_getenv ("ST_SHARED_IMAGES");
-  char *path = g_build_filename (dir ? dir : "../shared/images", name, NULL);
+  const char *dir = g_getenv ("ST_TEST_IMAGES");
+  char *path = g_build_filename (dir ? dir : "tests/images", name, NULL);
   GError *error = NULL;
   GdkPixbuf *pb
       = gdk_pixbuf_new_from_file_at_scale (path, width, -1, TRUE, &error);
@@ -163,8 +163,8 @@ int
 main (void)
 {
   StNetwork *net = st_network_new_embedded ();
-  StImage *content = load_shared ("tubingen.jpg", 72);
-  StImage *style = load_shared ("starry_night.jpg", 96);
+  StImage *content = load_test_image ("tubingen.jpg", 72);
+  StImage *style = load_test_image ("starry_night.jpg", 96);
   StImage *synthetic = make_content (72, 54);
   StImage *stripes = make_style (64, 64);
   StImage *content_copy = st_image_copy (content);

@@ -117,7 +117,7 @@ PRELUDE = r"""
     (gimp-image-insert-layer img l 0 0)
     (plug-in-plasma RUN-NONINTERACTIVE img l seed 2.0)
     img))
-; A picture from ../shared/images scaled to w x h, or plasma without them.
+; A picture from tests/images scaled to w x h, or plasma without them.
 (define (picture name w h seed)
   (let ((img (if st-have-images
                  (car (gimp-file-load RUN-NONINTERACTIVE
@@ -1153,6 +1153,30 @@ def test_kill(gimp_dir, installed, prelude, out):
     check("kill: no undo group left open", "inconsistent state" not in s.log)
 
 
+def valgrind_cannot_run_platform(log_paths, plugin):
+    """When a process under memcheck died of an instruction valgrind cannot
+    run (SIGILL) in a library that is not the plug-in, the library's name;
+    else None.  A SIGILL whose first frames are in the plug-in is ours and
+    stays a failure."""
+    for path in log_paths:
+        with open(path, errors="replace") as f:
+            text = f.read()
+        m = re.search(r"signal 4 \(SIGILL\)(.*?)(?:==\d+== \n|\Z)", text,
+                      re.S)
+        if not m:
+            continue
+        # the frame that ran the instruction: "at 0x...: fn (in /lib/x.so)"
+        # for a library without debugging symbols, "fn (file.c:12)" for
+        # code built here (ours)
+        first = re.search(r"at 0x[0-9A-Fa-f]+: .*?\((in )?([^)]*)\)\s*$",
+                          m.group(1), re.M)
+        if (first and first.group(1)
+                and os.path.realpath(first.group(2))
+                != os.path.realpath(plugin)):
+            return "SIGILL in %s" % os.path.basename(first.group(2))
+    return None
+
+
 def test_valgrind(root, plugin, prelude, out):
     """The plug-in under memcheck: no error and no definite leak whose
     stack passes through our binary (the engine is linked into it).  Errors
@@ -1172,11 +1196,23 @@ def test_valgrind(root, plugin, prelude, out):
     s = run_session("valgrind", gimp_dir, SESSION_VALGRIND, prelude, out,
                     timeout=400, env_extra={"ST_NO_CALIBRATION": "1"})
     res = s.results.get("valgrind")
+    logs = [n for n in os.listdir(out) if n.startswith("valgrind-")
+            and n.endswith(".log") and n != "valgrind.log"]
+    platform = valgrind_cannot_run_platform(
+        [os.path.join(out, n) for n in logs], plugin)
+    if platform:
+        # valgrind 3.19 does not know every instruction of every processor
+        # (AVX-512 FP16 or newer in libhwy's timer, loaded by GEGL on AMD
+        # Zen 5): the plug-in dies of SIGILL in a library that is not ours
+        # before our code runs.  That says nothing of the project: the
+        # command line and the engine keep their own memcheck run
+        # (tests/engine/test-memcheck.sh).
+        print("# SKIP valgrind session: memcheck cannot run the platform's "
+              "own libraries on this processor (%s)" % platform)
+        return
     check("valgrind: the run succeeds under memcheck",
           res and res[0] == "OK", repr(res))
     ours = []
-    logs = [n for n in os.listdir(out) if n.startswith("valgrind-")
-            and n.endswith(".log") and n != "valgrind.log"]
     for name in logs:
         with open(os.path.join(out, name)) as f:
             text = f.read()
