@@ -273,6 +273,72 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
 
 /* --------------------------------------------------------- one scale */
 
+/* plane (h, w) <- plane blurred by [1 2 1] / 4 both ways (edges
+ * repeated); tmp holds h * w floats. */
+static void
+blur121 (float *plane, int w, int h, float *tmp)
+{
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        const float *row = plane + (size_t)y * w;
+        tmp[(size_t)y * w + x] = 0.25f * row[MAX (x - 1, 0)] + 0.5f * row[x]
+                                 + 0.25f * row[MIN (x + 1, w - 1)];
+      }
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      plane[(size_t)y * w + x]
+          = 0.25f * tmp[(size_t)MAX (y - 1, 0) * w + x]
+            + 0.5f * tmp[(size_t)y * w + x]
+            + 0.25f * tmp[(size_t)MIN (y + 1, h - 1) * w + x];
+}
+
+/* x (3, h, w) <- the previous scale's painting (3, pw, ph), enlarged, with
+ * the photo's detail of this scale (issue 18).
+ *
+ * Enlarged as it is, the previous painting's finest strokes (its pixel-
+ * level texture) become 2 x 2 blocks, and its whole top octave is missing:
+ * the few iterations of a large scale start far from the painting's
+ * statistics and from the photo's drawing, and end as a block grid over a
+ * blur.  So the enlargement takes only what the previous scale settled
+ * (its painting blurred by [1 2 1]: no texture at its pixel level), and
+ * the band it lacks comes from the photo at this scale (content minus the
+ * same blurred, reduced and enlarged content): edges of houses and eyes
+ * where the photo has them, at the phase of the new pixel grid, for the
+ * optimiser to repaint as strokes. */
+static StStatus
+enlarge_previous (Run *r, int pw, int ph, const float *content_s, float *x,
+                  GError **error)
+{
+  size_t n = (size_t)3 * r->w * r->h, pn = (size_t)pw * ph;
+  float *low = st_floats_new (3 * pn), *up = st_floats_new (n);
+  float *tmp = st_floats_new (pn);
+  gboolean detail = r->p->init == ST_INIT_CONTENT;
+  if (!low || !up || !tmp)
+    {
+      g_free (low);
+      g_free (up);
+      g_free (tmp);
+      return st_memory_error (error);
+    }
+  for (int c = 0; c < 3; c++)
+    blur121 (r->x + c * pn, pw, ph, tmp);
+  st_resample_planes (r->x, 3, pw, ph, x, r->w, r->h);
+  if (detail)
+    {
+      st_resample_planes (content_s, 3, r->w, r->h, low, pw, ph);
+      for (int c = 0; c < 3; c++)
+        blur121 (low + c * pn, pw, ph, tmp);
+      st_resample_planes (low, 3, pw, ph, up, r->w, r->h);
+      for (size_t i = 0; i < n; i++)
+        x[i] += content_s[i] - up[i];
+    }
+  g_free (low);
+  g_free (up);
+  g_free (tmp);
+  return ST_OK;
+}
+
 /* The start of scale si: the content for si = 0 (or noise), else the
  * previous scale's painting, enlarged. */
 static StStatus
@@ -284,7 +350,15 @@ start_image (Run *r, int si, const float *content_s, GError **error)
   if (!x)
     return st_memory_error (error);
   if (si > 0)
-    st_resample_planes (r->x, 3, s->w[si - 1], s->h[si - 1], x, r->w, r->h);
+    {
+      StStatus status = enlarge_previous (r, s->w[si - 1], s->h[si - 1],
+                                          content_s, x, error);
+      if (status != ST_OK)
+        {
+          g_free (x);
+          return status;
+        }
+    }
   else if (r->p->init == ST_INIT_NOISE)
     for (size_t i = 0; i < n; i++)
       x[i] = (float)CLAMP (0.5 + 0.2 * st_rng_normal (&r->rng), 0.0, 1.0);

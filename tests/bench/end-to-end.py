@@ -13,9 +13,12 @@ the photo's own size), and this prints:
     painting enlarged to the photo's size has little to lose (ratio well
     under 0.5); a painting with brushwork at full resolution keeps at least
     half the photo's ratio.
+  - the look at the result's own size (issue 18, tests/bench/look.py):
+    grid score (a block grid scores 13 and up, photos 4-7), edges kept
+    (at 384 px, against the photo), border (over 1.3: a frame line).
 
 Usage: end-to-end.py CLI CONTENT STYLE [WxH ...] [--threads N] [--json]
-(default sizes: 512x341 1920x1280).  Run it on a quiet machine and write
+(default sizes: 384x288 768x576 1920x1440).  Run it on a quiet machine and write
 the load (uptime) next to the figures: tests/bench/README.md.
 """
 import argparse
@@ -29,6 +32,9 @@ import time
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import look  # noqa: E402  (beside this file)
 
 
 def detail_lost(path):
@@ -74,6 +80,7 @@ def run_one(cli, content, style, size, threads, tmp):
         "estimate_over_measured": round(estimate / wall, 2),
         "peak_rss_mib": round(usage.ru_maxrss / 1024.0, 1),
         "detail_kept": round(detail_lost(out) / detail_lost(photo), 2),
+        "look": look.look(out, photo),
     }
 
 
@@ -82,7 +89,8 @@ def main():
     ap.add_argument("cli")
     ap.add_argument("content")
     ap.add_argument("style")
-    ap.add_argument("sizes", nargs="*", default=["512x341", "1920x1280"])
+    ap.add_argument("sizes", nargs="*",
+                    default=["384x288", "768x576", "1920x1440"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -97,10 +105,13 @@ def main():
             if not args.json:
                 r = rows[-1]
                 print("%-10s -> %-10s %7.1f s (estimated %5.0f s, x%.2f)  "
-                      "peak %7.1f MiB  detail kept %.2f" % (
+                      "peak %7.1f MiB  detail kept %.2f  grid %.1f  "
+                      "edges %.2f  border %.2f" % (
                           r["size"], r["result_size"], r["wall_s"],
                           r["estimate_s"], r["estimate_over_measured"],
-                          r["peak_rss_mib"], r["detail_kept"]), flush=True)
+                          r["peak_rss_mib"], r["detail_kept"],
+                          r["look"]["grid"], r["look"]["edges"],
+                          r["look"]["border"]), flush=True)
     with open("/proc/loadavg") as f:
         load += " -> " + f.read().split()[0]
     if args.json:

@@ -1,0 +1,145 @@
+/* The coarse-to-fine schedule and the enlargement between its scales
+ * (issue 18): scales double exactly, and a run's result carries no 2 x 2
+ * blocks from the enlargement (the cells a photo painted at its own size
+ * was covered with). */
+#include "check.h"
+#include "driver.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+
+/* The default plan of a w x h photo at its own size. */
+static void
+check_plan (const StNetwork *net, int w, int h, int want_scales)
+{
+  StParams p;
+  StPlan plan;
+  GError *error = NULL;
+  const StSchedule *s = &plan.schedule;
+  st_params_init (&p);
+  p.memory_budget = (size_t)64 << 30; /* the plan, not this machine's RAM */
+  CHECK (st_plan (net, w, h, &p, &plan, &error) == ST_OK, "%d x %d: %s", w, h,
+         error ? error->message : "?");
+  g_clear_error (&error);
+  printf ("  %d x %d: %d scales, first %d x %d (%d iterations), last %d "
+          "iterations\n",
+          w, h, s->n, s->w[0], s->h[0], s->iterations[0],
+          s->iterations[s->n - 1]);
+  CHECK (s->n == want_scales, "%d x %d: %d scales, not %d", w, h, s->n,
+         want_scales);
+  CHECK (s->w[s->n - 1] == w && s->h[s->n - 1] == h,
+         "%d x %d: the last scale is %d x %d", w, h, s->w[s->n - 1],
+         s->h[s->n - 1]);
+  CHECK (s->n == 1 || (MAX (s->w[0], s->h[0]) >= 128
+                       && MAX (s->w[0], s->h[0]) < 256),
+         "%d x %d: the first scale is %d x %d", w, h, s->w[0], s->h[0]);
+  for (int i = 1; i < s->n; i++)
+    {
+      CHECK (abs (s->w[i] - 2 * s->w[i - 1]) <= 1
+                 && abs (s->h[i] - 2 * s->h[i - 1]) <= 1,
+             "%d x %d: scale %d is %d x %d after %d x %d, not twice", w, h,
+             i + 1, s->w[i], s->h[i], s->w[i - 1], s->h[i - 1]);
+      CHECK (s->iterations[i] <= s->iterations[i - 1] && s->iterations[i] >= 3,
+             "%d x %d: %d iterations at scale %d after %d", w, h,
+             s->iterations[i], i + 1, s->iterations[i - 1]);
+    }
+}
+
+static StImage *
+load (const char *name, int width)
+{
+  const char *dir = g_getenv ("ST_TEST_IMAGES");
+  char *path = g_build_filename (dir ? dir : "tests/images", name, NULL);
+  GdkPixbuf *pb = gdk_pixbuf_new_from_file_at_scale (path, width, -1, TRUE,
+                                                     NULL);
+  StImage *im;
+  if (!pb)
+    {
+      fprintf (stderr, "cannot read %s\n", path);
+      exit (1);
+    }
+  im = st_image_new (gdk_pixbuf_get_width (pb), gdk_pixbuf_get_height (pb));
+  for (int y = 0; y < im->height; y++)
+    for (int x = 0; x < im->width; x++)
+      for (int c = 0; c < 3; c++)
+        im->pixels[((size_t)y * im->width + x) * 3 + c]
+            = gdk_pixbuf_get_pixels (pb)[(size_t)y * gdk_pixbuf_get_rowstride (pb)
+                                         + (size_t)x * gdk_pixbuf_get_n_channels (pb)
+                                         + c]
+              / 255.0f;
+  g_object_unref (pb);
+  g_free (path);
+  return im;
+}
+
+/* How much stronger the luminance steps are between pixel pairs of one
+ * parity than of the other, along x or y (the larger): 1 for a picture
+ * whose texture ignores the pixel grid; an enlargement that doubles the
+ * previous scale's pixels makes 2 x 2 cells, whose steps all fall on one
+ * parity (2.5 where this was measured). */
+static double
+pair_ratio (const StImage *im, gboolean along_y)
+{
+  double sum[2] = { 0, 0 };
+  int w = im->width, h = im->height;
+  int n = along_y ? h - 1 : w - 1;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < (along_y ? w : h); j++)
+      {
+        int x0 = along_y ? j : i, y0 = along_y ? i : j;
+        int x1 = along_y ? j : i + 1, y1 = along_y ? i + 1 : j;
+        const float *a = im->pixels + 3 * ((size_t)y0 * w + x0);
+        const float *b = im->pixels + 3 * ((size_t)y1 * w + x1);
+        double la = 0.299 * a[0] + 0.587 * a[1] + 0.114 * a[2];
+        double lb = 0.299 * b[0] + 0.587 * b[1] + 0.114 * b[2];
+        sum[i & 1] += fabs (la - lb);
+      }
+  return MAX (sum[0], sum[1]) / MAX (MIN (sum[0], sum[1]), 1e-12);
+}
+
+int
+main (void)
+{
+  StNetwork *net = st_network_new_embedded ();
+  StImage *content, *style, *result = NULL;
+  const StImage *styles[1];
+  StParams p;
+  GError *error = NULL;
+
+  /* 1. Default plans: halvings from the photo's own size. */
+  check_plan (net, 200, 150, 1);
+  check_plan (net, 384, 288, 2);
+  check_plan (net, 451, 300, 2);
+  check_plan (net, 768, 576, 3);
+  check_plan (net, 1920, 1080, 4);
+  check_plan (net, 4000, 3000, 5);
+  check_plan (net, 1080, 1920, 4);
+
+  /* 2. Two scales at default settings (fewer iterations): no 2 x 2 cells
+   *    in the result. */
+  content = load ("tubingen.jpg", 256);
+  style = load ("starry_night.jpg", 256);
+  styles[0] = style;
+  st_params_init (&p);
+  p.iterations = 30;
+  p.threads = 1;
+  CHECK (st_transfer (net, content, styles, 1, &p, NULL, NULL, &result, &error)
+             == ST_OK && result,
+         "transfer failed: %s", error ? error->message : "?");
+  if (result)
+    {
+      double rx = pair_ratio (result, FALSE), ry = pair_ratio (result, TRUE);
+      save_for_eyes (result, "two-scales");
+      printf ("  two scales at %d x %d: pixel-pair step ratio %.2f (x), "
+              "%.2f (y); the photo's %.2f, %.2f\n",
+              result->width, result->height, rx, ry,
+              pair_ratio (content, FALSE), pair_ratio (content, TRUE));
+      CHECK (rx < 1.3 && ry < 1.3,
+             "the enlargement left 2 x 2 cells: step ratio %.2f, %.2f", rx,
+             ry);
+    }
+  st_image_free (result);
+  st_image_free (content);
+  st_image_free (style);
+  st_network_free (net);
+  return check_report ("schedule");
+}
