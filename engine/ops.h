@@ -21,6 +21,10 @@ float *st_floats_dup (const float *src, size_t n);
 uint8_t *st_bytes_new (size_t n); /* zeroed */
 void st_set_threads (int threads);
 int st_get_threads (int requested); /* 0 -> all cores */
+/* the threads the engine runs on (st_set_threads; all cores before it),
+ * at most ST_PARALLEL_MAX */
+#define ST_PARALLEL_MAX 64
+int st_threads (void);
 /* fn (lo, hi, data) on contiguous parts of [0, n), one per thread set by
  * st_set_threads, the caller's thread taking the first; returns when all
  * are done.  Parts must not depend on each other: then the result is the

@@ -89,14 +89,19 @@ run_part (gpointer p)
   return NULL;
 }
 
+int
+st_threads (void)
+{
+  int threads = g_atomic_int_get (&engine_threads);
+  return CLAMP (threads > 0 ? threads : st_get_threads (0), 1, ST_PARALLEL_MAX);
+}
+
 void
 st_parallel_for (int n, StRangeFunc fn, gpointer data)
 {
-  int threads = g_atomic_int_get (&engine_threads);
-  Part parts[64];
-  GThread *thread[64];
-  if (threads <= 0)
-    threads = st_get_threads (0);
+  int threads = st_threads ();
+  Part parts[ST_PARALLEL_MAX];
+  GThread *thread[ST_PARALLEL_MAX];
   threads = CLAMP (MIN (threads, n), 1, (int)G_N_ELEMENTS (parts));
   for (int i = 0; i < threads; i++)
     {

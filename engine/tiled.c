@@ -58,13 +58,35 @@ tile_extent (const StNode *node, size_t *halo, size_t *px)
 }
 
 /* Floats of one tile's buffers (see Tile). */
-size_t
-st_tiled_scratch_floats (const StNode *node)
+static size_t
+tile_floats (const StNode *node)
 {
   size_t halo, px, kk = (size_t)node->cin * node->k * node->k;
   tile_extent (node, &halo, &px);
   return node->cin * halo + kk * px + 2 * (size_t)node->c * px
          + (node->content ? (size_t)content_channels (node) * px : 0);
+}
+
+/* Rows of tiles are shared out between the engine's threads (see Job);
+ * each thread has its own tile buffers and, but for the first, its own
+ * Gram matrix. */
+static int
+tiled_threads (const StNode *node)
+{
+  int rows = (node->h + TILE_SIDE - 1) / TILE_SIDE;
+  return CLAMP (MIN (st_threads (), rows), 1, ST_PARALLEL_MAX);
+}
+
+static size_t
+thread_floats (const StNode *node)
+{
+  return tile_floats (node) + (size_t)node->c * node->c;
+}
+
+size_t
+st_tiled_scratch_floats (const StNode *node)
+{
+  return tiled_threads (node) * thread_floats (node);
 }
 
 /* One tile's place and buffers.  The input and its gradient share one
@@ -183,60 +205,230 @@ cancelled (const gint *cancel)
   return cancel && g_atomic_int_get (cancel);
 }
 
+/* One pass over the tiles, its rows of tiles shared out between threads:
+ * thread t takes the rows r (of those the pass visits) with r / step
+ * congruent to t modulo the thread count, one after another, into its
+ * own buffers.  What threads add up (Gram matrices, sums) each keeps
+ * apart, and the caller adds in thread order: the same bytes for the same
+ * thread count.  The OpenBLAS products inside run single-threaded: small
+ * products side by side keep both cores busy, where one threaded product
+ * at a time left the copies, the ReLU and the adds to one core. */
+typedef enum
+{
+  PASS_FORWARD,
+  PASS_NORM,
+  PASS_BACKWARD
+} Pass;
+
+typedef struct
+{
+  Pass pass;
+  const StNode *node;
+  const float *in, *content_in, *d;
+  float style_scale, content_scale;
+  float *gram, *content, *grad_in;
+  float *scratch;
+  int threads;
+  int first_row, step; /* the rows of tiles visited: first_row + i step */
+  const gint *cancel;
+  double sum[ST_PARALLEL_MAX];
+} Job;
+
+static void tile_forward (Job *job, Tile *t, float *gram);
+static double tile_norm (Job *job, Tile *t);
+static double tile_backward (Job *job, Tile *t);
+
+static void
+job_thread (int lo, int hi, gpointer data)
+{
+  Job *job = data;
+  const StNode *node = job->node;
+  int rows = (node->h + TILE_SIDE - 1) / TILE_SIDE;
+  for (int th = lo; th < hi; th++)
+    {
+      float *mine = job->scratch + (size_t)th * thread_floats (node);
+      float *gram = !job->gram ? NULL
+                    : th == 0  ? job->gram
+                               : mine + tile_floats (node);
+      double sum = 0.0;
+      Tile t;
+      tile_buffers (node, mine, &t);
+      if (job->pass == PASS_FORWARD && gram)
+        memset (gram, 0, (size_t)node->c * node->c * sizeof (float));
+      for (int i = th, r; (r = job->first_row + i * job->step) < rows;
+           i += job->threads)
+        for (int x0 = 0; x0 < node->w && !cancelled (job->cancel);
+             x0 += TILE_SIDE)
+          {
+            tile_place (node, &t, r * TILE_SIDE, x0);
+            if (job->pass == PASS_FORWARD)
+              tile_forward (job, &t, gram);
+            else if (job->pass == PASS_NORM)
+              sum += tile_norm (job, &t);
+            else
+              sum += tile_backward (job, &t);
+          }
+      job->sum[th] = sum;
+    }
+}
+
+/* Runs the job over rows first_row, first_row + step, ...; the sum of
+ * the threads' sums (in thread order), NaN once cancelled. */
+static double
+job_run (Job *job, int first_row, int step)
+{
+  double sum = 0.0;
+  job->first_row = first_row;
+  job->step = step;
+  if (job->threads > 1)
+    st_blas_set_threads (1);
+  st_parallel_for (job->threads, job_thread, job);
+  if (job->threads > 1)
+    st_blas_set_threads (st_threads ());
+  for (int th = 0; th < job->threads; th++)
+    sum += job->sum[th];
+  return cancelled (job->cancel) ? NAN : sum;
+}
+
+static void
+job_init (Job *job, Pass pass, const StNode *node, float *scratch,
+          const gint *cancel)
+{
+  memset (job, 0, sizeof *job);
+  job->pass = pass;
+  job->node = node;
+  job->scratch = scratch;
+  job->cancel = cancel;
+  job->threads = tiled_threads (node);
+}
+
+static void
+tile_forward (Job *job, Tile *t, float *gram)
+{
+  const StNode *node = job->node;
+  int c = node->c, n = t->th * t->tw;
+  size_t plane = (size_t)node->h * node->w;
+  int content_c = content_channels (node);
+  tile_read (node, job->in, t);
+  tile_features (node, t, gram ? c : content_c, t->f);
+  if (gram) /* upper triangle, mirrored at the end */
+    st_ssyrk_upper (c, n, 1.0f / (float)plane, t->f, n, 1.0f, gram, c);
+  for (int o = 0; job->content && o < content_c; o++)
+    for (int y = 0; y < t->th; y++)
+      memcpy (job->content + o * plane + (size_t)(t->y0 + y) * node->w + t->x0,
+              t->f + (size_t)o * n + (size_t)y * t->tw,
+              (size_t)t->tw * sizeof (float));
+}
+
 gboolean
 st_tiled_forward (const StNode *node, const float *in, float *gram,
                   float *content, float *scratch, const gint *cancel)
 {
-  Tile t;
+  Job job;
   int c = node->c;
-  size_t plane = (size_t)node->h * node->w;
-  int content_c = node->content_c > 0 ? MIN (node->content_c, c) : c;
-  float inv_n = 1.0f / (float)plane;
-  tile_buffers (node, scratch, &t);
+  job_init (&job, PASS_FORWARD, node, scratch, cancel);
+  job.in = in;
+  job.gram = gram;
+  job.content = content;
+  if (isnan (job_run (&job, 0, 1)))
+    return FALSE;
   if (gram)
-    memset (gram, 0, (size_t)c * c * sizeof (float));
-  for (int y0 = 0; y0 < node->h && !cancelled (cancel); y0 += TILE_SIDE)
-    for (int x0 = 0; x0 < node->w; x0 += TILE_SIDE)
-  {
-    int n;
-    tile_place (node, &t, y0, x0);
-    n = t.th * t.tw;
-    tile_read (node, in, &t);
-    tile_features (node, &t, gram ? c : content_c, t.f);
-    if (gram) /* upper triangle, mirrored at the end */
-      st_ssyrk_upper (c, n, inv_n, t.f,
-                   n, 1.0f, gram, c);
-    for (int o = 0; content && o < content_c; o++)
-      for (int y = 0; y < t.th; y++)
-        memcpy (content + o * plane + (size_t)(t.y0 + y) * node->w + t.x0,
-                t.f + (size_t)o * n + (size_t)y * t.tw,
-                (size_t)t.tw * sizeof (float));
-  }
-  for (int i = 0; gram && i < c; i++)
-    for (int j = 0; j < i; j++)
-      gram[(size_t)i * c + j] = gram[(size_t)j * c + i];
-  return !cancelled (cancel);
+    {
+      for (int th = 1; th < job.threads; th++)
+        {
+          const float *g = scratch + (size_t)th * thread_floats (node)
+                           + tile_floats (node);
+          for (int i = 0; i < c; i++)
+            for (int j = i; j < c; j++)
+              gram[(size_t)i * c + j] += g[(size_t)i * c + j];
+        }
+      for (int i = 0; i < c; i++)
+        for (int j = 0; j < i; j++)
+          gram[(size_t)i * c + j] = gram[(size_t)j * c + i];
+    }
+  return TRUE;
+}
+
+static double
+tile_norm (Job *job, Tile *t)
+{
+  const StNode *node = job->node;
+  int content_c = content_channels (node);
+  double sum = 0.0;
+  tile_read (node, job->content_in, t);
+  tile_features (node, t, content_c, t->tf);
+  for (size_t p = 0; p < (size_t)content_c * t->th * t->tw; p++)
+    sum += (double)t->tf[p] * t->tf[p];
+  return sum;
 }
 
 double
 st_tiled_content_norm (const StNode *node, const float *content_in,
                        float *scratch, const gint *cancel)
 {
-  Tile t;
-  int content_c = node->content_c > 0 ? MIN (node->content_c, node->c)
-                                      : node->c;
-  double sum = 0.0;
-  tile_buffers (node, scratch, &t);
-  for (int y0 = 0; y0 < node->h && !cancelled (cancel); y0 += TILE_SIDE)
-    for (int x0 = 0; x0 < node->w; x0 += TILE_SIDE)
-      {
-        tile_place (node, &t, y0, x0);
-        tile_read (node, content_in, &t);
-        tile_features (node, &t, content_c, t.tf);
-        for (size_t p = 0; p < (size_t)content_c * t.th * t.tw; p++)
-          sum += (double)t.tf[p] * t.tf[p];
-      }
-  return cancelled (cancel) ? NAN : sum;
+  Job job;
+  job_init (&job, PASS_NORM, node, scratch, cancel);
+  job.content_in = content_in;
+  return job_run (&job, 0, 1);
+}
+
+static double
+tile_backward (Job *job, Tile *t)
+{
+  const StNode *node = job->node;
+  int c = node->c, k = node->k, kk = node->cin * k * k;
+  int content_c = content_channels (node);
+  int n = t->th * t->tw;
+  /* the filters whose features the losses read */
+  int ch = job->d ? c : content_c;
+  double content_sq = 0.0;
+  if (job->content_in) /* the target: the content's features, made again */
+    {
+      tile_read (node, job->content_in, t);
+      tile_features (node, t, content_c, t->tf);
+    }
+  tile_read (node, job->in, t);
+  tile_features (node, t, job->grad_in ? ch : content_c, t->f);
+  if (job->grad_in)
+    {
+      if (job->d) /* dL/dF = a D F: D symmetric, its upper triangle */
+        st_ssymm_left_upper (c, n, job->style_scale, job->d, c, t->f, n,
+                             0.0f, t->gf, n);
+      else
+        memset (t->gf, 0, (size_t)ch * n * sizeof (float));
+    }
+  for (size_t p = 0; job->content_in && p < (size_t)content_c * n; p++)
+    {
+      float diff = t->f[p] - t->tf[p];
+      content_sq += (double)diff * diff;
+      if (job->grad_in)
+        t->gf[p] += job->content_scale * diff;
+    }
+  if (!job->grad_in)
+    return content_sq;
+  /* ReLU: no gradient where the feature was clipped to 0 */
+  for (size_t p = 0; p < (size_t)ch * n; p++)
+    if (!(t->f[p] > 0.0f))
+      t->gf[p] = 0.0f;
+  /* back through the convolution: columns, then folded into the tile */
+  st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n, ch, 1.0f, node->weight, kk, t->gf,
+            n, 0.0f, t->gcol, n);
+  memset (t->gin, 0, (size_t)node->cin * t->hh * t->hw * sizeof (float));
+  for (int ci = 0; ci < node->cin; ci++)
+    for (int ky = 0; ky < k; ky++)
+      for (int kx = 0; kx < k; kx++)
+        {
+          const float *src = t->gcol + (size_t)((ci * k + ky) * k + kx) * n;
+          for (int y = 0; y < t->th; y++)
+            {
+              float *dst = t->gin + ((size_t)ci * t->hh + y + ky) * t->hw + kx;
+              const float *s = src + (size_t)y * t->tw;
+              for (int x = 0; x < t->tw; x++)
+                dst[x] += s[x];
+            }
+        }
+  tile_write_gradient (node, t, job->grad_in);
+  return content_sq;
 }
 
 double
@@ -245,65 +437,23 @@ st_tiled_backward (const StNode *node, const float *in, const float *d,
                    float content_scale, float *grad_in, float *scratch,
                    const gint *cancel)
 {
-  Tile t;
-  int c = node->c, k = node->k, kk = node->cin * k * k;
-  int content_c = node->content_c > 0 ? MIN (node->content_c, c) : c;
-  /* the filters whose features the losses read */
-  int ch = d ? c : content_c;
-  double content_sq = 0.0;
-  tile_buffers (node, scratch, &t);
-  for (int y0 = 0; y0 < node->h && !cancelled (cancel); y0 += TILE_SIDE)
-    for (int x0 = 0; x0 < node->w; x0 += TILE_SIDE)
-  {
-    int n;
-    tile_place (node, &t, y0, x0);
-    n = t.th * t.tw;
-    if (content_in) /* the target: the content's features, made again */
-      {
-        tile_read (node, content_in, &t);
-        tile_features (node, &t, content_c, t.tf);
-      }
-    tile_read (node, in, &t);
-    tile_features (node, &t, grad_in ? ch : content_c, t.f);
-    if (grad_in)
-      {
-        if (d) /* dL/dF = a D F: D symmetric, its upper triangle */
-          st_ssymm_left_upper (c, n,
-                       style_scale, d, c, t.f, n, 0.0f, t.gf, n);
-        else
-          memset (t.gf, 0, (size_t)ch * n * sizeof (float));
-      }
-    for (size_t p = 0; content_in && p < (size_t)content_c * n; p++)
-      {
-        float diff = t.f[p] - t.tf[p];
-        content_sq += (double)diff * diff;
-        if (grad_in)
-          t.gf[p] += content_scale * diff;
-      }
-    if (!grad_in)
-      continue;
-    /* ReLU: no gradient where the feature was clipped to 0 */
-    for (size_t p = 0; p < (size_t)ch * n; p++)
-      if (!(t.f[p] > 0.0f))
-        t.gf[p] = 0.0f;
-    /* back through the convolution: columns, then folded into the tile */
-    st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n, ch, 1.0f,
-                 node->weight, kk, t.gf, n, 0.0f, t.gcol, n);
-    memset (t.gin, 0, (size_t)node->cin * t.hh * t.hw * sizeof (float));
-    for (int ci = 0; ci < node->cin; ci++)
-      for (int ky = 0; ky < k; ky++)
-        for (int kx = 0; kx < k; kx++)
-          {
-            const float *src = t.gcol + (size_t)((ci * k + ky) * k + kx) * n;
-            for (int y = 0; y < t.th; y++)
-              {
-                float *dst = t.gin + ((size_t)ci * t.hh + y + ky) * t.hw + kx;
-                const float *s = src + (size_t)y * t.tw;
-                for (int x = 0; x < t.tw; x++)
-                  dst[x] += s[x];
-              }
-          }
-    tile_write_gradient (node, &t, grad_in);
-  }
-  return cancelled (cancel) ? NAN : content_sq;
+  Job job;
+  double even, odd;
+  job_init (&job, PASS_BACKWARD, node, scratch, cancel);
+  job.in = in;
+  job.d = d;
+  job.style_scale = style_scale;
+  job.content_in = content_in;
+  job.content_scale = content_scale;
+  job.grad_in = grad_in;
+  if (!grad_in || job.threads == 1)
+    return job_run (&job, 0, 1);
+  /* A tile's gradient reaches k / 2 rows into the rows of tiles above
+   * and below it: even rows of tiles first, then odd ones, so that no two
+   * threads ever add into the same pixel. */
+  even = job_run (&job, 0, 2);
+  if (isnan (even))
+    return NAN;
+  odd = job_run (&job, 1, 2);
+  return even + odd;
 }

@@ -370,6 +370,10 @@ check_tiled (const char *what, int k, StPad pad, int h, int w, StRng *rng)
          what, max_rel_diff (gram, gram_ref, c * c));
   CHECK (max_rel_diff (content, out, cc * plane) < 1e-6,
          "%s: content channels differ", what);
+  memset (content, 0, cc * plane * sizeof (float)); /* a content-only pass */
+  st_tiled_forward (&node, in, NULL, content, scratch, NULL);
+  CHECK (max_rel_diff (content, out, cc * plane) < 1e-6,
+         "%s: content channels of a content-only pass differ", what);
   CHECK (fabs (sq - sq_ref) <= 1e-5 * sq_ref, "%s: content error %g vs %g",
          what, sq, sq_ref);
   CHECK (max_rel_diff (gin, gin_ref, nin) < 1e-4,
@@ -411,8 +415,19 @@ main (void)
   check_loss ("total variation", 2, &rng);
   check_loss ("range penalty", 3, &rng);
   check_embedded_graph (&rng);
-  check_tiled ("tiled conv 7x7 reflect", 7, ST_PAD_REFLECT, 150, 131, &rng);
-  check_tiled ("tiled conv 3x3 zero pad", 3, ST_PAD_ZERO, 67, 200, &rng);
-  check_tiled ("tiled conv 5x5 on 3x70", 5, ST_PAD_REFLECT, 3, 70, &rng);
+  /* on one thread, then rows of tiles shared out between 2 and 3 threads
+   * (even rows then odd ones in the backward pass) */
+  for (int threads = 1; threads <= 3; threads++)
+    {
+      printf ("tiled passes on %d thread(s)\n", threads);
+      st_set_threads (threads);
+      check_tiled ("tiled conv 7x7 reflect", 7, ST_PAD_REFLECT, 150, 131,
+                   &rng);
+      check_tiled ("tiled conv 3x3 zero pad", 3, ST_PAD_ZERO, 67, 200, &rng);
+      check_tiled ("tiled conv 5x5 on 3x70", 5, ST_PAD_REFLECT, 3, 70, &rng);
+      check_tiled ("tiled conv 3x3, 5 rows of tiles", 3, ST_PAD_REFLECT, 300,
+                   70, &rng);
+    }
+  st_set_threads (1);
   return check_report ("test-gradients");
 }
