@@ -194,7 +194,13 @@ typedef struct
   double tolerance_change; /* stop when |loss change| <= this * |loss| */
   double learning_rate;    /* Adam step; L-BFGS first step scale     */
   int max_evaluations_per_iteration; /* L-BFGS line search bound */
+  /* L-BFGS stops early once the loss is at most plateau_below and fell by
+   * less than plateau_fraction of itself per iteration over the last
+   * ST_PLATEAU_WINDOW iterations (plateau_fraction 0: never). */
+  double plateau_fraction;
+  double plateau_below;
 } StOptimizerConfig;
+#define ST_PLATEAU_WINDOW 5
 
 typedef struct
 {

@@ -173,6 +173,7 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
   double *alpha = g_try_new0 (double, MAX (config->history, 1));
   double f, f_new = 0.0;
   int it = 0, evals = 0, stalled = 0;
+  double recent[ST_PLATEAU_WINDOW + 1]; /* the last losses, a ring */
   int max_evals = MAX (config->max_evaluations_per_iteration, 2);
   gboolean hist_ok = history_init (&hist, MAX (config->history, 1), n);
   StOptimizerResult unused;
@@ -193,6 +194,7 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
       status = ST_ERROR_NUMERIC;
       goto out;
     }
+  recent[0] = f;
 
   for (it = 0; it < config->iterations; it++)
     {
@@ -252,6 +254,21 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
           {
             it++;
             break;
+          }
+        recent[(it + 1) % (ST_PLATEAU_WINDOW + 1)] = f;
+        if (config->plateau_fraction > 0 && it + 1 >= ST_PLATEAU_WINDOW
+            && f <= config->plateau_below)
+          {
+            /* the loss ST_PLATEAU_WINDOW iterations ago */
+            double before = it + 1 == ST_PLATEAU_WINDOW
+                                ? recent[0]
+                                : recent[(it + 2) % (ST_PLATEAU_WINDOW + 1)];
+            if (before - f
+                <= config->plateau_fraction * ST_PLATEAU_WINDOW * fabs (f))
+              {
+                it++;
+                break;
+              }
           }
       }
     }

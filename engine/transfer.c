@@ -21,6 +21,12 @@ G_DEFINE_QUARK (st-error-quark, st_error)
 #define ST_LBFGS_MAX_EVALUATIONS 5
 #define ST_LBFGS_FIRST_STEP 0.05
 #define ST_ADAM_STEP 0.01
+/* A scale of L-BFGS ends early once its loss is under the previous
+ * scale's and falls by less than this fraction of itself per iteration
+ * (over ST_PLATEAU_WINDOW iterations): a scale that starts from the
+ * previous one enlarged recovers the painting's statistics at its new
+ * octave in 20-30 iterations, then refines slowly. */
+#define ST_PLATEAU_FRACTION 0.0025
 
 typedef struct
 {
@@ -44,6 +50,7 @@ typedef struct
   StTargets targets;
   StLossParts parts;
   double tv;
+  double previous_loss; /* where the scale before ended (+inf at first) */
   /* progress */
   StProgressFunc progress;
   gpointer user_data;
@@ -381,6 +388,8 @@ optimise (Run *r, int si, GError **error)
   cfg.tolerance_grad = ST_TOLERANCE_GRAD;
   cfg.tolerance_change = ST_TOLERANCE_CHANGE;
   cfg.max_evaluations_per_iteration = ST_LBFGS_MAX_EVALUATIONS;
+  cfg.plateau_fraction = ST_PLATEAU_FRACTION;
+  cfg.plateau_below = si > 0 ? r->previous_loss : INFINITY;
   if (!(r->pool = st_pool_new ()))
     return st_memory_error (error);
   if (r->p->optimizer == ST_OPTIMIZER_ADAM)
@@ -393,7 +402,14 @@ optimise (Run *r, int si, GError **error)
     {
       cfg.learning_rate
           = r->p->learning_rate > 0 ? r->p->learning_rate : ST_LBFGS_FIRST_STEP;
-      status = st_lbfgs (r->x, n, &cfg, run_objective, run_iteration, r, NULL);
+      StOptimizerResult res;
+      status = st_lbfgs (r->x, n, &cfg, run_objective, run_iteration, r, &res);
+      r->previous_loss = res.loss;
+      if (status == ST_OK && res.iterations < cfg.iterations)
+        {
+          /* ended early: the progress bar goes to the scale's end */
+          run_iteration (cfg.iterations, res.loss, r->x, r);
+        }
     }
   st_pool_free (r->pool);
   r->pool = NULL;

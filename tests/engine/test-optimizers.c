@@ -52,7 +52,7 @@ start (float *x, int n)
 int
 main (void)
 {
-  StOptimizerConfig cfg = { 500, 20, 1e-9, 0, 0.1, 8 };
+  StOptimizerConfig cfg = { 500, 20, 1e-9, 0, 0.1, 8, 0, 0 };
   StOptimizerResult res;
   float x[6];
   StStatus st;
@@ -74,8 +74,33 @@ main (void)
               res.iterations, res.evaluations, res.loss);
     }
 
+  /* The plateau rule: on Rosenbrock (a long, slowly falling valley) a
+   * generous fraction ends L-BFGS early, but never above plateau_below. */
   {
-    StOptimizerConfig adam = { 20000, 0, 0, 0, 0.002, 0 };
+    StOptimizerConfig early = cfg;
+    StOptimizerResult full;
+    start (x, 6);
+    st_lbfgs (x, 6, &cfg, rosenbrock, NULL, GINT_TO_POINTER (6), &full);
+    early.plateau_fraction = 0.02;
+    early.plateau_below = INFINITY;
+    start (x, 6);
+    st = st_lbfgs (x, 6, &early, rosenbrock, NULL, GINT_TO_POINTER (6), &res);
+    printf ("  plateau 2 %%: %d iterations (f = %.3g) instead of %d\n",
+            res.iterations, res.loss, full.iterations);
+    CHECK (st == ST_OK && res.iterations < full.iterations
+               && res.iterations >= ST_PLATEAU_WINDOW,
+           "plateau rule: %d iterations of %d", res.iterations,
+           full.iterations);
+    early.plateau_below = 1e-30; /* never reached: the rule never fires */
+    start (x, 6);
+    st = st_lbfgs (x, 6, &early, rosenbrock, NULL, GINT_TO_POINTER (6), &res);
+    CHECK (res.iterations == full.iterations,
+           "plateau rule fired above plateau_below: %d iterations of %d",
+           res.iterations, full.iterations);
+  }
+
+  {
+    StOptimizerConfig adam = { 20000, 0, 0, 0, 0.002, 0, 0, 0 };
     start (x, 2);
     st = st_adam (x, 2, &adam, rosenbrock, NULL, GINT_TO_POINTER (2), &res);
     CHECK (st == ST_OK, "Adam status %d", st);
