@@ -572,6 +572,20 @@ SESSION_BUDGET = [
 """,
 ]
 
+# Session 2d: the plug-in under "ulimit -v" 500 MB, too little for the
+# numeric library's buffers: the call returns the out-of-memory message
+# and the plug-in ends (it used to be able to hang at exit, OpenBLAS
+# joining threads that retried their allocation), so GIMP goes on.
+SESSION_OOM = [
+    r"""
+(let* ((img (content-image)) (c (top-layer img))
+       (simg (style-image)) (s (top-layer simg)))
+  (describe-image "oom-before" img)
+  (bad "oom" img c s 50.0 0 3 0 1.0 1.0 1 "embedded")
+  (say "INFO alive-after-oom"))
+""",
+]
+
 # Session 3: a long run that the test kills.
 SESSION_KILL = [
     r"""
@@ -1444,7 +1458,7 @@ def main():
     parser.add_argument("--images", required=True)
     parser.add_argument("--paintings", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--sessions", default="main,traced,budget,kill,"
+    parser.add_argument("--sessions", default="main,traced,budget,oom,kill,"
                         "valgrind", help="comma-separated sessions to run")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary GIMP folders")
@@ -1529,6 +1543,20 @@ def main():
                             env_extra={"ST_MEMORY_BUDGET": "48"})
             test_budget(s)
             test_log(s, "budget")
+
+        if "oom" in sessions:
+            gimp_dir, target = make_gimp_dir(root, "oom", args.plugin)
+            os.remove(target)
+            with open(target, "w") as f:
+                f.write("#!/bin/sh\nulimit -v 500000\nexec %s \"$@\"\n"
+                        % args.plugin)
+            os.chmod(target, 0o755)
+            s = run_session("oom", gimp_dir, SESSION_OOM, prelude, out)
+            expect_error(s, "oom", s.images.get("oom-before"),
+                         r"[Oo]ut of memory", calling=False)
+            check("oom: GIMP goes on after the plug-in's memory error",
+                  "alive-after-oom" in s.info)
+            test_log(s, "oom")
 
         if "kill" in sessions:
             gimp_dir, installed = make_gimp_dir(root, "kill", args.plugin,
