@@ -1503,9 +1503,12 @@ def main():
                             os.path.join(root, "photos", name))
             nodata = os.path.join(root, "no-data")
             os.makedirs(nodata)
+            # a safety net against a hang, not a window: the session holds
+            # some forty runs and shares the machine with other suites
             s = run_session("main", gimp_dir, main_commands, prelude, out,
                             env_extra={"XDG_DATA_HOME": nodata,
-                                       "XDG_DATA_DIRS": nodata})
+                                       "XDG_DATA_DIRS": nodata},
+                            timeout=900)
             test_main(s, out, have_images)
             test_preserve(s, out)
             test_same_image_and_group(s)
