@@ -16,7 +16,8 @@ ensure_deps() {
 
 # What building the engine, the command line and the plug-in needs.
 BUILD_DEPS="gcc pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev
-  libopenblas-dev libgdk-pixbuf-2.0-dev libgimp2.0-dev gettext"
+  libopenblas-dev libgdk-pixbuf-2.0-dev libpng-dev libjpeg-dev libgimp2.0-dev
+  gettext"
 # What running the plug-in inside GIMP needs.
 GIMP_DEPS="gimp"
 # What the tests need besides: Debian's Python with numpy, h5py and torch

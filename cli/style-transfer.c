@@ -10,6 +10,7 @@
  * file created exclusively beside the output and renamed over it at the
  * end; an output that is not a regular file is refused. */
 #include "style-transfer.h"
+#include "image-check.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,36 +118,57 @@ quiet_log_writer (GLogLevelFlags level, const GLogField *fields,
  * exclusively (O_EXCL, O_NOFOLLOW, a random name: no symlink or file
  * planted there is followed or reused), at the start of the run so that
  * an output that cannot be written is known before minutes of work; it is
- * renamed over the output at the end.  On any failure, and on SIGINT,
- * SIGTERM, SIGHUP or SIGQUIT, it is removed: nothing is left behind. */
+ * renamed over the output at the end.  On any failure, and on every signal
+ * whose default action ends the process, it is removed: nothing is left
+ * behind.
+ *
+ * The temporary is made, renamed and removed through a descriptor of the
+ * output's folder (openat, renameat, unlinkat), so that a folder renamed
+ * during the run still loses its temporary, and the rename is refused
+ * when the output's path no longer leads to that folder.  An output that
+ * is a symbolic link is written through: the temporary goes beside the
+ * link's final target and replaces the target; the link stays. */
 typedef struct
 {
-  char *path; /* as given */
-  char *tmp;
+  char *path;   /* as given, for messages */
+  char *target; /* path, or the final target of the link it is */
+  char *dir;    /* the target's folder, as a path */
+  char *name;   /* the target's name in dir */
+  char *tmp;    /* the temporary's name in dir */
+  int dir_fd;
   int fd;
 } Output;
 
-static char *volatile signal_tmp;       /* for the handler: the temporary */
+/* What the signal handler needs, set before it can run. */
+static volatile int signal_dir_fd = -1;
+static char signal_tmp_name[64]; /* "" when there is nothing to remove */
+static volatile sig_atomic_t signal_tmp_set;
 static volatile sig_atomic_t bar_drawn; /* a progress bar to erase */
 static mode_t creation_mask;
+
+/* One message per signal, written before any signal is caught (the
+ * handler may only call async-signal-safe functions). */
+static char signal_message[NSIG][96];
 
 static void
 on_signal (int sig)
 {
   static const char erase[] = "\r\033[K";
-  static const char msg[]
-      = "style-transfer: interrupted by a signal; nothing was written\n";
-  char *tmp = signal_tmp;
   ssize_t ignored;
+  int saved = errno;
 
-  if (tmp)
-    unlink (tmp);
+  if (signal_tmp_set && signal_dir_fd >= 0)
+    unlinkat (signal_dir_fd, signal_tmp_name, 0);
+  signal_tmp_set = 0;
   if (bar_drawn)
     ignored = write (STDOUT_FILENO, erase, sizeof erase - 1);
-  ignored = write (STDERR_FILENO, msg, sizeof msg - 1);
+  if (sig > 0 && sig < NSIG)
+    ignored = write (STDERR_FILENO, signal_message[sig],
+                     strlen (signal_message[sig]));
   (void)ignored;
-  /* die of the signal, as shells expect (it is delivered when the
-     handler returns) */
+  /* die of the signal, as shells expect: delivered when the handler
+   * returns (a fault signal is raised again by the faulting instruction,
+   * now with the default action) */
   {
     struct sigaction dfl;
     memset (&dfl, 0, sizeof dfl);
@@ -153,21 +176,69 @@ on_signal (int sig)
     sigaction (sig, &dfl, NULL);
   }
   raise (sig);
+  errno = saved;
+}
+
+/* Every signal whose default action ends the process (man 7 signal: Term
+ * and Core), but SIGKILL and SIGSTOP, which cannot be caught, and the two
+ * that are ignored below. */
+static const int fatal_signals[] = {
+  SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,   SIGUSR1, SIGUSR2, SIGALRM,
+  SIGVTALRM, SIGPROF, SIGXCPU, SIGABRT, SIGTRAP, SIGSYS,
+#ifdef SIGPOLL
+  SIGPOLL,
+#endif
+#ifdef SIGPWR
+  SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+  SIGSTKFLT,
+#endif
+  /* faults: the temporary goes too, unless a tool (a sanitizer,
+   * valgrind) already handles them */
+  SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,
+};
+
+static gboolean
+is_fault (int sig)
+{
+  return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL;
 }
 
 static void
 catch_signals (void)
 {
-  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-  struct sigaction sa;
+  struct sigaction sa, old;
+  int rt;
 
+  for (int sig = 1; sig < NSIG; sig++)
+    {
+      const char *abbrev = sigabbrev_np (sig);
+      g_snprintf (signal_message[sig], sizeof signal_message[sig],
+                  "style-transfer: interrupted by a signal (%s%s); nothing "
+                  "was written\n",
+                  abbrev ? "SIG" : "signal ", abbrev ? abbrev : "");
+      if (!abbrev)
+        g_snprintf (signal_message[sig], sizeof signal_message[sig],
+                    "style-transfer: interrupted by a signal (%d); nothing "
+                    "was written\n",
+                    sig);
+    }
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
-  sigemptyset (&sa.sa_mask);
-  for (gsize i = 0; i < G_N_ELEMENTS (sigs); i++)
-    sigaddset (&sa.sa_mask, sigs[i]);
-  for (gsize i = 0; i < G_N_ELEMENTS (sigs); i++)
-    sigaction (sigs[i], &sa, NULL);
+  sigfillset (&sa.sa_mask); /* one handler at a time */
+  for (gsize i = 0; i < G_N_ELEMENTS (fatal_signals); i++)
+    {
+      int sig = fatal_signals[i];
+      if (is_fault (sig) && sigaction (sig, NULL, &old) == 0
+          && old.sa_handler != SIG_DFL)
+        continue;
+      sigaction (sig, &sa, NULL);
+    }
+  /* the real-time signals the C library leaves to programs end the
+   * process by default too */
+  for (rt = SIGRTMIN; rt <= SIGRTMAX; rt++)
+    sigaction (rt, &sa, NULL);
   /* These two kill by default, leaving the temporary file: a closed pipe
    * on stdout (progress is then lost, the result still written) and a
    * file-size limit (ulimit -f: the write fails with EFBIG, said in one
@@ -175,6 +246,53 @@ catch_signals (void)
   sa.sa_handler = SIG_IGN;
   sigaction (SIGPIPE, &sa, NULL);
   sigaction (SIGXFSZ, &sa, NULL);
+}
+
+/* Descriptors 0, 1 and 2 closed by the caller (">&-") would be given to
+ * the first files opened here, and the progress text written into the
+ * result: each closed one is opened on /dev/null first. */
+static void
+guard_standard_descriptors (void)
+{
+  for (int fd = 0; fd <= 2; fd++)
+    if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
+      {
+        int n = open ("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (n < 0)
+          _exit (1); /* nowhere to say why, and nothing written */
+        if (n != fd)
+          {
+            dup2 (n, fd);
+            close (n);
+          }
+      }
+}
+
+/* Reading images loads decoder modules (dlopen), each a descriptor for a
+ * moment; under "ulimit -n 5" gdk-pixbuf then said "Unrecognized image
+ * file format".  Measured: a PNG or JPEG run needs 7; this leaves room
+ * for other decoders. */
+#define DESCRIPTORS_NEEDED 20
+
+static gboolean
+enough_descriptors (GError **error)
+{
+  struct rlimit r;
+
+  if (getrlimit (RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY
+      || r.rlim_cur >= DESCRIPTORS_NEEDED)
+    return TRUE;
+  if (r.rlim_max == RLIM_INFINITY || r.rlim_max >= DESCRIPTORS_NEEDED)
+    {
+      r.rlim_cur = DESCRIPTORS_NEEDED;
+      if (setrlimit (RLIMIT_NOFILE, &r) == 0)
+        return TRUE;
+    }
+  g_set_error (error, ST_ERROR, ST_ERROR_IO,
+               "only %llu open files are allowed (ulimit -n); reading the "
+               "images needs at least %d: raise the limit",
+               (unsigned long long)r.rlim_cur, DESCRIPTORS_NEEDED);
+  return FALSE;
 }
 
 static gboolean
@@ -188,21 +306,125 @@ output_error (GError **error, const char *path, int err, const char *why)
   return FALSE;
 }
 
+/* The final target of path when it is a symbolic link (a chain of them is
+ * followed, relative targets from their link's folder), else path.  The
+ * target need not exist: a link to a new file creates it.  NULL with errno
+ * ELOOP for a loop. */
+static char *
+link_target (const char *path)
+{
+  char *p = g_strdup (path);
+
+  for (int hops = 0; hops < 40; hops++)
+    {
+      GStatBuf st;
+      char *to, *dir;
+
+      if (g_lstat (p, &st) != 0 || !S_ISLNK (st.st_mode))
+        return p;
+      if (!(to = g_file_read_link (p, NULL)))
+        return p;
+      if (g_path_is_absolute (to))
+        {
+          g_free (p);
+          p = to;
+          continue;
+        }
+      dir = g_path_get_dirname (p);
+      g_free (p);
+      p = g_build_filename (dir, to, NULL);
+      g_free (dir);
+      g_free (to);
+    }
+  g_free (p);
+  errno = ELOOP;
+  return NULL;
+}
+
+/* Refuses an output that is one of the inputs, by any path (the same file
+ * system and inode: "./x", a symlink, a hard link): it would be replaced
+ * by the result. */
+static gboolean
+output_is_not_input (const char *output, char **inputs, int n_inputs,
+                     const char *network, GError **error)
+{
+  GStatBuf out, in;
+
+  if (g_stat (output, &out) != 0)
+    return TRUE; /* a new file is no input */
+  for (int j = 0; j <= n_inputs; j++)
+    {
+      const char *input = j < n_inputs ? inputs[j] : network;
+      if (input && g_stat (input, &in) == 0 && in.st_dev == out.st_dev
+          && in.st_ino == out.st_ino)
+        {
+          char *shown = g_filename_display_name (input);
+          char *why = g_strdup_printf (
+              "it is the same file as the %s %s; choose another name",
+              j == 0               ? "content image"
+              : j < n_inputs       ? "style image"
+                                   : "network file",
+              shown);
+          output_error (error, output, EEXIST, why);
+          g_free (why);
+          g_free (shown);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* A new temporary name in o->dir_fd: O_EXCL, so nothing there is reused. */
+static int
+make_temporary (Output *o)
+{
+  static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+  for (int attempt = 0; attempt < 100; attempt++)
+    {
+      char name[sizeof signal_tmp_name];
+      char tail[7];
+      int fd;
+
+      for (int i = 0; i < 6; i++)
+        tail[i] = chars[g_random_int_range (0, sizeof chars - 1)];
+      tail[6] = '\0';
+      g_snprintf (name, sizeof name, ".style-transfer-%s.tmp", tail);
+      fd = openat (o->dir_fd, name,
+                   O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd >= 0)
+        {
+          sigset_t all, old;
+          o->tmp = g_strdup (name);
+          sigfillset (&all);
+          pthread_sigmask (SIG_BLOCK, &all, &old);
+          memcpy (signal_tmp_name, name, sizeof name);
+          signal_dir_fd = o->dir_fd;
+          signal_tmp_set = 1;
+          pthread_sigmask (SIG_SETMASK, &old, NULL);
+          return fd;
+        }
+      if (errno != EEXIST)
+        return -1;
+    }
+  return -1;
+}
+
 /* Checks the output and creates its temporary file. */
 static gboolean
 output_open (Output *o, const char *path, GError **error)
 {
   GStatBuf st;
-  char *dir, *base;
   long name_max;
-  gboolean ok = TRUE;
 
+  memset (o, 0, sizeof *o);
   o->path = g_strdup (path);
-  o->tmp = NULL;
-  o->fd = -1;
+  o->dir_fd = o->fd = -1;
   if (!*path)
     return output_error (error, path, ENOENT, "the file name is empty");
-  if (g_stat (path, &st) == 0)
+  if (!(o->target = link_target (path)))
+    return output_error (error, path, errno, NULL);
+  if (g_stat (o->target, &st) == 0)
     {
       if (S_ISDIR (st.st_mode))
         return output_error (error, path, EISDIR, NULL);
@@ -213,32 +435,17 @@ output_open (Output *o, const char *path, GError **error)
     }
   else if (errno != ENOENT)
     return output_error (error, path, errno, NULL);
-  dir = g_path_get_dirname (path);
-  base = g_path_get_basename (path);
+  o->dir = g_path_get_dirname (o->target);
+  o->name = g_path_get_basename (o->target);
   /* the kernel's lookup checks 255; a file system may allow fewer */
   errno = 0;
-  name_max = pathconf (dir, _PC_NAME_MAX);
-  if (name_max > 0 && strlen (base) > (size_t)name_max)
-    ok = output_error (error, path, ENAMETOOLONG, NULL);
-  else if (strlen (path) >= PATH_MAX)
-    ok = output_error (error, path, ENAMETOOLONG, NULL);
-  g_free (base);
-  if (!ok)
-    {
-      g_free (dir);
-      return FALSE;
-    }
-  o->tmp = g_build_filename (dir, ".style-transfer-XXXXXX.tmp", NULL);
-  g_free (dir);
-  o->fd = g_mkstemp_full (o->tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (o->fd < 0)
-    {
-      int saved = errno;
-      g_free (o->tmp);
-      o->tmp = NULL;
-      return output_error (error, path, saved, NULL);
-    }
-  signal_tmp = o->tmp;
+  name_max = pathconf (o->dir, _PC_NAME_MAX);
+  if ((name_max > 0 && strlen (o->name) > (size_t)name_max)
+      || strlen (o->target) >= PATH_MAX)
+    return output_error (error, path, ENAMETOOLONG, NULL);
+  o->dir_fd = open (o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (o->dir_fd < 0 || (o->fd = make_temporary (o)) < 0)
+    return output_error (error, path, errno, NULL);
   return TRUE;
 }
 
@@ -250,16 +457,22 @@ output_abandon (Output *o)
 
   sigfillset (&all);
   pthread_sigmask (SIG_BLOCK, &all, &old);
-  signal_tmp = NULL;
+  signal_tmp_set = 0;
   pthread_sigmask (SIG_SETMASK, &old, NULL);
-  if (o->tmp)
-    g_unlink (o->tmp);
+  if (o->tmp && o->dir_fd >= 0)
+    unlinkat (o->dir_fd, o->tmp, 0);
   if (o->fd >= 0)
     close (o->fd);
+  if (o->dir_fd >= 0)
+    close (o->dir_fd);
+  signal_dir_fd = -1;
   g_free (o->tmp);
   g_free (o->path);
+  g_free (o->target);
+  g_free (o->dir);
+  g_free (o->name);
   memset (o, 0, sizeof *o);
-  o->fd = -1;
+  o->fd = o->dir_fd = -1;
 }
 
 typedef struct
@@ -304,7 +517,8 @@ save_png (const StImage *image, Output *o, GError **error)
   Writer writer = { o->fd, 0, 0 };
   const char *hook = g_getenv ("STYLE_TRANSFER_TEST_SIGNAL_IN_SAVE");
   GError *local = NULL;
-  GStatBuf st;
+  GStatBuf st, dir_now;
+  struct stat dir_then;
   sigset_t all, old;
   gboolean ok;
 
@@ -337,20 +551,29 @@ save_png (const StImage *image, Output *o, GError **error)
   /* as a file created with open (..., 0666) would be */
   if (fchmod (o->fd, 0666 & ~creation_mask) != 0 || fsync (o->fd) != 0)
     return output_error (error, o->path, errno, NULL);
+  /* Test hook: the run stops here (SIGSTOP) so that a test can move the
+   * output's folder, then lets it go on (SIGCONT). */
+  if (g_getenv ("STYLE_TRANSFER_TEST_STOP_BEFORE_RENAME"))
+    raise (SIGSTOP);
   /* what the output is now, not what it was at the start */
-  if (g_stat (o->path, &st) == 0 && !S_ISREG (st.st_mode))
+  if (g_stat (o->target, &st) == 0 && !S_ISREG (st.st_mode))
     return output_error (error, o->path, EINVAL,
                          "it is no longer a regular file");
+  if (fstat (o->dir_fd, &dir_then) != 0 || g_stat (o->dir, &dir_now) != 0
+      || dir_now.st_dev != dir_then.st_dev
+      || dir_now.st_ino != dir_then.st_ino)
+    return output_error (error, o->path, ENOENT,
+                         "its folder was moved or removed during the run; "
+                         "nothing was written");
   sigfillset (&all);
   pthread_sigmask (SIG_BLOCK, &all, &old);
-  ok = g_rename (o->tmp, o->path) == 0;
+  ok = renameat (o->dir_fd, o->tmp, o->dir_fd, o->name) == 0;
   if (ok)
-    signal_tmp = NULL;
+    signal_tmp_set = 0;
   pthread_sigmask (SIG_SETMASK, &old, NULL);
   if (!ok)
     return output_error (error, o->path, errno, NULL);
-  g_free (o->tmp);
-  o->tmp = NULL; /* renamed: nothing to remove */
+  g_clear_pointer (&o->tmp, g_free); /* renamed: nothing to remove */
   return TRUE;
 }
 
@@ -370,31 +593,31 @@ typedef struct
   guint64 budget;     /* the run's memory budget     */
   guint64 *spent;     /* by images read so far       */
   char *refusal;      /* why the image was refused   */
+  guint64 declared_pixels; /* of the image being read, once known */
 } LoadCtx;
 
-/* Called with the image's own size before any pixel is decoded: decide
- * the size to decode at.  An image that fits half the budget is decoded
- * whole (the engine's resampling is then the only one); a larger one at
- * twice the size the run needs (SVG and JPEG decode at that size; other
- * formats are decoded whole and shrunk by the loader), or refused when
- * even that does not fit. */
-static void
-on_size_prepared (GdkPixbufLoader *loader, int width, int height,
-                  gpointer data)
+/* The size to decode an image of width x height at: an image that fits
+ * half the budget is decoded whole (the engine's resampling is then the
+ * only one); a larger one at twice the size the run needs (SVG and JPEG
+ * decode at that size; other formats are decoded whole and shrunk by the
+ * loader), or refused when even that does not fit (FALSE, ctx->refusal
+ * set).  Counts what it takes in *ctx->spent. */
+static gboolean
+plan_decode (LoadCtx *ctx, const char *format, int width, int height,
+             int *tw, int *th)
 {
-  LoadCtx *ctx = data;
   guint64 px = (guint64)MAX (width, 0) * (guint64)MAX (height, 0);
   guint64 full = px * IMAGE_BYTES_PER_PIXEL, reduced, decode;
-  int long_side = MAX (width, height), need, target, tw, th;
-  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
-  char *name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+  int long_side = MAX (width, height), need, target;
 
+  *tw = width;
+  *th = height;
   if (width <= 0 || height <= 0)
-    goto out;
+    return TRUE;
   if (*ctx->spent + full <= ctx->budget / 2)
     {
       *ctx->spent += full;
-      goto out;
+      return TRUE;
     }
   if (ctx->content)
     {
@@ -407,11 +630,11 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height,
   else
     need = ctx->style_side;
   target = (int)MIN ((gint64)long_side, MAX (2 * (gint64)need, 256));
-  st_fit_long_side (width, height, target, &tw, &th);
-  reduced = (guint64)tw * th * IMAGE_BYTES_PER_PIXEL;
-  if (g_strcmp0 (name, "svg") == 0)
+  st_fit_long_side (width, height, target, tw, th);
+  reduced = (guint64)*tw * *th * IMAGE_BYTES_PER_PIXEL;
+  if (g_strcmp0 (format, "svg") == 0)
     decode = 0; /* drawn at the size asked for */
-  else if (g_strcmp0 (name, "jpeg") == 0)
+  else if (g_strcmp0 (format, "jpeg") == 0)
     {
       /* libjpeg decodes at 1/1, 1/2, 1/4 or 1/8, the smallest that is
          still at least the size asked for */
@@ -436,15 +659,41 @@ on_size_prepared (GdkPixbufLoader *loader, int width, int height,
       g_free (need_text);
       g_free (have);
       g_free (shown);
-      /* 0 x 0 stops the loaders before they allocate the pixels */
-      gdk_pixbuf_loader_set_size (loader, 0, 0);
-      goto out;
+      return FALSE;
     }
   *ctx->spent += reduced;
-  if (tw != width || th != height)
+  return TRUE;
+}
+
+/* Called with the image's own size before any pixel is decoded. */
+static void
+on_size_prepared (GdkPixbufLoader *loader, int width, int height,
+                  gpointer data)
+{
+  LoadCtx *ctx = data;
+  GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
+  char *name = format ? gdk_pixbuf_format_get_name (format) : NULL;
+  int tw, th;
+
+  ctx->declared_pixels = (guint64)MAX (width, 0) * (guint64)MAX (height, 0);
+  if (!plan_decode (ctx, name, width, height, &tw, &th))
+    /* 0 x 0 stops the loaders before they allocate the pixels */
+    gdk_pixbuf_loader_set_size (loader, 0, 0);
+  else if (tw != width || th != height)
     gdk_pixbuf_loader_set_size (loader, tw, th);
-out:
   g_free (name);
+}
+
+/* The most bytes of a file in a format that is not verified that are
+ * given to its decoder, once its size is known: more than any encoding of
+ * the image needs (16 bytes a pixel, uncompressed 16-bit RGBA twice), so
+ * that data after the image, a sparse tail of 64 GiB, is not read to its
+ * end. */
+static guint64
+bytes_bound (const LoadCtx *ctx)
+{
+  return ctx->declared_pixels ? ctx->declared_pixels * 16 + ((guint64)1 << 20)
+                              : G_MAXUINT64;
 }
 
 static StImage *
@@ -458,7 +707,11 @@ load_image (LoadCtx *ctx, GError **error)
   GError *local = NULL;
   struct stat st;
   guchar *buffer = NULL;
+  StImageInfo info;
+  guint64 fed = 0;
   int fd;
+
+  ctx->declared_pixels = 0;
 
   /* Opened without blocking, then the opened file is checked: a FIFO, a
    * device or a folder is refused at once, and cannot be swapped in after
@@ -484,13 +737,46 @@ load_image (LoadCtx *ctx, GError **error)
       goto out;
     }
 
+  /* The declared size against the budget before anything is decoded,
+   * then the whole file's structure: a file cut short or corrupt is an
+   * error, not an image with a grey part (issue 20). */
+  st_image_header (fd, &info);
+  if (info.width > 0 && info.height > 0
+      && (info.kind == ST_IMAGE_PNG || info.kind == ST_IMAGE_JPEG))
+    {
+      guint64 spent = *ctx->spent;
+      int tw, th;
+      gboolean fits = plan_decode (
+          ctx, info.kind == ST_IMAGE_JPEG ? "jpeg" : "png", info.width,
+          info.height, &tw, &th);
+      *ctx->spent = spent; /* counted again when the loader decides */
+      if (!fits)
+        {
+          g_set_error_literal (error, ST_ERROR, ST_ERROR_MEMORY,
+                               ctx->refusal);
+          g_clear_pointer (&ctx->refusal, g_free);
+          goto out;
+        }
+    }
+  if (!st_image_verify (fd, &info, &local))
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_FORMAT, "cannot read %s: %s",
+                   shown, local->message);
+      g_clear_error (&local);
+      goto out;
+    }
+
   loader = gdk_pixbuf_loader_new ();
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared),
                     ctx);
   buffer = g_malloc (65536);
   for (;;)
     {
-      ssize_t n = read (fd, buffer, 65536);
+      /* no further than the image's end (PNG, JPEG), or than any
+       * encoding of its size needs */
+      guint64 limit = info.end >= 0 ? (guint64)info.end : bytes_bound (ctx);
+      size_t want = (size_t)MIN ((guint64)65536, limit - MIN (limit, fed));
+      ssize_t n = want ? read (fd, buffer, want) : 0;
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -502,6 +788,7 @@ load_image (LoadCtx *ctx, GError **error)
         }
       if (n == 0 || ctx->refusal)
         break;
+      fed += (guint64)n;
       if (!gdk_pixbuf_loader_write (loader, buffer, (gsize)n, &local))
         break;
     }
@@ -656,6 +943,154 @@ out:
   return weights;
 }
 
+/* ----------------------------------------------------------- numbers */
+
+/* Whole numbers are read in decimal only: GLib's own parser takes a
+ * leading 0 for octal and 0x for hexadecimal, so that "--size 0100"
+ * painted at 64 px (issue 20). */
+static gboolean
+parse_int_option (const gchar *name, const gchar *value, gpointer data,
+                  GError **error);
+
+typedef struct
+{
+  const char *long_name;
+  char short_name;
+  int *target;
+} IntOption;
+
+static int opt_iterations, opt_size, opt_seed, opt_threads, opt_scales;
+
+static const IntOption int_options[] = {
+  { "iterations", 'i', &opt_iterations },
+  { "size", 's', &opt_size },
+  { "seed", 0, &opt_seed },
+  { "threads", 't', &opt_threads },
+  { "scales", 0, &opt_scales },
+};
+
+static gboolean
+parse_int_option (const gchar *name, const gchar *value, gpointer data,
+                  GError **error)
+{
+  gint64 v;
+  (void)data;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (int_options); i++)
+    {
+      const IntOption *o = &int_options[i];
+      gboolean match = (g_str_has_prefix (name, "--")
+                        && strcmp (name + 2, o->long_name) == 0)
+                       || (o->short_name && name[0] == '-' && name[1]
+                           == o->short_name && name[2] == '\0');
+      if (!match)
+        continue;
+      /* an optional sign and decimal digits, nothing else (negative
+       * numbers are refused later, with the parameter's name) */
+      if (!g_ascii_string_to_signed (value, 10, G_MININT, G_MAXINT, &v, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--%s: \"%s\" is not a whole number (write it in "
+                       "decimal, such as 512)",
+                       o->long_name, value);
+          return FALSE;
+        }
+      *o->target = (int)v;
+      return TRUE;
+    }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+               "unknown option %s", name);
+  return FALSE;
+}
+
+/* Numbers with a fraction: decimal too ("0x1p5" is not 32 here), and
+ * "nan" and "inf" are read so that the range check names them. */
+static gboolean
+parse_double_text (const char *value, double *out)
+{
+  char *end;
+
+  if (strchr (value, 'x') || strchr (value, 'X'))
+    return FALSE;
+  errno = 0;
+  *out = g_ascii_strtod (value, &end);
+  return end != value && *end == '\0';
+}
+
+static double opt_strength = 50, opt_style_weight = -1,
+              opt_content_weight = -1, opt_tv_weight = -1,
+              opt_style_scale = 1;
+
+static gboolean
+parse_double_option (const gchar *name, const gchar *value, gpointer data,
+                     GError **error)
+{
+  static const struct
+  {
+    const char *name;
+    double *target;
+  } options[] = {
+    { "--strength", &opt_strength },
+    { "--style-weight", &opt_style_weight },
+    { "--content-weight", &opt_content_weight },
+    { "--tv-weight", &opt_tv_weight },
+    { "--style-scale", &opt_style_scale },
+  };
+  (void)data;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (options); i++)
+    if (strcmp (name, options[i].name) == 0)
+      {
+        if (!parse_double_text (value, options[i].target))
+          {
+            g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         "%s: \"%s\" is not a number (write it in decimal, "
+                         "such as 0.5 or 1e4)",
+                         name, value);
+            return FALSE;
+          }
+        return TRUE;
+      }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+               "unknown option %s", name);
+  return FALSE;
+}
+
+/* The engine's environment variables that it ignores, each said once as
+ * a warning (issue 20: ST_BLAS=typo ran six times slower in silence). */
+static void
+warn_environment (void)
+{
+  char **problems = st_environment_problems ();
+
+  for (int i = 0; problems && problems[i]; i++)
+    {
+      char *line = one_line (problems[i]);
+      fprintf (stderr, "style-transfer: warning: %s\n", line);
+      g_free (line);
+    }
+  g_strfreev (problems);
+}
+
+/* The output's name on standard output, as it was given: the real path
+ * for a script to use.  On a terminal control characters are shown
+ * escaped, as ls does, so that a name cannot drive the terminal. */
+static void
+print_output_name (const char *output)
+{
+  if (isatty (STDOUT_FILENO))
+    {
+      char *shown = one_line (output);
+      printf ("%s\n", shown);
+      g_free (shown);
+    }
+  else
+    {
+      fputs (output, stdout);
+      fputc ('\n', stdout);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -675,14 +1110,23 @@ main (int argc, char **argv)
   double *blend_weights = NULL;
   int n_styles = 0, status = 1;
   guint64 image_bytes = 0;
-  Output out = { NULL, NULL, -1 };
+  Output out = { NULL, NULL, NULL, NULL, NULL, -1, -1 };
   StStatus st;
 
+  /* first of all: no file written below may take descriptor 0, 1 or 2 */
+  guard_standard_descriptors ();
   creation_mask = umask (0);
   umask (creation_mask);
   g_log_set_writer_func (quiet_log_writer, NULL, NULL);
   st_params_init (&params);
   GOptionGroup *group = g_option_group_new ("main", "", "", NULL, NULL);
+  /* a function as GOptionEntry's data pointer, without a cast ISO C
+   * forbids */
+  union
+  {
+    GOptionArgFunc f;
+    gpointer p;
+  } int_cb = { .f = parse_int_option }, double_cb = { .f = parse_double_option };
   /* Every text option is taken as bytes (G_OPTION_ARG_FILENAME): GLib
    * would convert G_OPTION_ARG_STRING from the locale's charset, which
    * without setlocale () is ASCII, so "é" in a path failed with "Invalid
@@ -690,19 +1134,19 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       "Write the result to this PNG file (required)", "OUT.png" },
-    { "size", 's', 0, G_OPTION_ARG_INT, &size,
+    { "size", 's', 0, G_OPTION_ARG_CALLBACK, int_cb.p,
       "Long side of the result in pixels (default: the content's)", "N" },
-    { "iterations", 'i', 0, G_OPTION_ARG_INT, &iterations,
+    { "iterations", 'i', 0, G_OPTION_ARG_CALLBACK, int_cb.p,
       "Iterations at the first scale (default: automatic)", "N" },
-    { "strength", 0, 0, G_OPTION_ARG_DOUBLE, &strength,
+    { "strength", 0, 0, G_OPTION_ARG_CALLBACK, double_cb.p,
       "Style against content, 0-100 (default 50)", "P" },
-    { "style-weight", 0, 0, G_OPTION_ARG_DOUBLE, &style_weight,
+    { "style-weight", 0, 0, G_OPTION_ARG_CALLBACK, double_cb.p,
       "Raw style weight (overrides --strength)", "W" },
-    { "content-weight", 0, 0, G_OPTION_ARG_DOUBLE, &content_weight,
+    { "content-weight", 0, 0, G_OPTION_ARG_CALLBACK, double_cb.p,
       "Raw content weight", "W" },
-    { "tv-weight", 0, 0, G_OPTION_ARG_DOUBLE, &tv_weight,
+    { "tv-weight", 0, 0, G_OPTION_ARG_CALLBACK, double_cb.p,
       "Total-variation (smoothness) weight", "W" },
-    { "style-scale", 0, 0, G_OPTION_ARG_DOUBLE, &style_scale,
+    { "style-scale", 0, 0, G_OPTION_ARG_CALLBACK, double_cb.p,
       "Size of the style's features relative to the result (default 1)", "F" },
     { "style-blend", 0, 0, G_OPTION_ARG_FILENAME, &blend,
       "Blend weights of the style images, comma separated", "W1,W2,..." },
@@ -712,8 +1156,8 @@ main (int argc, char **argv)
       "Recolour the style to the content's colours first", NULL },
     { "init", 0, 0, G_OPTION_ARG_FILENAME, &init,
       "Start from the content (default) or from noise", "content|noise" },
-    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 0)", "N" },
-    { "scales", 0, 0, G_OPTION_ARG_INT, &scales,
+    { "seed", 0, 0, G_OPTION_ARG_CALLBACK, int_cb.p, "Random seed (default 0)", "N" },
+    { "scales", 0, 0, G_OPTION_ARG_CALLBACK, int_cb.p,
       "Number of coarse-to-fine scales (default: automatic)", "N" },
     { "optimizer", 0, 0, G_OPTION_ARG_FILENAME, &optimizer,
       "lbfgs (default) or adam", "NAME" },
@@ -723,7 +1167,7 @@ main (int argc, char **argv)
       "embedded, vgg19 or a .safetensors file (default: vgg19 when "
       "installed, else embedded)",
       "NAME" },
-    { "threads", 't', 0, G_OPTION_ARG_INT, &threads,
+    { "threads", 't', 0, G_OPTION_ARG_CALLBACK, int_cb.p,
       "Threads (default: all cores)", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       "No progress on standard output (only the output's name)", NULL },
@@ -737,6 +1181,19 @@ main (int argc, char **argv)
            "transfer).  Progress goes to standard output, which ends with "
            "the output's name; a failure is one line on standard error.");
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    goto fail;
+  iterations = opt_iterations;
+  size = opt_size;
+  seed = opt_seed;
+  threads = opt_threads;
+  scales = opt_scales;
+  strength = opt_strength;
+  style_weight = opt_style_weight;
+  content_weight = opt_content_weight;
+  tv_weight = opt_tv_weight;
+  style_scale = opt_style_scale;
+  warn_environment ();
+  if (!enough_descriptors (&error))
     goto fail;
   if (argc < 3)
     {
@@ -815,7 +1272,8 @@ main (int argc, char **argv)
   /* Find out now, not after minutes of work, that the result cannot be
    * written: the temporary file it goes to is created here. */
   catch_signals ();
-  if (!output_open (&out, output, &error))
+  if (!output_is_not_input (output, argv + 1, argc - 1, network_name, &error)
+      || !output_open (&out, output, &error))
     goto fail;
 
   if (!(net = st_network_open (network_name, NULL, &error)))
@@ -823,7 +1281,7 @@ main (int argc, char **argv)
   {
     /* the budget images are read within (the run's own, from the engine) */
     StEstimate est;
-    LoadCtx load = { argv[1], net, &params, TRUE, 0, 0, &image_bytes, NULL };
+    LoadCtx load = { argv[1], net, &params, TRUE, 0, 0, &image_bytes, NULL, 0 };
     if (st_estimate (net, 256, 256, &params, &est, &error) != ST_OK)
       goto fail;
     load.budget = est.budget_bytes;
@@ -875,11 +1333,7 @@ main (int argc, char **argv)
     }
   if (st != ST_OK || !save_png (result, &out, &error))
     goto fail;
-  {
-    char *shown = one_line (output);
-    printf ("%s\n", shown);
-    g_free (shown);
-  }
+  print_output_name (output);
   status = 0;
   goto done;
 

@@ -20,6 +20,12 @@
 #define BLAS_BUFFER_BYTES ((guint64)130 << 20)
 /* Code, GLib, stacks and the engine's own small allocations. */
 #define SLACK_BYTES ((guint64)8 << 20)
+/* What glibc's malloc maps for a moment while it places a thread's first
+ * large block (a new arena reserves twice its 64 MiB heap to align it):
+ * without it, a limit that leaves the buffers but not this made the first
+ * BLAS call of the estimate's calibration retry forever (issue 20, ulimit
+ * -v 200 to 250 MB with one thread). */
+#define TRANSIENT_BYTES ((guint64)128 << 20)
 
 static int
 thread_count (int threads)
@@ -104,7 +110,8 @@ cgroup_left (void)
 static guint64
 blas_reserve (int threads)
 {
-  return (guint64)thread_count (threads) * BLAS_BUFFER_BYTES + SLACK_BYTES;
+  return (guint64)thread_count (threads) * BLAS_BUFFER_BYTES + TRANSIENT_BYTES
+         + SLACK_BYTES;
 }
 
 size_t
@@ -258,4 +265,68 @@ st_check_style_targets (const double *gram_norm, int n, int width, int height,
         return FALSE;
       }
   return TRUE;
+}
+
+/* ----------------------------------------------------- the environment */
+
+static void
+add_problem (GPtrArray *out, const char *name, const char *value,
+             const char *why)
+{
+  char *shown = g_strescape (value, NULL); /* a value is one line */
+  g_ptr_array_add (out, g_strdup_printf ("%s=\"%s\" %s", name,
+                                         shown, why));
+  g_free (shown);
+}
+
+char **
+st_environment_problems (void)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  const char *v;
+
+  v = g_getenv ("ST_BLAS");
+  if (v && *v && g_ascii_strcasecmp (v, "builtin") != 0 && !st_blas_loaded ())
+    add_problem (out, "ST_BLAS", v,
+                 "is ignored: no CBLAS library could be loaded from it, so the "
+                 "engine's portable loops run instead (several times "
+                 "slower); give a library such as libopenblas.so.0, or "
+                 "\"builtin\"");
+  v = g_getenv ("ST_CPU");
+  if (v && *v && g_ascii_strcasecmp (v, "portable") != 0
+      && g_ascii_strcasecmp (v, "avx2") != 0
+      && g_ascii_strcasecmp (v, "avx512") != 0)
+    add_problem (out, "ST_CPU", v,
+                 "is ignored: use portable, avx2 or avx512 (the processor's own level "
+                 "is used)");
+  v = g_getenv ("ST_MEMORY_BUDGET");
+  if (v && *v)
+    {
+      guint64 mib = 0;
+      /* as estimate.c reads it: decimal MiB, more than 0, under 2^40 */
+      if (!g_ascii_string_to_unsigned (v, 10, 1, ((guint64)1 << 40) - 1, &mib,
+                                       NULL))
+        add_problem (out, "ST_MEMORY_BUDGET", v,
+                     "is ignored: give a whole number of MiB, such as 2048 (half of the "
+                     "available memory is used)");
+    }
+  v = g_getenv ("ST_VGG19_WEIGHTS");
+  if (v && *v && !g_file_test (v, G_FILE_TEST_IS_REGULAR))
+    add_problem (out, "ST_VGG19_WEIGHTS", v,
+                 "is ignored: it is not a file (the usual places are "
+                 "searched)");
+  v = g_getenv ("ST_NO_CALIBRATION");
+  if (v && (g_ascii_strcasecmp (v, "0") == 0 || g_ascii_strcasecmp (v, "no") == 0
+            || g_ascii_strcasecmp (v, "false") == 0
+            || g_ascii_strcasecmp (v, "off") == 0))
+    add_problem (out, "ST_NO_CALIBRATION", v,
+                 "still turns the timing pass off (any value does); unset "
+                 "the variable to keep it");
+  if (out->len == 0)
+    {
+      g_ptr_array_free (out, TRUE);
+      return NULL;
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **)g_ptr_array_free (out, FALSE);
 }

@@ -241,6 +241,16 @@ StStatus st_estimate (const StNetwork *network, int content_width,
                       int content_height, const StParams *params,
                       StEstimate *estimate, GError **error);
 
+/* ----------------------------------------------------------- surroundings */
+
+/* The engine's environment variables whose values it cannot use and so
+ * ignores (ST_BLAS naming no loadable CBLAS library, ST_CPU, ST_MEMORY_BUDGET
+ * that is not a number of MiB, ST_VGG19_WEIGHTS naming no file,
+ * ST_NO_CALIBRATION set to a value that reads as "no"): one sentence
+ * each, for a front end to print once as a warning.  NULL when all are
+ * good; else free with g_strfreev. */
+char **st_environment_problems (void);
+
 /* --------------------------------------------------------------- driver */
 
 /* Runs a transfer.  On ST_OK *result is a new image (st_image_free); on any

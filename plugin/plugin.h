@@ -41,6 +41,10 @@ gint32 st_plugin_render (gint32 image_id, gint32 drawable_id,
                          const StPluginValues *vals, const gchar *plugin_dir,
                          gboolean interactive, GError **error);
 
+/* TRUE once a run has failed for lack of memory (the engine's
+ * ST_ERROR_MEMORY): OpenBLAS's threads may then never end. */
+gboolean st_plugin_render_out_of_memory (void);
+
 G_END_DECLS
 
 #endif

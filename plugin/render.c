@@ -47,6 +47,14 @@ set_error_literal (GError **error, GimpPDBStatusType status,
   return FALSE;
 }
 
+static gboolean out_of_memory = FALSE;
+
+gboolean
+st_plugin_render_out_of_memory (void)
+{
+  return out_of_memory;
+}
+
 /* Engine errors keep their meaning, written as the plug-in's sentences
  * (st_plugin_engine_message); the status says whose fault it was. */
 static void
@@ -55,6 +63,10 @@ propagate_engine_error (GError **error, GError *engine_error,
 {
   gchar *message
       = engine_error ? st_plugin_engine_message (engine_error) : NULL;
+
+  if (engine_error && engine_error->domain == ST_ERROR
+      && engine_error->code == ST_ERROR_MEMORY)
+    out_of_memory = TRUE;
 
   set_error_literal (error, status, message ? message : fallback);
   g_free (message);
@@ -124,13 +136,15 @@ on_progress (const StProgress *progress, gpointer user_data)
  * style to the run's size times style_scale, and more only costs memory.
  * From the style file when there is one, else from the style drawable. */
 static StImage *
-read_style (const StPluginValues *vals, gint run_side, GError **error)
+read_style (const StPluginValues *vals, gint run_side, gsize budget,
+            GError **error)
 {
   gint wanted = (gint)ceil (2.0 * run_side * MAX (1.0, vals->style_scale));
   gint width, height;
 
   if (vals->style_file[0])
-    return st_style_file_read (vals->style_file, MAX (wanted, 1024), error);
+    return st_style_file_read (vals->style_file, MAX (wanted, 1024), budget,
+                               error);
 
   st_drawable_size_within (vals->style_drawable, MAX (wanted, 1024), &width,
                            &height);
@@ -259,9 +273,12 @@ write_result (gint32 layer_id, gint32 content_id, const StImage *result,
   gint width = gimp_drawable_width (content_id);
   gint height = gimp_drawable_height (content_id);
   const Babl *format = babl_format ("R'G'B'A float");
+  gint32 mask_id = st_drawable_applied_mask (content_id);
   StRowResampler *resampler;
   GeglBuffer *content;
   GeglBuffer *target;
+  GeglBuffer *mask = NULL;
+  gfloat *scratch = NULL;
   gfloat *strip;
   gfloat *row;
   gint y0;
@@ -280,6 +297,13 @@ write_result (gint32 layer_id, gint32 content_id, const StImage *result,
 
   content = gimp_drawable_get_buffer (content_id);
   target = gimp_drawable_get_buffer (layer_id);
+  if (mask_id != -1)
+    {
+      mask = gimp_drawable_get_buffer (mask_id);
+      scratch = g_try_new (gfloat, (gsize)width * STRIP_ROWS);
+      if (!scratch)
+        g_clear_object (&mask); /* the result unmasked, rather than none */
+    }
 
   for (y0 = 0; y0 < height; y0 += STRIP_ROWS)
     {
@@ -288,6 +312,9 @@ write_result (gint32 layer_id, gint32 content_id, const StImage *result,
 
       gegl_buffer_get (content, GEGL_RECTANGLE (0, y0, width, rows), 1.0,
                        format, strip, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+      /* the content's mask hides the result where it hides the content */
+      if (mask)
+        st_drawable_mask_rows (mask, y0, width, rows, strip, scratch);
 
       for (r = 0; r < rows; r++)
         {
@@ -299,7 +326,8 @@ write_result (gint32 layer_id, gint32 content_id, const StImage *result,
               out[x * 4 + 0] = row[x * 3 + 0];
               out[x * 4 + 1] = row[x * 3 + 1];
               out[x * 4 + 2] = row[x * 3 + 2];
-              /* out[x * 4 + 3] keeps the content's alpha */
+              /* out[x * 4 + 3] keeps the content's alpha (times its
+                 mask) */
             }
         }
 
@@ -310,6 +338,9 @@ write_result (gint32 layer_id, gint32 content_id, const StImage *result,
 
   g_object_unref (target); /* sends the tiles to GIMP */
   g_object_unref (content);
+  if (mask)
+    g_object_unref (mask);
+  g_free (scratch);
   st_row_resampler_free (resampler);
   g_free (row);
   g_free (strip);
@@ -325,7 +356,9 @@ add_result_layer (gint32 image_id, gint32 content_id,
                   const StImage *result, GError **error)
 {
   gboolean gray = gimp_image_base_type (image_id) == GIMP_GRAY;
-  gboolean has_alpha = gimp_drawable_has_alpha (content_id);
+  /* a content with a mask gets a result that its mask shows through */
+  gboolean has_alpha = gimp_drawable_has_alpha (content_id)
+                       || st_drawable_applied_mask (content_id) != -1;
   GimpImageType type;
   gchar *name;
   gint32 layer_id;
@@ -482,7 +515,8 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       goto out;
     }
 
-  style = read_style (vals, MAX (estimate.width, estimate.height), error);
+  style = read_style (vals, MAX (estimate.width, estimate.height),
+                      estimate.budget_bytes, error);
   if (!style)
     goto out;
   st_style_match_image (style, image_id);

@@ -5,7 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <string.h>
+#include <unistd.h>
 
+#include <gtk/gtk.h>
 #include <libgimp/gimp.h>
 
 #include "plugin.h"
@@ -26,6 +28,9 @@ const GimpPlugInInfo PLUG_IN_INFO = {
 #define N_PARAMS 12
 
 static gchar *plugin_directory = NULL;
+/* Set when a run failed for lack of memory: main () then ends the process
+ * without the exit handlers (see there). */
+static gboolean st_plugin_out_of_memory = FALSE;
 /* The translations: beside the plug-in in a per-user install
  * (plugin_directory/locale), else the system's LOCALEDIR. */
 static gchar *plugin_localedir = NULL;
@@ -44,7 +49,20 @@ main (int argc, char **argv)
       plugin_localedir = g_strdup (LOCALEDIR);
     }
 
-  return gimp_main (&PLUG_IN_INFO, argc, argv);
+  {
+    int status = gimp_main (&PLUG_IN_INFO, argc, argv);
+
+    /* After a lack of memory OpenBLAS's worker threads may be retrying
+     * their buffers forever, and its exit handler joins them: the process
+     * would never end, and GIMP would wait on it.  The answer has been
+     * sent to GIMP by now; nothing is left to flush but stdio. */
+    if (st_plugin_out_of_memory)
+      {
+        fflush (NULL);
+        _exit (status);
+      }
+    return status;
+  }
 }
 
 static void
@@ -70,7 +88,7 @@ bind_text_domain (void)
       "1 keeps the content's colours and transfers only luminance, 0 "         \
       "takes the style's colours" },                                           \
     { GIMP_PDB_FLOAT, "style-scale",                                           \
-      "Size of the style's brush strokes, 0.1 to 10; 1.0 keeps them at the "   \
+      "Size of the style's brush strokes, 0.05 to 10; 1.0 keeps them at the "  \
       "size they have in the style image" },                                   \
     { GIMP_PDB_FLOAT, "smoothness",                                            \
       "Total-variation weight as a multiple of the network's default, 0 to "   \
@@ -179,6 +197,32 @@ query (void)
   // clang-format on
 
   gimp_plugin_menu_register (PLUG_IN_PROC, "<Image>/Filters/Artistic");
+}
+
+/* Whether the dialog can open: a batch GIMP (gimp-console, gimp -i) has
+ * no display, and GTK's own initialisation would abort the process
+ * ("Plug-in crashed").  The display is GIMP's, as gimp_ui_init () takes
+ * it. */
+static gboolean
+display_available (GError **error)
+{
+  const gchar *display = gimp_display_name ();
+  gchar *arg0 = g_strdup (PLUG_IN_BINARY);
+  gchar **argv = &arg0;
+  gint argc = 1;
+  gboolean ok;
+
+  if (display && display[0])
+    g_setenv ("DISPLAY", display, TRUE);
+  ok = gtk_init_check (&argc, &argv);
+  g_free (arg0);
+  if (!ok)
+    g_set_error_literal (
+        error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+        _ ("Style Transfer cannot open its dialog: GIMP runs without a "
+           "display.  Call it from a script with RUN-NONINTERACTIVE and "
+           "the settings as arguments."));
+  return ok;
 }
 
 /* The style-file argument of plug-in-style-transfer-file into vals. */
@@ -302,6 +346,8 @@ run (const gchar *name, gint nparams, const GimpParam *param,
           && param[3].data.d_string[0]
           && !style_file_from_param (&param[3], &vals, &error))
         break;
+      if (!display_available (&error))
+        break;
       if (!st_dialog_run (&vals, image_id, drawable_id, plugin_directory))
         {
           values[0].data.d_status = GIMP_PDB_CANCEL;
@@ -354,6 +400,8 @@ run (const gchar *name, gint nparams, const GimpParam *param,
 
       if (error && error->domain == ST_PLUGIN_ERROR)
         status = (GimpPDBStatusType)error->code;
+      if (st_plugin_render_out_of_memory ())
+        st_plugin_out_of_memory = TRUE;
 
       values[0].data.d_status = status;
       if (status != GIMP_PDB_CANCEL)

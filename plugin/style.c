@@ -3,11 +3,20 @@
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
 
 #include <glib/gi18n.h>
 
 #include "drawable.h"
+#include "image-check.h"
 #include "style.h"
 #include "values.h"
 
@@ -134,6 +143,27 @@ st_style_file_resolve (const gchar *style, const gchar *plugin_dir,
 
   if (g_file_test (style, G_FILE_TEST_IS_REGULAR))
     return g_strdup (style);
+  {
+    /* There, but not a picture file: say what it is, not that it does
+     * not exist. */
+    GStatBuf st;
+    if (g_stat (style, &st) == 0)
+      {
+        gchar *display = g_filename_display_name (style);
+
+        st_plugin_calling_error (
+            error,
+            S_ISDIR (st.st_mode)
+                ? _ ("The style file \"%s\" is a folder: give the path of "
+                     "a picture file in it.")
+                : _ ("The style file \"%s\" is not a regular file (a "
+                     "FIFO, socket or device): give the path of a picture "
+                     "file."),
+            display);
+        g_free (display);
+        return NULL;
+      }
+  }
 
   /* Not a file: the id of an installed painting? */
   paintings = st_paintings_load (plugin_dir);
@@ -158,13 +188,110 @@ st_style_file_resolve (const gchar *style, const gchar *plugin_dir,
   return path;
 }
 
+/* Half of what the system can give, or $ST_MEMORY_BUDGET MiB: the
+ * engine's default budget (engine/estimate.c), for callers without an
+ * estimate at hand. */
+static guint64
+default_budget (void)
+{
+  const gchar *override = g_getenv ("ST_MEMORY_BUDGET");
+  gchar *text = NULL;
+  guint64 mib, budget = (guint64)4 << 30;
+
+  if (override && g_ascii_string_to_unsigned (override, 10, 1,
+                                              ((guint64)1 << 40) - 1, &mib,
+                                              NULL))
+    return mib << 20;
+  if (g_file_get_contents ("/proc/meminfo", &text, NULL, NULL))
+    {
+      const gchar *line = strstr (text, "MemAvailable:");
+      if (line)
+        budget = g_ascii_strtoull (line + strlen ("MemAvailable:"), NULL, 10)
+                 * 1024 / 2;
+      g_free (text);
+    }
+  return budget;
+}
+
+/* What GIMP holds to open a picture: the loaded layer, the image's
+ * projection and the merged layer, each RGBA at the file's precision. */
+#define GIMP_COPIES 3
+
+/* The file measured and checked from its own bytes before GIMP opens it
+ * (issue 20: a 360 KB PNG declaring 60000 x 60000 pixels made GIMP's
+ * loader grow to 12 GB and the kernel kill GIMP). */
+static gboolean
+style_file_check (const gchar *path, guint64 budget, GError **error)
+{
+  gchar *display = g_filename_display_name (path);
+  StImageInfo info;
+  GError *local = NULL;
+  gboolean ok = FALSE;
+  struct stat st;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+
+  if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                   _ ("GIMP cannot open the style picture \"%s\": %s."),
+                   display, fd < 0 ? g_strerror (errno)
+                                   : _ ("it is not a regular file"));
+      goto out;
+    }
+  st_image_header (fd, &info);
+  if (info.kind == ST_IMAGE_UNKNOWN
+      && !gdk_pixbuf_get_file_info (path, &info.width, &info.height))
+    info.width = info.height = 0; /* not measurable here: GIMP decides */
+  if (info.width > 0 && info.height > 0)
+    {
+      guint64 need = (guint64)info.width * (guint64)info.height * 4
+                     * (guint64)info.bytes_per_sample * GIMP_COPIES;
+      if (need > budget)
+        {
+          gchar *need_text
+              = g_format_size_full (need, G_FORMAT_SIZE_IEC_UNITS);
+          gchar *budget_text
+              = g_format_size_full (budget, G_FORMAT_SIZE_IEC_UNITS);
+
+          g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                       _ ("The style picture \"%s\" is %d x %d pixels: "
+                          "GIMP would need about %s to open it, more than "
+                          "the memory budget of %s.  Use a smaller "
+                          "picture."),
+                       display, info.width, info.height, need_text,
+                       budget_text);
+          g_free (need_text);
+          g_free (budget_text);
+          goto out;
+        }
+    }
+  if (!st_image_verify (fd, &info, &local))
+    {
+      g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                   _ ("The style picture \"%s\" cannot be used: %s."),
+                   display, local->message);
+      g_clear_error (&local);
+      goto out;
+    }
+  ok = TRUE;
+out:
+  if (fd >= 0)
+    close (fd);
+  g_free (display);
+  return ok;
+}
+
 StImage *
-st_style_file_read (const gchar *path, gint long_side, GError **error)
+st_style_file_read (const gchar *path, gint long_side, gsize budget,
+                    GError **error)
 {
   gint32 image_id;
   gint32 layer_id;
   StImage *image = NULL;
   gint width, height;
+
+  if (!style_file_check (path, budget ? budget : default_budget (), error))
+    return NULL;
 
   image_id = gimp_file_load (GIMP_RUN_NONINTERACTIVE, path, path);
   if (image_id == -1)

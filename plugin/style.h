@@ -49,10 +49,17 @@ gchar *st_style_file_resolve (const gchar *style, const gchar *plugin_dir,
 
 /* Reads the picture file `path` (any format GIMP opens) reduced to fit
  * long_side, as an engine image: the file is opened as a hidden image,
- * its visible layers merged, read, and the image deleted again.  NULL
- * with a GIMP_PDB_EXECUTION_ERROR when GIMP cannot open it.  Main thread
+ * its visible layers merged, read, and the image deleted again.  Before
+ * GIMP is asked, the file is measured and checked from its own bytes
+ * (cli/image-check.h): a picture whose declared size GIMP could not hold
+ * within budget bytes (0: half the available memory, or
+ * $ST_MEMORY_BUDGET MiB) is refused, as is a PNG or JPEG that is
+ * truncated or corrupt; GIMP itself would otherwise be killed for its
+ * memory, or open a picture with a grey part.  NULL with a
+ * GIMP_PDB_EXECUTION_ERROR then or when GIMP cannot open it.  Main thread
  * only: it talks to GIMP. */
-StImage *st_style_file_read (const gchar *path, gint long_side, GError **error);
+StImage *st_style_file_read (const gchar *path, gint long_side, gsize budget,
+                             GError **error);
 
 /* What the result layer is named after when the style is the file path:
  * the painting's title for an installed painting, else the file's name

@@ -40,6 +40,16 @@ st_plugin_validate_content (gint32 image_id, gint32 drawable_id, GError **error)
                   "layer mask: select a layer in the Layers "
                   "dialog."));
 
+  /* The result goes directly above the content; a floating selection
+   * stays above every layer until it is anchored, so the result would lie
+   * under it (or, as the content, beside a layer that GIMP is about to
+   * merge into another). */
+  if (gimp_image_get_floating_sel (image_id) != -1)
+    return st_plugin_calling_error (
+        error, _ ("The image has a floating selection: anchor it (Layer > "
+                  "Anchor Layer) or make it a layer (Layer > To New Layer), "
+                  "then run the filter again."));
+
   return TRUE;
 }
 

@@ -29,16 +29,16 @@ G_BEGIN_DECLS
  * (st_plugin_values_check) and the dialog's fields end at it.  Each range
  * lies inside the engine's own (st_params_validate), so that a call the
  * plug-in accepts is never refused by the engine for a range.  Where the
- * two differ the plug-in is stricter on purpose:
- *   style scale  from 0.1, not the engine's 0.05: at Draft's 256 px a style
- *                scaled by 0.05 is 13 px, under VGG19's 16-px minimum;
+ * two differ the plug-in is stricter on purpose (the style scale is the
+ * engine's own range, as on the command line, issue 20: a style too small
+ * at a small size is the engine's clear error, "too small"):
  *   iterations   up to 10000, not 100000: a GIMP user waits for each one;
  *   smoothness   a multiple of the network's default, up to 100 times. */
 #define ST_PLUGIN_STRENGTH_MAX 100.0
 #define ST_PLUGIN_SIZE_MAX GIMP_MAX_IMAGE_SIZE
 #define ST_PLUGIN_ITERATIONS_MAX 10000
-#define ST_PLUGIN_STYLE_SCALE_MIN 0.1
-#define ST_PLUGIN_STYLE_SCALE_MAX 10.0
+#define ST_PLUGIN_STYLE_SCALE_MIN ST_STYLE_SCALE_MIN
+#define ST_PLUGIN_STYLE_SCALE_MAX ST_STYLE_SCALE_MAX
 #define ST_PLUGIN_SMOOTHNESS_MAX 100.0
 #define ST_PLUGIN_NETWORK_MAX 1024 /* bytes, with the final NUL */
 #define ST_PLUGIN_STYLE_FILE_MAX 4096 /* bytes, with the final NUL */

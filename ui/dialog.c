@@ -446,7 +446,7 @@ ensure_preview_style (Dialog *dialog)
       GError *error = NULL;
 
       dialog->preview_style
-          = st_style_file_read (vals->style_file, long_side, &error);
+          = st_style_file_read (vals->style_file, long_side, 0, &error);
       g_clear_error (&error);
     }
   else if (style_id != -1 && gimp_item_is_valid (style_id))

@@ -421,6 +421,94 @@ SESSION_MAIN += [
 """,
 ]
 
+# Issue 20: hostile style files, no display, transparency, masks and
+# floating selections.  Each call must return an error with a message (or
+# succeed as said) and GIMP must live on to run the next command.
+SESSION_MAIN += [
+    r"""
+(let* ((img (content-image)) (c (top-layer img)))
+  (define (stf style)
+    (capture (lambda ()
+      (car (plug-in-style-transfer-file RUN-NONINTERACTIVE img c style 50.0
+                                        48 3 0 1.0 1.0 1 "embedded")))))
+  (describe-image "hostile-before" img)
+  (for-each
+    (lambda (tag)
+      (report (string-append "hostile-" tag)
+              (stf (string-append "@TMP@/hostile/" tag)))
+      (describe-image (string-append "hostile-" tag "-after") img))
+    (list "huge.png" "huge.jpg" "cut.png" "cut.jpg" "eoi.jpg" "iend.png"
+          "tiny.png" "folder" "fifo.png"))
+  (say "INFO alive-after-hostile"))
+""",
+    r"""
+(let* ((img (content-image)) (c (top-layer img))
+       (simg (style-image)) (s (top-layer simg)))
+  (describe-image "nodisplay-before" img)
+  (report "nodisplay"
+          (capture (lambda ()
+            (car (plug-in-style-transfer RUN-INTERACTIVE img c s 50.0 48 3 0
+                                         1.0 1.0 1 "embedded")))))
+  (describe-image "nodisplay-after" img)
+  (report "nodisplay-file"
+          (capture (lambda ()
+            (car (plug-in-style-transfer-file RUN-INTERACTIVE img c
+                                              "starry-night" 50.0 48 3 0
+                                              1.0 1.0 1 "embedded")))))
+  (describe-image "nodisplay-file-after" img))
+""",
+    r"""
+(let* ((img (content-image)) (c (top-layer img)))
+  (define (stf tag style)
+    (let ((r (capture (lambda ()
+               (car (plug-in-style-transfer-file RUN-NONINTERACTIVE img c style
+                                                 50.0 48 3 0 1.0 1.0 1
+                                                 "embedded"))))))
+      (report tag r)
+      (if (eq? (car r) 'ok)
+          (begin (describe (string-append tag "-result") (cadr r))
+                 (raw img (cadr r) (string-append tag ".raw"))))))
+  (define (std tag file)
+    (let* ((simg (car (gimp-file-load RUN-NONINTERACTIVE file file)))
+           (s (top-layer simg))
+           (r (st img c s 50.0 48 3 0 1.0 1.0 1 "embedded")))
+      (report tag r)
+      (if (eq? (car r) 'ok)
+          (begin (describe (string-append tag "-result") (cadr r))
+                 (raw img (cadr r) (string-append tag ".raw"))))
+      (gimp-image-delete simg)))
+  (stf "hidden-red-file" "@TMP@/hidden-red.png")
+  (stf "hidden-white-file" "@TMP@/hidden-white.png")
+  (std "hidden-red-layer" "@TMP@/hidden-red.png")
+  (std "hidden-white-layer" "@TMP@/hidden-white.png"))
+""",
+    r"""
+(let* ((img (content-image)) (c (top-layer img))
+       (simg (style-image)) (s (top-layer simg))
+       (m (car (gimp-layer-create-mask c ADD-MASK-WHITE))))
+  (gimp-layer-add-mask c m)
+  (gimp-context-set-foreground '(0 0 0))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 128 0 128 192)
+  (gimp-drawable-edit-fill m FILL-FOREGROUND)
+  (gimp-selection-none img)
+  (let ((r (quick img c s)))
+    (report "masked" r)
+    (if (eq? (car r) 'ok)
+        (begin (describe "masked-result" (cadr r))
+               (raw img (cadr r) "masked-result.raw")))))
+""",
+    r"""
+(let* ((img (content-image)) (c (top-layer img))
+       (simg (style-image)) (s (top-layer simg)))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 10 10 50 50)
+  (gimp-edit-copy c)
+  (let ((f (car (gimp-edit-paste c FALSE))))
+    (describe-image "floating-before" img)
+    (bad "floating-other" img c s 50.0 48 3 0 1.0 1.0 1 "embedded")
+    (bad "floating-self" img f s 50.0 48 3 0 1.0 1.0 1 "embedded")))
+""",
+]
+
 # Session 2, traced: one non-interactive run with a selection, then the
 # dialog answered OK, then answered Cancel.
 SESSION_TRACED = [
@@ -481,6 +569,20 @@ SESSION_BUDGET = [
   (gimp-image-insert-layer img c 0 0)
   (describe-image "huge-before" img)
   (bad "huge-30000" img c s 50.0 30000 4 0 1.0 1.0 1 "embedded"))
+""",
+]
+
+# Session 2d: the plug-in under "ulimit -v" 500 MB, too little for the
+# numeric library's buffers: the call returns the out-of-memory message
+# and the plug-in ends (it used to be able to hang at exit, OpenBLAS
+# joining threads that retried their allocation), so GIMP goes on.
+SESSION_OOM = [
+    r"""
+(let* ((img (content-image)) (c (top-layer img))
+       (simg (style-image)) (s (top-layer simg)))
+  (describe-image "oom-before" img)
+  (bad "oom" img c s 50.0 0 3 0 1.0 1.0 1 "embedded")
+  (say "INFO alive-after-oom"))
 """,
 ]
 
@@ -999,6 +1101,58 @@ def test_budget(s):
                  r"largest size that fits", calling=False)
 
 
+def test_review20(s, out):
+    """Issue 20 through the plug-in (see SESSION_MAIN's last commands)."""
+    before = s.images.get("hostile-before")
+    for tag, pattern in (("huge.png", r"60000 x 60000 pixels.*memory budget"),
+                         ("huge.jpg", r"60000 x 60000 pixels.*memory budget"),
+                         ("cut.png", r"truncated"),
+                         ("cut.jpg", r"truncated"),
+                         ("eoi.jpg", r"corrupt"),
+                         ("iend.png", r"corrupt|truncated|Not enough"),
+                         ("tiny.png", r"truncated"),
+                         ("folder", r"is a folder"),
+                         ("fifo.png", r"not a regular file")):
+        expect_error(s, "hostile-" + tag, before, pattern)
+    check("hostile style files: GIMP lives on",
+          "alive-after-hostile" in s.info)
+    for tag in ("nodisplay", "nodisplay-file"):
+        expect_error(s, tag, s.images.get("nodisplay-before"),
+                     r"without a display", calling=False)
+    # The colour under fully transparent style pixels is never read: the
+    # same style with red or white there paints the same result, from a
+    # file and from a layer.
+    for kind in ("file", "layer"):
+        red, white = "hidden-red-" + kind, "hidden-white-" + kind
+        ok = all(s.results.get(t, ("",))[0] == "OK" for t in (red, white))
+        check("hidden pixels (%s): both runs succeed" % kind, ok,
+              "%r %r" % (s.results.get(red), s.results.get(white)))
+        if ok:
+            a = load_raw(out, red + ".raw", s.layers[red + "-result"])
+            b = load_raw(out, white + ".raw", s.layers[white + "-result"])
+            check("hidden pixels (%s): red or white under transparency "
+                  "gives the same result" % kind, np.array_equal(a, b),
+                  "mean difference %.2f"
+                  % np.abs(a.astype(int) - b).mean())
+    res = s.results.get("masked")
+    check("content with a layer mask: succeeds", res and res[0] == "OK",
+          repr(res))
+    if res and res[0] == "OK":
+        r = s.layers["masked-result"]
+        check("content with a layer mask: the result has alpha",
+              r["bpp"] == 4, repr(r))
+        if r["bpp"] == 4:
+            px = load_raw(out, "masked-result.raw", r)
+            check("content with a layer mask: hidden where the content is "
+                  "masked, shown elsewhere",
+                  (px[:, 136:, 3] == 0).all() and (px[:, :120, 3] == 255).all(),
+                  "alpha right %s, left %s" % (np.unique(px[:, 136:, 3])[:5],
+                                               np.unique(px[:, :120, 3])[:5]))
+    for tag in ("floating-other", "floating-self"):
+        expect_error(s, tag, s.images.get("floating-before"),
+                     r"floating selection", calling=True)
+
+
 def test_log(s, name):
     check("%s: no undo group left open" % name,
           "inconsistent state" not in s.log)
@@ -1233,6 +1387,70 @@ def test_valgrind(root, plugin, prelude, out):
           not ours, "\n".join(ours[:3]))
 
 
+def png_bytes(w, h, pixel, alpha=False):
+    import struct
+    import zlib
+
+    def chunk(t, d):
+        c = struct.pack(">I", len(d)) + t + d
+        return c + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+    raw = b"".join(b"\0" + bytes(v for x in range(w) for v in pixel(x, y))
+                   for y in range(h))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8,
+                                         6 if alpha else 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def make_hostile_files(root, images):
+    """Issue 20's style files: declared far beyond any budget, truncated,
+    with end markers planted, not regular files; and a style whose hidden
+    half is red (or white) under full transparency."""
+    import struct
+    d = os.path.join(root, "hostile")
+    os.makedirs(os.path.join(d, "folder"))
+    os.mkfifo(os.path.join(d, "fifo.png"))
+    good = png_bytes(96, 64, lambda x, y: ((x * 7) % 256, (y * 5) % 256,
+                                           ((x + y) * 3) % 256))
+    def declaring(data, w, h):
+        """data with its IHDR (and the IHDR's CRC) saying w x h"""
+        out = bytearray(data)
+        out[16:24] = struct.pack(">II", w, h)
+        out[29:33] = struct.pack(">I", __import__("zlib").crc32(
+            bytes(out[12:29])) & 0xffffffff)
+        return bytes(out)
+    # 60000 x 60000 declared in a small file: its IHDR says so; and 53
+    # bytes that declare 4000 x 4000 (the IHDR, then the start of an IDAT)
+    files = {"huge.png": declaring(good, 60000, 60000),
+             "cut.png": good[:len(good) // 3],
+             "iend.png": good[:len(good) // 2] + b"\0\0\0\0IEND\xaeB`\x82"
+             + good[len(good) // 2 + 12:],
+             "tiny.png": declaring(good, 4000, 4000)[:53]}
+    with open(os.path.join(images, "tubingen.jpg"), "rb") as f:
+        jpeg = f.read()
+    files["cut.jpg"] = jpeg[:len(jpeg) // 3]
+    files["eoi.jpg"] = (jpeg[:len(jpeg) // 2] + b"\xff\xd9"
+                        + jpeg[len(jpeg) // 2:])
+    # the frame header's size set to 60000 x 60000
+    i, big = 2, bytearray(jpeg)
+    while i < len(big):
+        marker, length = big[i + 1], struct.unpack(">H", big[i + 2:i + 4])[0]
+        if 0xc0 <= marker <= 0xcf and marker not in (0xc4, 0xc8, 0xcc):
+            big[i + 5:i + 9] = struct.pack(">HH", 60000, 60000)
+            break
+        i += 2 + length
+    files["huge.jpg"] = bytes(big)
+    for name, data in files.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    for name, hidden in (("hidden-red.png", (255, 0, 0, 0)),
+                         ("hidden-white.png", (255, 255, 255, 0))):
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(png_bytes(64, 64, lambda x, y: hidden if x >= 32 else (
+                (250, 200, 40, 255) if (x + 2 * y) % 9 < 4
+                else (20, 40, 180, 255)), alpha=True))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--plugin", required=True)
@@ -1240,7 +1458,7 @@ def main():
     parser.add_argument("--images", required=True)
     parser.add_argument("--paintings", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--sessions", default="main,traced,budget,kill,"
+    parser.add_argument("--sessions", default="main,traced,budget,oom,kill,"
                         "valgrind", help="comma-separated sessions to run")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary GIMP folders")
@@ -1266,6 +1484,7 @@ def main():
     with open(os.path.join(root, "garbage.safetensors"), "wb") as f:
         f.write(b"\xff\xff\xff\x7f\x00\x00\x00\x00{not json" + bytes(100))
     open(os.path.join(root, "empty.safetensors"), "wb").close()
+    make_hostile_files(root, args.images)
 
     prelude = (PRELUDE.replace("@OUT@", out)
                .replace("@IMAGES@", os.path.abspath(args.images))
@@ -1279,14 +1498,17 @@ def main():
                                         paintings=args.paintings)
             os.makedirs(os.path.join(root, "photos"))
             for name, src in (("a.jpg", "tubingen.jpg"),
-                              ("b.jpg", "shipwreck.jpg")):
+                              ("b.jpg", "the_scream.jpg")):
                 shutil.copy(os.path.join(args.images, src),
                             os.path.join(root, "photos", name))
             nodata = os.path.join(root, "no-data")
             os.makedirs(nodata)
+            # a safety net against a hang, not a window: the session holds
+            # some forty runs and shares the machine with other suites
             s = run_session("main", gimp_dir, main_commands, prelude, out,
                             env_extra={"XDG_DATA_HOME": nodata,
-                                       "XDG_DATA_DIRS": nodata})
+                                       "XDG_DATA_DIRS": nodata},
+                            timeout=900)
             test_main(s, out, have_images)
             test_preserve(s, out)
             test_same_image_and_group(s)
@@ -1297,6 +1519,7 @@ def main():
             test_bad_calls(s)
             test_file_procedure(s, root)
             test_gray_as_strong_as_rgb(s, out)
+            test_review20(s, out)
             test_messages(s)
             test_log(s, "main")
 
@@ -1323,6 +1546,20 @@ def main():
                             env_extra={"ST_MEMORY_BUDGET": "48"})
             test_budget(s)
             test_log(s, "budget")
+
+        if "oom" in sessions:
+            gimp_dir, target = make_gimp_dir(root, "oom", args.plugin)
+            os.remove(target)
+            with open(target, "w") as f:
+                f.write("#!/bin/sh\nulimit -v 500000\nexec %s \"$@\"\n"
+                        % args.plugin)
+            os.chmod(target, 0o755)
+            s = run_session("oom", gimp_dir, SESSION_OOM, prelude, out)
+            expect_error(s, "oom", s.images.get("oom-before"),
+                         r"[Oo]ut of memory", calling=False)
+            check("oom: GIMP goes on after the plug-in's memory error",
+                  "alive-after-oom" in s.info)
+            test_log(s, "oom")
 
         if "kill" in sessions:
             gimp_dir, installed = make_gimp_dir(root, "kill", args.plugin,
