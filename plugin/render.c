@@ -221,9 +221,10 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
 
 /* ------------------------------------------------------------- writing */
 
-/* "Style Transfer — starry_night": named after the style image, or after
- * the style layer when the style is part of image_id itself; after the
- * painting's title or the file's name when the style is a file. */
+/* "Style Transfer — starry_night": named after the style image (the
+ * painting's title when it was opened from an installed painting), or
+ * after the style layer when the style is part of image_id itself; after
+ * the painting's title or the file's name when the style is a file. */
 static gchar *
 result_layer_name (gint32 image_id, const StPluginValues *vals,
                    const gchar *plugin_dir)
@@ -235,12 +236,14 @@ result_layer_name (gint32 image_id, const StPluginValues *vals,
   if (vals->style_file[0])
     style_name = st_style_file_label (vals->style_file, plugin_dir);
   else if (gimp_item_get_image (style_id) == image_id)
-    style_name = gimp_item_get_name (style_id);
+    {
+      style_name = gimp_item_get_name (style_id);
+      if (style_name)
+        st_strip_extension (style_name);
+    }
   else
-    style_name = gimp_image_get_name (gimp_item_get_image (style_id));
-
-  if (style_name && !vals->style_file[0])
-    st_strip_extension (style_name);
+    style_name = st_style_image_label (gimp_item_get_image (style_id),
+                                       plugin_dir, FALSE);
 
   name = g_strdup_printf (_ ("Style Transfer — %s"), style_name && style_name[0]
                                                          ? style_name

@@ -3,9 +3,11 @@
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "drawable.h"
 #include "style.h"
@@ -20,6 +22,7 @@ painting_free (gpointer data)
   g_free (painting->title);
   g_free (painting->painter);
   g_free (painting->year);
+  g_free (painting->lived);
   g_free (painting->source);
   g_free (painting->licence);
   g_free (painting->path);
@@ -78,6 +81,7 @@ st_paintings_load (const gchar *plugin_dir)
       painting->title = get_text (file, groups[i], "Title");
       painting->painter = get_text (file, groups[i], "Painter");
       painting->year = get_text (file, groups[i], "Year");
+      painting->lived = get_text (file, groups[i], "Lived");
       painting->source = get_text (file, groups[i], "Source");
       painting->licence = get_text (file, groups[i], "Licence");
       painting->path = path;
@@ -112,6 +116,89 @@ st_paintings_find (GPtrArray *paintings, const gchar *name)
     }
 
   return NULL;
+}
+
+/* The same bytes: a copy of a painting, which is at most a few hundred
+ * kilobytes. */
+static gboolean
+same_contents (const gchar *a, const gchar *b)
+{
+  gchar *data_a = NULL, *data_b = NULL;
+  gsize size_a = 0, size_b = 0;
+  gboolean same;
+  GStatBuf st_a, st_b;
+
+  if (g_stat (a, &st_a) != 0 || g_stat (b, &st_b) != 0
+      || st_a.st_size != st_b.st_size || st_a.st_size > 16 * 1024 * 1024)
+    return FALSE;
+  same = g_file_get_contents (a, &data_a, &size_a, NULL)
+         && g_file_get_contents (b, &data_b, &size_b, NULL)
+         && size_a == size_b && memcmp (data_a, data_b, size_a) == 0;
+  g_free (data_a);
+  g_free (data_b);
+
+  return same;
+}
+
+const StPainting *
+st_paintings_find_file (GPtrArray *paintings, const gchar *path)
+{
+  gchar *real;
+  gchar *base;
+  const StPainting *found = NULL;
+  guint i;
+
+  if (!path || !path[0])
+    return NULL;
+
+  real = realpath (path, NULL);
+  base = g_path_get_basename (path);
+  for (i = 0; !found && i < paintings->len; i++)
+    {
+      const StPainting *painting = g_ptr_array_index (paintings, i);
+      gchar *installed = realpath (painting->path, NULL);
+      gchar *name = g_strconcat (painting->id, ".jpg", NULL);
+
+      if (strcmp (painting->path, path) == 0
+          || (real && installed && strcmp (real, installed) == 0)
+          || (strcmp (base, name) == 0 && same_contents (path, painting->path)))
+        found = painting;
+      free (installed);
+      g_free (name);
+    }
+  free (real);
+  g_free (base);
+
+  return found;
+}
+
+gchar *
+st_style_image_label (gint32 image_id, const gchar *plugin_dir,
+                      gboolean keep_extension)
+{
+  gchar *filename = gimp_image_get_filename (image_id);
+  gchar *label;
+
+  if (filename && filename[0])
+    {
+      GPtrArray *paintings = st_paintings_load (plugin_dir);
+      const StPainting *painting = st_paintings_find_file (paintings, filename);
+
+      if (painting)
+        label = g_strdup (painting->title);
+      else
+        {
+          label = g_filename_display_basename (filename);
+          if (!keep_extension)
+            st_strip_extension (label);
+        }
+      g_ptr_array_unref (paintings);
+    }
+  else
+    label = gimp_image_get_name (image_id);
+  g_free (filename);
+
+  return label ? label : g_strdup ("");
 }
 
 gchar *
@@ -246,7 +333,7 @@ gchar *
 st_style_file_label (const gchar *path, const gchar *plugin_dir)
 {
   GPtrArray *paintings = st_paintings_load (plugin_dir);
-  const StPainting *painting = st_paintings_find (paintings, path);
+  const StPainting *painting = st_paintings_find_file (paintings, path);
   gchar *label;
 
   if (painting)

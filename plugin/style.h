@@ -27,6 +27,7 @@ typedef struct
   gchar *title;   /* "The Starry Night" (translated when the file says) */
   gchar *painter; /* "Vincent van Gogh" */
   gchar *year;    /* "1889", or "" when unknown */
+  gchar *lived;   /* the painter's years, "1797–1858", or "" */
   gchar *source;  /* where this copy came from */
   gchar *licence; /* why it may be installed */
   gchar *path;    /* the picture: <folder>/<id>.jpg */
@@ -40,6 +41,22 @@ GPtrArray *st_paintings_load (const gchar *plugin_dir);
 
 /* The painting of paintings whose id or picture path is `name`, or NULL. */
 const StPainting *st_paintings_find (GPtrArray *paintings, const gchar *name);
+
+/* The installed painting whose picture the file `path` is: that very file
+ * (symbolic links followed), or a copy of it under its own name
+ * ("starry-night.jpg" with the same bytes), or NULL. */
+const StPainting *st_paintings_find_file (GPtrArray *paintings,
+                                          const gchar *path);
+
+/* What an open image is called where a person reads it (the style
+ * chooser, the result layer's name): the title of the installed painting
+ * it was opened from ("The Starry Night"), else its file's name
+ * ("starry_night.jpg", or "starry_night" without keep_extension), else
+ * GIMP's name for an image without a file ("Untitled").  Never the
+ * window-title form "[starry-night] (imported)" that gimp_image_get_name
+ * gives an imported picture.  Newly allocated. */
+gchar *st_style_image_label (gint32 image_id, const gchar *plugin_dir,
+                             gboolean keep_extension);
 
 /* The picture file that a style argument names: the id of an installed
  * painting ("starry-night") or the path of any picture file.  NULL with a

@@ -57,7 +57,7 @@ add_separator (Chooser *chooser)
 /* Every layer but the content, by its image's name; the layer's name
  * too when its image offers more than one. */
 static gint
-add_open_layers (Chooser *chooser, gint32 content_id)
+add_open_layers (Chooser *chooser, gint32 content_id, const gchar *plugin_dir)
 {
   gint32 content_image = gimp_item_get_image (content_id);
   gint32 *images;
@@ -68,7 +68,9 @@ add_open_layers (Chooser *chooser, gint32 content_id)
     {
       gint32 *layers;
       gint n_layers, j, candidates = 0;
-      gchar *image_name = gimp_image_get_name (images[i]);
+      /* "starry_night.jpg", or "The Starry Night" for an installed
+       * painting opened in GIMP: never "[starry-night] (imported)". */
+      gchar *image_name = st_style_image_label (images[i], plugin_dir, TRUE);
 
       layers = gimp_image_get_layers (images[i], &n_layers);
       for (j = 0; j < n_layers; j++)
@@ -146,6 +148,12 @@ add_paintings (Chooser *chooser, const gchar *plugin_dir)
       if (painting->year[0])
         /* TRANSLATORS: a painter and a year, e.g. "Vincent van Gogh, 1889" */
         by = g_strdup_printf (_ ("%s, %s"), painting->painter, painting->year);
+      else if (painting->lived[0])
+        /* TRANSLATORS: a painter and the years of the painter's life, for
+           a work whose year is unknown, e.g. "Utagawa Hiroshige
+           (1797–1858)" */
+        by = g_strdup_printf (_ ("%s (%s)"), painting->painter,
+                              painting->lived);
       else
         by = g_strdup (painting->painter);
       markup = g_markup_printf_escaped ("<b>%s</b>\n<small>%s</small>",
@@ -397,7 +405,7 @@ st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,
                                        G_TYPE_STRING, G_TYPE_INT, G_TYPE_INT,
                                        G_TYPE_STRING, G_TYPE_STRING);
 
-  n_layers = add_open_layers (chooser, content_id);
+  n_layers = add_open_layers (chooser, content_id, plugin_dir);
   if (n_layers > 0)
     {
       first_layer = 0;
@@ -425,8 +433,12 @@ st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,
   gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (combo), cell, FALSE);
   gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell, "pixbuf",
                                   ST_CHOOSER_COL_PIXBUF, NULL);
+  /* Long titles wrap onto another line rather than lose their end
+   * ("The Benzaiten Shrine at Inokashira in Snow"); a file name without
+   * spaces wraps between characters. */
   cell = gtk_cell_renderer_text_new ();
-  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 30,
+  g_object_set (cell, "wrap-mode", PANGO_WRAP_WORD_CHAR, "wrap-width",
+                ST_CHOOSER_TEXT_WIDTH, "ellipsize", PANGO_ELLIPSIZE_NONE,
                 NULL);
   gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (combo), cell, TRUE);
   gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell, "markup",

@@ -26,6 +26,9 @@ enum
   ST_CHOOSER_N_COLS
 };
 
+/* The width, in pixels, at which a row's text wraps (never cut). */
+#define ST_CHOOSER_TEXT_WIDTH 260
+
 typedef enum
 {
   ST_CHOICE_LAYER,     /* a layer of an open image                 */

@@ -391,6 +391,17 @@ SESSION_MAIN += [
     (report "file-path" r)
     (describe-image "file-path-after" img)
     (if (eq? (car r) 'ok) (describe "file-path-result" (cadr r))))
+  ; An installed painting opened in GIMP from disk, as the style layer.
+  (let* ((p "@TMP@/main/plug-ins/style-transfer/paintings/the-scream.jpg")
+         (art (car (gimp-file-load RUN-NONINTERACTIVE p p)))
+         (r (capture (lambda ()
+              (car (plug-in-style-transfer RUN-NONINTERACTIVE img c
+                     (car (gimp-image-get-active-layer art)) 50.0 64 5 0
+                     1.0 1.0 1 "embedded"))))))
+    (report "opened-painting" r)
+    (if (eq? (car r) 'ok) (describe "opened-painting-result" (cadr r)))
+    (describe-image "opened-painting-after" img)
+    (gimp-image-delete art))
   (let ((before (layers img)))
     (report "file-missing" (stf "no-such-painting"))
     (describe-image "file-missing-after" img)
@@ -861,12 +872,19 @@ def test_file_procedure(s, root):
               s.layers["file-painting-result"]["name"]
               == "Style Transfer — The Starry Night",
               s.layers["file-painting-result"]["name"])
+    res = s.results.get("opened-painting")
+    check("an installed painting opened in GIMP: the layer is named after "
+          "its title",
+          res and res[0] == "OK"
+          and s.layers["opened-painting-result"]["name"]
+          == "Style Transfer — The Scream", repr(res) + repr(
+              s.layers.get("opened-painting-result")))
     res = s.results.get("file-path")
     check("file procedure: a picture file that is not open",
           res and res[0] == "OK"
           and s.layers["file-path-result"]["name"]
           == "Style Transfer — the_scream", repr(res))
-    after = s.images.get("file-path-after")
+    after = s.images.get("opened-painting-after")
     expect_error(s, "file-missing", after,
                  r"does not exist, and no installed painting", calling=True)
     expect_error(s, "file-empty", after, r"is empty", calling=True)
@@ -1278,10 +1296,12 @@ def main():
             gimp_dir, _ = make_gimp_dir(root, "main", args.plugin,
                                         paintings=args.paintings)
             os.makedirs(os.path.join(root, "photos"))
-            for name, src in (("a.jpg", "tubingen.jpg"),
-                              ("b.jpg", "shipwreck.jpg")):
-                shutil.copy(os.path.join(args.images, src),
-                            os.path.join(root, "photos", name))
+            # (tests/images has no Shipwreck: the installed painting's copy)
+            for name, src in (("a.jpg", os.path.join(args.images,
+                                                     "tubingen.jpg")),
+                              ("b.jpg", os.path.join(args.paintings,
+                                                     "the-shipwreck.jpg"))):
+                shutil.copy(src, os.path.join(root, "photos", name))
             nodata = os.path.join(root, "no-data")
             os.makedirs(nodata)
             s = run_session("main", gimp_dir, main_commands, prelude, out,
