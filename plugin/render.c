@@ -69,14 +69,23 @@ format_bytes (gsize bytes)
 
 /* ------------------------------------------------------------ progress */
 
-/* "about 2 min 5 s left", for the progress bar. */
+/* The progress bar's text while the engine paints.  GIMP shows it in the
+ * image window's status bar, which cuts what does not fit (about 50
+ * characters in a 1024-px wide window): so what the user waits for, the
+ * time left, comes first, and the rest is short. */
 static gchar *
-format_time_left (gdouble seconds)
+format_progress (const StProgress *progress)
 {
-  gchar *duration = st_plugin_format_duration (seconds);
-  /* TRANSLATORS: the time a running transfer still needs, e.g. "about
-     2 min 5 s left" */
-  gchar *text = g_strdup_printf (_ ("about %s left"), duration);
+  gchar *duration = st_plugin_format_duration (progress->seconds_left);
+  /* TRANSLATORS: the progress bar while the filter paints, e.g. "About
+     2 min 5 s left · scale 2/4, step 109/126": the time left, the scale
+     and the iteration within it.  GIMP cuts this text after about 50
+     characters: keep the time left first and the rest short (%1$s ...
+     %5$d may be reordered). */
+  gchar *text = g_strdup_printf (_ ("About %s left · scale %d/%d, step %d/%d"),
+                                 duration, progress->scale,
+                                 progress->n_scales, progress->iteration,
+                                 progress->n_iterations);
 
   g_free (duration);
   return text;
@@ -99,16 +108,10 @@ on_progress (const StProgress *progress, gpointer user_data)
       || progress->iteration >= progress->n_iterations
       || now - state->last_update >= PROGRESS_INTERVAL)
     {
-      gchar *where = g_strdup_printf (_ ("Style transfer: scale %d/%d, "
-                                         "iteration %d/%d"),
-                                      progress->scale, progress->n_scales,
-                                      progress->iteration,
-                                      progress->n_iterations);
-      gchar *left = format_time_left (progress->seconds_left);
+      gchar *text = format_progress (progress);
 
-      gimp_progress_set_text_printf ("%s — %s", where, left);
-      g_free (where);
-      g_free (left);
+      gimp_progress_set_text_printf ("%s", text);
+      g_free (text);
       gimp_progress_update (CLAMP (progress->fraction, 0.0, 1.0));
       state->last_update = now;
       state->last_scale = progress->scale;

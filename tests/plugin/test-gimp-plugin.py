@@ -1075,13 +1075,20 @@ def test_traced(s, trace_path):
         check_undo_group("traced run", runs[0], expect_mask=True)
         texts = progress[0]
         print("# progress: %r" % texts[:3] + " ... %r" % texts[-2:])
-        left = r" — about (\d+ min )?\d+ s left$"
-        check("traced run: progress says the scale, the iteration and the "
-              "time left",
-              any(re.match(r"Style transfer: scale 1/1, iteration 10/10"
-                           + left, t) for t in texts)
-              and any(re.match(r"Style transfer: scale 1/1, iteration [1-9]/10"
-                               + left, t) for t in texts), repr(texts))
+        left = r"About (\d+ h )?(\d+ min )?\d+ s left · "
+        check("traced run: progress says the time left first, then the "
+              "scale and the iteration",
+              any(re.match(left + r"scale 1/1, step 10/10$", t)
+                  for t in texts)
+              and any(re.match(left + r"scale 1/1, step [1-9]/10$", t)
+                      for t in texts), repr(texts))
+        # GIMP's status bar cuts the text after about 50 characters in a
+        # 1024-px window.
+        painting = [t for t in texts if " left · " in t]
+        check("traced run: the progress text fits the status bar (at most "
+              "48 characters)", painting and
+              max(len(t) for t in painting) <= 48,
+              repr(max(painting, key=len) if painting else None))
 
     res = s.results.get("dialog-ok")
     before = s.images.get("traced-after", [])
