@@ -61,11 +61,13 @@ bind_text_domain (void)
     { GIMP_PDB_FLOAT, "strength",                                              \
       "Style against content, 0 to 100; 50 gives the default balance" },       \
     { GIMP_PDB_INT32, "size",                                                  \
-      "Long side in pixels at which the transfer runs; 0 uses the layer's "    \
-      "own size, reduced to what fits the memory budget.  Larger than the "    \
-      "layer counts as the layer's size" },                                    \
+      "Long side in pixels at which the transfer runs, 0 to 524288; 0 (the "   \
+      "default) paints at the layer's own size, reduced only to what fits "   \
+      "the memory budget.  Larger than the layer counts as the layer's "       \
+      "size; the run's short side must be at least 16 px" },                   \
     { GIMP_PDB_INT32, "iterations",                                            \
-      "Optimizer iterations per scale, 1 to 10000; 0 chooses automatically" }, \
+      "Optimizer iterations at the first (smallest) scale, 1 to 10000; the "   \
+      "later, larger scales get fewer.  0 chooses automatically" },            \
     { GIMP_PDB_INT32, "preserve-colors",                                       \
       "1 keeps the content's colours and transfers only luminance, 0 "         \
       "takes the style's colours" },                                           \
@@ -76,7 +78,8 @@ bind_text_domain (void)
       "Total-variation weight as a multiple of the network's default, 0 to "   \
       "100: 1.0 is the default, 0 turns smoothing off, 2.0 doubles it" },      \
     { GIMP_PDB_INT32, "seed",                                                  \
-      "Random seed; the same seed and settings give the same result" },        \
+      "Random seed, any 32-bit integer (-2147483648 to 2147483647); the "      \
+      "same seed and settings give the same result" },                         \
     { GIMP_PDB_STRING, "network",                                              \
       "\"embedded\" (built in, no download), \"vgg19\" (the installed VGG19 "  \
       "weights), the path of a .safetensors file with VGG19 weights, or "      \
@@ -140,8 +143,12 @@ query (void)
        "the new layer's mask.  "
        "The content layer and the style are never changed, and one Undo "
        "removes everything the filter did.\n\n"
-       "The transfer runs at the given size (long side in pixels) and the "
-       "result is scaled up to the layer's size with a bicubic filter.  "
+       "By default (size 0) the result is painted at the layer's own "
+       "size.  A smaller size, or a layer larger than the memory budget "
+       "allows, runs smaller and enlarges the result to the layer's size "
+       "(bicubic); the run's short side must be at least 16 px.  "
+       "Iterations are those of the first, smallest scale; the later scales "
+       "get fewer.  The seed may be any 32-bit integer.  "
        "Grayscale images get a grayscale result.  "
        "Indexed images are refused: convert them with Image > Mode > RGB "
        "first.  "
