@@ -1037,7 +1037,7 @@ settings_column (Dialog *dialog)
   attach_row (dialog, table, 3, _ ("_Quality:"), hbox);
 
   dialog->preserve
-      = gtk_check_button_new_with_mnemonic (_ ("_Preserve original colors"));
+      = gtk_check_button_new_with_mnemonic (_ ("Preserve original co_lors"));
   gtk_widget_set_name (dialog->preserve, "st-preserve-colors");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dialog->preserve),
                                 vals->preserve_colors);
