@@ -95,6 +95,23 @@ bind_text_domain (void)
 
 // clang-format on
 
+/* The dialog's Help button: the pages installed beside the plug-in
+ * (help/<language>/gimp-help.xml maps the procedures' help IDs to them),
+ * registered with GIMP's help system as this plug-in's help domain. */
+static void
+register_help (void)
+{
+  gchar *folder = g_build_filename (plugin_directory, "help", NULL);
+  gchar *uri = g_file_test (folder, G_FILE_TEST_IS_DIR)
+                   ? g_filename_to_uri (folder, NULL, NULL)
+                   : NULL;
+
+  if (uri)
+    gimp_plugin_help_register (PLUG_IN_ROLE, uri);
+  g_free (uri);
+  g_free (folder);
+}
+
 static void
 query (void)
 {
@@ -122,6 +139,7 @@ query (void)
   // clang-format on
 
   gimp_plugin_domain_register (GETTEXT_PACKAGE, plugin_localedir);
+  register_help ();
 
   // clang-format off
   gimp_install_procedure (

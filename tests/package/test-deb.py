@@ -7,7 +7,7 @@ would:
      see are declared (gimp, OpenBLAS, which the engine dlopens, python3)
      beside the shared libraries it found;
   3. its contents: the plug-in, every painting with paintings.ini, the
-     Spanish translations, the command line, the copyright file; nothing
+     help pages (English, Spanish), the Spanish translations, the command line, the copyright file; nothing
      of the tests;
   4. unpacked into a scratch root (dpkg -x): headless GIMP finds the
      plug-in there (gimprc's plug-in-path) and paints with an installed
@@ -155,10 +155,15 @@ def main():
                   "usr/bin/style-transfer",
                   "usr/bin/gimp-style-transfer-fetch-vgg19",
                   "usr/bin/gimp-style-transfer-convert-vgg19",
-                  "usr/share/doc/gimp-style-transfer/copyright"] + \
+                  "usr/share/doc/gimp-style-transfer/copyright",
+                  PLUGIN_DIR + "/help/en/gimp-help.xml",
+                  PLUGIN_DIR + "/help/en/style-transfer.html",
+                  PLUGIN_DIR + "/help/es/gimp-help.xml",
+                  PLUGIN_DIR + "/help/es/style-transfer.html"] + \
             [PLUGIN_DIR + "/paintings/" + p for p in paintings]
         check("holds the plug-in, the %d files of data/paintings, the "
-              "translations, the commands, the copyright" % len(paintings),
+              "help pages, the translations, the commands, the copyright"
+              % len(paintings),
               len(paintings) >= 10 and all(w in names for w in wanted),
               [w for w in wanted if w not in names])
         check("holds no test, fuzzer or benchmark",

@@ -58,6 +58,26 @@ def run(argv, env, log, timeout, cwd=None):
             return "timeout"
 
 
+def help_page(help_dir, language, help_id):
+    """The page GIMP's help plug-in opens for help_id in language: it reads
+    <help_dir>/<language>/gimp-help.xml, whose <gimp-help> root holds
+    <help-item id=... ref=...> entries (plug-ins/help/gimphelplocale.c);
+    the page is ref in that folder.  None when nothing maps it."""
+    import xml.etree.ElementTree as ET
+    try:
+        root = ET.parse(os.path.join(help_dir, language,
+                                     "gimp-help.xml")).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    if root.tag != "gimp-help":
+        return None
+    for item in root.findall("help-item"):
+        if item.get("id") == help_id and item.get("ref"):
+            return os.path.join(help_dir, language,
+                                item.get("ref").split("#")[0])
+    return None
+
+
 def read(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         return f.read()
@@ -123,7 +143,8 @@ def main():
         folder = os.path.join(home, ".config", "GIMP", "2.10", "plug-ins",
                               "style-transfer")
         for rel in ("style-transfer", "paintings/paintings.ini",
-                    "paintings/starry-night.jpg",
+                    "paintings/starry-night.jpg", "help/en/gimp-help.xml",
+                    "help/es/gimp-help.xml",
                     "locale/es/LC_MESSAGES/gimp-style-transfer.mo"):
             check("installed: plug-ins/style-transfer/%s" % rel,
                   os.path.isfile(os.path.join(folder, rel)))
@@ -193,6 +214,18 @@ def main():
               m is not None and m.group(1).replace("${gimp_dir}", gimp_dir)
               == os.path.join(folder, "locale"),
               m.group(0) if m else "no locale-def in pluginrc")
+        m = re.search(r'\(help-def "gimp-style-transfer" "([^"]*)"\)',
+                      pluginrc)
+        help_dir = os.path.join(folder, "help")
+        check("GIMP registers the Help button's pages (help-def)",
+              m is not None and m.group(1) == "file://" + help_dir,
+              m.group(0) if m else "no help-def in pluginrc")
+        for language, words in (("en", "Preview"), ("es", "Vista previa")):
+            page = help_page(help_dir, language, "plug-in-style-transfer")
+            check("the dialog's help ID opens a %s page that explains the "
+                  "dialog" % language,
+                  page is not None and os.path.isfile(page)
+                  and words in read(page), page)
         check("the plug-in answers in Spanish from the per-user install",
               "no existe" in text and "ninguna pintura instalada" in text,
               text[-1500:])
