@@ -316,6 +316,9 @@ run (const gchar *name, gint nparams, const GimpParam *param,
     {
     case GIMP_RUN_INTERACTIVE:
       gimp_get_data (PLUG_IN_PROC, &vals);
+      /* Re-show after the style's image was closed: its painting or
+       * file, else the dialog's own first choice. */
+      st_style_recover (&vals, plugin_directory);
       /* The content first, so that a bad layer is said before the dialog
        * opens rather than after it. */
       content_checked
@@ -343,6 +346,25 @@ run (const gchar *name, gint nparams, const GimpParam *param,
         g_set_error_literal (&error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
                              _ ("Style Transfer has no last values yet: run "
                                 "it once from the menu first."));
+      else if (!st_style_recover (&vals, plugin_directory))
+        {
+          /* Repeat after the style's image was closed, and its file is
+           * gone: the user chooses again, where there is a screen. */
+          if (!gimp_display_name () || !gimp_display_name ()[0])
+            g_set_error_literal (
+                &error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
+                _ ("The style picture of the last run was closed and is "
+                   "not on disk: choose a style with Filters > Artistic > "
+                   "Style Transfer."));
+          else if ((content_checked = st_plugin_validate_content (
+                        image_id, drawable_id, &error))
+                   && !st_dialog_run (&vals, image_id, drawable_id,
+                                      plugin_directory))
+            {
+              values[0].data.d_status = GIMP_PDB_CANCEL;
+              return;
+            }
+        }
       break;
 
     default:
@@ -365,6 +387,7 @@ run (const gchar *name, gint nparams, const GimpParam *param,
       /* Scripts' calls count too: "Repeat" and the next dialog start
        * from the last settings that worked. */
       gimp_set_data (PLUG_IN_PROC, &vals, sizeof vals);
+      st_style_remember_source (&vals);
 
       if (run_mode != GIMP_RUN_NONINTERACTIVE)
         gimp_displays_flush ();

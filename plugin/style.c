@@ -201,6 +201,55 @@ st_style_image_label (gint32 image_id, const gchar *plugin_dir,
   return label ? label : g_strdup ("");
 }
 
+/* The file the last successful run's style image was opened from. */
+#define STYLE_SOURCE_DATA PLUG_IN_PROC "-style-source"
+
+void
+st_style_remember_source (const StPluginValues *vals)
+{
+  gchar path[ST_PLUGIN_STYLE_FILE_MAX] = "";
+
+  if (!vals->style_file[0] && vals->style_drawable != -1
+      && gimp_item_is_valid (vals->style_drawable))
+    {
+      gchar *file
+          = gimp_image_get_filename (gimp_item_get_image (vals->style_drawable));
+
+      if (file && strlen (file) < sizeof path)
+        g_strlcpy (path, file, sizeof path);
+      g_free (file);
+    }
+  gimp_set_data (STYLE_SOURCE_DATA, path, sizeof path);
+}
+
+gboolean
+st_style_recover (StPluginValues *vals, const gchar *plugin_dir)
+{
+  gchar path[ST_PLUGIN_STYLE_FILE_MAX] = "";
+  GPtrArray *paintings;
+  const StPainting *painting;
+
+  if (vals->style_file[0] || vals->style_drawable == -1
+      || gimp_item_is_valid (vals->style_drawable))
+    return TRUE;
+
+  vals->style_drawable = -1;
+  if (gimp_get_data_size (STYLE_SOURCE_DATA) != sizeof path
+      || !gimp_get_data (STYLE_SOURCE_DATA, path) || !path[0]
+      || memchr (path, '\0', sizeof path) == NULL)
+    return FALSE;
+
+  paintings = st_paintings_load (plugin_dir);
+  painting = st_paintings_find_file (paintings, path);
+  if (painting)
+    g_strlcpy (vals->style_file, painting->path, sizeof vals->style_file);
+  else if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    g_strlcpy (vals->style_file, path, sizeof vals->style_file);
+  g_ptr_array_unref (paintings);
+
+  return vals->style_file[0] != '\0';
+}
+
 gchar *
 st_style_file_resolve (const gchar *style, const gchar *plugin_dir,
                        GError **error)

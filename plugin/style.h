@@ -12,6 +12,7 @@
 #include <libgimp/gimp.h>
 
 #include "style-transfer.h"
+#include "values.h"
 
 G_BEGIN_DECLS
 
@@ -57,6 +58,18 @@ const StPainting *st_paintings_find_file (GPtrArray *paintings,
  * gives an imported picture.  Newly allocated. */
 gchar *st_style_image_label (gint32 image_id, const gchar *plugin_dir,
                              gboolean keep_extension);
+
+/* Repeat and Re-show after the style's image was closed.  Last values
+ * keep the style layer's ID only, which dies with its image; so a
+ * successful run also records the file that image was opened from
+ * (gimp_set_data, beside the last values): */
+void st_style_remember_source (const StPluginValues *vals);
+/* and a later run whose style layer is gone takes, instead, the installed
+ * painting that file was (its installed copy), else that file when it is
+ * still on disk.  TRUE when vals has a usable style afterwards (or
+ * never named a layer); FALSE leaves style_drawable -1, for the dialog
+ * to choose. */
+gboolean st_style_recover (StPluginValues *vals, const gchar *plugin_dir);
 
 /* The picture file that a style argument names: the id of an installed
  * painting ("starry-night") or the path of any picture file.  NULL with a

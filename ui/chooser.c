@@ -57,7 +57,8 @@ add_separator (Chooser *chooser)
 /* Every layer but the content, by its image's name; the layer's name
  * too when its image offers more than one. */
 static gint
-add_open_layers (Chooser *chooser, gint32 content_id, const gchar *plugin_dir)
+add_open_layers (Chooser *chooser, gint32 content_id, const gchar *plugin_dir,
+                 gint *first_other)
 {
   gint32 content_image = gimp_item_get_image (content_id);
   gint32 *images;
@@ -106,6 +107,8 @@ add_open_layers (Chooser *chooser, gint32 content_id, const gchar *plugin_dir)
           thumbnail = gimp_drawable_get_thumbnail (layers[j], THUMBNAIL_SIZE,
                                                    THUMBNAIL_SIZE,
                                                    GIMP_PIXBUF_SMALL_CHECKS);
+          if (images[i] != content_image && *first_other < 0)
+            *first_other = added;
           add_row (chooser, &iter, thumbnail, markup, ST_CHOICE_LAYER,
                    layers[j], NULL, NULL);
           if (thumbnail)
@@ -346,9 +349,14 @@ is_separator (GtkTreeModel *model, GtkTreeIter *iter, gpointer data)
   return kind == ST_CHOICE_SEPARATOR;
 }
 
-/* The row to start with: the last style when it is still there. */
+/* The row to start with: the last style when it is still there; else a
+ * layer of another open image, else the first painting, and a layer of
+ * the content's own image only when there is nothing else (after the
+ * style's image was closed, Re-show would otherwise offer the earlier
+ * result layer as the style). */
 static gint
-initial_row (Chooser *chooser, gint first_layer, gint first_painting)
+initial_row (Chooser *chooser, gint first_other, gint first_painting,
+             gint first_layer)
 {
   GtkTreeModel *model = GTK_TREE_MODEL (chooser->store);
   StPluginValues *vals = chooser->vals;
@@ -382,7 +390,9 @@ initial_row (Chooser *chooser, gint first_layer, gint first_painting)
       return gtk_tree_model_iter_n_children (model, NULL) - 2;
     }
 
-  return first_layer >= 0 ? first_layer : first_painting;
+  if (first_other >= 0)
+    return first_other;
+  return first_painting >= 0 ? first_painting : first_layer;
 }
 
 GtkWidget *
@@ -395,7 +405,7 @@ st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,
   GtkCellRenderer *cell;
   GtkTreeIter iter;
   gint n_layers, n_paintings;
-  gint first_layer = -1, first_painting = -1, row;
+  gint first_layer = -1, first_other = -1, first_painting = -1, row;
 
   chooser->vals = vals;
   chooser->parent = parent;
@@ -405,7 +415,7 @@ st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,
                                        G_TYPE_STRING, G_TYPE_INT, G_TYPE_INT,
                                        G_TYPE_STRING, G_TYPE_STRING);
 
-  n_layers = add_open_layers (chooser, content_id, plugin_dir);
+  n_layers = add_open_layers (chooser, content_id, plugin_dir, &first_other);
   if (n_layers > 0)
     {
       first_layer = 0;
@@ -444,7 +454,7 @@ st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,
   gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell, "markup",
                                   ST_CHOOSER_COL_MARKUP, NULL);
 
-  row = initial_row (chooser, first_layer, first_painting);
+  row = initial_row (chooser, first_other, first_painting, first_layer);
   chooser->last_active = row;
   g_signal_connect (combo, "changed", G_CALLBACK (combo_changed), chooser);
   if (row >= 0)

@@ -169,11 +169,24 @@ SESSION_MAIN = [
   (gimp-image-delete simg)
   (report "closed-style" (quick img c s))
   (describe-image "closed-style-after" img)
-  (report "closed-style-last-vals"
-          (capture (lambda ()
-            (car (plug-in-style-transfer RUN-WITH-LAST-VALS img c c
-                                         0.0 0 0 0 1.0 1.0 0 "")))))
-  (describe-image "closed-style-last-vals-after" img))
+  ; Repeat after the style's image was closed: its file, still on disk.
+  (let ((r (capture (lambda ()
+             (car (plug-in-style-transfer RUN-WITH-LAST-VALS img c c
+                                          0.0 0 0 0 1.0 1.0 0 ""))))))
+    (report "closed-style-last-vals" r)
+    (if (eq? (car r) 'ok) (describe "closed-style-last-vals-result" (cadr r))))
+  (describe-image "closed-style-last-vals-after" img)
+  ; ... and a style that was never a file: nothing to fall back to, and
+  ; no screen for the dialog here.
+  (let* ((p (plasma-image 64 64 3)) (pl (top-layer p)))
+    (report "unsaved-style" (quick img c pl))
+    (gimp-image-delete p)
+    (describe-image "unsaved-style-after" img)
+    (report "unsaved-style-last-vals"
+            (capture (lambda ()
+              (car (plug-in-style-transfer RUN-WITH-LAST-VALS img c c
+                                           0.0 0 0 0 1.0 1.0 0 "")))))
+    (describe-image "unsaved-style-last-vals-after" img)))
 """,
     # Preserve colours: the same run, luminance only.
     r"""
@@ -400,8 +413,15 @@ SESSION_MAIN += [
                      1.0 1.0 1 "embedded"))))))
     (report "opened-painting" r)
     (if (eq? (car r) 'ok) (describe "opened-painting-result" (cadr r)))
-    (describe-image "opened-painting-after" img)
-    (gimp-image-delete art))
+    (gimp-image-delete art)
+    ; Repeat once the painting's image is closed: the installed painting.
+    (let ((r (capture (lambda ()
+               (car (plug-in-style-transfer RUN-WITH-LAST-VALS img c c
+                                            0.0 0 0 0 1.0 1.0 0 ""))))))
+      (report "opened-painting-repeat" r)
+      (if (eq? (car r) 'ok)
+          (describe "opened-painting-repeat-result" (cadr r))))
+    (describe-image "opened-painting-after" img))
   (let ((before (layers img)))
     (report "file-missing" (stf "no-such-painting"))
     (describe-image "file-missing-after" img)
@@ -738,8 +758,22 @@ def test_main(s, out, have_images):
           "%r %r" % (res, s.images["last-vals-after"]))
     expect_error(s, "closed-style", s.images["last-vals-after"],
                  r"invalid ID|does not exist")
-    expect_error(s, "closed-style-last-vals", s.images["last-vals-after"],
-                 r"does not exist any more", calling=True)
+    if have_images:
+        res = s.results.get("closed-style-last-vals")
+        layer = s.layers.get("closed-style-last-vals-result", {})
+        check("Repeat after the style's image was closed paints with its "
+              "file", res and res[0] == "OK"
+              # (GIMP adds " #1" to a name already in the image)
+              and re.match(r"Style Transfer — starry_night( #\d+)?$",
+                           layer.get("name", "")) is not None,
+              "%r %r" % (res, layer))
+    res = s.results.get("unsaved-style")
+    check("a style image that was never saved paints", res and res[0] == "OK",
+          repr(res))
+    expect_error(s, "unsaved-style-last-vals",
+                 s.images.get("unsaved-style-after"),
+                 r"closed and is not on disk: choose a style with Filters",
+                 calling=True)
 
 
 def test_preserve(s, out):
@@ -879,6 +913,14 @@ def test_file_procedure(s, root):
           and s.layers["opened-painting-result"]["name"]
           == "Style Transfer — The Scream", repr(res) + repr(
               s.layers.get("opened-painting-result")))
+    res = s.results.get("opened-painting-repeat")
+    check("Repeat after the installed painting's image was closed paints "
+          "with the installed painting",
+          res and res[0] == "OK"
+          and re.match(r"Style Transfer — The Scream( #\d+)?$",
+                       s.layers["opened-painting-repeat-result"]["name"])
+          is not None, repr(res) + repr(
+              s.layers.get("opened-painting-repeat-result")))
     res = s.results.get("file-path")
     check("file procedure: a picture file that is not open",
           res and res[0] == "OK"
