@@ -81,14 +81,23 @@ format_bytes (gsize bytes)
 
 /* ------------------------------------------------------------ progress */
 
-/* "about 2 min 5 s left", for the progress bar. */
+/* The progress bar's text while the engine paints.  GIMP shows it in the
+ * image window's status bar, which cuts what does not fit (about 50
+ * characters in a 1024-px wide window): so what the user waits for, the
+ * time left, comes first, and the rest is short. */
 static gchar *
-format_time_left (gdouble seconds)
+format_progress (const StProgress *progress)
 {
-  gchar *duration = st_plugin_format_duration (seconds);
-  /* TRANSLATORS: the time a running transfer still needs, e.g. "about
-     2 min 5 s left" */
-  gchar *text = g_strdup_printf (_ ("about %s left"), duration);
+  gchar *duration = st_plugin_format_duration (progress->seconds_left);
+  /* TRANSLATORS: the progress bar while the filter paints, e.g. "About
+     2 min 5 s left · scale 2/4, step 109/126": the time left, the scale
+     and the iteration within it.  GIMP cuts this text after about 50
+     characters: keep the time left first and the rest short (%1$s ...
+     %5$d may be reordered). */
+  gchar *text = g_strdup_printf (_ ("About %s left · scale %d/%d, step %d/%d"),
+                                 duration, progress->scale,
+                                 progress->n_scales, progress->iteration,
+                                 progress->n_iterations);
 
   g_free (duration);
   return text;
@@ -111,16 +120,10 @@ on_progress (const StProgress *progress, gpointer user_data)
       || progress->iteration >= progress->n_iterations
       || now - state->last_update >= PROGRESS_INTERVAL)
     {
-      gchar *where = g_strdup_printf (_ ("Style transfer: scale %d/%d, "
-                                         "iteration %d/%d"),
-                                      progress->scale, progress->n_scales,
-                                      progress->iteration,
-                                      progress->n_iterations);
-      gchar *left = format_time_left (progress->seconds_left);
+      gchar *text = format_progress (progress);
 
-      gimp_progress_set_text_printf ("%s — %s", where, left);
-      g_free (where);
-      g_free (left);
+      gimp_progress_set_text_printf ("%s", text);
+      g_free (text);
       gimp_progress_update (CLAMP (progress->fraction, 0.0, 1.0));
       state->last_update = now;
       state->last_scale = progress->scale;
@@ -235,9 +238,10 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
 
 /* ------------------------------------------------------------- writing */
 
-/* "Style Transfer — starry_night": named after the style image, or after
- * the style layer when the style is part of image_id itself; after the
- * painting's title or the file's name when the style is a file. */
+/* "Style Transfer — starry_night": named after the style image (the
+ * painting's title when it was opened from an installed painting), or
+ * after the style layer when the style is part of image_id itself; after
+ * the painting's title or the file's name when the style is a file. */
 static gchar *
 result_layer_name (gint32 image_id, const StPluginValues *vals,
                    const gchar *plugin_dir)
@@ -249,12 +253,14 @@ result_layer_name (gint32 image_id, const StPluginValues *vals,
   if (vals->style_file[0])
     style_name = st_style_file_label (vals->style_file, plugin_dir);
   else if (gimp_item_get_image (style_id) == image_id)
-    style_name = gimp_item_get_name (style_id);
+    {
+      style_name = gimp_item_get_name (style_id);
+      if (style_name)
+        st_strip_extension (style_name);
+    }
   else
-    style_name = gimp_image_get_name (gimp_item_get_image (style_id));
-
-  if (style_name && !vals->style_file[0])
-    st_strip_extension (style_name);
+    style_name = st_style_image_label (gimp_item_get_image (style_id),
+                                       plugin_dir, FALSE);
 
   name = g_strdup_printf (_ ("Style Transfer — %s"), style_name && style_name[0]
                                                          ? style_name

@@ -79,11 +79,13 @@ bind_text_domain (void)
     { GIMP_PDB_FLOAT, "strength",                                              \
       "Style against content, 0 to 100; 50 gives the default balance" },       \
     { GIMP_PDB_INT32, "size",                                                  \
-      "Long side in pixels at which the transfer runs; 0 uses the layer's "    \
-      "own size, reduced to what fits the memory budget.  Larger than the "    \
-      "layer counts as the layer's size" },                                    \
+      "Long side in pixels at which the transfer runs, 0 to 524288; 0 (the "   \
+      "default) paints at the layer's own size, reduced only to what fits "   \
+      "the memory budget.  Larger than the layer counts as the layer's "       \
+      "size; the run's short side must be at least 16 px" },                   \
     { GIMP_PDB_INT32, "iterations",                                            \
-      "Optimizer iterations per scale, 1 to 10000; 0 chooses automatically" }, \
+      "Optimizer iterations at the first (smallest) scale, 1 to 10000; the "   \
+      "later, larger scales get fewer.  0 chooses automatically" },            \
     { GIMP_PDB_INT32, "preserve-colors",                                       \
       "1 keeps the content's colours and transfers only luminance, 0 "         \
       "takes the style's colours" },                                           \
@@ -94,7 +96,8 @@ bind_text_domain (void)
       "Total-variation weight as a multiple of the network's default, 0 to "   \
       "100: 1.0 is the default, 0 turns smoothing off, 2.0 doubles it" },      \
     { GIMP_PDB_INT32, "seed",                                                  \
-      "Random seed; the same seed and settings give the same result" },        \
+      "Random seed, any 32-bit integer (-2147483648 to 2147483647); the "      \
+      "same seed and settings give the same result" },                         \
     { GIMP_PDB_STRING, "network",                                              \
       "\"embedded\" (built in, no download), \"vgg19\" (the installed VGG19 "  \
       "weights), the path of a .safetensors file with VGG19 weights, or "      \
@@ -109,6 +112,23 @@ bind_text_domain (void)
       "The content: a layer of the image, which is never modified" }
 
 // clang-format on
+
+/* The dialog's Help button: the pages installed beside the plug-in
+ * (help/<language>/gimp-help.xml maps the procedures' help IDs to them),
+ * registered with GIMP's help system as this plug-in's help domain. */
+static void
+register_help (void)
+{
+  gchar *folder = g_build_filename (plugin_directory, "help", NULL);
+  gchar *uri = g_file_test (folder, G_FILE_TEST_IS_DIR)
+                   ? g_filename_to_uri (folder, NULL, NULL)
+                   : NULL;
+
+  if (uri)
+    gimp_plugin_help_register (PLUG_IN_ROLE, uri);
+  g_free (uri);
+  g_free (folder);
+}
 
 static void
 query (void)
@@ -137,6 +157,7 @@ query (void)
   // clang-format on
 
   gimp_plugin_domain_register (GETTEXT_PACKAGE, plugin_localedir);
+  register_help ();
 
   // clang-format off
   gimp_install_procedure (
@@ -158,8 +179,12 @@ query (void)
        "the new layer's mask.  "
        "The content layer and the style are never changed, and one Undo "
        "removes everything the filter did.\n\n"
-       "The transfer runs at the given size (long side in pixels) and the "
-       "result is scaled up to the layer's size with a bicubic filter.  "
+       "By default (size 0) the result is painted at the layer's own "
+       "size.  A smaller size, or a layer larger than the memory budget "
+       "allows, runs smaller and enlarges the result to the layer's size "
+       "(bicubic); the run's short side must be at least 16 px.  "
+       "Iterations are those of the first, smallest scale; the later scales "
+       "get fewer.  The seed may be any 32-bit integer.  "
        "Grayscale images get a grayscale result.  "
        "Indexed images are refused: convert them with Image > Mode > RGB "
        "first.  "
@@ -335,6 +360,9 @@ run (const gchar *name, gint nparams, const GimpParam *param,
     {
     case GIMP_RUN_INTERACTIVE:
       gimp_get_data (PLUG_IN_PROC, &vals);
+      /* Re-show after the style's image was closed: its painting or
+       * file, else the dialog's own first choice. */
+      st_style_recover (&vals, plugin_directory);
       /* The content first, so that a bad layer is said before the dialog
        * opens rather than after it. */
       content_checked
@@ -364,6 +392,25 @@ run (const gchar *name, gint nparams, const GimpParam *param,
         g_set_error_literal (&error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
                              _ ("Style Transfer has no last values yet: run "
                                 "it once from the menu first."));
+      else if (!st_style_recover (&vals, plugin_directory))
+        {
+          /* Repeat after the style's image was closed, and its file is
+           * gone: the user chooses again, where there is a screen. */
+          if (!gimp_display_name () || !gimp_display_name ()[0])
+            g_set_error_literal (
+                &error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
+                _ ("The style picture of the last run was closed and is "
+                   "not on disk: choose a style with Filters > Artistic > "
+                   "Style Transfer."));
+          else if ((content_checked = st_plugin_validate_content (
+                        image_id, drawable_id, &error))
+                   && !st_dialog_run (&vals, image_id, drawable_id,
+                                      plugin_directory))
+            {
+              values[0].data.d_status = GIMP_PDB_CANCEL;
+              return;
+            }
+        }
       break;
 
     default:
@@ -386,6 +433,7 @@ run (const gchar *name, gint nparams, const GimpParam *param,
       /* Scripts' calls count too: "Repeat" and the next dialog start
        * from the last settings that worked. */
       gimp_set_data (PLUG_IN_PROC, &vals, sizeof vals);
+      st_style_remember_source (&vals);
 
       if (run_mode != GIMP_RUN_NONINTERACTIVE)
         gimp_displays_flush ();

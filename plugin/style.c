@@ -29,6 +29,7 @@ painting_free (gpointer data)
   g_free (painting->title);
   g_free (painting->painter);
   g_free (painting->year);
+  g_free (painting->lived);
   g_free (painting->source);
   g_free (painting->licence);
   g_free (painting->path);
@@ -87,6 +88,7 @@ st_paintings_load (const gchar *plugin_dir)
       painting->title = get_text (file, groups[i], "Title");
       painting->painter = get_text (file, groups[i], "Painter");
       painting->year = get_text (file, groups[i], "Year");
+      painting->lived = get_text (file, groups[i], "Lived");
       painting->source = get_text (file, groups[i], "Source");
       painting->licence = get_text (file, groups[i], "Licence");
       painting->path = path;
@@ -121,6 +123,138 @@ st_paintings_find (GPtrArray *paintings, const gchar *name)
     }
 
   return NULL;
+}
+
+/* The same bytes: a copy of a painting, which is at most a few hundred
+ * kilobytes. */
+static gboolean
+same_contents (const gchar *a, const gchar *b)
+{
+  gchar *data_a = NULL, *data_b = NULL;
+  gsize size_a = 0, size_b = 0;
+  gboolean same;
+  GStatBuf st_a, st_b;
+
+  if (g_stat (a, &st_a) != 0 || g_stat (b, &st_b) != 0
+      || st_a.st_size != st_b.st_size || st_a.st_size > 16 * 1024 * 1024)
+    return FALSE;
+  same = g_file_get_contents (a, &data_a, &size_a, NULL)
+         && g_file_get_contents (b, &data_b, &size_b, NULL)
+         && size_a == size_b && memcmp (data_a, data_b, size_a) == 0;
+  g_free (data_a);
+  g_free (data_b);
+
+  return same;
+}
+
+const StPainting *
+st_paintings_find_file (GPtrArray *paintings, const gchar *path)
+{
+  gchar *real;
+  gchar *base;
+  const StPainting *found = NULL;
+  guint i;
+
+  if (!path || !path[0])
+    return NULL;
+
+  real = realpath (path, NULL);
+  base = g_path_get_basename (path);
+  for (i = 0; !found && i < paintings->len; i++)
+    {
+      const StPainting *painting = g_ptr_array_index (paintings, i);
+      gchar *installed = realpath (painting->path, NULL);
+      gchar *name = g_strconcat (painting->id, ".jpg", NULL);
+
+      if (strcmp (painting->path, path) == 0
+          || (real && installed && strcmp (real, installed) == 0)
+          || (strcmp (base, name) == 0 && same_contents (path, painting->path)))
+        found = painting;
+      free (installed);
+      g_free (name);
+    }
+  free (real);
+  g_free (base);
+
+  return found;
+}
+
+gchar *
+st_style_image_label (gint32 image_id, const gchar *plugin_dir,
+                      gboolean keep_extension)
+{
+  gchar *filename = gimp_image_get_filename (image_id);
+  gchar *label;
+
+  if (filename && filename[0])
+    {
+      GPtrArray *paintings = st_paintings_load (plugin_dir);
+      const StPainting *painting = st_paintings_find_file (paintings, filename);
+
+      if (painting)
+        label = g_strdup (painting->title);
+      else
+        {
+          label = g_filename_display_basename (filename);
+          if (!keep_extension)
+            st_strip_extension (label);
+        }
+      g_ptr_array_unref (paintings);
+    }
+  else
+    label = gimp_image_get_name (image_id);
+  g_free (filename);
+
+  return label ? label : g_strdup ("");
+}
+
+/* The file the last successful run's style image was opened from. */
+#define STYLE_SOURCE_DATA PLUG_IN_PROC "-style-source"
+
+void
+st_style_remember_source (const StPluginValues *vals)
+{
+  gchar path[ST_PLUGIN_STYLE_FILE_MAX] = "";
+
+  if (!vals->style_file[0] && vals->style_drawable != -1
+      && gimp_item_is_valid (vals->style_drawable))
+    {
+      gchar *file
+          = gimp_image_get_filename (gimp_item_get_image (vals->style_drawable));
+
+      if (file && strlen (file) < sizeof path)
+        g_strlcpy (path, file, sizeof path);
+      g_free (file);
+    }
+  gimp_set_data (STYLE_SOURCE_DATA, path, sizeof path);
+}
+
+gboolean
+st_style_recover (StPluginValues *vals, const gchar *plugin_dir)
+{
+  gchar path[ST_PLUGIN_STYLE_FILE_MAX] = "";
+  GPtrArray *paintings;
+  const StPainting *painting;
+
+  if (vals->style_file[0] || vals->style_drawable == -1
+      || gimp_item_is_valid (vals->style_drawable))
+    return TRUE;
+
+  vals->style_drawable = -1;
+  if (gimp_get_data_size (STYLE_SOURCE_DATA) != sizeof path
+      || !gimp_get_data (STYLE_SOURCE_DATA, path) || !path[0]
+      || memchr (path, '\0', sizeof path) == NULL)
+    return FALSE;
+
+  paintings = st_paintings_load (plugin_dir);
+  painting = st_paintings_find_file (paintings, path);
+  if (painting)
+    g_strlcpy (vals->style_file, painting->path, sizeof vals->style_file);
+  else if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    g_strlcpy (vals->style_file, path, sizeof vals->style_file);
+  g_ptr_array_unref (paintings);
+
+  return vals->style_file[0] != '\0';
 }
 
 gchar *
@@ -373,7 +507,7 @@ gchar *
 st_style_file_label (const gchar *path, const gchar *plugin_dir)
 {
   GPtrArray *paintings = st_paintings_load (plugin_dir);
-  const StPainting *painting = st_paintings_find (paintings, path);
+  const StPainting *painting = st_paintings_find_file (paintings, path);
   gchar *label;
 
   if (painting)

@@ -12,6 +12,7 @@
 #include <libgimp/gimp.h>
 
 #include "style-transfer.h"
+#include "values.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,7 @@ typedef struct
   gchar *title;   /* "The Starry Night" (translated when the file says) */
   gchar *painter; /* "Vincent van Gogh" */
   gchar *year;    /* "1889", or "" when unknown */
+  gchar *lived;   /* the painter's years, "1797–1858", or "" */
   gchar *source;  /* where this copy came from */
   gchar *licence; /* why it may be installed */
   gchar *path;    /* the picture: <folder>/<id>.jpg */
@@ -40,6 +42,34 @@ GPtrArray *st_paintings_load (const gchar *plugin_dir);
 
 /* The painting of paintings whose id or picture path is `name`, or NULL. */
 const StPainting *st_paintings_find (GPtrArray *paintings, const gchar *name);
+
+/* The installed painting whose picture the file `path` is: that very file
+ * (symbolic links followed), or a copy of it under its own name
+ * ("starry-night.jpg" with the same bytes), or NULL. */
+const StPainting *st_paintings_find_file (GPtrArray *paintings,
+                                          const gchar *path);
+
+/* What an open image is called where a person reads it (the style
+ * chooser, the result layer's name): the title of the installed painting
+ * it was opened from ("The Starry Night"), else its file's name
+ * ("starry_night.jpg", or "starry_night" without keep_extension), else
+ * GIMP's name for an image without a file ("Untitled").  Never the
+ * window-title form "[starry-night] (imported)" that gimp_image_get_name
+ * gives an imported picture.  Newly allocated. */
+gchar *st_style_image_label (gint32 image_id, const gchar *plugin_dir,
+                             gboolean keep_extension);
+
+/* Repeat and Re-show after the style's image was closed.  Last values
+ * keep the style layer's ID only, which dies with its image; so a
+ * successful run also records the file that image was opened from
+ * (gimp_set_data, beside the last values): */
+void st_style_remember_source (const StPluginValues *vals);
+/* and a later run whose style layer is gone takes, instead, the installed
+ * painting that file was (its installed copy), else that file when it is
+ * still on disk.  TRUE when vals has a usable style afterwards (or
+ * never named a layer); FALSE leaves style_drawable -1, for the dialog
+ * to choose. */
+gboolean st_style_recover (StPluginValues *vals, const gchar *plugin_dir);
 
 /* The picture file that a style argument names: the id of an installed
  * painting ("starry-night") or the path of any picture file.  NULL with a

@@ -57,7 +57,8 @@ add_separator (Chooser *chooser)
 /* Every layer but the content, by its image's name; the layer's name
  * too when its image offers more than one. */
 static gint
-add_open_layers (Chooser *chooser, gint32 content_id)
+add_open_layers (Chooser *chooser, gint32 content_id, const gchar *plugin_dir,
+                 gint *first_other)
 {
   gint32 content_image = gimp_item_get_image (content_id);
   gint32 *images;
@@ -68,7 +69,9 @@ add_open_layers (Chooser *chooser, gint32 content_id)
     {
       gint32 *layers;
       gint n_layers, j, candidates = 0;
-      gchar *image_name = gimp_image_get_name (images[i]);
+      /* "starry_night.jpg", or "The Starry Night" for an installed
+       * painting opened in GIMP: never "[starry-night] (imported)". */
+      gchar *image_name = st_style_image_label (images[i], plugin_dir, TRUE);
 
       layers = gimp_image_get_layers (images[i], &n_layers);
       for (j = 0; j < n_layers; j++)
@@ -104,6 +107,8 @@ add_open_layers (Chooser *chooser, gint32 content_id)
           thumbnail = gimp_drawable_get_thumbnail (layers[j], THUMBNAIL_SIZE,
                                                    THUMBNAIL_SIZE,
                                                    GIMP_PIXBUF_SMALL_CHECKS);
+          if (images[i] != content_image && *first_other < 0)
+            *first_other = added;
           add_row (chooser, &iter, thumbnail, markup, ST_CHOICE_LAYER,
                    layers[j], NULL, NULL);
           if (thumbnail)
@@ -146,6 +151,12 @@ add_paintings (Chooser *chooser, const gchar *plugin_dir)
       if (painting->year[0])
         /* TRANSLATORS: a painter and a year, e.g. "Vincent van Gogh, 1889" */
         by = g_strdup_printf (_ ("%s, %s"), painting->painter, painting->year);
+      else if (painting->lived[0])
+        /* TRANSLATORS: a painter and the years of the painter's life, for
+           a work whose year is unknown, e.g. "Utagawa Hiroshige
+           (1797–1858)" */
+        by = g_strdup_printf (_ ("%s (%s)"), painting->painter,
+                              painting->lived);
       else
         by = g_strdup (painting->painter);
       markup = g_markup_printf_escaped ("<b>%s</b>\n<small>%s</small>",
@@ -338,9 +349,14 @@ is_separator (GtkTreeModel *model, GtkTreeIter *iter, gpointer data)
   return kind == ST_CHOICE_SEPARATOR;
 }
 
-/* The row to start with: the last style when it is still there. */
+/* The row to start with: the last style when it is still there; else a
+ * layer of another open image, else the first painting, and a layer of
+ * the content's own image only when there is nothing else (after the
+ * style's image was closed, Re-show would otherwise offer the earlier
+ * result layer as the style). */
 static gint
-initial_row (Chooser *chooser, gint first_layer, gint first_painting)
+initial_row (Chooser *chooser, gint first_other, gint first_painting,
+             gint first_layer)
 {
   GtkTreeModel *model = GTK_TREE_MODEL (chooser->store);
   StPluginValues *vals = chooser->vals;
@@ -374,7 +390,9 @@ initial_row (Chooser *chooser, gint first_layer, gint first_painting)
       return gtk_tree_model_iter_n_children (model, NULL) - 2;
     }
 
-  return first_layer >= 0 ? first_layer : first_painting;
+  if (first_other >= 0)
+    return first_other;
+  return first_painting >= 0 ? first_painting : first_layer;
 }
 
 GtkWidget *
@@ -387,7 +405,7 @@ st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,
   GtkCellRenderer *cell;
   GtkTreeIter iter;
   gint n_layers, n_paintings;
-  gint first_layer = -1, first_painting = -1, row;
+  gint first_layer = -1, first_other = -1, first_painting = -1, row;
 
   chooser->vals = vals;
   chooser->parent = parent;
@@ -397,7 +415,7 @@ st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,
                                        G_TYPE_STRING, G_TYPE_INT, G_TYPE_INT,
                                        G_TYPE_STRING, G_TYPE_STRING);
 
-  n_layers = add_open_layers (chooser, content_id);
+  n_layers = add_open_layers (chooser, content_id, plugin_dir, &first_other);
   if (n_layers > 0)
     {
       first_layer = 0;
@@ -425,14 +443,18 @@ st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,
   gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (combo), cell, FALSE);
   gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell, "pixbuf",
                                   ST_CHOOSER_COL_PIXBUF, NULL);
+  /* Long titles wrap onto another line rather than lose their end
+   * ("The Benzaiten Shrine at Inokashira in Snow"); a file name without
+   * spaces wraps between characters. */
   cell = gtk_cell_renderer_text_new ();
-  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 30,
+  g_object_set (cell, "wrap-mode", PANGO_WRAP_WORD_CHAR, "wrap-width",
+                ST_CHOOSER_TEXT_WIDTH, "ellipsize", PANGO_ELLIPSIZE_NONE,
                 NULL);
   gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (combo), cell, TRUE);
   gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell, "markup",
                                   ST_CHOOSER_COL_MARKUP, NULL);
 
-  row = initial_row (chooser, first_layer, first_painting);
+  row = initial_row (chooser, first_other, first_painting, first_layer);
   chooser->last_active = row;
   g_signal_connect (combo, "changed", G_CALLBACK (combo_changed), chooser);
   if (row >= 0)

@@ -26,6 +26,9 @@ enum
   ST_CHOOSER_N_COLS
 };
 
+/* The width, in pixels, at which a row's text wraps (never cut). */
+#define ST_CHOOSER_TEXT_WIDTH 260
+
 typedef enum
 {
   ST_CHOICE_LAYER,     /* a layer of an open image                 */
@@ -36,8 +39,9 @@ typedef enum
 } StChoiceKind;
 
 /* A combo box of the style candidates for the content layer content_id;
- * it selects the style of vals when it is still there, else an open
- * image's layer, else the first painting.  Whenever the choice changes,
+ * it selects the style of vals when it is still there, else a layer of
+ * another open image, else the first painting, else another layer of the
+ * content's image.  Whenever the choice changes,
  * it writes vals->style_drawable and vals->style_file and calls
  * changed (chooser, data).  parent is the dialog, for the file chooser. */
 GtkWidget *st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,

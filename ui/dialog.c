@@ -36,9 +36,16 @@
 /* The live preview: a small copy of the whole layer, few iterations. */
 #define PREVIEW_SIZE 192
 #define PREVIEW_ITERATIONS 40
-/* A change of setting restarts the preview after this pause (ms), so that
- * dragging a slider does not start a run per step. */
-#define PREVIEW_DEBOUNCE 400
+/* (see dialog.h) */
+#define PREVIEW_DEBOUNCE ST_DIALOG_PREVIEW_DEBOUNCE_MS
+
+/* What the dialog itself remembers between runs (gimp_set_data), beside
+ * the settings' last values: whether the preview is on. */
+#define DIALOG_DATA PLUG_IN_PROC "-dialog"
+typedef struct
+{
+  gint32 preview; /* the Preview check box */
+} DialogMemory;
 
 typedef struct
 {
@@ -66,6 +73,8 @@ typedef struct
   GtkWidget *network_status;
 
   GtkWidget *preview;
+  GtkWidget *preview_toggle; /* "Preview": off stops the worker  */
+  gboolean preview_on;
   GtkWidget *preview_status;
   GtkWidget *split_view;   /* before (left) and after (right) */
   StImage *preview_result; /* the last frame, or NULL         */
@@ -104,14 +113,15 @@ read_within (gint32 drawable_id, gint long_side)
   return image;
 }
 
-/* Draws the preview: the last result, or the photo before there is one;
+/* Draws the preview: the last result (kept while a new run starts, until
+ * its first frame), or the photo before there is one or with Preview off;
  * with Split view on, the photo on the left half and the result on the
  * right, as GIMP's own filters split their preview. */
 static void
 draw_preview (Dialog *dialog)
 {
   const StImage *before = dialog->preview_content;
-  const StImage *after = dialog->preview_result;
+  const StImage *after = dialog->preview_on ? dialog->preview_result : NULL;
   gboolean split = dialog->split_view
                    && gtk_toggle_button_get_active (
                        GTK_TOGGLE_BUTTON (dialog->split_view));
@@ -166,6 +176,17 @@ split_view_toggled (GtkToggleButton *toggle, Dialog *dialog)
 {
   (void)toggle;
   draw_preview (dialog);
+}
+
+/* Preview off stops the worker at once (it takes a core) and shows the
+ * photo; on again shows the last painting while a new run starts. */
+static void
+preview_toggled (GtkToggleButton *toggle, Dialog *dialog)
+{
+  dialog->preview_on = gtk_toggle_button_get_active (toggle);
+  gtk_widget_set_sensitive (dialog->split_view, dialog->preview_on);
+  draw_preview (dialog);
+  schedule_preview (dialog);
 }
 
 /* ----------------------------------------------------------- network */
@@ -465,10 +486,10 @@ restart_preview (gpointer data)
 
   dialog->restart_id = 0;
 
-  if (!dialog->preview_content)
+  if (!dialog->preview_content || !dialog->preview_on)
     return G_SOURCE_REMOVE;
 
-  set_preview_result (dialog, NULL);
+  /* The last frame stays on screen until the new run's first one. */
   if (!ensure_preview_style (dialog))
     {
       gtk_label_set_text (GTK_LABEL (dialog->preview_status),
@@ -492,7 +513,8 @@ restart_preview (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Stops the running preview at once and starts a new one after a pause. */
+/* Stops the running preview at once and, with Preview on, starts a new
+ * one after a pause. */
 static void
 schedule_preview (Dialog *dialog)
 {
@@ -502,6 +524,13 @@ schedule_preview (Dialog *dialog)
   st_preview_runner_stop (dialog->runner);
   if (dialog->restart_id)
     g_source_remove (dialog->restart_id);
+  dialog->restart_id = 0;
+  if (!dialog->preview_on)
+    {
+      gtk_label_set_text (GTK_LABEL (dialog->preview_status),
+                          _ ("Preview off"));
+      return;
+    }
   dialog->restart_id
       = g_timeout_add (PREVIEW_DEBOUNCE, restart_preview, dialog);
   gtk_label_set_text (GTK_LABEL (dialog->preview_status),
@@ -904,6 +933,21 @@ preview_column (Dialog *dialog)
                              PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
   gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_status, FALSE, FALSE, 0);
 
+  /* GIMP's filters put their Preview check box under the preview, with
+   * GIMP's own words. */
+  dialog->preview_toggle
+      = gtk_check_button_new_with_mnemonic (_ ("_Preview"));
+  gtk_widget_set_name (dialog->preview_toggle, "st-preview-toggle");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dialog->preview_toggle),
+                                dialog->preview_on);
+  gimp_help_set_help_data (dialog->preview_toggle,
+                           _ ("Paint a small preview while you choose the "
+                              "settings.  Off, the preview stops and leaves "
+                              "the processor to GIMP."),
+                           NULL);
+  gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_toggle, FALSE, FALSE,
+                      0);
+
   dialog->split_view = gtk_check_button_new_with_mnemonic (_ ("Split _view"));
   gtk_widget_set_name (dialog->split_view, "st-split-view");
   gimp_help_set_help_data (dialog->split_view,
@@ -912,7 +956,12 @@ preview_column (Dialog *dialog)
                            NULL);
   g_signal_connect (dialog->split_view, "toggled",
                     G_CALLBACK (split_view_toggled), dialog);
+  gtk_widget_set_sensitive (dialog->split_view, dialog->preview_on);
+  /* The Dark theme would draw it insensitive in bold, embossed. */
+  dim_insensitive_label (dialog->split_view, NULL);
   gtk_box_pack_start (GTK_BOX (vbox), dialog->split_view, FALSE, FALSE, 0);
+  g_signal_connect (dialog->preview_toggle, "toggled",
+                    G_CALLBACK (preview_toggled), dialog);
 
   dialog->preview_content = read_within (dialog->drawable_id, PREVIEW_SIZE);
 
@@ -988,7 +1037,7 @@ settings_column (Dialog *dialog)
   attach_row (dialog, table, 3, _ ("_Quality:"), hbox);
 
   dialog->preserve
-      = gtk_check_button_new_with_mnemonic (_ ("_Preserve original colors"));
+      = gtk_check_button_new_with_mnemonic (_ ("Preserve original co_lors"));
   gtk_widget_set_name (dialog->preserve, "st-preserve-colors");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dialog->preserve),
                                 vals->preserve_colors);
@@ -1020,6 +1069,7 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
                const gchar *plugin_dir)
 {
   Dialog dialog;
+  DialogMemory memory = { TRUE };
   GtkWidget *hbox;
   gint response;
 
@@ -1031,6 +1081,9 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   dialog.width = gimp_drawable_width (drawable_id);
   dialog.height = gimp_drawable_height (drawable_id);
   dialog.preview_style_id = -1;
+  if (gimp_get_data_size (DIALOG_DATA) == sizeof memory)
+    gimp_get_data (DIALOG_DATA, &memory);
+  dialog.preview_on = memory.preview != 0;
   dialog.labels = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
 
   gimp_ui_init (PLUG_IN_BINARY, FALSE);
@@ -1079,6 +1132,9 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
 
   if (response == GTK_RESPONSE_OK)
     vals->seed = (gint32)RINT (gtk_adjustment_get_value (dialog.seed));
+  /* Remembered however the dialog closes, as a preference of the user. */
+  memory.preview = dialog.preview_on;
+  gimp_set_data (DIALOG_DATA, &memory, sizeof memory);
 
   gtk_widget_destroy (dialog.window);
   /* Runs the idle callbacks the cancelled preview had queued, which only

@@ -15,6 +15,11 @@
 
 G_BEGIN_DECLS
 
+/* A change of setting restarts the preview after this pause (ms), so that
+ * dragging a slider does not start a run per step.  (Public for the
+ * dialog's tests, which wait for it to pass.) */
+#define ST_DIALOG_PREVIEW_DEBOUNCE_MS 400
+
 /* Shows the settings dialog for the content drawable_id of image_id and
  * edits vals; TRUE when the user chose to run.  plugin_dir is the folder
  * of the plug-in's binary, where VGG19 weights may be installed. */

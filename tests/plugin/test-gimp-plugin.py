@@ -169,11 +169,24 @@ SESSION_MAIN = [
   (gimp-image-delete simg)
   (report "closed-style" (quick img c s))
   (describe-image "closed-style-after" img)
-  (report "closed-style-last-vals"
-          (capture (lambda ()
-            (car (plug-in-style-transfer RUN-WITH-LAST-VALS img c c
-                                         0.0 0 0 0 1.0 1.0 0 "")))))
-  (describe-image "closed-style-last-vals-after" img))
+  ; Repeat after the style's image was closed: its file, still on disk.
+  (let ((r (capture (lambda ()
+             (car (plug-in-style-transfer RUN-WITH-LAST-VALS img c c
+                                          0.0 0 0 0 1.0 1.0 0 ""))))))
+    (report "closed-style-last-vals" r)
+    (if (eq? (car r) 'ok) (describe "closed-style-last-vals-result" (cadr r))))
+  (describe-image "closed-style-last-vals-after" img)
+  ; ... and a style that was never a file: nothing to fall back to, and
+  ; no screen for the dialog here.
+  (let* ((p (plasma-image 64 64 3)) (pl (top-layer p)))
+    (report "unsaved-style" (quick img c pl))
+    (gimp-image-delete p)
+    (describe-image "unsaved-style-after" img)
+    (report "unsaved-style-last-vals"
+            (capture (lambda ()
+              (car (plug-in-style-transfer RUN-WITH-LAST-VALS img c c
+                                           0.0 0 0 0 1.0 1.0 0 "")))))
+    (describe-image "unsaved-style-last-vals-after" img)))
 """,
     # Preserve colours: the same run, luminance only.
     r"""
@@ -391,6 +404,24 @@ SESSION_MAIN += [
     (report "file-path" r)
     (describe-image "file-path-after" img)
     (if (eq? (car r) 'ok) (describe "file-path-result" (cadr r))))
+  ; An installed painting opened in GIMP from disk, as the style layer.
+  (let* ((p "@TMP@/main/plug-ins/style-transfer/paintings/the-scream.jpg")
+         (art (car (gimp-file-load RUN-NONINTERACTIVE p p)))
+         (r (capture (lambda ()
+              (car (plug-in-style-transfer RUN-NONINTERACTIVE img c
+                     (car (gimp-image-get-active-layer art)) 50.0 64 5 0
+                     1.0 1.0 1 "embedded"))))))
+    (report "opened-painting" r)
+    (if (eq? (car r) 'ok) (describe "opened-painting-result" (cadr r)))
+    (gimp-image-delete art)
+    ; Repeat once the painting's image is closed: the installed painting.
+    (let ((r (capture (lambda ()
+               (car (plug-in-style-transfer RUN-WITH-LAST-VALS img c c
+                                            0.0 0 0 0 1.0 1.0 0 ""))))))
+      (report "opened-painting-repeat" r)
+      (if (eq? (car r) 'ok)
+          (describe "opened-painting-repeat-result" (cadr r))))
+    (describe-image "opened-painting-after" img))
   (let ((before (layers img)))
     (report "file-missing" (stf "no-such-painting"))
     (describe-image "file-missing-after" img)
@@ -829,8 +860,22 @@ def test_main(s, out, have_images):
           "%r %r" % (res, s.images["last-vals-after"]))
     expect_error(s, "closed-style", s.images["last-vals-after"],
                  r"invalid ID|does not exist")
-    expect_error(s, "closed-style-last-vals", s.images["last-vals-after"],
-                 r"does not exist any more", calling=True)
+    if have_images:
+        res = s.results.get("closed-style-last-vals")
+        layer = s.layers.get("closed-style-last-vals-result", {})
+        check("Repeat after the style's image was closed paints with its "
+              "file", res and res[0] == "OK"
+              # (GIMP adds " #1" to a name already in the image)
+              and re.match(r"Style Transfer — starry_night( #\d+)?$",
+                           layer.get("name", "")) is not None,
+              "%r %r" % (res, layer))
+    res = s.results.get("unsaved-style")
+    check("a style image that was never saved paints", res and res[0] == "OK",
+          repr(res))
+    expect_error(s, "unsaved-style-last-vals",
+                 s.images.get("unsaved-style-after"),
+                 r"closed and is not on disk: choose a style with Filters",
+                 calling=True)
 
 
 def test_preserve(s, out):
@@ -963,12 +1008,27 @@ def test_file_procedure(s, root):
               s.layers["file-painting-result"]["name"]
               == "Style Transfer — The Starry Night",
               s.layers["file-painting-result"]["name"])
+    res = s.results.get("opened-painting")
+    check("an installed painting opened in GIMP: the layer is named after "
+          "its title",
+          res and res[0] == "OK"
+          and s.layers["opened-painting-result"]["name"]
+          == "Style Transfer — The Scream", repr(res) + repr(
+              s.layers.get("opened-painting-result")))
+    res = s.results.get("opened-painting-repeat")
+    check("Repeat after the installed painting's image was closed paints "
+          "with the installed painting",
+          res and res[0] == "OK"
+          and re.match(r"Style Transfer — The Scream( #\d+)?$",
+                       s.layers["opened-painting-repeat-result"]["name"])
+          is not None, repr(res) + repr(
+              s.layers.get("opened-painting-repeat-result")))
     res = s.results.get("file-path")
     check("file procedure: a picture file that is not open",
           res and res[0] == "OK"
           and s.layers["file-path-result"]["name"]
           == "Style Transfer — the_scream", repr(res))
-    after = s.images.get("file-path-after")
+    after = s.images.get("opened-painting-after")
     expect_error(s, "file-missing", after,
                  r"does not exist, and no installed painting", calling=True)
     expect_error(s, "file-empty", after, r"is empty", calling=True)
@@ -1211,13 +1271,20 @@ def test_traced(s, trace_path):
         check_undo_group("traced run", runs[0], expect_mask=True)
         texts = progress[0]
         print("# progress: %r" % texts[:3] + " ... %r" % texts[-2:])
-        left = r" — about (\d+ min )?\d+ s left$"
-        check("traced run: progress says the scale, the iteration and the "
-              "time left",
-              any(re.match(r"Style transfer: scale 1/1, iteration 10/10"
-                           + left, t) for t in texts)
-              and any(re.match(r"Style transfer: scale 1/1, iteration [1-9]/10"
-                               + left, t) for t in texts), repr(texts))
+        left = r"About (\d+ h )?(\d+ min )?\d+ s left · "
+        check("traced run: progress says the time left first, then the "
+              "scale and the iteration",
+              any(re.match(left + r"scale 1/1, step 10/10$", t)
+                  for t in texts)
+              and any(re.match(left + r"scale 1/1, step [1-9]/10$", t)
+                      for t in texts), repr(texts))
+        # GIMP's status bar cuts the text after about 50 characters in a
+        # 1024-px window.
+        painting = [t for t in texts if " left · " in t]
+        check("traced run: the progress text fits the status bar (at most "
+              "48 characters)", painting and
+              max(len(t) for t in painting) <= 48,
+              repr(max(painting, key=len) if painting else None))
 
     res = s.results.get("dialog-ok")
     before = s.images.get("traced-after", [])

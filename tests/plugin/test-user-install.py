@@ -1,12 +1,16 @@
 #!/usr/bin/python3
-"""A per-user install (-Duser-install=true), in a home folder of its own,
-used by real GIMP 2.10 in Spanish.
+"""A per-user install (-Duser-install=true), in a new account's home
+folder (GIMP never started), used by real GIMP 2.10 in Spanish.
 
-  1. meson setup + install of this source tree with HOME set to a
-     temporary folder and a prefix that must stay empty: everything goes
-     under the user's folders (the plug-in, its paintings and translations
-     in ~/.config/GIMP/2.10/plug-ins/style-transfer/, the CLI and the
-     weights' commands in ~/.local/bin/), nothing under the prefix;
+  1. meson setup + meson install of this source tree, as the README says,
+     with HOME set to a temporary folder and a prefix that must stay
+     empty: everything goes under the user's folders (the plug-in, its
+     paintings and translations in ~/.config/GIMP/2.10/plug-ins/
+     style-transfer/, the CLI and the weights' commands in ~/.local/bin/),
+     nothing under the prefix; no test, fuzzer or benchmark is built; and
+     GIMP's own first-run setup of ~/.config/GIMP/2.10 still happened
+     (brushes, gradients... folders, menurc, tags.xml), which a folder
+     holding only plug-ins/ would have made GIMP skip;
   2. gimp-console with that HOME and LANGUAGE=es: GIMP registers the
      plug-in's translations at the installed folder (pluginrc), the
      plug-in answers a bad call in Spanish, and plug-in-style-transfer-file
@@ -14,7 +18,12 @@ used by real GIMP 2.10 in Spanish.
   3. full GIMP (not the console) under Xvfb, LANGUAGE=es, with a small
      LD_PRELOAD probe in GIMP itself (gettext-probe.c) that records what
      GIMP's dgettext answers for the plug-in's text domain: the menu label
-     GIMP builds must be "_Transferencia de estilo...".
+     GIMP builds must be "_Transferencia de estilo...", and GIMP saves
+     its data at exit without "Failed to save data";
+  4. ninja uninstall removes every installed file and leaves GIMP's
+     folder; installed again into that set-up folder, the install leaves
+     what GIMP and the user keep there untouched;
+  5. with no GIMP to run, the setup script restores what it moved aside.
 """
 
 import argparse
@@ -49,6 +58,26 @@ def run(argv, env, log, timeout, cwd=None):
             return "timeout"
 
 
+def help_page(help_dir, language, help_id):
+    """The page GIMP's help plug-in opens for help_id in language: it reads
+    <help_dir>/<language>/gimp-help.xml, whose <gimp-help> root holds
+    <help-item id=... ref=...> entries (plug-ins/help/gimphelplocale.c);
+    the page is ref in that folder.  None when nothing maps it."""
+    import xml.etree.ElementTree as ET
+    try:
+        root = ET.parse(os.path.join(help_dir, language,
+                                     "gimp-help.xml")).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    if root.tag != "gimp-help":
+        return None
+    for item in root.findall("help-item"):
+        if item.get("id") == help_id and item.get("ref"):
+            return os.path.join(help_dir, language,
+                                item.get("ref").split("#")[0])
+    return None
+
+
 def read(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         return f.read()
@@ -58,6 +87,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--source", required=True)
     parser.add_argument("--probe", required=True)
+    parser.add_argument("--setup", required=True,
+                        help="build-aux/gimp-user-setup.py")
     parser.add_argument("--images", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--keep", action="store_true")
@@ -90,15 +121,20 @@ def main():
               read(os.path.join(out, "setup.log"))[-2000:])
         if rc != 0:
             return 1
-        rc = run(["ninja", "-C", build, "plugin/style-transfer",
-                  "cli/style-transfer", "gimp-style-transfer-gmo"], env,
-                 os.path.join(out, "build.log"), 1500)
-        check("the plug-in, the CLI and the translations build", rc == 0,
-              read(os.path.join(out, "build.log"))[-2000:])
-        rc = run(["meson", "install", "--no-rebuild", "-C", build], env,
-                 os.path.join(out, "install.log"), 600)
-        check("meson install, without root", rc == 0,
-              read(os.path.join(out, "install.log"))[-2000:])
+        # meson install builds what it installs, as a user runs it.
+        rc = run(["meson", "install", "-C", build], env,
+                 os.path.join(out, "install.log"), 1500)
+        install_log = read(os.path.join(out, "install.log"))
+        check("meson install, without root", rc == 0, install_log[-2000:])
+        built = [os.path.join(d, f) for d, _, fs in os.walk(build)
+                 for f in fs if os.access(os.path.join(d, f), os.X_OK)
+                 and (f.endswith(".so") or "." not in f)
+                 and "meson-" not in d]
+        check("only the plug-in and the CLI are built (no tests, fuzzers, "
+              "bench)",
+              sorted(os.path.relpath(p, build) for p in built)
+              == ["cli/style-transfer", "plugin/style-transfer"],
+              sorted(os.path.relpath(p, build) for p in built))
 
         in_prefix = [os.path.join(d, f) for d, _, fs in os.walk(prefix)
                      for f in fs]
@@ -107,7 +143,8 @@ def main():
         folder = os.path.join(home, ".config", "GIMP", "2.10", "plug-ins",
                               "style-transfer")
         for rel in ("style-transfer", "paintings/paintings.ini",
-                    "paintings/starry-night.jpg",
+                    "paintings/starry-night.jpg", "help/en/gimp-help.xml",
+                    "help/es/gimp-help.xml",
                     "locale/es/LC_MESSAGES/gimp-style-transfer.mo"):
             check("installed: plug-ins/style-transfer/%s" % rel,
                   os.path.isfile(os.path.join(folder, rel)))
@@ -116,19 +153,37 @@ def main():
             check("installed: ~/.local/bin/%s" % rel,
                   os.access(os.path.join(home, ".local", "bin", rel),
                             os.X_OK))
-        outside = [os.path.join(d, f) for d, _, fs in os.walk(home)
-                   for f in fs]
-        check("everything lies in the user's folders",
-              all(p.startswith(folder) or
-                  p.startswith(os.path.join(home, ".local", "bin"))
-                  for p in outside),
-              [p for p in outside if not p.startswith(folder)][:5])
+        gimp_dir = os.path.join(home, ".config", "GIMP", "2.10")
+        ours = [os.path.join(d, f) for d, _, fs in os.walk(home)
+                for f in fs if d.startswith(folder)
+                or d == os.path.join(home, ".local", "bin")]
+        check("the install wrote its files", len(ours) >= 10, ours)
+        # Beside them, only what GIMP's first start writes (its folder,
+        # its caches and GEGL's).
+        allowed = (folder, os.path.join(home, ".local", "bin"),
+                   os.path.join(home, ".config", "GIMP", "2.10") + os.sep,
+                   os.path.join(home, ".cache") + os.sep,
+                   os.path.join(home, ".local", "share", "gegl-0.4") + os.sep)
+        elsewhere = [os.path.join(d, f) for d, _, fs in os.walk(home)
+                     for f in fs if not os.path.join(d, f).startswith(allowed)]
+        check("everything lies in the user's folders", not elsewhere,
+              elsewhere[:5])
+        # GIMP's first run (app/gimp-user-install.c) makes these; without
+        # them GIMP 2.10 never makes them and fails to save its data.
+        first_run = ("brushes", "dynamics", "fonts", "gradients", "palettes",
+                     "patterns", "tool-presets", "scripts", "templates",
+                     "plug-ins", "modules", "environ", "tmp")
+        missing = [sub for sub in first_run
+                   if not os.path.isdir(os.path.join(gimp_dir, sub))]
+        missing += [f for f in ("menurc", "tags.xml")
+                    if not os.path.isfile(os.path.join(gimp_dir, f))]
+        check("GIMP's first-run setup of ~/.config/GIMP/2.10 is there",
+              not missing, missing)
+        leftovers = [p for p in os.listdir(os.path.dirname(gimp_dir))
+                     if p != "2.10"]
+        check("nothing left beside GIMP's folder", not leftovers, leftovers)
 
         # 2. gimp-console in Spanish.
-        gimp_dir = os.path.join(home, ".config", "GIMP", "2.10")
-        for sub in ("brushes", "dynamics", "fonts", "gradients", "palettes",
-                    "patterns", "tool-presets", "scripts", "mypaint-brushes"):
-            os.makedirs(os.path.join(gimp_dir, sub), exist_ok=True)
         es = dict(env, LANG="C.UTF-8", LANGUAGE="es")
         photo = os.path.join(args.images, "tubingen.jpg")
         script = r"""
@@ -148,6 +203,9 @@ def main():
         run([GIMP_CONSOLE, "-i", "-d", "-f", "-b", script, "-b",
              "(gimp-quit 0)"], es, log, 400)
         text = read(log)
+        check("gimp-console saves its data (no 'Failed to save data')",
+              "Failed to save data" not in text and
+              "does not exist" not in text, text[-1500:])
         pluginrc = read(os.path.join(gimp_dir, "pluginrc")) \
             if os.path.exists(os.path.join(gimp_dir, "pluginrc")) else ""
         m = re.search(r'\(locale-def "gimp-style-transfer" "([^"]*)"\)',
@@ -156,6 +214,18 @@ def main():
               m is not None and m.group(1).replace("${gimp_dir}", gimp_dir)
               == os.path.join(folder, "locale"),
               m.group(0) if m else "no locale-def in pluginrc")
+        m = re.search(r'\(help-def "gimp-style-transfer" "([^"]*)"\)',
+                      pluginrc)
+        help_dir = os.path.join(folder, "help")
+        check("GIMP registers the Help button's pages (help-def)",
+              m is not None and m.group(1) == "file://" + help_dir,
+              m.group(0) if m else "no help-def in pluginrc")
+        for language, words in (("en", "Preview"), ("es", "Vista previa")):
+            page = help_page(help_dir, language, "plug-in-style-transfer")
+            check("the dialog's help ID opens a %s page that explains the "
+                  "dialog" % language,
+                  page is not None and os.path.isfile(page)
+                  and words in read(page), page)
         check("the plug-in answers in Spanish from the per-user install",
               "no existe" in text and "ninguna pintura instalada" in text,
               text[-1500:])
@@ -179,6 +249,45 @@ def main():
             check("full GIMP translates the menu label from the install",
                   "_Style Transfer...\t_Transferencia de estilo..." in answers,
                   answers[:1500] or read(os.path.join(out, "gimp-es.log"))[-1500:])
+            full_log = read(os.path.join(out, "gimp-es.log"))
+            check("full GIMP saves its data at exit",
+                  "Failed to save data" not in full_log, full_log[-1500:])
+
+        # 4. Uninstall, then install into the folder GIMP set up.
+        rc = run(["ninja", "-C", build, "uninstall"], env,
+                 os.path.join(out, "uninstall.log"), 300)
+        check("ninja -C build uninstall", rc == 0,
+              read(os.path.join(out, "uninstall.log"))[-2000:])
+        left = [p for p in ours if os.path.lexists(p)]
+        check("uninstall removes every installed file", not left, left[:5])
+        check("uninstall leaves GIMP's folder",
+              os.path.isfile(os.path.join(gimp_dir, "menurc")) and
+              os.path.isdir(os.path.join(gimp_dir, "gradients")))
+        marks = {os.path.join(gimp_dir, "gimprc"): "(show-tips no)\n",
+                 os.path.join(gimp_dir, "gradients", "mine.ggr"): "mine\n"}
+        for path, body in marks.items():
+            with open(path, "w") as f:
+                f.write(body)
+        rc = run(["meson", "install", "--no-rebuild", "-C", build], env,
+                 os.path.join(out, "reinstall.log"), 600)
+        again = read(os.path.join(out, "reinstall.log"))
+        check("installed again", rc == 0 and os.path.isfile(
+            os.path.join(folder, "style-transfer")), again[-2000:])
+        check("a folder GIMP set up is left as it is",
+              all(os.path.isfile(p) and read(p) == body
+                  for p, body in marks.items()), again[-2000:])
+
+        # 5. Without a GIMP to run, the setup script puts back what it
+        # moved aside and fails the install with a message.
+        lone = os.path.join(root, "lone", "2.10")
+        os.makedirs(os.path.join(lone, "plug-ins", "style-transfer"))
+        rc = run([sys.executable, args.setup, lone, "style-transfer",
+                  os.path.join(root, "no-such-gimp-console")], env,
+                 os.path.join(out, "setup-no-gimp.log"), 60)
+        check("no GIMP: the install fails and leaves the folder as it was",
+              rc == 1 and sorted(os.listdir(lone)) == ["plug-ins"]
+              and os.listdir(os.path.dirname(lone)) == ["2.10"],
+              read(os.path.join(out, "setup-no-gimp.log"))[-1000:])
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

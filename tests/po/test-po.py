@@ -9,7 +9,10 @@
   potfiles   every file of plugin/ and ui/ that marks strings is listed in
              po/POTFILES, and every listed file exists;
   detects    the 'sources' check, run on a copy of the tree with one new
-             marked string, does fail (so that it cannot pass vacuously).
+             marked string, does fail (so that it cannot pass vacuously);
+  progress   the progress bar's text, in each language, filled in as GIMP
+             shows it ("2 min 5 s", scale 2/4, iteration 109/126), starts
+             with the time left and fits GIMP's status bar (48 characters).
 """
 
 import argparse
@@ -85,6 +88,53 @@ def untranslated(src, lang, workdir):
     return "\n\n".join(missing)
 
 
+PROGRESS_MSGID = "About %s left · scale %d/%d, step %d/%d"
+PROGRESS_WIDTH = 48
+
+
+def translations(po):
+    """msgid -> msgstr of a PO file (single-form entries)."""
+    text = subprocess.run(["msgcat", "--no-wrap", po], stdout=subprocess.PIPE,
+                          check=True).stdout.decode("utf-8")
+    found = {}
+    for m in re.finditer(r'^msgid "(.*)"\nmsgstr "(.*)"$', text, re.M):
+        found[m.group(1).encode().decode("unicode_escape").encode(
+            "latin-1").decode("utf-8")] = m.group(2).encode().decode(
+                "unicode_escape").encode("latin-1").decode("utf-8")
+    return found
+
+
+def fill_c_format(fmt, values):
+    """A C format with %s/%d or positional %N$s/%N$d, filled in."""
+    n = [0]
+
+    def one(m):
+        if m.group(0) == "%%":
+            return "%"
+        if m.group(1):
+            i = int(m.group(1)) - 1
+        else:
+            i = n[0]
+            n[0] += 1
+        return str(values[i])
+    return re.sub(r"%%|%(?:(\d+)\$)?[sd]", one, fmt)
+
+
+def check_progress(src, lang):
+    msgstr = translations(os.path.join(src, "po", lang + ".po")).get(
+        PROGRESS_MSGID, "")
+    check("%s: the progress text is translated" % lang, msgstr != "",
+          PROGRESS_MSGID)
+    if not msgstr:
+        return
+    for time_left in ("2 min 5 s", "45 s"):
+        text = fill_c_format(msgstr, [time_left, 2, 4, 109, 126])
+        check("%s: progress %r starts with the time left and has at most "
+              "%d characters" % (lang, text, PROGRESS_WIDTH),
+              text.find(time_left) in range(0, 14)
+              and len(text) <= PROGRESS_WIDTH, text)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--source", required=True)
@@ -110,6 +160,15 @@ def main():
             out = untranslated(src, lang, work)
             check("%s.po translates every string in po/POTFILES" % lang,
                   out == "", out)
+            check_progress(src, lang)
+
+        with open(os.path.join(src, "plugin", "render.c"),
+                  encoding="utf-8") as f:
+            check("plugin/render.c shows the progress text checked here",
+                  '_ ("%s")' % PROGRESS_MSGID in f.read())
+        english = fill_c_format(PROGRESS_MSGID, ["2 min 5 s", 2, 4, 109, 126])
+        check("en: progress %r has at most %d characters"
+              % (english, PROGRESS_WIDTH), len(english) <= PROGRESS_WIDTH)
 
         listed = potfiles(src)
         for path in listed:

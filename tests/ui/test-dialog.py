@@ -10,9 +10,21 @@ and GIMP 2.10's default Dark theme:
           offered, and "From file..." adds a picture from disk;
   es      the same with LANGUAGE=es and the build tree's translations;
   alone   one open image: the first installed painting is chosen and
-          previewed, OK is the default;
+          previewed, OK is the default; then the Preview check box: a new
+          setting keeps the last painting on screen while the preview
+          restarts, off stops the preview worker at once and shows the
+          photo, a setting changed while off starts nothing; the dialog
+          opened again finds Preview off (remembered), and on again it
+          starts the preview;
   bare    one open image and no paintings installed: the dialog says what
-          to do, OK is insensitive and not the default button.
+          to do, OK is insensitive and not the default button;
+  named   a copy of an installed painting opened in GIMP as the style:
+          the chooser names it by the painting's title.
+
+Every session also checks the chooser's rows: no text is cut (the row
+text laid out as the chooser's renderer lays it out), every painting has
+a year or its painter's years, and no image appears by GIMP's window
+title ("[starry-night] (imported)").
 
 In each, the plug-in is called RUN-INTERACTIVE from Script-Fu.  The probe
 finds the widgets, waits until the preview's pixels move away from the
@@ -49,6 +61,10 @@ SCRIPT = r"""
   (catch #t
     (plug-in-style-transfer RUN-INTERACTIVE content drawable style
                             50 512 0 0 1.0 1.0 0 ""))
+  (if @TWICE@
+      (catch #t
+        (plug-in-style-transfer RUN-INTERACTIVE content drawable style
+                                50 512 0 0 1.0 1.0 0 "")))
   (gimp-message "ST batch done"))
 """
 
@@ -89,7 +105,7 @@ def make_gimp_dir(root, plugin, probe, paintings):
 
 
 def run_session(tag, args, content, style, env_extra, paintings=True,
-                size=(0, 0)):
+                size=(0, 0), twice=False):
     root = tempfile.mkdtemp(prefix="st-ui-%s-" % tag)
     report = os.path.join(args.out, "ui-report-%s.txt" % tag)
     if os.path.exists(report):
@@ -97,7 +113,8 @@ def run_session(tag, args, content, style, env_extra, paintings=True,
     for old in ("dialog-%s.png" % tag, "dialog-%s-advanced.png" % tag,
                 "dialog-%s-styles.png" % tag,
                 "dialog-%s-file-chooser.png" % tag,
-                "dialog-%s-split.png" % tag):
+                "dialog-%s-split.png" % tag,
+                "dialog-%s-preview-off.png" % tag):
         if os.path.exists(os.path.join(args.out, old)):
             os.remove(os.path.join(args.out, old))
     env = dict(os.environ)
@@ -118,7 +135,8 @@ def run_session(tag, args, content, style, env_extra, paintings=True,
     script = (SCRIPT.replace("@CONTENT@", content)
               .replace("@WIDTH@", str(size[0]))
               .replace("@HEIGHT@", str(size[1]))
-              .replace("@STYLE@", style or ""))
+              .replace("@STYLE@", style or "")
+              .replace("@TWICE@", "#t" if twice else "#f"))
     argv = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24",
             GIMP, "-i", "-d", "-f", "-b", script, "-b", "(gimp-quit 0)"]
     t0 = time.time()
@@ -169,7 +187,70 @@ def first(lines, prefix):
     return None
 
 
+def rows(lines):
+    """The chooser's rows: (kind, cut, text)."""
+    found = []
+    for line in lines:
+        m = re.match(r"row kind=(\d+) cut=(\d+) text=(.*)$", line)
+        if m:
+            found.append((int(m.group(1)), m.group(2) == "1", m.group(3)))
+    return found
+
+
+def check_rows(tag, lines):
+    found = rows(lines)
+    check("%s: the chooser's rows are reported" % tag, len(found) >= 1,
+          str(found))
+    cut = [t for _, c, t in found if c]
+    check("%s: no row's text is cut" % tag, not cut, str(cut))
+    paintings = [t for k, _, t in found if k == 1]
+    undated = [t for t in paintings if not re.search(r"\d{4}", t)]
+    check("%s: every painting has a year or its painter's years" % tag,
+          not undated, str(undated))
+    window_titles = [t for _, _, t in found if "(imported)" in t
+                     or "[" in t]
+    check("%s: no image by its window title" % tag, not window_titles,
+          str(window_titles))
+    return found
+
+
+def check_preview_toggle(tag, lines, args):
+    check("%s: a Preview check box, on at first" % tag,
+          field(lines, "preview-toggle", "active") == "1",
+          first(lines, "preview-toggle"))
+    vs_last = float(field(lines, "restart-shows", "vs-last") or 99)
+    vs_photo = float(field(lines, "restart-shows", "vs-photo") or 0)
+    last_photo = float(field(lines, "restart-shows", "last-vs-photo") or 0)
+    check("%s: while the preview restarts it shows the last painting, not "
+          "the photo (%.2f from the last, %.2f from the photo)"
+          % (tag, vs_last, vs_photo),
+          field(lines, "restart-shows", "restarted") == "1"
+          and vs_last < 0.5 and vs_photo > 4.0 and last_photo > 4.0,
+          first(lines, "restart-shows"))
+    check("%s: Preview off stops the preview worker at once" % tag,
+          field(lines, "preview-off", "alive") == "0",
+          first(lines, "preview-off"))
+    check("%s: Preview off greys out Split view and says so" % tag,
+          field(lines, "preview-off", "split-sensitive") == "0"
+          and (text_field(lines, "preview-off") or "") == "Preview off",
+          first(lines, "preview-off"))
+    check("%s: a setting changed with Preview off starts nothing" % tag,
+          field(lines, "preview-off-change", "started") == "0"
+          and field(lines, "preview-off-change", "alive") == "0",
+          first(lines, "preview-off-change"))
+    check("%s: opened again, the dialog remembers Preview off and runs "
+          "nothing" % tag,
+          field(lines, "remembered-off", "started") == "0",
+          first(lines, "remembered-off"))
+    check("%s: ticked again, the preview starts" % tag,
+          field(lines, "remembered-on", "started") == "1",
+          first(lines, "remembered-on"))
+    check("%s: Preview-off screenshot" % tag, os.path.exists(
+        os.path.join(args.out, "dialog-%s-preview-off.png" % tag)))
+
+
 def check_full_session(tag, lines, args, title, words):
+    check_rows(tag, lines)
     for name in ("st-style", "st-strength", "st-quality", "st-preview",
                  "st-estimate", "st-advanced", "st-network-status"):
         check("%s: widget %s" % (tag, name), ("widget %s found" % name) in lines)
@@ -271,7 +352,14 @@ def main():
 
     if not only or "alone" in only:
         lines, _ = run_session("alone", args, content, None,
-                               {"ST_UI_QUICK": "1"}, size=(200, 150))
+                               {"ST_UI_QUICK": "1",
+                                "ST_UI_PREVIEW_TOGGLE": "1"},
+                               size=(200, 150), twice=True)
+        found = check_rows("alone", lines)
+        check("alone: Hiroshige's print, whole, with his years",
+              (1, False, "The Benzaiten Shrine at Inokashira in Snow|"
+               "Utagawa Hiroshige (1797–1858)") in found,
+              str([r for r in found if "Hiroshige" in r[2]]))
         check("alone: the first installed painting is chosen",
               field(lines, "style", "kind") == "1" and
               (text_field(lines, "style") or "").startswith(
@@ -302,10 +390,12 @@ def main():
               first(lines, "split-view"))
         check("alone: split-view screenshot",
               os.path.exists(os.path.join(args.out, "dialog-alone-split.png")))
+        check_preview_toggle("alone", lines, args)
 
     if not only or "bare" in only:
         lines, _ = run_session("bare", args, content, None, {},
                                paintings=False)
+        check_rows("bare", lines)
         check("bare: nothing is chosen", field(lines, "style", "active") ==
               "-1" and field(lines, "style", "paintings") == "0",
               first(lines, "style"))
@@ -321,6 +411,17 @@ def main():
               field(lines, "no-style", "alive") == "0")
         check("bare: screenshot",
               os.path.exists(os.path.join(args.out, "dialog-bare.png")))
+
+    if not only or "named" in only:
+        # The painting as installed, opened from disk under its own name.
+        painting = os.path.join(args.paintings, "the-scream.jpg")
+        lines, _ = run_session("named", args, content, painting,
+                               {"ST_UI_QUICK": "1"}, size=(200, 150))
+        check_rows("named", lines)
+        check("named: an installed painting opened in GIMP reads as its "
+              "title", field(lines, "style", "kind") == "0" and
+              text_field(lines, "style") == "The Scream|Open image",
+              first(lines, "style"))
 
     print("# screenshots and reports in %s" % args.out)
     if failures:

@@ -30,6 +30,7 @@
 #include <libgimp/gimpui.h>
 
 #include "chooser.h"
+#include "dialog.h"
 
 #define REAL(name)                                                      \
   static __typeof__ (name) *real_##name;                                \
@@ -44,6 +45,13 @@ static gint       preview_threads_started = 0; /* atomic */
 static gint       preview_threads_joined  = 0; /* atomic */
 static GtkWidget *probed_dialog           = NULL;
 static gint64     cancel_time             = 0;
+/* With a preview area set, the next preview thread's start (in the main
+ * thread, as the dialog restarts its preview) copies what the area shows
+ * at that moment into restart_shown. */
+static GtkWidget *restart_watch           = NULL;
+static GdkPixbuf *restart_shown           = NULL;
+
+static GdkPixbuf *area_pixels (GtkWidget *area);
 
 static void report (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
@@ -111,6 +119,11 @@ g_thread_try_new (const gchar *name,
   if (! name || strcmp (name, "st-preview") != 0)
     return real_g_thread_try_new (name, func, data, error);
 
+  if (restart_watch)
+    {
+      restart_shown = area_pixels (restart_watch);
+      restart_watch = NULL;
+    }
   start = g_new (Start, 1);
   start->func = func;
   start->data = data;
@@ -230,6 +243,62 @@ grab (GtkWidget *widget)
   return gdk_pixbuf_get_from_drawable (NULL, gtk_widget_get_window (widget),
                                        NULL, allocation.x, allocation.y, 0, 0,
                                        allocation.width, allocation.height);
+}
+
+/* What a GimpPreviewArea holds now (its buffer, drawn or not yet). */
+static GdkPixbuf *
+area_pixels (GtkWidget *area)
+{
+  GimpPreviewArea *a = GIMP_PREVIEW_AREA (area);
+  GdkPixbuf       *copy;
+
+  if (! a->buf || a->width <= 0 || a->height <= 0)
+    return NULL;
+  copy = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, a->width, a->height);
+  {
+    gint y;
+
+    for (y = 0; y < a->height; y++)
+      memcpy (gdk_pixbuf_get_pixels (copy) + y * gdk_pixbuf_get_rowstride (copy),
+              a->buf + y * a->rowstride, (gsize) a->width * 3);
+  }
+  return copy;
+}
+
+/* Runs the main loop until every timeout due within ms has run: a
+ * timeout of ms added now fires after them (GLib runs timeouts in the
+ * order they fall due), so this waits for an event, not for a guess. */
+static gboolean
+flag_set (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_timeouts_due_within (guint ms)
+{
+  gboolean fired = FALSE;
+
+  g_timeout_add (ms, flag_set, &fired);
+  while (! fired)
+    gtk_main_iteration ();
+}
+
+/* Runs the main loop until a preview thread starts after `before` had
+ * (the dialog starts it from a timeout in this thread); FALSE if none
+ * starts within limit_s, a safety net rather than the wait. */
+static gboolean
+wait_thread_started (gint before, guint limit_s)
+{
+  gboolean expired = FALSE;
+  guint    guard = g_timeout_add_seconds (limit_s, flag_set, &expired);
+
+  while (g_atomic_int_get (&preview_threads_started) == before && ! expired)
+    gtk_main_iteration ();
+  if (! expired)
+    g_source_remove (guard);
+  return g_atomic_int_get (&preview_threads_started) != before;
 }
 
 /* Mean absolute difference per channel, 0..255. */
@@ -421,6 +490,78 @@ row_of_kind (GtkWidget *combo,
   return -1;
 }
 
+/* Every row of the chooser: its kind, its text on one line, and whether
+ * the text renderer, as the chooser sets it up, cuts it: laid out with
+ * the renderer's wrap width, wrap mode and ellipsis (a renderer that
+ * ellipsizes without a wrap width gets the width of its width-chars). */
+static void
+report_rows (GtkWidget *combo)
+{
+  GtkTreeModel *model = gtk_combo_box_get_model (GTK_COMBO_BOX (combo));
+  GList        *cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (combo));
+  GtkCellRenderer *text_cell = NULL;
+  GList        *l;
+  GtkTreeIter   iter;
+  gboolean      valid;
+  gint          wrap_width = -1, width_chars = -1;
+  PangoWrapMode wrap_mode = PANGO_WRAP_WORD;
+  PangoEllipsizeMode ellipsize = PANGO_ELLIPSIZE_NONE;
+
+  for (l = cells; l; l = l->next)
+    if (GTK_IS_CELL_RENDERER_TEXT (l->data))
+      text_cell = l->data;
+  g_list_free (cells);
+  if (text_cell)
+    g_object_get (text_cell, "wrap-width", &wrap_width, "wrap-mode",
+                  &wrap_mode, "ellipsize", &ellipsize, "width-chars",
+                  &width_chars, NULL);
+
+  for (valid = gtk_tree_model_get_iter_first (model, &iter); valid;
+       valid = gtk_tree_model_iter_next (model, &iter))
+    {
+      gint         kind;
+      gchar       *markup = NULL, *text = NULL;
+      PangoLayout *layout;
+      gint         width = wrap_width, cut = 0, w, h;
+
+      gtk_tree_model_get (model, &iter, ST_CHOOSER_COL_KIND, &kind,
+                          ST_CHOOSER_COL_MARKUP, &markup, -1);
+      if (kind == ST_CHOICE_SEPARATOR || ! markup)
+        {
+          g_free (markup);
+          continue;
+        }
+      layout = gtk_widget_create_pango_layout (combo, NULL);
+      pango_layout_set_markup (layout, markup, -1);
+      if (width <= 0 && ellipsize != PANGO_ELLIPSIZE_NONE && width_chars > 0)
+        {
+          PangoFontMetrics *metrics = pango_context_get_metrics (
+              pango_layout_get_context (layout),
+              gtk_widget_get_style (combo)->font_desc, NULL);
+
+          width = width_chars *
+                  pango_font_metrics_get_approximate_char_width (metrics) /
+                  PANGO_SCALE;
+          pango_font_metrics_unref (metrics);
+        }
+      if (width > 0)
+        {
+          pango_layout_set_width (layout, width * PANGO_SCALE);
+          pango_layout_set_wrap (layout, wrap_mode);
+          pango_layout_set_ellipsize (layout, ellipsize);
+          pango_layout_get_pixel_size (layout, &w, &h);
+          cut = pango_layout_is_ellipsized (layout) || w > width;
+        }
+      pango_parse_markup (markup, -1, 0, NULL, &text, NULL, NULL);
+      if (text)
+        g_strdelimit (text, "\n", '|');
+      report ("row kind=%d cut=%d text=%s", kind, cut, text ? text : "");
+      g_object_unref (layout);
+      g_free (text);
+      g_free (markup);
+    }
+}
+
 static void
 report_ok_button (GtkWidget *window)
 {
@@ -489,6 +630,85 @@ gtk_dialog_run (GtkDialog *dialog)
   return GTK_RESPONSE_ACCEPT;
 }
 
+/* The Preview check box, in a dialog whose preview has painted once:
+ * a new setting keeps the last painting on screen while the preview
+ * restarts; off stops the worker at once and shows the photo; a setting
+ * changed while off starts nothing.  The box is left off, for the next
+ * run to find it remembered. */
+static void
+preview_toggle_checks (GtkWidget *window,
+                       GtkWidget *preview,
+                       GtkWidget *strength)
+{
+  GtkWidget     *toggle = find_widget (window, "st-preview-toggle");
+  GtkWidget     *status = find_widget (window, "st-preview-status");
+  GtkWidget     *split  = find_widget (window, "st-split-view");
+  GtkAdjustment *adjustment;
+  GdkPixbuf     *last, *photo;
+  gint           started;
+  gboolean       restarted;
+
+  if (! toggle || ! preview || ! strength)
+    return;
+  adjustment = gtk_range_get_adjustment (GTK_RANGE (strength));
+  report ("preview-toggle active=%d",
+          gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)));
+
+  last = area_pixels (preview);
+  started = g_atomic_int_get (&preview_threads_started);
+  restart_watch = preview;
+  gtk_adjustment_set_value (adjustment,
+                            gtk_adjustment_get_value (adjustment) + 10.0);
+  restarted = wait_thread_started (started, 120);
+  restart_watch = NULL;
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), FALSE);
+  photo = area_pixels (preview);
+  report ("preview-off alive=%d split-sensitive=%d text=%s",
+          g_atomic_int_get (&preview_threads_alive),
+          split ? gtk_widget_get_sensitive (split) : -1, label_text (status));
+  report ("restart-shows restarted=%d vs-last=%.2f vs-photo=%.2f "
+          "last-vs-photo=%.2f", restarted,
+          restart_shown && last ? difference (restart_shown, last) : -1.0,
+          restart_shown && photo ? difference (restart_shown, photo) : -1.0,
+          last && photo ? difference (last, photo) : -1.0);
+  while (gtk_events_pending ())
+    gtk_main_iteration ();
+  gdk_window_process_all_updates ();
+  screenshot (window, "-preview-off");
+
+  started = g_atomic_int_get (&preview_threads_started);
+  gtk_adjustment_set_value (adjustment,
+                            gtk_adjustment_get_value (adjustment) - 20.0);
+  run_timeouts_due_within (ST_DIALOG_PREVIEW_DEBOUNCE_MS * 2);
+  report ("preview-off-change started=%d alive=%d",
+          g_atomic_int_get (&preview_threads_started) - started,
+          g_atomic_int_get (&preview_threads_alive));
+
+  g_clear_object (&last);
+  g_clear_object (&photo);
+  g_clear_object (&restart_shown);
+}
+
+/* A later run that finds Preview off, as the run before left it: nothing
+ * runs until the box is ticked again. */
+static gint
+preview_remembered_off (GtkWidget *window,
+                        GtkWidget *toggle)
+{
+  GtkWidget *status  = find_widget (window, "st-preview-status");
+  gint       started = g_atomic_int_get (&preview_threads_started);
+
+  run_timeouts_due_within (ST_DIALOG_PREVIEW_DEBOUNCE_MS * 2);
+  report ("remembered-off started=%d text=%s",
+          g_atomic_int_get (&preview_threads_started) - started,
+          label_text (status));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  report ("remembered-on started=%d", wait_thread_started (started, 120));
+  cancel_time = g_get_monotonic_time ();
+  return GTK_RESPONSE_CANCEL;
+}
+
 gint
 gimp_dialog_run (GimpDialog *gimp_dialog)
 {
@@ -519,6 +739,12 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
   status   = find_widget (window, "st-preview-status");
   advanced = find_widget (window, "st-advanced");
   find_widget (window, "st-network-status");
+  {
+    GtkWidget *toggle = find_widget (window, "st-preview-toggle");
+
+    if (toggle && ! gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)))
+      return preview_remembered_off (window, toggle);
+  }
 
   if (style)
     {
@@ -529,6 +755,7 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
               gtk_tree_model_iter_n_children (model, NULL), active,
               active_kind (style), count_kind (style, ST_CHOICE_PAINTING),
               count_kind (style, ST_CHOICE_LAYER), active_text (style));
+      report_rows (style);
     }
   report_ok_button (window);
   if (quality)
@@ -630,6 +857,9 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
               active_text (style));
       report_ok_button (window);
     }
+
+  if (getenv ("ST_UI_PREVIEW_TOGGLE"))
+    preview_toggle_checks (window, preview, strength);
 
   if (getenv ("ST_UI_QUICK"))
     {
