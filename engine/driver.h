@@ -15,8 +15,9 @@ typedef struct
 {
   int n;
   int w[ST_MAX_SCALES], h[ST_MAX_SCALES];
-  int iterations[ST_MAX_SCALES];
-  double work[ST_MAX_SCALES]; /* iterations x pixels */
+  int iterations[ST_MAX_SCALES]; /* at most (L-BFGS may stop sooner) */
+  int expected[ST_MAX_SCALES];   /* what a scale usually runs        */
+  double work[ST_MAX_SCALES];    /* expected iterations x pixels     */
   double total_work;
 } StSchedule;
 

@@ -254,7 +254,8 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
   pr.tv_loss = iteration > 0 ? r->tv : NAN;
   pr.fraction
       = MIN (1.0, (r->work_done
-                   + s->work[r->scale] * iteration / s->iterations[r->scale])
+                   + s->work[r->scale]
+                         * MIN (1.0, (double)iteration / s->expected[r->scale]))
                       / s->total_work);
   pr.elapsed = (g_get_monotonic_time () - r->t_start) / 1e6;
   {
