@@ -27,9 +27,15 @@
 #include <math.h>
 #include <string.h>
 
-/* Output pixels per tile (side x side): the tile's features (128 x 4096
- * floats, 2 MiB) and its im2col columns stay in the caches of one core. */
-#define TILE_SIDE 64
+/* Output pixels per tile (TILE_H rows x TILE_W columns): the tile's
+ * features (128 x 4096 floats, 2 MiB) and its im2col columns stay in the
+ * caches of one core.  Rows of tiles are what threads share out (see
+ * Job), so tiles are wide and short: a 192 x 144 scale has 5 rows of
+ * tiles to share instead of 3 (with 64 x 64 tiles one thread idled
+ * through half of the backward pass of the first scale and of the time
+ * estimate's calibration pass). */
+#define TILE_H 32
+#define TILE_W 128
 
 gboolean
 st_tiled_eligible (const StNode *node)
@@ -48,11 +54,12 @@ content_channels (const StNode *node)
   return node->content_c > 0 ? MIN (node->content_c, node->c) : node->c;
 }
 
-/* The largest tile of the node: TILE_SIDE, or the image when smaller. */
+/* The largest tile of the node: TILE_H x TILE_W, or the image when
+ * smaller. */
 static void
 tile_extent (const StNode *node, size_t *halo, size_t *px)
 {
-  int th = MIN (TILE_SIDE, node->h), tw = MIN (TILE_SIDE, node->w);
+  int th = MIN (TILE_H, node->h), tw = MIN (TILE_W, node->w);
   *halo = (size_t)(th + node->k - 1) * (tw + node->k - 1);
   *px = (size_t)th * tw;
 }
@@ -73,7 +80,7 @@ tile_floats (const StNode *node)
 static int
 tiled_threads (const StNode *node)
 {
-  int rows = (node->h + TILE_SIDE - 1) / TILE_SIDE;
+  int rows = (node->h + TILE_H - 1) / TILE_H;
   return CLAMP (MIN (st_threads (), rows), 1, ST_PARALLEL_MAX);
 }
 
@@ -192,8 +199,8 @@ tile_place (const StNode *node, Tile *t, int y0, int x0)
 {
   t->y0 = y0;
   t->x0 = x0;
-  t->th = MIN (TILE_SIDE, node->h - y0);
-  t->tw = MIN (TILE_SIDE, node->w - x0);
+  t->th = MIN (TILE_H, node->h - y0);
+  t->tw = MIN (TILE_W, node->w - x0);
   t->hh = t->th + node->k - 1;
   t->hw = t->tw + node->k - 1;
 }
@@ -243,7 +250,7 @@ job_thread (int lo, int hi, gpointer data)
 {
   Job *job = data;
   const StNode *node = job->node;
-  int rows = (node->h + TILE_SIDE - 1) / TILE_SIDE;
+  int rows = (node->h + TILE_H - 1) / TILE_H;
   for (int th = lo; th < hi; th++)
     {
       float *mine = job->scratch + (size_t)th * thread_floats (node);
@@ -258,9 +265,9 @@ job_thread (int lo, int hi, gpointer data)
       for (int i = th, r; (r = job->first_row + i * job->step) < rows;
            i += job->threads)
         for (int x0 = 0; x0 < node->w && !cancelled (job->cancel);
-             x0 += TILE_SIDE)
+             x0 += TILE_W)
           {
-            tile_place (node, &t, r * TILE_SIDE, x0);
+            tile_place (node, &t, r * TILE_H, x0);
             if (job->pass == PASS_FORWARD)
               tile_forward (job, &t, gram);
             else if (job->pass == PASS_NORM)
