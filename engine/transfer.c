@@ -51,6 +51,7 @@ typedef struct
   StLossParts parts;
   double tv;
   double previous_loss; /* where the scale before ended (+inf at first) */
+  gboolean ended_early;  /* the scale stopped on its plateau            */
   /* progress */
   StProgressFunc progress;
   gpointer user_data;
@@ -245,7 +246,9 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
   pr.scale = r->scale + 1;
   pr.n_scales = s->n;
   pr.iteration = iteration;
-  pr.n_iterations = s->iterations[r->scale];
+  /* a scale that ended on its plateau reports its last iteration as its
+   * count, and the progress at the scale's end */
+  pr.n_iterations = r->ended_early ? iteration : s->iterations[r->scale];
   pr.width = r->w;
   pr.height = r->h;
   pr.loss = loss;
@@ -255,7 +258,10 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
   pr.fraction
       = MIN (1.0, (r->work_done
                    + s->work[r->scale]
-                         * MIN (1.0, (double)iteration / s->expected[r->scale]))
+                         * (r->ended_early
+                                ? 1.0
+                                : MIN (1.0, (double)iteration
+                                                / s->expected[r->scale])))
                       / s->total_work);
   pr.elapsed = (g_get_monotonic_time () - r->t_start) / 1e6;
   {
@@ -409,7 +415,9 @@ optimise (Run *r, int si, GError **error)
       if (status == ST_OK && res.iterations < cfg.iterations)
         {
           /* ended early: the progress bar goes to the scale's end */
-          run_iteration (cfg.iterations, res.loss, r->x, r);
+          r->ended_early = TRUE;
+          run_iteration (res.iterations, res.loss, r->x, r);
+          r->ended_early = FALSE;
         }
     }
   st_pool_free (r->pool);
