@@ -4,7 +4,8 @@
 # embedded network, offline: once with the command line, once through the
 # GIMP plug-in in headless GIMP.  Prints the paths of the PNG files.
 #
-#   ./stylize-sample.sh [SIZE]     (default 384 px on the long side)
+#   ./stylize-sample.sh [SIZE]     (the command line's long side, default
+#                                   384 px; GIMP paints the layer's own size)
 set -eu
 cd "$(dirname "$0")"
 . build-aux/ensure-deps.sh
@@ -19,6 +20,9 @@ mkdir -p out
   --size "$size" --network embedded -o out/chelsea-swirls.png
 
 if [ -x build/plugin/style-transfer ]; then
+  # inside GIMP, the layer is painted at its own size (451 x 300), as a
+  # user's photo is: a smaller painting enlarged to the layer would beat
+  # against its pixels (a grid score of 22 where the painting scores 8)
   ./build-aux/gimp-sample.sh build/plugin/style-transfer data/chelsea.png \
-    data/swirls.png "$size" out/chelsea-swirls-gimp.png
+    data/swirls.png 0 out/chelsea-swirls-gimp.png
 fi
