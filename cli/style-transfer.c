@@ -652,10 +652,18 @@ plan_decode (LoadCtx *ctx, const char *format, int width, int height,
       char *have = g_format_size_full (ctx->budget, G_FORMAT_SIZE_IEC_UNITS);
       char *shown = g_filename_display_name (ctx->path);
 
-      ctx->refusal = g_strdup_printf (
-          "%s: an image of %d x %d pixels needs about %s to decode, more "
-          "than the memory budget of %s; use a smaller image",
-          shown, width, height, need_text, have);
+      if (ctx->budget == 0)
+        ctx->refusal = g_strdup_printf (
+            "%s: an image of %d x %d pixels needs about %s to decode, and "
+            "this process's memory limit (ulimit -v or -d) leaves nothing "
+            "beside what the numeric library reserves; raise the limit or "
+            "use fewer threads (-t 1)",
+            shown, width, height, need_text);
+      else
+        ctx->refusal = g_strdup_printf (
+            "%s: an image of %d x %d pixels needs about %s to decode, more "
+            "than the memory budget of %s; use a smaller image",
+            shown, width, height, need_text, have);
       g_free (need_text);
       g_free (have);
       g_free (shown);

@@ -107,11 +107,22 @@ cgroup_left (void)
   return left;
 }
 
+/* A thread's stack (GLib's default, glibc's 8 MiB). */
+#define STACK_BYTES ((guint64)8 << 20)
+
+/* The BLAS buffers in use at once: OpenBLAS's own threads during a
+ * threaded product (one each), and during a tiled pass (tiled.c) every
+ * engine thread calling single-threaded products side by side, the
+ * caller's buffer and those of threads - 1 workers (each with a stack).
+ * Counted once for each: a limit that left room for the first but not
+ * the workers' made OpenBLAS retry its mmap forever (ulimit -v 480-520 MB,
+ * 2 threads, a 3000 x 2000 photo). */
 static guint64
 blas_reserve (int threads)
 {
-  return (guint64)thread_count (threads) * BLAS_BUFFER_BYTES + TRANSIENT_BYTES
-         + SLACK_BYTES;
+  guint64 t = (guint64)thread_count (threads);
+  return (2 * t - 1) * BLAS_BUFFER_BYTES + (t - 1) * STACK_BYTES
+         + TRANSIENT_BYTES + SLACK_BYTES;
 }
 
 size_t
