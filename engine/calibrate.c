@@ -16,10 +16,6 @@
 #include <math.h>
 #include <string.h>
 
-/* The calibration images: small enough to be quick, large enough that
- * every level of the embedded network and VGG19 up to conv5_1 runs. */
-#define CAL_W 192
-#define CAL_H 128
 /* Without a calibration (ST_NO_CALIBRATION set: under valgrind, where a
  * pass takes a thousand times longer and says nothing about the machine):
  * a 2-core machine's cost per pixel of the embedded network. */
@@ -111,11 +107,11 @@ st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling,
     {
       double t;
       st_set_threads (threads);
-      t = measure (net, pooling, CAL_W, CAL_H);
+      t = measure (net, pooling, ST_CALIBRATION_W, ST_CALIBRATION_H);
       if (t > 0)
         {
           Calibration *c = &slots[n_slots < CAL_SLOTS ? n_slots++ : 0];
-          spp = t / ((double)CAL_W * CAL_H);
+          spp = t / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H);
           c->net = net;
           g_strlcpy (c->kind, net->kind, sizeof c->kind);
           c->pooling = pooling;

@@ -38,6 +38,12 @@ StStatus st_plan (const StNetwork *network, int content_width,
  * the optimiser's share of memory. */
 int st_lbfgs_history (const StParams *params, size_t n);
 
+/* The image calibrate.c times a pass on: small enough to be quick, large
+ * enough that every level of the embedded network and VGG19 up to conv5_1
+ * runs (estimate.c corrects its per-pixel cost for larger passes). */
+#define ST_CALIBRATION_W 192
+#define ST_CALIBRATION_H 128
+
 /* calibrate.c: seconds per pixel of one optimiser evaluation (forward,
  * losses, backward) on this machine with `threads` (0 = all cores),
  * measured once per process at a small size (a fixed guess when it could

@@ -59,14 +59,14 @@
  * calibration said 31 s for 29 s at 384 px and 320 s for 221 s at
  * 1920 x 1080. */
 #define ST_SIZE_EFFICIENCY_POWER 0.09
-#define ST_CALIBRATION_PIXELS (192.0 * 128.0)
 
 static double
 size_efficiency (const StNetwork *net, double pixels)
 {
   if (net->vgg)
     return 1.0;
-  return pow (MAX (pixels / ST_CALIBRATION_PIXELS, 1.0),
+  return pow (MAX (pixels / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H),
+                   1.0),
               -ST_SIZE_EFFICIENCY_POWER);
 }
 

@@ -259,10 +259,10 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
         if (config->plateau_fraction > 0 && it + 1 >= ST_PLATEAU_WINDOW
             && f <= config->plateau_below)
           {
-            /* the loss ST_PLATEAU_WINDOW iterations ago */
-            double before = it + 1 == ST_PLATEAU_WINDOW
-                                ? recent[0]
-                                : recent[(it + 2) % (ST_PLATEAU_WINDOW + 1)];
+            /* the loss ST_PLATEAU_WINDOW iterations ago (slot 0, the
+             * starting loss, at the first full window) */
+            double before
+                = recent[(it + 1 - ST_PLATEAU_WINDOW) % (ST_PLATEAU_WINDOW + 1)];
             if (before - f
                 <= config->plateau_fraction * ST_PLATEAU_WINDOW * fabs (f))
               {

@@ -325,10 +325,11 @@ enlarge_previous (Run *r, int pw, int ph, const float *content_s, float *x,
                   GError **error)
 {
   size_t n = (size_t)3 * r->w * r->h, pn = (size_t)pw * ph;
-  float *low = st_floats_new (3 * pn), *up = st_floats_new (n);
-  float *tmp = st_floats_new (pn);
   gboolean detail = r->p->init == ST_INIT_CONTENT;
-  if (!low || !up || !tmp)
+  float *low = detail ? st_floats_new (3 * pn) : NULL;
+  float *up = detail ? st_floats_new (n) : NULL;
+  float *tmp = st_floats_new (pn);
+  if ((detail && (!low || !up)) || !tmp)
     {
       g_free (low);
       g_free (up);
