@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Every test and build file stays inside the repository: a clone with
-nothing beside it (no ../shared, no workspace) must build and pass its
+nothing beside it (no shared folder, no workspace) must build and pass its
 tests.  Fails, naming file and line, on any path that climbs above the
 repository's root or names this workspace's folders.
 
@@ -22,9 +22,9 @@ TEXT = (".py", ".sh", ".c", ".h", ".build", ".txt", ".scm", ".ini", "")
 
 # Paths that leave the clone whatever the folder they are read from.
 ANYWHERE = [
-    (re.compile(r"\.\./+shared\b"), "the workspace's ../shared"),
+    (re.compile(r"\.\./+shared\b"), "the workspace's shared folder"),
     (re.compile(r"""['"]\.\.['"]\s*[,/]\s*['"]shared['"]"""),
-     "the workspace's ../shared"),
+     "the workspace's shared folder"),
     (re.compile(r"(?<![\w.])/work/"), "an absolute path of this workspace"),
     (re.compile(r"project_source_root\s*\(\s*\)\s*/\s*'\.\.'"),
      "a path above the source root"),

@@ -15,15 +15,10 @@ if grep -q __asan_init "$cli" 2>/dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-/usr/bin/python3 - "$tmp" <<'PY'
-import sys, zlib, struct
-def png(path, w, h, f):
-    raw = b''.join(b'\0' + bytes(v for x in range(w) for v in f(x, y)) for y in range(h))
-    def chunk(t, d):
-        c = struct.pack('>I', len(d)) + t + d
-        return c + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
-    open(path, 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0))
-        + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b''))
+/usr/bin/python3 - "$tmp" "$(dirname "$0")/../common" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+from tiny_png import png
 png(sys.argv[1] + '/content.png', 40, 32, lambda x, y: (90 + 3 * x, 100 + 2 * y, 110))
 png(sys.argv[1] + '/style.png', 40, 40, lambda x, y: (250, 200, 40) if (x + 2 * y) % 9 < 4 else (20, 40, 180))
 PY

@@ -5,7 +5,7 @@
 #include "check.h"
 #include "driver.h"
 
-#include <gdk-pixbuf/gdk-pixbuf.h>
+#include "test-images.h"
 
 /* The default plan of a w x h photo at its own size. */
 static void
@@ -42,33 +42,6 @@ check_plan (const StNetwork *net, int w, int h, int want_scales)
              "%d x %d: %d iterations at scale %d after %d", w, h,
              s->iterations[i], i + 1, s->iterations[i - 1]);
     }
-}
-
-static StImage *
-load (const char *name, int width)
-{
-  const char *dir = g_getenv ("ST_TEST_IMAGES");
-  char *path = g_build_filename (dir ? dir : "tests/images", name, NULL);
-  GdkPixbuf *pb = gdk_pixbuf_new_from_file_at_scale (path, width, -1, TRUE,
-                                                     NULL);
-  StImage *im;
-  if (!pb)
-    {
-      fprintf (stderr, "cannot read %s\n", path);
-      exit (1);
-    }
-  im = st_image_new (gdk_pixbuf_get_width (pb), gdk_pixbuf_get_height (pb));
-  for (int y = 0; y < im->height; y++)
-    for (int x = 0; x < im->width; x++)
-      for (int c = 0; c < 3; c++)
-        im->pixels[((size_t)y * im->width + x) * 3 + c]
-            = gdk_pixbuf_get_pixels (pb)[(size_t)y * gdk_pixbuf_get_rowstride (pb)
-                                         + (size_t)x * gdk_pixbuf_get_n_channels (pb)
-                                         + c]
-              / 255.0f;
-  g_object_unref (pb);
-  g_free (path);
-  return im;
 }
 
 /* How much stronger the luminance steps are between pixel pairs of one
@@ -116,8 +89,8 @@ main (void)
 
   /* 2. Two scales at default settings (fewer iterations): no 2 x 2 cells
    *    in the result. */
-  content = load ("tubingen.jpg", 256);
-  style = load ("starry_night.jpg", 256);
+  content = load_test_image ("tubingen.jpg", 256);
+  style = load_test_image ("starry_night.jpg", 256);
   styles[0] = style;
   st_params_init (&p);
   p.iterations = 30;
