@@ -37,9 +37,6 @@ typedef void (*SsyrkFn) (int, int, int, int, int, float, const float *, int,
                          float, float *, int);
 typedef void (*SsymmFn) (int, int, int, int, int, float, const float *, int,
                          const float *, int, float, float *, int);
-typedef void (*SaxpyFn) (int, float, const float *, int, float *, int);
-typedef void (*SscalFn) (int, float, float *, int);
-typedef double (*DsdotFn) (int, const float *, int, const float *, int);
 
 static struct
 {
@@ -47,9 +44,6 @@ static struct
   SgemmFn sgemm;
   SsyrkFn ssyrk;
   SsymmFn ssymm;
-  SaxpyFn saxpy;
-  SscalFn sscal;
-  DsdotFn dsdot;
   void (*set_threads) (int);
   char *name;
 } blas;
@@ -88,11 +82,7 @@ try_load (const char *soname)
   load_symbol (h, "cblas_sgemm", &blas.sgemm);
   load_symbol (h, "cblas_ssyrk", &blas.ssyrk);
   load_symbol (h, "cblas_ssymm", &blas.ssymm);
-  load_symbol (h, "cblas_saxpy", &blas.saxpy);
-  load_symbol (h, "cblas_sscal", &blas.sscal);
-  load_symbol (h, "cblas_dsdot", &blas.dsdot);
-  if (!blas.sgemm || !blas.ssyrk || !blas.ssymm || !blas.saxpy || !blas.sscal
-      || !blas.dsdot)
+  if (!blas.sgemm || !blas.ssyrk || !blas.ssymm)
     {
       /* a Fortran-only libblas: no CBLAS interface */
       memset (&blas, 0, sizeof blas);
@@ -292,36 +282,39 @@ st_ssymm_left_upper (int m, int n, float alpha, const float *s, int lds,
       }
 }
 
+/* The vector operations (L-BFGS's two loops, the Gram targets) are
+ * plain loops, not the library's: OpenBLAS threads them above 10,000
+ * elements, and each threaded call wakes its worker threads, which then
+ * spin (sched_yield) for a while on the cores the engine's own tiled
+ * passes need next.  At 192 px that spinning took 30 % of the run's time;
+ * the loops are bound by memory either way. */
 void
 st_saxpy (int n, float alpha, const float *x, float *y)
 {
-  ensure ();
-  if (blas.saxpy)
-    blas.saxpy (n, alpha, x, 1, y, 1);
-  else
-    for (int i = 0; i < n; i++)
-      y[i] += alpha * x[i];
+  for (int i = 0; i < n; i++)
+    y[i] += alpha * x[i];
 }
 
 void
 st_sscal (int n, float alpha, float *x)
 {
-  ensure ();
-  if (blas.sscal)
-    blas.sscal (n, alpha, x, 1);
-  else
-    for (int i = 0; i < n; i++)
-      x[i] *= alpha;
+  for (int i = 0; i < n; i++)
+    x[i] *= alpha;
 }
 
+/* In double, as cblas_dsdot; eight partial sums let the compiler use
+ * vector registers (a single sum must be added in order). */
 double
 st_dsdot (int n, const float *x, const float *y)
 {
-  double s = 0.0;
-  ensure ();
-  if (blas.dsdot)
-    return blas.dsdot (n, x, 1, y, 1);
-  for (int i = 0; i < n; i++)
+  double part[8] = { 0 }, s = 0.0;
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++)
+      part[j] += (double)x[i + j] * y[i + j];
+  for (; i < n; i++)
     s += (double)x[i] * y[i];
+  for (int j = 0; j < 8; j++)
+    s += part[j];
   return s;
 }

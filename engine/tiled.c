@@ -287,11 +287,13 @@ job_run (Job *job, int first_row, int step)
   double sum = 0.0;
   job->first_row = first_row;
   job->step = step;
-  if (job->threads > 1)
-    st_blas_set_threads (1);
+  /* Single-threaded products inside the job, even when the job has one
+   * thread: a threaded product wakes OpenBLAS's own workers, which then
+   * spin (sched_yield) for a while after it, on the cores the next job's
+   * threads need: that took a third of the time of a 384 px run. */
+  st_blas_set_threads (1);
   st_parallel_for (job->threads, job_thread, job);
-  if (job->threads > 1)
-    st_blas_set_threads (st_threads ());
+  st_blas_set_threads (st_threads ());
   for (int th = 0; th < job->threads; th++)
     sum += job->sum[th];
   return cancelled (job->cancel) ? NAN : sum;
@@ -413,10 +415,12 @@ tile_backward (Job *job, Tile *t)
     }
   if (!job->grad_in)
     return content_sq;
-  /* ReLU: no gradient where the feature was clipped to 0 */
+  /* ReLU: no gradient where the feature was clipped to 0.  Written as a
+   * select, not a conditional store: that compiles to vector blends
+   * instead of a branch per element, which mispredicted on half of them
+   * and took a seventh of a pass. */
   for (size_t p = 0; p < (size_t)ch * n; p++)
-    if (!(t->f[p] > 0.0f))
-      t->gf[p] = 0.0f;
+    t->gf[p] = t->f[p] > 0.0f ? t->gf[p] : 0.0f;
   /* back through the convolution: columns, then folded into the tile */
   st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n, ch, 1.0f, node->weight, kk, t->gf,
             n, 0.0f, t->gcol, n);
