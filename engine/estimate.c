@@ -213,7 +213,7 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   size_t n = (size_t)3 * w * h * sizeof (float), targets = 0;
   size_t images = 3 * n, content_pass, style_pass = 0, optimise;
   int style_w, style_h;
-  int sw = (int)lround (MAX (w, h) * p->style_scale);
+  int sw = st_style_side (p, w, h);
   if (!st_graph_build (net, w, h, p->pooling, 0, &g, NULL))
     return 0;
   for (int i = 0; i < g.n; i++)

@@ -100,6 +100,14 @@ add_grams (const StFeature *f, int n, double weight, float **gram)
   return TRUE;
 }
 
+/* The long side of the paintings at a w x h scale: the scale's long side
+ * times the style scale. */
+int
+st_style_side (const StParams *p, int w, int h)
+{
+  return (int)lround (MAX (w, h) * p->style_scale);
+}
+
 /* Style targets at one scale: the blend of every style's Gram matrices,
  * each style seen at the style scale of this scale's size. */
 StStatus
@@ -109,7 +117,7 @@ st_style_targets (const StNetwork *net, const StParams *p, int w, int h,
                   StTargets *t, GError **error)
 {
   int levels = net->vgg ? 0 : st_embedded_levels (w, h);
-  int side = (int)lround (MAX (w, h) * p->style_scale);
+  int side = st_style_side (p, w, h);
   t->gram = g_try_new0 (float *, g->n_style);
   t->gram_norm = g_try_new0 (double, g->n_style);
   if (!t->gram || !t->gram_norm)
