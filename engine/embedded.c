@@ -14,15 +14,18 @@
 #include <string.h>
 
 #define ST_EMB_FILTERS 128      /* per size: a Gram of 128 x 128 per level */
-/* The finest level (level 0) uses the first 64 filters of each bank.  It
+/* The finest level (level 0) uses the first 32 filters of each bank.  It
  * has three quarters of the pyramid's pixels, and its cost goes with the
  * filters (the convolutions) and their square (the Gram matrix and its
- * gradient): 64 filters make a pass about 1.5 times faster.  At 384 px on
- * Tübingen x Starry Night the look did not change (grid 7.9 against 7.7,
- * edges kept 0.79 against 0.78, border 0.86 against 0.88, the same strokes
- * side by side at 200 %): the finest strokes are 3-7 px wide, and 64
- * random projections of a 3 x 7 x 7 patch describe them as well. */
-#define ST_EMB_FINE_FILTERS 64
+ * gradient).  64 filters instead of 128 made a pass about 1.5 times
+ * faster with the same look; 32 save another quarter of a pass (user time
+ * at 288 px, 1 thread: 7.2-8.2 s against 9.7-11.8 s).  At 384 px the look
+ * did not change: Tübingen x Starry Night grid 7.2 against 6.6, edges
+ * kept 0.80 and 0.80, border 0.88 against 0.84; x The Scream 4.0 / 0.87 /
+ * 0.80 against 3.9 / 0.85 / 0.81; side by side at 200 % the same strokes.
+ * The finest strokes are 3-7 px wide: a 3 x 3 x 3 patch has 27
+ * dimensions, and the larger patches' coarse part is level 1's. */
+#define ST_EMB_FINE_FILTERS 32
 #define ST_EMB_SEED 0x5eed2015u /* fixed: the network must never change    */
 /* The pyramid stops when the short side would drop below this: the
  * coarsest level stays 16-32 px, the scale of a painting's big strokes at
