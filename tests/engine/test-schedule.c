@@ -44,6 +44,37 @@ check_plan (const StNetwork *net, int w, int h, int want_scales)
     }
 }
 
+/* max_size is the largest long side whose plan fits the budget: one more
+ * pixel does not fit (the search for it is false position on the pixel
+ * count, not halving, and must land on the same side). */
+static void
+check_max_size (const StNetwork *net, int w, int h, size_t budget)
+{
+  StParams p;
+  StEstimate e, at;
+  GError *error = NULL;
+  st_params_init (&p);
+  p.memory_budget = budget;
+  CHECK (st_estimate (net, w, h, &p, &e, &error) == ST_OK, "%s",
+         error ? error->message : "?");
+  g_clear_error (&error);
+  printf ("  %d x %d under %zu MiB: largest size %d px\n", w, h, budget >> 20,
+          e.max_size);
+  CHECK (e.max_size > 0, "%d x %d under %zu MiB: no size fits", w, h,
+         budget >> 20);
+  p.size = e.max_size;
+  CHECK (st_estimate (net, w, h, &p, &at, NULL) == ST_OK && at.fits,
+         "%d x %d: the largest size %d does not fit %zu MiB", w, h,
+         e.max_size, budget >> 20);
+  if (e.max_size < ST_SIZE_MAX)
+    {
+      p.size = e.max_size + 1;
+      CHECK (st_estimate (net, w, h, &p, &at, NULL) == ST_OK && !at.fits,
+             "%d x %d: %d px fits %zu MiB too, the largest is not %d", w, h,
+             e.max_size + 1, budget >> 20, e.max_size);
+    }
+}
+
 /* How much stronger the luminance steps are between pixel pairs of one
  * parity than of the other, along x or y (the larger): 1 for a picture
  * whose texture ignores the pixel grid; an enlargement that doubles the
@@ -86,6 +117,11 @@ main (void)
   check_plan (net, 1920, 1080, 4);
   check_plan (net, 4000, 3000, 5);
   check_plan (net, 1080, 1920, 4);
+  for (size_t mib = 64; mib <= 16384; mib *= 4)
+    {
+      check_max_size (net, 1920, 1080, mib << 20);
+      check_max_size (net, 300, 2000, (mib + 13) << 20);
+    }
 
   /* 2. Two scales at default settings (fewer iterations): no 2 x 2 cells
    *    in the result. */
