@@ -312,6 +312,13 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
   return *size <= lo;
 }
 
+size_t
+st_memory_budget (const StParams *p)
+{
+  size_t budget = p->memory_budget ? p->memory_budget : default_budget ();
+  return MIN (budget, st_memory_cap (p->threads));
+}
+
 StStatus
 st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
          StPlan *plan, GError **error)
@@ -332,8 +339,7 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   /* before the first BLAS call, which would retry forever (issue 13) */
   if (!st_memory_precheck (p->threads, error))
     return ST_ERROR_MEMORY;
-  e->budget_bytes = p->memory_budget ? p->memory_budget : default_budget ();
-  e->budget_bytes = MIN (e->budget_bytes, st_memory_cap (p->threads));
+  e->budget_bytes = st_memory_budget (p);
   e->requested_size = p->size > 0 ? p->size : MAX (cw, ch);
   e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
   e->reduced = size < e->requested_size;

@@ -158,7 +158,10 @@ typedef struct
   int threads;               /* 0 = all cores                             */
   const double *style_blend; /* n_styles blend weights; NULL = equal      */
   size_t memory_budget;      /* bytes; 0 = $ST_MEMORY_BUDGET (MiB) when set,
-                                else half of the available memory        */
+                                else half of the available memory, read
+                                at each plan: a front end that showed an
+                                estimate sets this to its budget_bytes,
+                                so that st_transfer runs that plan      */
   gboolean want_preview;     /* pass the current image to the callback    */
   const gint *cancel;        /* when not NULL: the run stops within a
                                 fraction of a second, inside a network
@@ -233,6 +236,11 @@ typedef struct
   int max_size;        /* largest long side within the budget; 0 none   */
   size_t budget_bytes; /* the budget used                               */
 } StEstimate;
+
+/* The memory budget a plan with these parameters works within, in bytes
+ * (params->memory_budget, else half of the available memory, within what
+ * the address-space limit leaves), without planning anything. */
+size_t st_memory_budget (const StParams *params);
 
 /* The plan of a run on a content of content_width x content_height:
  * ST_ERROR_INVALID for bad parameters or an empty content, else ST_OK,

@@ -201,6 +201,9 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
       return FALSE;
     }
 
+  /* the run plans again: with this budget, not a fresh reading of the
+   * free memory, it is the plan just made */
+  params->memory_budget = estimate->budget_bytes;
   run_side = MAX (estimate->width, estimate->height);
   if (!estimate->fits)
     {
