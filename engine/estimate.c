@@ -237,7 +237,7 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   st_graph_clear (&g);
   st_fit_long_side (w, h, MAX (sw, 1), &style_w, &style_h);
   if (st_graph_build (net, style_w, style_h, p->pooling,
-                      net->vgg ? 0 : st_embedded_levels (w, h), &g, NULL))
+                      st_graph_style_levels (net, w, h), &g, NULL))
     {
       style_pass = st_graph_taps_peak_bytes (&g, TRUE, FALSE) + targets
                    + images;

@@ -13,6 +13,12 @@ st_graph_min_side (const StNetwork *network)
   return network->vgg ? 16 : 1;
 }
 
+int
+st_graph_style_levels (const StNetwork *network, int w, int h)
+{
+  return network->vgg ? 0 : st_embedded_levels (w, h);
+}
+
 StNode *
 st_graph_add (StGraph *g, StOp op, int input)
 {

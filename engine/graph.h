@@ -75,6 +75,10 @@ gboolean st_graph_build (const StNetwork *network, int w, int h,
 void st_graph_clear (StGraph *graph);
 /* The smallest short side the network accepts. */
 int st_graph_min_side (const StNetwork *network);
+/* The pyramid levels a painting's graph has at a w x h scale: the
+ * scale's own, so that its Gram matrices pair with the scale's (0 for
+ * VGG19, which has no pyramid). */
+int st_graph_style_levels (const StNetwork *network, int w, int h);
 /* For the builders: appends a node reading `input` (its shape copied from
  * the input); NULL when out of memory. */
 StNode *st_graph_add (StGraph *graph, StOp op, int input);

@@ -20,7 +20,7 @@ typedef enum
 /* The 16 convolutions of torchvision's vgg19.features, in order
  * (features.N with N in 0,2,5,7,10,12,14,16,19,21,23,25,28,30,32,34).
  * Weights are read-only F32 views into one owned buffer the file was read
- * into (safetensors.c: read, never mapped; map stays NULL). */
+ * into (safetensors.c: read, never mapped). */
 typedef struct
 {
   char *path;
@@ -29,7 +29,6 @@ typedef struct
   int c_out[ST_VGG19_N_CONV];
   const float *weight[ST_VGG19_N_CONV]; /* (c_out, c_in, 3, 3) */
   const float *bias[ST_VGG19_N_CONV];   /* (c_out)             */
-  GMappedFile *map; /* unused: NULL (files are read)         */
   float *converted; /* owner of every weight, as F32         */
 } StVgg19Weights;
 

@@ -9,7 +9,7 @@
  * The file is read, not mapped (a mapped file that is truncated or copied
  * over while in use kills the process with SIGBUS): the 32 tensors VGG19
  * needs are read into one owned buffer of F32 (80 MB), F16 and BF16 ones
- * widened on the way; StVgg19Weights.map stays NULL.
+ * widened on the way.
  *
  * The file comes from the user's disk or a download, so every byte of it is
  * treated as hostile: each check below answers a malformed file with a
@@ -363,8 +363,6 @@ st_vgg19_weights_free (StVgg19Weights *weights)
 {
   if (weights == NULL)
     return;
-  if (weights->map != NULL)
-    g_mapped_file_unref (weights->map);
   g_free (weights->converted);
   g_free (weights->path);
   g_free (weights);

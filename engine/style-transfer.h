@@ -64,8 +64,6 @@ typedef struct
 StImage *st_image_new (int width, int height); /* zeroed; NULL if too big */
 StImage *st_image_copy (const StImage *image);
 void st_image_free (StImage *image);
-/* A resized copy (antialiased when shrinking, bicubic when enlarging). */
-StImage *st_image_resize (const StImage *image, int width, int height);
 /* The size with long side `long_side` and the aspect ratio of w x h: the
  * one rounding rule of every front end and of the engine. */
 void st_fit_long_side (int w, int h, int long_side, int *out_w, int *out_h);

@@ -116,7 +116,7 @@ st_style_targets (const StNetwork *net, const StParams *p, int w, int h,
                   const int *sh, const double *blend, const StGraph *g,
                   StTargets *t, GError **error)
 {
-  int levels = net->vgg ? 0 : st_embedded_levels (w, h);
+  int levels = st_graph_style_levels (net, w, h);
   int side = st_style_side (p, w, h);
   t->gram = g_try_new0 (float *, g->n_style);
   t->gram_norm = g_try_new0 (double, g->n_style);

@@ -31,7 +31,12 @@ st_floats_dup (const float *src, size_t n)
 uint8_t *
 st_bytes_new (size_t n)
 {
-  return n ? g_try_malloc0 (n) : NULL;
+  uint8_t *p;
+  if (n == 0)
+    return NULL;
+  if (!(p = g_try_malloc0 (n)))
+    st_note_alloc_failure ();
+  return p;
 }
 
 /* The thread count a user set for BLAS libraries, 0 when none. */
@@ -159,7 +164,12 @@ st_pool_get (StPool *pool, size_t bytes, gboolean zero)
   if (bytes == 0)
     return NULL;
   if (!pool)
-    return zero ? g_try_malloc0 (bytes) : g_try_malloc (bytes);
+    {
+      void *p = zero ? g_try_malloc0 (bytes) : g_try_malloc (bytes);
+      if (!p)
+        st_note_alloc_failure ();
+      return p;
+    }
   for (guint i = 0; i < pool->slots->len; i++)
     {
       PoolSlot *s = &g_array_index (pool->slots, PoolSlot, i);
@@ -443,30 +453,4 @@ st_image_free (StImage *image)
     return;
   g_free (image->pixels);
   g_free (image);
-}
-
-StImage *
-st_image_resize (const StImage *image, int width, int height)
-{
-  size_t sn = (size_t)image->width * image->height * 3;
-  size_t dn = (size_t)width * height * 3;
-  StImage *out = st_image_new (width, height);
-  float *src, *dst;
-  if (!out) /* before the buffers: dn has wrapped for negative sizes */
-    return NULL;
-  src = st_floats_new (sn);
-  dst = st_floats_new (dn);
-  if (!src || !dst)
-    {
-      st_image_free (out);
-      g_free (src);
-      g_free (dst);
-      return NULL;
-    }
-  st_hwc_to_chw (image->pixels, image->width, image->height, src);
-  st_resample_planes (src, 3, image->width, image->height, dst, width, height);
-  st_chw_to_hwc (dst, width, height, out->pixels);
-  g_free (src);
-  g_free (dst);
-  return out;
 }
