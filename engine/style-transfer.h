@@ -114,8 +114,13 @@ const char *st_network_install_hint (void);
 /* ------------------------------------------------------------ parameters */
 
 /* The total-variation weight both networks use by default (tv_weight < 0);
- * front ends express their "smoothness" as multiples of it. */
-#define ST_DEFAULT_TV_WEIGHT 5.0
+ * front ends express their "smoothness" as multiples of it.  2, not 5
+ * (issue 18): with 5 the finest strokes of smooth paintings were toned
+ * down, The Scream's high-frequency energy 0.82 of the VGG19 reference's;
+ * with 2 it is 0.89, Starry Night's 1.08, the Shipwreck's 1.07, and at
+ * 200 % no pixel noise appears (Nyquist checker energy 0.0039 against
+ * 0.0035 on the Scream, 0.0170 against 0.0172 on Starry Night). */
+#define ST_DEFAULT_TV_WEIGHT 2.0
 
 typedef enum
 {
