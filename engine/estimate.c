@@ -160,12 +160,18 @@ plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
     }
 }
 
+/* L-BFGS's history within ST_LBFGS_BYTES, but at least 3 pairs (not 5):
+ * a 4000 x 3000 scale has 144 MB per vector, and 5 pairs alone took
+ * 1.4 GB of the 2 GiB a 12-megapixel photo may use (issue 19).  Under
+ * 4.5 megapixels the byte budget gives more than 5 pairs anyway. */
+#define ST_LBFGS_MIN_HISTORY 3
+
 int
 st_lbfgs_history (const StParams *p, size_t n)
 {
   int want = p->history > 0 ? p->history : ST_LBFGS_HISTORY;
   int fits = (int)(ST_LBFGS_BYTES / (2 * n * sizeof (float)));
-  return CLAMP (fits, 5, want);
+  return MIN (want, MAX (fits, ST_LBFGS_MIN_HISTORY));
 }
 
 /* --------------------------------------------------------- estimates */
@@ -204,7 +210,7 @@ default_budget (void)
  *   the content's pass that keeps the content targets (they are in it);
  *   the style image's pass, at the style's size, with the targets kept;
  *   the optimisation: a loss pass, the targets, the optimiser's vectors
- *   (L-BFGS's history, its gradients and line-search points, or Adam's
+ *   (L-BFGS's history, its gradient and direction, or Adam's
  *   moments). */
 static size_t
 estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
@@ -233,7 +239,7 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   if (p->optimizer == ST_OPTIMIZER_ADAM)
     optimise += 4 * n;
   else
-    optimise += (2 * (size_t)st_lbfgs_history (p, 3 * (size_t)w * h) + 5) * n;
+    optimise += (2 * (size_t)st_lbfgs_history (p, 3 * (size_t)w * h) + 3) * n;
   st_graph_clear (&g);
   st_fit_long_side (w, h, MAX (sw, 1), &style_w, &style_h);
   if (st_graph_build (net, style_w, style_h, p->pooling,

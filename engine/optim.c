@@ -106,51 +106,59 @@ two_loop (const History *h, const float *g, float *d, size_t n, double *alpha)
 }
 
 /* Backtracking from step t along d until the Armijo condition holds, at
- * most max_evals evaluations: x_new, g_new and the loss there. */
+ * most max_evals evaluations.  The trial points are made in x itself (x
+ * on entry is the current point): no vector for them, which at 12
+ * megapixels is 144 MB.  Returns the loss at the point x ends at, its
+ * gradient in g_new and the step taken in *t. */
 static double
-line_search (const float *x, const float *d, size_t n, double f, double gtd,
-             double t, int max_evals, StObjective objective, gpointer data,
-             float *x_new, float *g_new, int *evals)
+line_search (float *x, const float *d, size_t n, double f, double gtd,
+             double *t, int max_evals, StObjective objective, gpointer data,
+             float *g_new, int *evals)
 {
-  double f_new;
+  double f_new, at = 0.0, step = *t; /* x = x0 + at d */
   int tries = 0;
   for (;;)
     {
-      memcpy (x_new, x, n * sizeof (float));
-      st_saxpy ((int)n, (float)t, d, x_new);
+      st_saxpy ((int)n, (float)(step - at), d, x);
+      at = step;
       memset (g_new, 0, n * sizeof (float));
-      f_new = objective (x_new, g_new, data);
+      f_new = objective (x, g_new, data);
       (*evals)++;
       tries++;
-      if (isfinite (f_new) && f_new <= f + 1e-4 * t * gtd)
+      if (isfinite (f_new) && f_new <= f + 1e-4 * step * gtd)
         break; /* Armijo: enough decrease */
       if (tries >= max_evals)
         break;
       if (!isfinite (f_new))
-        t *= 0.1;
+        step *= 0.1;
       else
         {
           /* minimiser of the quadratic through f, f'(0) = gtd, f(t) */
-          double denom = 2.0 * (f_new - f - gtd * t);
-          double t_q = denom > 0 ? -gtd * t * t / denom : 0.5 * t;
-          t = CLAMP (t_q, 0.1 * t, 0.5 * t);
+          double denom = 2.0 * (f_new - f - gtd * step);
+          double t_q = denom > 0 ? -gtd * step * step / denom : 0.5 * step;
+          step = CLAMP (t_q, 0.1 * step, 0.5 * step);
         }
     }
+  *t = at;
   return f_new;
 }
 
-/* s = x_new - x, y = g_new - g; the pair is kept only with positive
- * curvature so that H stays positive definite. */
+/* The pair of the step just taken, in the head slot: s = t d, and y =
+ * g_new - g with g_new already in the slot's y (the line search wrote
+ * its gradient there; st_lbfgs gave up the oldest pair for it when the
+ * history was full); g becomes g_new.  The pair is kept only with
+ * positive curvature so that H stays positive definite. */
 static void
-history_push (History *h, const float *x, const float *x_new, const float *g,
-              const float *g_new, size_t n)
+history_push (History *h, const float *d, double t, float *g, size_t n)
 {
   float *s = h->s[h->head], *y = h->y[h->head];
   double ys;
   for (size_t i = 0; i < n; i++)
     {
-      s[i] = x_new[i] - x[i];
-      y[i] = g_new[i] - g[i];
+      float g_new = y[i];
+      s[i] = (float)t * d[i];
+      y[i] = g_new - g[i];
+      g[i] = g_new;
     }
   ys = dot (y, s, n);
   if (ys > 1e-10)
@@ -168,8 +176,7 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
 {
   History hist;
   StStatus status = ST_OK;
-  float *g = st_floats_new (n), *d = st_floats_new (n);
-  float *x_new = st_floats_new (n), *g_new = st_floats_new (n);
+  float *g = st_floats_new (n), *d = st_floats_new (n), *g_new;
   double *alpha = g_try_new0 (double, MAX (config->history, 1));
   double f, f_new = 0.0;
   int it = 0, evals = 0, stalled = 0;
@@ -181,7 +188,7 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
   if (!result)
     result = &unused;
   memset (result, 0, sizeof *result);
-  if (!g || !d || !x_new || !g_new || !alpha || !hist_ok)
+  if (!g || !d || !alpha || !hist_ok)
     {
       status = ST_ERROR_MEMORY;
       goto out;
@@ -219,18 +226,25 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
       t = hist.count > 0 ? 1.0
                          : config->learning_rate / MAX (max_abs (d, n), 1e-30);
 
-      f_new = line_search (x, d, n, f, gtd, t, max_evals, objective, data,
-                           x_new, g_new, &evals);
+      /* the new gradient goes where the next pair's y will be */
+      g_new = hist.y[hist.head];
+      if (hist.count == hist.m)
+        hist.count--; /* that slot held the oldest pair */
+      f_new = line_search (x, d, n, f, gtd, &t, max_evals, objective, data,
+                           g_new, &evals);
       if (!isfinite (f_new) || !all_finite (g_new, n))
         {
+          st_saxpy ((int)n, (float)-t, d, x); /* back to the last point */
           status = ST_ERROR_NUMERIC;
           break;
         }
       if (f_new > f)
         {
           /* The search found no decrease at all: the history misleads.
-           * Drop it and retry from the same point next iteration; twice in
-           * a row means we are at the minimum to float precision. */
+           * Back to the point before it; drop the history and retry from
+           * there next iteration; twice in a row means we are at the
+           * minimum to float precision. */
+          st_saxpy ((int)n, (float)-t, d, x);
           hist.count = 0;
           if (++stalled >= 2)
             break;
@@ -238,9 +252,7 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
         }
       stalled = 0;
 
-      history_push (&hist, x, x_new, g, g_new, n);
-      memcpy (x, x_new, n * sizeof (float));
-      memcpy (g, g_new, n * sizeof (float));
+      history_push (&hist, d, t, g, n);
       {
         double change = fabs (f - f_new);
         f = f_new;
@@ -279,8 +291,6 @@ out:
   history_free (&hist);
   g_free (g);
   g_free (d);
-  g_free (x_new);
-  g_free (g_new);
   g_free (alpha);
   return status;
 }
