@@ -14,6 +14,7 @@
 #include "driver.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 /* Without a calibration (ST_NO_CALIBRATION set: under valgrind, where a
@@ -34,7 +35,8 @@ typedef struct
 
 static Calibration slots[CAL_SLOTS];
 static int n_slots;
-static GMutex lock;
+/* a pthread mutex, which ThreadSanitizer sees (GMutex locks inside GLib) */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Seconds of one pass at w x h, measured now; 0 when it could not run.
  * The targets are the image's own (any will do), built as the driver
@@ -95,7 +97,7 @@ st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling,
   if (g_getenv ("ST_NO_CALIBRATION"))
     return spp;
   threads = st_get_threads (threads);
-  g_mutex_lock (&lock);
+  pthread_mutex_lock (&lock);
   for (i = 0; i < n_slots; i++)
     if (slots[i].net == net && strcmp (slots[i].kind, net->kind) == 0
         && slots[i].pooling == pooling && slots[i].threads == threads)
@@ -106,8 +108,9 @@ st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling,
   if (i == n_slots)
     {
       double t;
-      st_set_threads (threads);
+      int before = st_use_threads (threads);
       t = measure (net, pooling, ST_CALIBRATION_W, ST_CALIBRATION_H);
+      st_use_threads (before);
       if (t > 0)
         {
           Calibration *c = &slots[n_slots < CAL_SLOTS ? n_slots++ : 0];
@@ -119,6 +122,6 @@ st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling,
           c->seconds_per_pixel = spp;
         }
     }
-  g_mutex_unlock (&lock);
+  pthread_mutex_unlock (&lock);
   return spp;
 }

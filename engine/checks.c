@@ -3,6 +3,7 @@
  * "successful" wrong result (issue 13). */
 #include "checks.h"
 #include "blas.h"
+#include "ops.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -27,14 +28,11 @@
  * -v 200 to 250 MB with one thread). */
 #define TRANSIENT_BYTES ((guint64)128 << 20)
 
+/* The threads a run with `threads` uses: the engine's one rule. */
 static int
 thread_count (int threads)
 {
-  int cores = (int)g_get_num_processors ();
-  const char *env = g_getenv ("OPENBLAS_NUM_THREADS");
-  if (threads <= 0 && env && atoi (env) > 0)
-    threads = atoi (env);
-  return threads <= 0 || threads > cores ? cores : threads;
+  return st_get_threads (threads);
 }
 
 /* /proc/self/statm: total program size and data+stack, in pages. */
@@ -165,18 +163,22 @@ st_memory_precheck (int threads, GError **error)
   return TRUE;
 }
 
-static volatile gint alloc_failures;
+/* Allocations that failed in the calling thread: a run compares the
+ * count before and after, so one per thread, or the dialog's preview
+ * would blame its out-of-memory on a run beside it (issue 21).  The
+ * engine's worker threads (st_parallel_for) allocate nothing. */
+static _Thread_local guint alloc_failures;
 
 void
 st_note_alloc_failure (void)
 {
-  g_atomic_int_inc (&alloc_failures);
+  alloc_failures++;
 }
 
 guint
 st_alloc_failures (void)
 {
-  return (guint)g_atomic_int_get (&alloc_failures);
+  return alloc_failures;
 }
 
 /* ------------------------------------------------- what can be measured */

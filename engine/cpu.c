@@ -2,6 +2,7 @@
 #include "cpu.h"
 
 #include <string.h>
+#include <pthread.h>
 
 StCpuLevel
 st_cpu_detected (void)
@@ -36,17 +37,21 @@ level_from_env (StCpuLevel detected)
   return MIN (cap, detected);
 }
 
+static StCpuLevel cpu_level;
+
+static void
+find_level (void)
+{
+  cpu_level = level_from_env (st_cpu_detected ());
+}
+
+/* Once, with pthread_once (see ensure () in blas.c). */
 StCpuLevel
 st_cpu_level (void)
 {
-  static gsize once = 0;
-  static StCpuLevel level;
-  if (g_once_init_enter (&once))
-    {
-      level = level_from_env (st_cpu_detected ());
-      g_once_init_leave (&once, 1);
-    }
-  return level;
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once (&once, find_level);
+  return cpu_level;
 }
 
 const char *

@@ -341,7 +341,7 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
 {
   StEstimate *e = &plan->estimate;
   StSchedule *s = &plan->schedule;
-  int size, max_size;
+  int size, max_size, threads_before;
   double seconds = 0.0, seconds_per_pixel;
   memset (plan, 0, sizeof *plan);
   if (!st_params_validate (p, error))
@@ -355,6 +355,9 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   /* before the first BLAS call, which would retry forever (issue 13) */
   if (!st_memory_precheck (p->threads, error))
     return ST_ERROR_MEMORY;
+  /* the tiled passes' scratch goes with the run's threads, not with
+   * whatever run this thread did before */
+  threads_before = st_use_threads (p->threads > 0 ? p->threads : st_get_threads (0));
   e->budget_bytes = st_memory_budget (p);
   e->requested_size = p->size > 0 ? p->size : MAX (cw, ch);
   e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
@@ -377,6 +380,7 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   e->max_size = max_size;
   e->peak_bytes = estimate_peak (network, e->width, e->height, p);
   e->seconds = seconds;
+  st_use_threads (threads_before);
   return ST_OK;
 }
 

@@ -19,10 +19,15 @@ G_BEGIN_DECLS
 float *st_floats_new (size_t n); /* zeroed */
 float *st_floats_dup (const float *src, size_t n);
 uint8_t *st_bytes_new (size_t n); /* zeroed */
+/* The calling thread's run uses `threads` (0: all cores): its own parallel
+ * loops, and OpenBLAS's products (a process-wide setting). */
 void st_set_threads (int threads);
+/* The same for the calling thread's loops only, not OpenBLAS's; returns
+ * the count before, for the caller to put back (0: none was set). */
+int st_use_threads (int threads);
 int st_get_threads (int requested); /* 0 -> all cores */
-/* the threads the engine runs on (st_set_threads; all cores before it),
- * at most ST_PARALLEL_MAX */
+/* the threads the calling thread's run uses (st_set_threads; all cores
+ * before it), at most ST_PARALLEL_MAX */
 #define ST_PARALLEL_MAX 64
 int st_threads (void);
 /* fn (lo, hi, data) on contiguous parts of [0, n), one per thread set by

@@ -67,7 +67,19 @@ st_get_threads (int requested)
   return requested;
 }
 
-static gint engine_threads = 0; /* 0: st_set_threads not called yet */
+/* The threads of the run (or plan) the calling thread is doing, 0 when
+ * it is doing none.  One per thread (issue 21): GIMP's main thread plans
+ * with all cores while the dialog's preview thread paints with one
+ * fewer, and neither may change the other's count. */
+static _Thread_local int run_threads;
+
+int
+st_use_threads (int threads)
+{
+  int before = run_threads;
+  run_threads = threads > 0 ? st_get_threads (threads) : threads;
+  return before;
+}
 
 void
 st_set_threads (int threads)
@@ -75,7 +87,7 @@ st_set_threads (int threads)
   /* OpenBLAS threads its products; the engine's own parallel loops
    * (st_parallel_for) run between products, never beside them, so the two
    * never hold more threads than this at once. */
-  g_atomic_int_set (&engine_threads, st_get_threads (threads));
+  st_use_threads (st_get_threads (threads));
   st_blas_set_threads (st_get_threads (threads));
 }
 
@@ -97,8 +109,8 @@ run_part (gpointer p)
 int
 st_threads (void)
 {
-  int threads = g_atomic_int_get (&engine_threads);
-  return CLAMP (threads > 0 ? threads : st_get_threads (0), 1, ST_PARALLEL_MAX);
+  return CLAMP (run_threads > 0 ? run_threads : st_get_threads (0), 1,
+                ST_PARALLEL_MAX);
 }
 
 void
