@@ -55,9 +55,10 @@ double st_pass_seconds_per_pixel (const StNetwork *network, StPooling pooling,
 /* The driver's one out-of-memory error: sets it, returns
  * ST_ERROR_MEMORY. */
 StStatus st_memory_error (GError **error);
-/* st_graph_build for params' pooling and cancel flag, with the status of
- * its error. */
-StStatus st_build_graph (const StNetwork *network, const StParams *params,
+/* The graph of one scale of a run (w x h): st_graph_build with the run's
+ * pooling and cancel flag, and a status to go with its error.  (Named
+ * apart from st_graph_build, which builds a network's graph alone.) */
+StStatus st_scale_graph (const StNetwork *network, const StParams *params,
                          int w, int h, int levels, StGraph *g, GError **error);
 /* Frees what the two below filled in t (graph of n_style and n_content
  * taps) and zeroes it. */

@@ -30,7 +30,7 @@ pass_failed (const StGraph *g, GError **error)
 
 /* st_graph_build, with the status of its error. */
 StStatus
-st_build_graph (const StNetwork *net, const StParams *p, int w, int h,
+st_scale_graph (const StNetwork *net, const StParams *p, int w, int h,
                 int levels, StGraph *g, GError **error)
 {
   GError *local = NULL;
@@ -131,7 +131,7 @@ st_style_targets (const StNetwork *net, const StParams *p, int w, int h,
       gboolean ok;
       StStatus status;
       st_fit_long_side (sw[j], sh[j], MAX (side, 1), &tw, &th);
-      if ((status = st_build_graph (net, p, tw, th, levels, &sg, error))
+      if ((status = st_scale_graph (net, p, tw, th, levels, &sg, error))
           != ST_OK)
         {
           g_prefix_error (error, "style image %d at style scale %g: ", j + 1,

@@ -456,7 +456,7 @@ run_scale (Run *r, int si, GError **error)
   r->h = r->plan.schedule.h[si];
   if (!(content_s = st_floats_new ((size_t)3 * r->w * r->h)))
     return st_memory_error (error);
-  if ((status = st_build_graph (r->net, r->p, r->w, r->h, 0, &g, error))
+  if ((status = st_scale_graph (r->net, r->p, r->w, r->h, 0, &g, error))
       != ST_OK)
     {
       g_free (content_s);
