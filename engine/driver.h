@@ -66,9 +66,6 @@ void st_targets_clear (StTargets *t, int n_style, int n_content);
 /* t's content targets for graph g: content (3, h, w) at g's size. */
 StStatus st_content_targets (const StGraph *g, const float *content,
                              StTargets *t, GError **error);
-/* The long side the paintings take at a w x h scale (the style scale
- * times the scale's long side). */
-int st_style_side (const StParams *params, int w, int h);
 /* t's style targets for graph g of a w x h image: the blend (weights
  * blend, adding up to 1) of the Gram matrices of the n_styles styles
  * (3, sh[j], sw[j]), each resized to params->style_scale times w x h. */

@@ -45,7 +45,7 @@
 #define ST_LBFGS_HISTORY 50     /* L-BFGS pairs kept by default          */
 #define ST_LBFGS_BYTES (512u << 20) /* history budget of L-BFGS          */
 /* The smallest long side a run is planned at. */
-#define ST_MIN_SIDE 16
+#define ST_MIN_SIDE ST_STYLE_MIN_SIDE
 /* Without /proc/meminfo, the budget is 4 GiB. */
 #define ST_FALLBACK_BUDGET ((size_t)4 << 30)
 /* Code, OpenBLAS buffers, GLib: what a run holds beside its own data. */

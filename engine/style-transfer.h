@@ -240,6 +240,12 @@ typedef struct
   size_t budget_bytes; /* the budget used                               */
 } StEstimate;
 
+/* The long side the paintings are resampled to for a w x h scale or
+ * result: the style scale times its long side.  Front ends that read a
+ * painting at the size the run will use it ask this, not a rule of their
+ * own. */
+int st_style_side (const StParams *params, int width, int height);
+
 /* The memory budget a plan with these parameters works within, in bytes
  * (params->memory_budget, else half of the available memory, within what
  * the address-space limit leaves), without planning anything. */

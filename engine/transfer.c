@@ -121,9 +121,10 @@ check_images (const StImage *content, const StImage *const *styles,
     {
       g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                    "the content image is %d x %d pixels: too small for "
-                   "style transfer (at least 16 x 16), or ask for a larger "
+                   "style transfer (at least %d x %d), or ask for a larger "
                    "size",
-                   content->width, content->height);
+                   content->width, content->height, ST_STYLE_MIN_SIDE,
+                   ST_STYLE_MIN_SIDE);
       return ST_ERROR_INVALID;
     }
   return ST_OK;
@@ -136,7 +137,7 @@ check_plan (Run *r, GError **error)
 {
   const StEstimate *e = &r->plan.estimate;
   const StSchedule *s = &r->plan.schedule;
-  int min_side = MAX (st_graph_min_side (r->net), 16);
+  int min_side = MAX (st_graph_min_side (r->net), ST_STYLE_MIN_SIDE);
   StStatus status = st_plan (r->net, r->cw, r->ch, r->p, &r->plan, error);
   if (status != ST_OK)
     return status;
