@@ -5,8 +5,8 @@
  * else; the plug-in saves them as the last values after a run.  Pixels
  * are read with the plug-in's reader (plugin/drawable.h), the run's size
  * and cost come from the engine's st_estimate ().  The
- * preview runs the engine on small copies in a thread (preview.c); every
- * libgimp and GTK call stays in this, the main, thread.
+ * preview is a pane of its own (preview-pane.c); every libgimp and GTK
+ * call stays in this, the main, thread.
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -24,20 +24,15 @@
 #include "plugin/drawable.h"
 #include "plugin/style.h"
 #include "plugin/values.h"
-#include "preview.h"
+#include "preview-pane.h"
 #include "quality.h"
+#include "theme.h"
 #include "style-transfer.h"
 
 #define RESPONSE_RESET 1
 
 #define SCALE_WIDTH 180
 #define SPIN_WIDTH 6
-
-/* The live preview: a small copy of the whole layer, few iterations. */
-#define PREVIEW_SIZE 192
-#define PREVIEW_ITERATIONS 40
-/* (see dialog.h) */
-#define PREVIEW_DEBOUNCE ST_DIALOG_PREVIEW_DEBOUNCE_MS
 
 /* What the dialog itself remembers between runs (gimp_set_data), beside
  * the settings' last values: whether the preview is on. */
@@ -72,122 +67,23 @@ typedef struct
   GtkWidget *network_file;
   GtkWidget *network_status;
 
-  GtkWidget *preview;
-  GtkWidget *preview_toggle; /* "Preview": off stops the worker  */
-  gboolean preview_on;
-  GtkWidget *preview_status;
-  GtkWidget *split_view;   /* before (left) and after (right) */
-  StImage *preview_result; /* the last frame, or NULL         */
-  gint preview_width, preview_height;
-  StImage *preview_content; /* (preview_height, _width, 3)   */
-  StImage *preview_style;
-  gint32 preview_style_id;   /* preview_style was read from   */
-  gchar *preview_style_file; /* ... or from this file     */
-  gdouble preview_style_scale;
+  StPreviewPane *preview;
 
   StNetwork *network; /* for estimates and the preview */
-  StPreviewRunner *runner;
-  guint restart_id;
   gboolean updating;    /* widgets set from vals         */
   GtkSizeGroup *labels; /* one label column for all rows */
 } Dialog;
 
-static void schedule_preview (Dialog *dialog);
+/* Settings changed: the preview restarts (not while widgets are being
+ * set from vals). */
+static void
+schedule_preview (Dialog *dialog)
+{
+  if (!dialog->updating && dialog->preview)
+    st_preview_pane_schedule (dialog->preview);
+}
+
 static void update_estimate (Dialog *dialog);
-
-/* ------------------------------------------------------------ pixels */
-
-/* drawable_id reduced to fit long_side, or NULL.  Main thread only: it
- * talks to GIMP. */
-static StImage *
-read_within (gint32 drawable_id, gint long_side)
-{
-  StImage *image;
-  GError *error = NULL;
-  gint width, height;
-
-  st_drawable_size_within (drawable_id, long_side, &width, &height);
-  image = st_drawable_read (drawable_id, width, height, NULL, &error);
-  g_clear_error (&error);
-
-  return image;
-}
-
-/* Draws the preview: the last result (kept while a new run starts, until
- * its first frame), or the photo before there is one or with Preview off;
- * with Split view on, the photo on the left half and the result on the
- * right, as GIMP's own filters split their preview. */
-static void
-draw_preview (Dialog *dialog)
-{
-  const StImage *before = dialog->preview_content;
-  const StImage *after = dialog->preview_on ? dialog->preview_result : NULL;
-  gboolean split = dialog->split_view
-                   && gtk_toggle_button_get_active (
-                       GTK_TOGGLE_BUTTON (dialog->split_view));
-  gint w = dialog->preview_width;
-  gint h = dialog->preview_height;
-  guchar *rgb;
-  gint x, y;
-
-  if (!before)
-    return;
-  if (!after)
-    after = before;
-
-  /* The preview's copies were read at the engine's own rounding, so
-   * frames have the preview's size; this only keeps the drawing inside. */
-  w = MIN (w, MIN (before->width, after->width));
-  h = MIN (h, MIN (before->height, after->height));
-
-  rgb = g_new (guchar, (gsize)w * h * 3);
-  for (y = 0; y < h; y++)
-    for (x = 0; x < w; x++)
-      {
-        const StImage *image = split && x < w / 2 ? before : after;
-        const gfloat *in = image->pixels + ((gsize)y * image->width + x) * 3;
-        guchar *out = rgb + ((gsize)y * w + x) * 3;
-        gint c;
-
-        for (c = 0; c < 3; c++)
-          out[c] = (guchar)(CLAMP (in[c], 0.0f, 1.0f) * 255.0f + 0.5f);
-        if (split && x == w / 2)
-          out[0] = out[1] = out[2] = 255; /* the dividing line */
-      }
-
-  gimp_preview_area_draw (GIMP_PREVIEW_AREA (dialog->preview), 0, 0, w, h,
-                          GIMP_RGB_IMAGE, rgb, w * 3);
-  g_free (rgb);
-}
-
-/* A new frame of the painting (NULL: none yet). */
-static void
-set_preview_result (Dialog *dialog, const StImage *image)
-{
-  st_image_free (dialog->preview_result);
-  dialog->preview_result = image ? st_image_copy (image) : NULL;
-  /* A grayscale layer keeps the luminance only: show that. */
-  st_style_match_image (dialog->preview_result, dialog->image_id);
-  draw_preview (dialog);
-}
-
-static void
-split_view_toggled (GtkToggleButton *toggle, Dialog *dialog)
-{
-  (void)toggle;
-  draw_preview (dialog);
-}
-
-/* Preview off stops the worker at once (it takes a core) and shows the
- * photo; on again shows the last painting while a new run starts. */
-static void
-preview_toggled (GtkToggleButton *toggle, Dialog *dialog)
-{
-  dialog->preview_on = gtk_toggle_button_get_active (toggle);
-  gtk_widget_set_sensitive (dialog->split_view, dialog->preview_on);
-  draw_preview (dialog);
-  schedule_preview (dialog);
-}
 
 /* ----------------------------------------------------------- network */
 
@@ -202,8 +98,8 @@ open_network (Dialog *dialog)
   GString *text = g_string_new (NULL);
   gboolean hint_given = FALSE;
 
-  if (dialog->runner)
-    st_preview_runner_stop (dialog->runner);
+  if (dialog->preview)
+    st_preview_pane_set_network (dialog->preview, NULL);
   st_network_free (dialog->network);
 
   dialog->network = st_network_open (name, dialog->plugin_dir, &error);
@@ -229,6 +125,8 @@ open_network (Dialog *dialog)
       /* The preview and the estimate still need a network. */
       dialog->network = st_network_new_embedded ();
     }
+  if (dialog->preview)
+    st_preview_pane_set_network (dialog->preview, dialog->network);
 
   if (vgg19)
     {
@@ -404,160 +302,7 @@ update_estimate (Dialog *dialog)
   update_size_note (dialog, error ? NULL : &estimate);
 }
 
-/* ----------------------------------------------------------- preview */
-
-static void
-preview_event (StPreviewEvent event, const StImage *image,
-               const StProgress *progress, const gchar *message,
-               gpointer user_data)
-{
-  Dialog *dialog = user_data;
-  gchar *text;
-
-  switch (event)
-    {
-    case ST_PREVIEW_FRAME:
-      set_preview_result (dialog, image);
-      text = g_strdup_printf (_ ("Preview: iteration %d of %d"),
-                              progress->iteration, progress->n_iterations);
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status), text);
-      g_free (text);
-      break;
-
-    case ST_PREVIEW_DONE:
-      set_preview_result (dialog, image);
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          _ ("Preview at small size"));
-      break;
-
-    case ST_PREVIEW_FAILED:
-      text = message ? st_plugin_sentence (message)
-                     : g_strdup (_ ("The preview failed."));
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status), text);
-      g_free (text);
-      break;
-    }
-}
-
-/* The style copy for the preview: the engine sizes the style to the run
- * times the style scale, so a little more than that is enough.  Read
- * from the style file when there is one, else from the style layer. */
-static gboolean
-ensure_preview_style (Dialog *dialog)
-{
-  StPluginValues *vals = dialog->vals;
-  gint32 style_id = vals->style_drawable;
-  gint long_side
-      = (gint)ceil (2.0 * PREVIEW_SIZE * MAX (1.0, vals->style_scale));
-
-  if (dialog->preview_style && dialog->preview_style_id == style_id
-      && g_strcmp0 (dialog->preview_style_file, vals->style_file) == 0
-      && dialog->preview_style_scale == vals->style_scale)
-    return TRUE;
-
-  st_image_free (dialog->preview_style);
-  dialog->preview_style = NULL;
-  g_free (dialog->preview_style_file);
-  dialog->preview_style_file = g_strdup (vals->style_file);
-  dialog->preview_style_id = style_id;
-  dialog->preview_style_scale = vals->style_scale;
-
-  if (vals->style_file[0])
-    {
-      GError *error = NULL;
-
-      dialog->preview_style
-          = st_style_file_read (vals->style_file, long_side, 0, &error);
-      g_clear_error (&error);
-    }
-  else if (style_id != -1 && gimp_item_is_valid (style_id))
-    dialog->preview_style = read_within (style_id, long_side);
-  /* As the run does: a grayscale image gets the style's luminance. */
-  st_style_match_image (dialog->preview_style, dialog->image_id);
-
-  return dialog->preview_style != NULL;
-}
-
-static gboolean
-restart_preview (gpointer data)
-{
-  Dialog *dialog = data;
-  StParams params;
-
-  dialog->restart_id = 0;
-
-  if (!dialog->preview_content || !dialog->preview_on)
-    return G_SOURCE_REMOVE;
-
-  /* The last frame stays on screen until the new run's first one. */
-  if (!ensure_preview_style (dialog))
-    {
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          _ ("Choose a style to see a preview"));
-      return G_SOURCE_REMOVE;
-    }
-
-  st_plugin_params_from_values (dialog->vals, dialog->preview_width,
-                                dialog->preview_height, &params);
-  params.size = MAX (dialog->preview_width, dialog->preview_height);
-  params.iterations = PREVIEW_ITERATIONS;
-  /* Leave a core to the dialog and to GIMP. */
-  params.threads = MAX (1, (gint)g_get_num_processors () - 1);
-
-  gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                      _ ("Preview: starting…"));
-  st_preview_runner_start (dialog->runner, dialog->network,
-                           dialog->preview_content, dialog->preview_style,
-                           &params);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Stops the running preview at once and, with Preview on, starts a new
- * one after a pause. */
-static void
-schedule_preview (Dialog *dialog)
-{
-  if (dialog->updating || !dialog->runner)
-    return;
-
-  st_preview_runner_stop (dialog->runner);
-  if (dialog->restart_id)
-    g_source_remove (dialog->restart_id);
-  dialog->restart_id = 0;
-  if (!dialog->preview_on)
-    {
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          _ ("Preview off"));
-      return;
-    }
-  dialog->restart_id
-      = g_timeout_add (PREVIEW_DEBOUNCE, restart_preview, dialog);
-  gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                      _ ("Preview: waiting for the settings…"));
-}
-
 /* ------------------------------------------------------------- style */
-
-/* GIMP's Dark theme draws an insensitive button's text embossed, in a
- * grey close to the normal one, so that a disabled OK looks bold: its
- * label is dimmed here, the emboss included (it derives from the
- * background colour). */
-static void
-dim_insensitive_label (GtkWidget *widget, gpointer data)
-{
-  GdkColor fg = { 0, 0x7000, 0x7000, 0x7000 };
-  GdkColor bg = { 0, 0x3000, 0x3000, 0x3000 };
-
-  (void)data;
-  if (GTK_IS_LABEL (widget))
-    {
-      gtk_widget_modify_fg (widget, GTK_STATE_INSENSITIVE, &fg);
-      gtk_widget_modify_bg (widget, GTK_STATE_INSENSITIVE, &bg);
-    }
-  else if (GTK_IS_CONTAINER (widget))
-    gtk_container_foreach (GTK_CONTAINER (widget), dim_insensitive_label, NULL);
-}
 
 /* OK runs only with a style; without one it is neither sensitive nor
  * the default button, and looks it. */
@@ -571,7 +316,7 @@ set_ok_sensitive (Dialog *dialog, gboolean sensitive)
                                      GTK_RESPONSE_OK, sensitive);
   if (!ok)
     return;
-  dim_insensitive_label (ok, NULL);
+  st_theme_dim_insensitive (ok);
   gtk_widget_set_can_default (ok, sensitive);
   if (sensitive)
     gtk_widget_grab_default (ok);
@@ -905,70 +650,6 @@ reset_values (Dialog *dialog)
 /* ------------------------------------------------------------ layout */
 
 static GtkWidget *
-preview_column (Dialog *dialog)
-{
-  GtkWidget *vbox = gtk_vbox_new (FALSE, 6);
-  GtkWidget *align = gtk_alignment_new (0.5, 0.0, 0.0, 0.0);
-  GtkWidget *frame = gtk_frame_new (NULL);
-
-  st_drawable_size_within (dialog->drawable_id, PREVIEW_SIZE,
-                           &dialog->preview_width, &dialog->preview_height);
-
-  gtk_box_pack_start (GTK_BOX (vbox), align, FALSE, FALSE, 0);
-  gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
-  gtk_container_add (GTK_CONTAINER (align), frame);
-
-  dialog->preview = gimp_preview_area_new ();
-  gtk_widget_set_name (dialog->preview, "st-preview");
-  gtk_widget_set_size_request (dialog->preview, dialog->preview_width,
-                               dialog->preview_height);
-  gtk_container_add (GTK_CONTAINER (frame), dialog->preview);
-
-  dialog->preview_status = gtk_label_new (NULL);
-  gtk_widget_set_name (dialog->preview_status, "st-preview-status");
-  gtk_misc_set_alignment (GTK_MISC (dialog->preview_status), 0.5, 0.0);
-  gtk_label_set_line_wrap (GTK_LABEL (dialog->preview_status), TRUE);
-  gtk_widget_set_size_request (dialog->preview_status, PREVIEW_SIZE, -1);
-  gimp_label_set_attributes (GTK_LABEL (dialog->preview_status),
-                             PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
-  gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_status, FALSE, FALSE, 0);
-
-  /* GIMP's filters put their Preview check box under the preview, with
-   * GIMP's own words. */
-  dialog->preview_toggle
-      = gtk_check_button_new_with_mnemonic (_ ("_Preview"));
-  gtk_widget_set_name (dialog->preview_toggle, "st-preview-toggle");
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dialog->preview_toggle),
-                                dialog->preview_on);
-  gimp_help_set_help_data (dialog->preview_toggle,
-                           _ ("Paint a small preview while you choose the "
-                              "settings.  Off, the preview stops and leaves "
-                              "the processor to GIMP."),
-                           NULL);
-  gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_toggle, FALSE, FALSE,
-                      0);
-
-  dialog->split_view = gtk_check_button_new_with_mnemonic (_ ("Split _view"));
-  gtk_widget_set_name (dialog->split_view, "st-split-view");
-  gimp_help_set_help_data (dialog->split_view,
-                           _ ("Before and after: the photo on the left half "
-                              "of the preview, the painting on the right."),
-                           NULL);
-  g_signal_connect (dialog->split_view, "toggled",
-                    G_CALLBACK (split_view_toggled), dialog);
-  gtk_widget_set_sensitive (dialog->split_view, dialog->preview_on);
-  /* The Dark theme would draw it insensitive in bold, embossed. */
-  dim_insensitive_label (dialog->split_view, NULL);
-  gtk_box_pack_start (GTK_BOX (vbox), dialog->split_view, FALSE, FALSE, 0);
-  g_signal_connect (dialog->preview_toggle, "toggled",
-                    G_CALLBACK (preview_toggled), dialog);
-
-  dialog->preview_content = read_within (dialog->drawable_id, PREVIEW_SIZE);
-
-  return vbox;
-}
-
-static GtkWidget *
 settings_column (Dialog *dialog)
 {
   StPluginValues *vals = dialog->vals;
@@ -1080,10 +761,8 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   dialog.plugin_dir = plugin_dir;
   dialog.width = gimp_drawable_width (drawable_id);
   dialog.height = gimp_drawable_height (drawable_id);
-  dialog.preview_style_id = -1;
   if (gimp_get_data_size (DIALOG_DATA) == sizeof memory)
     gimp_get_data (DIALOG_DATA, &memory);
-  dialog.preview_on = memory.preview != 0;
   dialog.labels = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
 
   gimp_ui_init (PLUG_IN_BINARY, FALSE);
@@ -1103,18 +782,18 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   gtk_box_pack_start (
       GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog.window))), hbox,
       TRUE, TRUE, 0);
-  gtk_box_pack_start (GTK_BOX (hbox), preview_column (&dialog), FALSE, FALSE,
-                      0);
+  dialog.preview = st_preview_pane_new (vals, image_id, drawable_id,
+                                        memory.preview != 0);
+  gtk_box_pack_start (GTK_BOX (hbox), st_preview_pane_widget (dialog.preview),
+                      FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (hbox), settings_column (&dialog), TRUE, TRUE, 0);
 
-  dialog.runner = st_preview_runner_new (preview_event, &dialog);
   open_network (&dialog);
 
   update_estimate (&dialog);
   gtk_widget_show_all (dialog.window);
   /* The chooser has chosen: OK, the no-style message and the preview. */
   style_changed (dialog.style_combo, &dialog);
-  draw_preview (&dialog);
 
   do
     {
@@ -1125,15 +804,12 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   while (response == RESPONSE_RESET);
 
   /* Cancel, close or OK: the preview stops now, not after the run. */
-  st_preview_runner_free (dialog.runner);
-  dialog.runner = NULL;
-  if (dialog.restart_id)
-    g_source_remove (dialog.restart_id);
+  st_preview_pane_stop (dialog.preview);
 
   if (response == GTK_RESPONSE_OK)
     vals->seed = (gint32)RINT (gtk_adjustment_get_value (dialog.seed));
   /* Remembered however the dialog closes, as a preference of the user. */
-  memory.preview = dialog.preview_on;
+  memory.preview = st_preview_pane_is_on (dialog.preview);
   gimp_set_data (DIALOG_DATA, &memory, sizeof memory);
 
   gtk_widget_destroy (dialog.window);
@@ -1142,10 +818,7 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
 
-  st_image_free (dialog.preview_content);
-  st_image_free (dialog.preview_style);
-  st_image_free (dialog.preview_result);
-  g_free (dialog.preview_style_file);
+  st_preview_pane_free (dialog.preview);
   st_network_free (dialog.network);
   g_object_unref (dialog.labels);
 
