@@ -2,6 +2,14 @@
  * painted by the worker of preview.c with few iterations, shown in a
  * GimpPreviewArea with GIMP's Preview and Split view check boxes.
  *
+ * As in GIMP's own zoom previews, the buttons under the area (or Ctrl and
+ * the mouse wheel) zoom in up to the layer's own pixels, and dragging the
+ * area or its scroll bars pans: the preview then paints the part of the
+ * layer it shows, read at that zoom (preview-view.h), with the painting's
+ * strokes as large as they are in the whole layer.  While a new part is
+ * read and painted, what is already known is shown where it applies: the
+ * last painting, else the photo, else the whole layer's small copy.
+ *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -17,12 +25,25 @@
 #include "plugin/drawable.h"
 #include "plugin/style.h"
 #include "preview-pane.h"
+#include "preview-view.h"
 #include "preview.h"
 #include "theme.h"
 
 /* The live preview: a small copy of the whole layer, few iterations. */
 #define PREVIEW_SIZE 192
 #define PREVIEW_ITERATIONS 40
+/* The style is read at twice the side the engine will use, up to this. */
+#define STYLE_READ_MAX 2048
+/* After a pan, the photo of the new part is read after this pause (ms),
+ * so that dragging stays smooth. */
+#define READ_DELAY 80
+
+/* An image of a rectangle of the layer. */
+typedef struct
+{
+  StImage *image; /* or NULL */
+  StLayerRect rect;
+} Shown;
 
 struct StPreviewPane
 {
@@ -38,9 +59,21 @@ struct StPreviewPane
   GtkWidget *split_view; /* before (left) and after (right) */
   gboolean on;
 
-  gint width, height; /* of the preview area            */
-  StImage *content;   /* (height, width, 3)             */
-  StImage *result;    /* the last frame, or NULL        */
+  GtkWidget *hscroll, *vscroll;
+  GtkAdjustment *hadjustment, *vadjustment;
+  GtkWidget *zoom_in, *zoom_out, *zoom_label;
+  gboolean syncing;              /* adjustments set from the view   */
+  gboolean dragging;             /* a pan with the mouse            */
+  gdouble drag_x, drag_y;        /* where it started, on the screen */
+  gint drag_view_x, drag_view_y; /* and the view's corner then      */
+  guint read_id;
+
+  StPreviewView view;
+  gint width, height;   /* of the preview area             */
+  Shown overview;       /* the whole layer, width x height */
+  Shown content;        /* what the area shows, the photo  */
+  Shown result;         /* the last frame                  */
+  StLayerRect run_rect; /* of the run in flight            */
   StImage *style;
   gint32 style_id;   /* style was read from            */
   gchar *style_file; /* ... or from this file          */
@@ -68,43 +101,101 @@ read_within (gint32 drawable_id, gint long_side)
   return image;
 }
 
-/* Draws the preview: the last result (kept while a new run starts, until
- * its first frame), or the photo before there is one or with Preview off;
- * with Split view on, the photo on the left half and the result on the
- * right, as GIMP's own filters split their preview. */
+static void
+shown_set (Shown *shown, StImage *image, const StLayerRect *rect)
+{
+  st_image_free (shown->image);
+  shown->image = image;
+  shown->rect = *rect;
+}
+
+static gboolean
+same_rect (const StLayerRect *a, const StLayerRect *b)
+{
+  return a->x == b->x && a->y == b->y && a->width == b->width
+         && a->height == b->height;
+}
+
+/* The pixel of shown at the layer's point (lx, ly), nearest; NULL where
+ * shown does not reach. */
+static const gfloat *
+shown_pixel (const Shown *shown, gdouble lx, gdouble ly)
+{
+  const StImage *image = shown->image;
+  gdouble u, v;
+  gint x, y;
+
+  if (!image)
+    return NULL;
+  u = (lx - shown->rect.x) / shown->rect.width;
+  v = (ly - shown->rect.y) / shown->rect.height;
+  if (u < 0.0 || u >= 1.0 || v < 0.0 || v >= 1.0)
+    return NULL;
+  x = MIN ((gint)(u * image->width), image->width - 1);
+  y = MIN ((gint)(v * image->height), image->height - 1);
+  return image->pixels + ((gsize)y * image->width + x) * 3;
+}
+
+/* The photo of the part the area shows, read unless it is already. */
+static void
+ensure_content (StPreviewPane *pane)
+{
+  StLayerRect rect;
+  GError *error = NULL;
+  StImage *image;
+
+  st_preview_view_rect (&pane->view, &rect);
+  if (pane->content.image && same_rect (&rect, &pane->content.rect))
+    return;
+  image = st_drawable_read_area (
+      pane->drawable_id,
+      GEGL_RECTANGLE (rect.x, rect.y, rect.width, rect.height), pane->width,
+      pane->height, NULL, &error);
+  g_clear_error (&error);
+  if (image)
+    shown_set (&pane->content, image, &rect);
+}
+
+/* Draws the preview: the last painting (kept while a new run starts,
+ * until its first frame), or the photo before there is one or with
+ * Preview off; with Split view on, the photo on the left half and the
+ * painting on the right, as GIMP's own filters split their preview.
+ * Each pixel comes from the first image that shows its point of the
+ * layer: the painting, the photo, the whole layer's small copy. */
 static void
 draw (StPreviewPane *pane)
 {
-  const StImage *before = pane->content;
-  const StImage *after = pane->on ? pane->result : NULL;
   gboolean split
       = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (pane->split_view));
+  const Shown *painting = pane->on ? &pane->result : NULL;
   gint w = pane->width;
   gint h = pane->height;
+  StLayerRect rect;
   guchar *rgb;
   gint x, y;
 
-  if (!before)
+  if (!pane->overview.image)
     return;
-  if (!after)
-    after = before;
-
-  /* The preview's copies were read at the engine's own rounding, so
-   * frames have the preview's size; this only keeps the drawing inside. */
-  w = MIN (w, MIN (before->width, after->width));
-  h = MIN (h, MIN (before->height, after->height));
+  st_preview_view_rect (&pane->view, &rect);
 
   rgb = g_new (guchar, (gsize)w * h * 3);
   for (y = 0; y < h; y++)
     for (x = 0; x < w; x++)
       {
-        const StImage *image = split && x < w / 2 ? before : after;
-        const gfloat *in = image->pixels + ((gsize)y * image->width + x) * 3;
+        gdouble lx = rect.x + (x + 0.5) * rect.width / w;
+        gdouble ly = rect.y + (y + 0.5) * rect.height / h;
+        const gfloat *in = NULL;
         guchar *out = rgb + ((gsize)y * w + x) * 3;
         gint c;
 
+        if (painting && !(split && x < w / 2))
+          in = shown_pixel (painting, lx, ly);
+        if (!in)
+          in = shown_pixel (&pane->content, lx, ly);
+        if (!in)
+          in = shown_pixel (&pane->overview, lx, ly);
         for (c = 0; c < 3; c++)
-          out[c] = (guchar)(CLAMP (in[c], 0.0f, 1.0f) * 255.0f + 0.5f);
+          out[c] = in ? (guchar)(CLAMP (in[c], 0.0f, 1.0f) * 255.0f + 0.5f) : 0;
         if (split && x == w / 2)
           out[0] = out[1] = out[2] = 255; /* the dividing line */
       }
@@ -114,27 +205,30 @@ draw (StPreviewPane *pane)
   g_free (rgb);
 }
 
-/* A new frame of the painting (NULL: none yet). */
+/* A new frame of the painting, of the run's part of the layer. */
 static void
 set_result (StPreviewPane *pane, const StImage *image)
 {
-  st_image_free (pane->result);
-  pane->result = image ? st_image_copy (image) : NULL;
+  StImage *copy = st_image_copy (image);
+
   /* A grayscale layer keeps the luminance only: show that. */
-  st_style_match_image (pane->result, pane->image_id);
+  st_style_match_image (copy, pane->image_id);
+  shown_set (&pane->result, copy, &pane->run_rect);
   draw (pane);
 }
 
-/* The style copy for the preview: the engine sizes the style to the run
- * times the style scale, so a little more than that is enough.  Read
- * from the style file when there is one, else from the style layer. */
+/* The style copy for the preview: the engine sizes the style to the
+ * zoomed layer times the style scale, so a little more than that is
+ * enough.  Read from the style file when there is one, else from the
+ * style layer. */
 static gboolean
 ensure_style (StPreviewPane *pane)
 {
   const StPluginValues *vals = pane->vals;
   gint32 style_id = vals->style_drawable;
-  gint long_side
-      = (gint)ceil (2.0 * PREVIEW_SIZE * MAX (1.0, vals->style_scale));
+  gint zoomed = MAX (pane->view.width, pane->view.height);
+  gint long_side = (gint)MIN (
+      STYLE_READ_MAX, ceil (2.0 * zoomed * MAX (1.0, vals->style_scale)));
 
   if (pane->style && pane->style_id == style_id
       && g_strcmp0 (pane->style_file, vals->style_file) == 0
@@ -185,8 +279,18 @@ preview_event (StPreviewEvent event, const StImage *image,
 
     case ST_PREVIEW_DONE:
       set_result (pane, image);
-      gtk_label_set_text (GTK_LABEL (pane->status),
-                          _ ("Preview at small size"));
+      if (pane->view.zoom == 0)
+        gtk_label_set_text (GTK_LABEL (pane->status),
+                            _ ("Preview at small size"));
+      else
+        {
+          /* TRANSLATORS: the preview is done, zoomed in, e.g. "Preview
+             at 50 %" of the layer's own size */
+          text = g_strdup_printf (_ ("Preview at %d %%"),
+                                  st_preview_view_percent (&pane->view));
+          gtk_label_set_text (GTK_LABEL (pane->status), text);
+          g_free (text);
+        }
       break;
 
     case ST_PREVIEW_FAILED:
@@ -203,10 +307,14 @@ restart (gpointer data)
 {
   StPreviewPane *pane = data;
   StParams params;
+  gint zoomed = MAX (pane->view.width, pane->view.height);
 
   pane->restart_id = 0;
 
-  if (!pane->content || !pane->on || !pane->network)
+  if (!pane->on || !pane->network)
+    return G_SOURCE_REMOVE;
+  ensure_content (pane);
+  if (!pane->content.image)
     return G_SOURCE_REMOVE;
 
   /* The last frame stays on screen until the new run's first one. */
@@ -222,9 +330,14 @@ restart (gpointer data)
   params.iterations = PREVIEW_ITERATIONS;
   /* Leave a core to the dialog and to GIMP. */
   params.threads = MAX (1, (gint)g_get_num_processors () - 1);
+  /* The engine sizes the style to the run: zoomed in, the run is a part
+   * of a larger layer, whose strokes are that much larger. */
+  params.style_scale = MIN (ST_PLUGIN_STYLE_SCALE_MAX,
+                            params.style_scale * zoomed / params.size);
 
   gtk_label_set_text (GTK_LABEL (pane->status), _ ("Preview: starting…"));
-  st_preview_runner_start (pane->runner, pane->network, pane->content,
+  pane->run_rect = pane->content.rect;
+  st_preview_runner_start (pane->runner, pane->network, pane->content.image,
                            pane->style, &params);
 
   return G_SOURCE_REMOVE;
@@ -277,23 +390,283 @@ area_allocated (GtkWidget *area, GtkAllocation *allocation, StPreviewPane *pane)
   draw (pane);
 }
 
+/* ---------------------------------------------------- zoom and pan */
+
+static gboolean
+read_later (gpointer data)
+{
+  StPreviewPane *pane = data;
+
+  pane->read_id = 0;
+  ensure_content (pane);
+  draw (pane);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sets an adjustment to one axis of the view: the zoomed layer's extent,
+ * the area as the page. */
+static void
+sync_adjustment (GtkAdjustment *adjustment, gint value, gint extent, gint page)
+{
+  gtk_adjustment_configure (adjustment, value, 0.0, extent, page / 8.0,
+                            page / 2.0, page);
+}
+
+/* The view moved or zoomed: the controls follow, the area shows what is
+ * known of the new part at once, the photo of it soon after, and the
+ * preview paints it anew. */
+static void
+view_changed (StPreviewPane *pane)
+{
+  StPreviewView *view = &pane->view;
+  gchar *text;
+
+  pane->syncing = TRUE;
+  sync_adjustment (pane->hadjustment, view->x, view->width, pane->width);
+  sync_adjustment (pane->vadjustment, view->y, view->height, pane->height);
+  pane->syncing = FALSE;
+  gtk_widget_set_visible (pane->hscroll, view->width > pane->width);
+  gtk_widget_set_visible (pane->vscroll, view->height > pane->height);
+
+  gtk_widget_set_sensitive (pane->zoom_out, view->zoom > 0);
+  gtk_widget_set_sensitive (pane->zoom_in, view->zoom < view->n_zooms - 1);
+  text = g_strdup_printf ("%d %%", st_preview_view_percent (view));
+  gtk_label_set_text (GTK_LABEL (pane->zoom_label), text);
+  g_free (text);
+
+  draw (pane);
+  if (pane->read_id)
+    g_source_remove (pane->read_id);
+  pane->read_id = g_timeout_add (READ_DELAY, read_later, pane);
+  st_preview_pane_schedule (pane);
+}
+
+static void
+zoom_by (StPreviewPane *pane, gint steps, gdouble fx, gdouble fy)
+{
+  gint zoom = CLAMP (pane->view.zoom + steps, 0, pane->view.n_zooms - 1);
+
+  if (zoom == pane->view.zoom)
+    return;
+  st_preview_view_set_zoom (&pane->view, zoom, fx, fy);
+  view_changed (pane);
+}
+
+static void
+move_by (StPreviewPane *pane, gint dx, gint dy)
+{
+  gint x = pane->view.x, y = pane->view.y;
+
+  st_preview_view_move_to (&pane->view, x + dx, y + dy);
+  if (pane->view.x != x || pane->view.y != y)
+    view_changed (pane);
+}
+
+static void
+zoom_in_clicked (GtkButton *button, StPreviewPane *pane)
+{
+  (void)button;
+  zoom_by (pane, 1, 0.5, 0.5);
+}
+
+static void
+zoom_out_clicked (GtkButton *button, StPreviewPane *pane)
+{
+  (void)button;
+  zoom_by (pane, -1, 0.5, 0.5);
+}
+
+static void
+scrolled (GtkAdjustment *adjustment, StPreviewPane *pane)
+{
+  (void)adjustment;
+  if (pane->syncing)
+    return;
+  move_by (pane,
+           (gint)gtk_adjustment_get_value (pane->hadjustment) - pane->view.x,
+           (gint)gtk_adjustment_get_value (pane->vadjustment) - pane->view.y);
+}
+
+/* Dragging with the first or middle button pans, as in GIMP's previews. */
+static gboolean
+area_button (GtkWidget *area, GdkEventButton *event, StPreviewPane *pane)
+{
+  GdkCursor *cursor;
+
+  if (event->button != 1 && event->button != 2)
+    return FALSE;
+  if (event->type == GDK_BUTTON_RELEASE)
+    {
+      pane->dragging = FALSE;
+      if (gtk_widget_get_window (area))
+        gdk_window_set_cursor (gtk_widget_get_window (area), NULL);
+      return TRUE;
+    }
+  if (event->type != GDK_BUTTON_PRESS || pane->view.zoom == 0)
+    return FALSE;
+
+  pane->dragging = TRUE;
+  pane->drag_x = event->x_root;
+  pane->drag_y = event->y_root;
+  pane->drag_view_x = pane->view.x;
+  pane->drag_view_y = pane->view.y;
+  if (gtk_widget_get_window (area))
+    {
+      cursor = gdk_cursor_new_for_display (gtk_widget_get_display (area),
+                                           GDK_FLEUR);
+      gdk_window_set_cursor (gtk_widget_get_window (area), cursor);
+      gdk_cursor_unref (cursor);
+    }
+  return TRUE;
+}
+
+static gboolean
+area_motion (GtkWidget *area, GdkEventMotion *event, StPreviewPane *pane)
+{
+  (void)area;
+  if (!pane->dragging)
+    return FALSE;
+  move_by (
+      pane,
+      pane->drag_view_x - (gint)(event->x_root - pane->drag_x) - pane->view.x,
+      pane->drag_view_y - (gint)(event->y_root - pane->drag_y) - pane->view.y);
+  return TRUE;
+}
+
+/* The wheel scrolls (with Shift sideways); with Ctrl it zooms about the
+ * pointer. */
+static gboolean
+area_scroll (GtkWidget *area, GdkEventScroll *event, StPreviewPane *pane)
+{
+  gint step = MAX (1, pane->height / 8);
+
+  (void)area;
+  if (event->state & GDK_CONTROL_MASK)
+    {
+      if (event->direction == GDK_SCROLL_UP
+          || event->direction == GDK_SCROLL_DOWN)
+        zoom_by (pane, event->direction == GDK_SCROLL_UP ? 1 : -1,
+                 event->x / pane->width, event->y / pane->height);
+      return TRUE;
+    }
+  if (event->state & GDK_SHIFT_MASK)
+    {
+      if (event->direction == GDK_SCROLL_UP)
+        event->direction = GDK_SCROLL_LEFT;
+      else if (event->direction == GDK_SCROLL_DOWN)
+        event->direction = GDK_SCROLL_RIGHT;
+    }
+  switch (event->direction)
+    {
+    case GDK_SCROLL_UP:
+      move_by (pane, 0, -step);
+      break;
+    case GDK_SCROLL_DOWN:
+      move_by (pane, 0, step);
+      break;
+    case GDK_SCROLL_LEFT:
+      move_by (pane, -step, 0);
+      break;
+    case GDK_SCROLL_RIGHT:
+      move_by (pane, step, 0);
+      break;
+    default:
+      break;
+    }
+  return TRUE;
+}
+
+static GtkWidget *
+zoom_button (const gchar *icon, const gchar *name, const gchar *tooltip,
+             GCallback clicked, StPreviewPane *pane)
+{
+  GtkWidget *button = gtk_button_new ();
+
+  gtk_button_set_relief (GTK_BUTTON (button), GTK_RELIEF_NONE);
+  gtk_container_add (GTK_CONTAINER (button),
+                     gtk_image_new_from_icon_name (icon, GTK_ICON_SIZE_MENU));
+  gtk_widget_set_name (button, name);
+  gimp_help_set_help_data (button, tooltip, NULL);
+  g_signal_connect (button, "clicked", clicked, pane);
+  return button;
+}
+
+/* Under the area, as in GIMP's zoom previews: zoom out, the zoom, zoom in. */
+static GtkWidget *
+new_zoom_row (StPreviewPane *pane)
+{
+  GtkWidget *hbox = gtk_hbox_new (FALSE, 0);
+
+  pane->zoom_out
+      = zoom_button (GIMP_ICON_ZOOM_OUT, "st-preview-zoom-out", _ ("Zoom out"),
+                     G_CALLBACK (zoom_out_clicked), pane);
+  pane->zoom_in
+      = zoom_button (GIMP_ICON_ZOOM_IN, "st-preview-zoom-in", _ ("Zoom in"),
+                     G_CALLBACK (zoom_in_clicked), pane);
+  pane->zoom_label = gtk_label_new (NULL);
+  gtk_widget_set_name (pane->zoom_label, "st-preview-zoom");
+  gtk_box_pack_start (GTK_BOX (hbox), pane->zoom_out, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (hbox), pane->zoom_label, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (hbox), pane->zoom_in, FALSE, FALSE, 0);
+  return hbox;
+}
+
+/* The area in a frame, its scroll bars beside and under it (shown only
+ * when zoomed in), and the zoom row under them. */
 static GtkWidget *
 new_area (StPreviewPane *pane)
 {
+  GtkWidget *vbox = gtk_vbox_new (FALSE, 2);
   GtkWidget *align = gtk_alignment_new (0.5, 0.0, 0.0, 0.0);
+  GtkWidget *table = gtk_table_new (2, 2, FALSE);
   GtkWidget *frame = gtk_frame_new (NULL);
 
+  gtk_box_pack_start (GTK_BOX (vbox), align, FALSE, FALSE, 0);
+  gtk_container_add (GTK_CONTAINER (align), table);
   gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
-  gtk_container_add (GTK_CONTAINER (align), frame);
+  gtk_table_attach (GTK_TABLE (table), frame, 0, 1, 0, 1, GTK_FILL, GTK_FILL, 0,
+                    0);
 
   pane->area = gimp_preview_area_new ();
   gtk_widget_set_name (pane->area, "st-preview");
   gtk_widget_set_size_request (pane->area, pane->width, pane->height);
+  gtk_widget_add_events (pane->area,
+                         GDK_BUTTON_PRESS_MASK | GDK_BUTTON_RELEASE_MASK
+                             | GDK_BUTTON_MOTION_MASK | GDK_SCROLL_MASK);
+  gimp_help_set_help_data (pane->area,
+                           _ ("Zoomed in, drag the preview to move it; Ctrl "
+                              "and the mouse wheel zoom."),
+                           NULL);
   g_signal_connect_after (pane->area, "size-allocate",
                           G_CALLBACK (area_allocated), pane);
+  g_signal_connect (pane->area, "button-press-event", G_CALLBACK (area_button),
+                    pane);
+  g_signal_connect (pane->area, "button-release-event",
+                    G_CALLBACK (area_button), pane);
+  g_signal_connect (pane->area, "motion-notify-event", G_CALLBACK (area_motion),
+                    pane);
+  g_signal_connect (pane->area, "scroll-event", G_CALLBACK (area_scroll), pane);
   gtk_container_add (GTK_CONTAINER (frame), pane->area);
 
-  return align;
+  pane->hadjustment = GTK_ADJUSTMENT (gtk_adjustment_new (0, 0, 1, 1, 1, 1));
+  pane->vadjustment = GTK_ADJUSTMENT (gtk_adjustment_new (0, 0, 1, 1, 1, 1));
+  pane->hscroll = gtk_hscrollbar_new (pane->hadjustment);
+  pane->vscroll = gtk_vscrollbar_new (pane->vadjustment);
+  gtk_widget_set_name (pane->hscroll, "st-preview-hscroll");
+  gtk_widget_set_name (pane->vscroll, "st-preview-vscroll");
+  gtk_widget_set_no_show_all (pane->hscroll, TRUE);
+  gtk_widget_set_no_show_all (pane->vscroll, TRUE);
+  gtk_table_attach (GTK_TABLE (table), pane->hscroll, 0, 1, 1, 2, GTK_FILL,
+                    GTK_FILL, 0, 0);
+  gtk_table_attach (GTK_TABLE (table), pane->vscroll, 1, 2, 0, 1, GTK_FILL,
+                    GTK_FILL, 0, 0);
+  g_signal_connect (pane->hadjustment, "value-changed", G_CALLBACK (scrolled),
+                    pane);
+  g_signal_connect (pane->vadjustment, "value-changed", G_CALLBACK (scrolled),
+                    pane);
+
+  gtk_box_pack_start (GTK_BOX (vbox), new_zoom_row (pane), FALSE, FALSE, 0);
+  return vbox;
 }
 
 static GtkWidget *
@@ -353,9 +726,12 @@ st_preview_pane_new (const StPluginValues *vals, gint32 image_id,
   pane->drawable_id = drawable_id;
   pane->on = on;
   pane->style_id = -1;
-  st_drawable_size_within (drawable_id, PREVIEW_SIZE, &pane->width,
-                           &pane->height);
-  pane->content = read_within (drawable_id, PREVIEW_SIZE);
+  st_preview_view_init (&pane->view, gimp_drawable_width (drawable_id),
+                        gimp_drawable_height (drawable_id), PREVIEW_SIZE);
+  pane->width = pane->view.area_width;
+  pane->height = pane->view.area_height;
+  st_preview_view_rect (&pane->view, &pane->overview.rect);
+  pane->overview.image = read_within (drawable_id, PREVIEW_SIZE);
   pane->runner = st_preview_runner_new (preview_event, pane);
 
   pane->box = gtk_vbox_new (FALSE, 6);
@@ -365,6 +741,9 @@ st_preview_pane_new (const StPluginValues *vals, gint32 image_id,
   gtk_box_pack_start (GTK_BOX (pane->box), pane->status, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (pane->box), pane->toggle, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (pane->box), pane->split_view, FALSE, FALSE, 0);
+  view_changed (pane);
+  /* That scheduled nothing that is not asked for. */
+  st_preview_pane_stop (pane);
 
   return pane;
 }
@@ -395,6 +774,9 @@ st_preview_pane_stop (StPreviewPane *pane)
   if (pane->restart_id)
     g_source_remove (pane->restart_id);
   pane->restart_id = 0;
+  if (pane->read_id)
+    g_source_remove (pane->read_id);
+  pane->read_id = 0;
 }
 
 void
@@ -404,9 +786,10 @@ st_preview_pane_free (StPreviewPane *pane)
     return;
   st_preview_pane_stop (pane);
   st_preview_runner_free (pane->runner);
-  st_image_free (pane->content);
+  st_image_free (pane->overview.image);
+  st_image_free (pane->content.image);
+  st_image_free (pane->result.image);
   st_image_free (pane->style);
-  st_image_free (pane->result);
   g_free (pane->style_file);
   g_free (pane);
 }
