@@ -1,5 +1,6 @@
-/* style-transfer.c - the GIMP 2.10 plug-in "Filters > Artistic > Style
- * Transfer...": registration, run modes and last values.
+/* procedure.c - the GIMP 2.10 plug-in "Filters > Artistic > Style
+ * Transfer...": registration, run modes and last values.  (Its binary is
+ * still called style-transfer: GIMP and scripts know it by that name.)
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -1,4 +1,4 @@
-/* style-transfer - the engine on the command line.
+/* main.c - the style-transfer command: the engine on the command line.
  *
  *   style-transfer CONTENT STYLE [STYLE2 ...] -o OUT.png [options]
  *
