@@ -1,12 +1,15 @@
-/* dialog.c - the Style Transfer dialog: style chooser, strength, quality
- * with an estimate, advanced settings and a live preview.
+/* dialog.c - the Style Transfer dialog: its layout, the style chooser's
+ * row, strength, quality, the advanced settings, Reset, and the run of
+ * the dialog itself.
  *
  * It edits the plug-in's StPluginValues (plugin/values.h) and nothing
- * else; the plug-in saves them as the last values after a run.  Pixels
- * are read with the plug-in's reader (plugin/drawable.h), the run's size
- * and cost come from the engine's st_estimate ().  The
- * preview is a pane of its own (preview-pane.c); every libgimp and GTK
- * call stays in this, the main, thread.
+ * else; the plug-in saves them as the last values after a run.  The
+ * parts with a concept of their own are in files of their own: the
+ * style chooser (chooser.c), the network row (network-row.c), the
+ * estimate's text (estimate-text.c), the preview (preview-pane.c, with
+ * its zoom in preview-nav.c and its worker in preview.c) and the
+ * Quality presets (quality.c).  Every libgimp and GTK call stays in the
+ * main thread.
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -20,9 +23,10 @@
 #include <glib/gi18n.h>
 
 #include "chooser.h"
+#include "automatic-spin.h"
 #include "dialog.h"
-#include "plugin/drawable.h"
-#include "plugin/style.h"
+#include "estimate-text.h"
+#include "network-row.h"
 #include "plugin/values.h"
 #include "preview-pane.h"
 #include "quality.h"
@@ -63,13 +67,10 @@ typedef struct
   GtkObject *style_scale;
   GtkObject *smoothness;
   GtkAdjustment *seed;
-  GtkWidget *network_combo;
-  GtkWidget *network_file;
-  GtkWidget *network_status;
 
+  StNetworkRow *network; /* the network of the estimate and the preview */
   StPreviewPane *preview;
 
-  StNetwork *network; /* for estimates and the preview */
   gboolean updating;    /* widgets set from vals         */
   GtkSizeGroup *labels; /* one label column for all rows */
 } Dialog;
@@ -83,223 +84,24 @@ schedule_preview (Dialog *dialog)
     st_preview_pane_schedule (dialog->preview);
 }
 
-static void update_estimate (Dialog *dialog);
-
-/* ----------------------------------------------------------- network */
-
-/* Opens the network of vals for the estimate and the preview, and says
- * in one line which one it is and how to install VGG19 if missing. */
-static void
-open_network (Dialog *dialog)
-{
-  const gchar *name = dialog->vals->network;
-  gchar *vgg19 = st_network_find_vgg19 (dialog->plugin_dir);
-  GError *error = NULL;
-  GString *text = g_string_new (NULL);
-  gboolean hint_given = FALSE;
-
-  if (dialog->preview)
-    st_preview_pane_set_network (dialog->preview, NULL);
-  st_network_free (dialog->network);
-
-  dialog->network = st_network_open (name, dialog->plugin_dir, &error);
-  if (dialog->network)
-    {
-      if (strcmp (st_network_kind (dialog->network), "vgg19") == 0)
-        g_string_append (text, _ ("Paints with the VGG19 network."));
-      else
-        g_string_append (text, _ ("Paints with the built-in network."));
-    }
-  else
-    {
-      gchar *message = st_plugin_network_message (error, name);
-
-      /* That message already says how to install VGG19. */
-      hint_given = error && error->domain == ST_ERROR
-                   && error->code == ST_ERROR_NOT_FOUND
-                   && st_network_choice (name) == ST_NETWORK_VGG19;
-      g_string_append_printf (text, _ ("This network cannot be used: %s"),
-                              message);
-      g_free (message);
-      g_clear_error (&error);
-      /* The preview and the estimate still need a network. */
-      dialog->network = st_network_new_embedded ();
-    }
-  if (dialog->preview)
-    st_preview_pane_set_network (dialog->preview, dialog->network);
-
-  if (vgg19)
-    {
-      gchar *display = g_filename_display_name (vgg19);
-
-      g_string_append_c (text, ' ');
-      g_string_append_printf (text, _ ("VGG19 weights are installed in %s."),
-                              display);
-      g_free (display);
-    }
-  else if (!hint_given)
-    {
-      gchar *hint = st_plugin_install_hint ();
-
-      g_string_append_c (text, ' ');
-      g_string_append_printf (
-          text,
-          _ ("VGG19 weights, which paint more convincingly, "
-             "are not installed.  To install them, run:\n"
-             "%s"),
-          hint);
-      g_free (hint);
-    }
-
-  gtk_label_set_text (GTK_LABEL (dialog->network_status), text->str);
-  g_string_free (text, TRUE);
-  g_free (vgg19);
-}
-
-static void
-network_changed (GtkWidget *combo, Dialog *dialog)
-{
-  StPluginValues *vals = dialog->vals;
-  gint choice = ST_NETWORK_BEST;
-  gchar *path = NULL;
-
-  gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &choice);
-  gtk_widget_set_sensitive (dialog->network_file, choice == ST_NETWORK_FILE);
-
-  if (dialog->updating)
-    return;
-
-  switch (choice)
-    {
-    case ST_NETWORK_EMBEDDED:
-      g_strlcpy (vals->network, "embedded", sizeof vals->network);
-      break;
-
-    case ST_NETWORK_VGG19:
-      g_strlcpy (vals->network, "vgg19", sizeof vals->network);
-      break;
-
-    case ST_NETWORK_FILE:
-      path = gtk_file_chooser_get_filename (
-          GTK_FILE_CHOOSER (dialog->network_file));
-      if (path && strlen (path) < sizeof vals->network)
-        g_strlcpy (vals->network, path, sizeof vals->network);
-      else
-        vals->network[0] = '\0';
-      g_free (path);
-      break;
-
-    default:
-      vals->network[0] = '\0';
-      break;
-    }
-
-  open_network (dialog);
-  update_estimate (dialog);
-  schedule_preview (dialog);
-}
-
-static void
-network_file_set (GtkFileChooserButton *button, Dialog *dialog)
-{
-  (void)button;
-  network_changed (dialog->network_combo, dialog);
-}
-
-/* ---------------------------------------------------------- estimate */
-
-/* Under Size: the size the run will really use, and why when it is not
- * the one asked for. */
-static void
-update_size_note (Dialog *dialog, const StEstimate *estimate)
-{
-  gint asked = dialog->vals->size;
-  gint long_side = MAX (dialog->width, dialog->height);
-  gchar *text;
-
-  if (!dialog->size_note)
-    return;
-
-  if (!estimate)
-    text = g_strdup ("");
-  else if (asked == 0 && MAX (estimate->width, estimate->height) < long_side)
-    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer's own size "
-                               "does not fit the memory budget."),
-                            estimate->width, estimate->height);
-  else if (asked == 0)
-    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer's own size."),
-                            estimate->width, estimate->height);
-  else if (asked >= long_side)
-    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer is smaller "
-                               "than %d px, so its own size is used."),
-                            estimate->width, estimate->height, asked);
-  else
-    text = g_strdup_printf (_ ("Runs at %d × %d px; the result is scaled up "
-                               "to the layer's %d × %d."),
-                            estimate->width, estimate->height, dialog->width,
-                            dialog->height);
-
-  gtk_label_set_text (GTK_LABEL (dialog->size_note), text);
-  g_free (text);
-}
-
+/* The estimate beside Quality and the size note under Size. */
 static void
 update_estimate (Dialog *dialog)
 {
-  StParams params;
-  StEstimate estimate;
-  GError *error = NULL;
-  gchar *text;
-  gchar *tooltip;
+  st_estimate_text_update (dialog->estimate, dialog->size_note,
+                           st_network_row_network (dialog->network),
+                           dialog->vals, dialog->width, dialog->height);
+}
 
-  /* The engine's answer is the run's: the same size (size 0 shrunk to
-   * the budget by the engine), memory and time. */
-  st_plugin_params_from_values (dialog->vals, dialog->width, dialog->height,
-                                &params);
-  st_estimate (dialog->network, dialog->width, dialog->height, &params,
-               &estimate, &error);
+/* The user chose another network, open now. */
+static void
+network_changed (const StNetwork *network, gpointer data)
+{
+  Dialog *dialog = data;
 
-  if (error)
-    {
-      text = g_strdup (_ ("No estimate"));
-      tooltip = g_strdup (error->message);
-      g_clear_error (&error);
-    }
-  else
-    {
-      gchar *duration = st_plugin_format_duration (estimate.seconds);
-      gchar *memory
-          = g_format_size_full (estimate.peak_bytes, G_FORMAT_SIZE_IEC_UNITS);
-      gchar *budget
-          = g_format_size_full (estimate.budget_bytes, G_FORMAT_SIZE_IEC_UNITS);
-
-      if (!estimate.fits)
-        text = g_strdup_printf (_ ("Too big: needs %s of memory"), memory);
-      else
-        /* TRANSLATORS: the estimate beside Quality: the size the run
-           really uses, its time and memory, e.g. "512 × 384 px, about
-           2 min 5 s, 1.2 GiB" */
-        text = g_strdup_printf (_ ("%d × %d px, about %s, %s"), estimate.width,
-                                estimate.height, duration, memory);
-
-      tooltip = g_strdup_printf (
-          _ ("Painted at %d × %d px in %d scales, %d iterations in all.  "
-             "Estimated time %s and memory %s (the budget is %s).  The largest "
-             "size that fits the budget is %d px."),
-          estimate.width, estimate.height, estimate.n_scales,
-          estimate.total_iterations, duration, memory, budget,
-          estimate.max_size);
-      g_free (duration);
-      g_free (memory);
-      g_free (budget);
-    }
-
-  gtk_label_set_text (GTK_LABEL (dialog->estimate), text);
-  gimp_help_set_help_data (dialog->estimate, tooltip, NULL);
-  g_free (text);
-  g_free (tooltip);
-
-  update_size_note (dialog, error ? NULL : &estimate);
+  st_preview_pane_set_network (dialog->preview, network);
+  update_estimate (dialog);
+  schedule_preview (dialog);
 }
 
 /* ------------------------------------------------------------- style */
@@ -419,59 +221,82 @@ preserve_toggled (GtkToggleButton *toggle, Dialog *dialog)
   schedule_preview (dialog);
 }
 
-static GtkObject *
-add_scale (Dialog *dialog, GtkWidget *table, gint row, const gchar *label,
-           gdouble value, gdouble lower, gdouble upper, gdouble hard_upper,
-           gdouble step, guint digits, const gchar *tooltip, const gchar *name,
-           GCallback callback, gpointer data)
+/* A slider of the settings: its words, its range, and the value of
+ * StPluginValues it edits.  A whole number (size, iterations) sets the
+ * run's size and time: the quality and the estimate follow; the others
+ * change the painting: the preview restarts. */
+typedef struct
 {
+  const gchar *name;    /* the widget's, for the tests */
+  const gchar *label;   /* N_ ()                       */
+  const gchar *tooltip; /* N_ ()                       */
+  gdouble lower, upper, hard_upper, step;
+  guint digits;
+  gsize offset;   /* of the value in StPluginValues */
+  gboolean whole; /* a gint, else a gdouble         */
+} Slider;
+
+/* clang-format off */
+static const Slider strength_slider = {
+  "st-strength", N_ ("_Strength:"),
+  N_ ("How much style against content, in percent: 50 is the usual "
+      "balance, higher paints over more of the photo."),
+  0.0, ST_PLUGIN_STRENGTH_MAX, ST_PLUGIN_STRENGTH_MAX, 1.0, 0,
+  G_STRUCT_OFFSET (StPluginValues, strength), FALSE
+};
+static const Slider size_slider = {
+  "st-size", N_ ("Si_ze:"),
+  N_ ("Long side in pixels at which the painting is made; the result is "
+      "scaled to the layer.  0 uses the layer's own size as far as memory "
+      "allows.  Larger is slower."),
+  0, 2048, GIMP_MAX_IMAGE_SIZE, 16, 0,
+  G_STRUCT_OFFSET (StPluginValues, size), TRUE
+};
+static const Slider iterations_slider = {
+  "st-iterations", N_ ("_Iterations:"),
+  N_ ("Optimizer steps at the first scale (later scales take fewer); 0 "
+      "chooses automatically."),
+  0, 1000, ST_PLUGIN_ITERATIONS_MAX, 10, 0,
+  G_STRUCT_OFFSET (StPluginValues, iterations), TRUE
+};
+static const Slider style_scale_slider = {
+  "st-style-scale", N_ ("Style s_cale:"),
+  N_ ("Size of the brush strokes: 1 keeps them as large as in the style "
+      "picture, 2 doubles them."),
+  ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX, 0.05, 2,
+  G_STRUCT_OFFSET (StPluginValues, style_scale), FALSE
+};
+static const Slider smoothness_slider = {
+  "st-smoothness", N_ ("S_moothness:"),
+  N_ ("Smooths out noise: 1 is the network's default, 0 turns it off, 2 "
+      "doubles it."),
+  0.0, 10.0, ST_PLUGIN_SMOOTHNESS_MAX, 0.1, 2,
+  G_STRUCT_OFFSET (StPluginValues, smoothness), FALSE
+};
+/* clang-format on */
+
+/* The slider's row of the table, set to its value in vals. */
+static GtkObject *
+add_scale (Dialog *dialog, GtkWidget *table, gint row, const Slider *slider)
+{
+  gpointer value = G_STRUCT_MEMBER_P (dialog->vals, slider->offset);
   GtkObject *adjustment;
 
-  adjustment = gimp_scale_entry_new (GTK_TABLE (table), 0, row, label,
-                                     SCALE_WIDTH, SPIN_WIDTH, value, lower,
-                                     upper, step, step * 10.0, digits, FALSE,
-                                     lower, hard_upper, tooltip, NULL);
-  gtk_widget_set_name (GIMP_SCALE_ENTRY_SCALE (adjustment), name);
+  adjustment = gimp_scale_entry_new (
+      GTK_TABLE (table), 0, row, _ (slider->label), SCALE_WIDTH, SPIN_WIDTH,
+      slider->whole ? *(gint *)value : *(gdouble *)value, slider->lower,
+      slider->upper, slider->step, slider->step * 10.0, slider->digits, FALSE,
+      slider->lower, slider->hard_upper, _ (slider->tooltip), NULL);
+  gtk_widget_set_name (GIMP_SCALE_ENTRY_SCALE (adjustment), slider->name);
   gtk_size_group_add_widget (dialog->labels,
                              GIMP_SCALE_ENTRY_LABEL (adjustment));
   g_object_set_data (G_OBJECT (adjustment), "st-dialog", dialog);
-  g_signal_connect (adjustment, "value-changed", callback, data);
+  g_signal_connect (adjustment, "value-changed",
+                    slider->whole ? G_CALLBACK (run_size_changed)
+                                  : G_CALLBACK (double_changed),
+                    value);
 
   return adjustment;
-}
-
-/* The iterations' field says "Automatic" for 0, and reads it back. */
-static gboolean
-iterations_output (GtkSpinButton *spin, gpointer data)
-{
-  (void)data;
-  if (RINT (gtk_adjustment_get_value (gtk_spin_button_get_adjustment (spin)))
-      != 0)
-    return FALSE;
-
-  if (strcmp (gtk_entry_get_text (GTK_ENTRY (spin)), _ ("Automatic")) != 0)
-    gtk_entry_set_text (GTK_ENTRY (spin), _ ("Automatic"));
-  return TRUE;
-}
-
-static gint
-iterations_input (GtkSpinButton *spin, gdouble *value, gpointer data)
-{
-  const gchar *text = gtk_entry_get_text (GTK_ENTRY (spin));
-  gchar *end = NULL;
-  gdouble number;
-
-  (void)data;
-  if (g_ascii_strcasecmp (text, _ ("Automatic")) == 0)
-    {
-      *value = 0.0;
-      return TRUE;
-    }
-  number = g_strtod (text, &end);
-  if (end == text)
-    return GTK_INPUT_ERROR;
-  *value = number;
-  return TRUE;
 }
 
 static GtkWidget *
@@ -484,7 +309,6 @@ advanced_settings (Dialog *dialog)
   GtkWidget *hbox;
   GtkWidget *spin;
   GtkWidget *button;
-  GtkFileFilter *filter;
 
   expander = gtk_expander_new_with_mnemonic (_ ("_Advanced"));
   gtk_widget_set_name (expander, "st-advanced");
@@ -497,48 +321,17 @@ advanced_settings (Dialog *dialog)
   gtk_container_add (GTK_CONTAINER (align), table);
   gtk_container_add (GTK_CONTAINER (expander), align);
 
-  dialog->size
-      = add_scale (dialog, table, 0, _ ("Si_ze:"), vals->size, 0, 2048,
-                   GIMP_MAX_IMAGE_SIZE, 16, 0,
-                   _ ("Long side in pixels at which the painting is made; the "
-                      "result is scaled to the layer.  0 uses the layer's own "
-                      "size as far as memory allows.  Larger is slower."),
-                   "st-size", G_CALLBACK (run_size_changed), &vals->size);
-  dialog->iterations = add_scale (
-      dialog, table, 2, _ ("_Iterations:"), vals->iterations, 0, 1000,
-      ST_PLUGIN_ITERATIONS_MAX, 10, 0,
-      _ ("Optimizer steps at the first scale (later scales take "
-         "fewer); 0 chooses automatically."),
-      "st-iterations", G_CALLBACK (run_size_changed), &vals->iterations);
+  dialog->size = add_scale (dialog, table, 0, &size_slider);
+  dialog->iterations = add_scale (dialog, table, 2, &iterations_slider);
   spin = GIMP_SCALE_ENTRY_SPINBUTTON (dialog->iterations);
   gtk_widget_set_name (spin, "st-iterations-entry");
-  gtk_entry_set_width_chars (GTK_ENTRY (spin), 10);
-  /* A numeric spin button refuses letters, "Automatic" included. */
-  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), FALSE);
-  g_signal_connect (spin, "output", G_CALLBACK (iterations_output), NULL);
-  g_signal_connect (spin, "input", G_CALLBACK (iterations_input), NULL);
-  gtk_spin_button_update (GTK_SPIN_BUTTON (spin));
+  st_automatic_spin_setup (spin);
 
-  dialog->size_note = gtk_label_new (NULL);
-  gtk_widget_set_name (dialog->size_note, "st-size-note");
-  gtk_label_set_line_wrap (GTK_LABEL (dialog->size_note), TRUE);
-  gtk_misc_set_alignment (GTK_MISC (dialog->size_note), 0.0, 0.5);
-  gimp_label_set_attributes (GTK_LABEL (dialog->size_note), PANGO_ATTR_SCALE,
-                             PANGO_SCALE_SMALL, -1);
+  dialog->size_note = st_theme_note_label ("st-size-note");
   gtk_table_attach (GTK_TABLE (table), dialog->size_note, 1, 3, 1, 2, GTK_FILL,
                     GTK_FILL, 0, 0);
-  dialog->style_scale = add_scale (
-      dialog, table, 3, _ ("Style s_cale:"), vals->style_scale,
-      ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX, 0.05, 2,
-      _ ("Size of the brush strokes: 1 keeps them as large as in the "
-         "style picture, 2 doubles them."),
-      "st-style-scale", G_CALLBACK (double_changed), &vals->style_scale);
-  dialog->smoothness = add_scale (
-      dialog, table, 4, _ ("S_moothness:"), vals->smoothness, 0.0, 10.0,
-      ST_PLUGIN_SMOOTHNESS_MAX, 0.1, 2,
-      _ ("Smooths out noise: 1 is the network's default, 0 turns it "
-         "off, 2 doubles it."),
-      "st-smoothness", G_CALLBACK (double_changed), &vals->smoothness);
+  dialog->style_scale = add_scale (dialog, table, 3, &style_scale_slider);
+  dialog->smoothness = add_scale (dialog, table, 4, &smoothness_slider);
 
   hbox = gtk_hbox_new (FALSE, 6);
   dialog->seed = GTK_ADJUSTMENT (
@@ -558,47 +351,10 @@ advanced_settings (Dialog *dialog)
   g_signal_connect (button, "clicked", G_CALLBACK (new_seed_clicked), dialog);
   attach_row (dialog, table, 5, _ ("Random s_eed:"), hbox);
 
-  hbox = gtk_hbox_new (FALSE, 6);
-  dialog->network_combo = gimp_int_combo_box_new (
-      _ ("Best installed"), ST_NETWORK_BEST, _ ("Built-in (no download)"),
-      ST_NETWORK_EMBEDDED, _ ("VGG19"), ST_NETWORK_VGG19,
-      _ ("VGG19 weights file"), ST_NETWORK_FILE, NULL);
-  gtk_widget_set_name (dialog->network_combo, "st-network");
-  gimp_help_set_help_data (dialog->network_combo,
-                           _ ("Best installed uses VGG19 when its weights are "
-                              "installed and the built-in network otherwise."),
-                           NULL);
-  gtk_box_pack_start (GTK_BOX (hbox), dialog->network_combo, FALSE, FALSE, 0);
-
-  dialog->network_file = gtk_file_chooser_button_new (
-      _ ("Choose VGG19 Weights"), GTK_FILE_CHOOSER_ACTION_OPEN);
-  filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _ ("Safetensors files"));
-  gtk_file_filter_add_pattern (filter, "*.safetensors");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog->network_file), filter);
-  if (st_network_choice (vals->network) == ST_NETWORK_FILE)
-    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (dialog->network_file),
-                                   vals->network);
-  gtk_box_pack_start (GTK_BOX (hbox), dialog->network_file, TRUE, TRUE, 0);
-  g_signal_connect (dialog->network_file, "file-set",
-                    G_CALLBACK (network_file_set), dialog);
-  attach_row (dialog, table, 6, _ ("_Network:"), hbox);
-
-  dialog->network_status = gtk_label_new (NULL);
-  gtk_widget_set_name (dialog->network_status, "st-network-status");
-  gtk_label_set_line_wrap (GTK_LABEL (dialog->network_status), TRUE);
-  gtk_label_set_selectable (GTK_LABEL (dialog->network_status), TRUE);
-  gtk_misc_set_alignment (GTK_MISC (dialog->network_status), 0.0, 0.5);
-  gimp_label_set_attributes (GTK_LABEL (dialog->network_status),
-                             PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
-  gtk_table_attach (GTK_TABLE (table), dialog->network_status, 1, 3, 7, 8,
-                    GTK_FILL, GTK_FILL, 0, 0);
-
-  dialog->updating = TRUE;
-  gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog->network_combo),
-                              st_network_choice (vals->network),
-                              G_CALLBACK (network_changed), dialog);
-  dialog->updating = FALSE;
+  attach_row (dialog, table, 6, _ ("_Network:"),
+              st_network_row_chooser (dialog->network));
+  gtk_table_attach (GTK_TABLE (table), st_network_row_status (dialog->network),
+                    1, 3, 7, 8, GTK_FILL, GTK_FILL, 0, 0);
 
   return expander;
 }
@@ -623,13 +379,11 @@ set_widgets_from_values (Dialog *dialog)
                                 vals->preserve_colors);
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
                                  st_quality_from_values (vals));
-  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->network_combo),
-                                 st_network_choice (vals->network));
   dialog->updating = FALSE;
 
-  open_network (dialog);
-  update_estimate (dialog);
-  schedule_preview (dialog);
+  /* It opens the network again, then the estimate and the preview
+   * follow (network_changed). */
+  st_network_row_reload (dialog->network);
 }
 
 static void
@@ -691,12 +445,7 @@ settings_column (Dialog *dialog)
                     GTK_FILL, GTK_FILL, 0, 0);
   gtk_widget_set_no_show_all (dialog->style_missing, TRUE);
 
-  dialog->strength
-      = add_scale (dialog, table, 2, _ ("_Strength:"), vals->strength, 0.0,
-                   ST_PLUGIN_STRENGTH_MAX, ST_PLUGIN_STRENGTH_MAX, 1.0, 0,
-                   _ ("How much style against content, in percent: 50 is the "
-                      "usual balance, higher paints over more of the photo."),
-                   "st-strength", G_CALLBACK (double_changed), &vals->strength);
+  dialog->strength = add_scale (dialog, table, 2, &strength_slider);
 
   hbox = gtk_hbox_new (FALSE, 12);
   dialog->quality_combo = gimp_int_combo_box_new (
@@ -782,13 +531,15 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   gtk_box_pack_start (
       GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog.window))), hbox,
       TRUE, TRUE, 0);
-  dialog.preview = st_preview_pane_new (vals, image_id, drawable_id,
-                                        memory.preview != 0);
+  dialog.preview
+      = st_preview_pane_new (vals, image_id, drawable_id, memory.preview != 0);
   gtk_box_pack_start (GTK_BOX (hbox), st_preview_pane_widget (dialog.preview),
                       FALSE, FALSE, 0);
+  dialog.network
+      = st_network_row_new (vals, plugin_dir, network_changed, &dialog);
+  st_preview_pane_set_network (dialog.preview,
+                               st_network_row_network (dialog.network));
   gtk_box_pack_start (GTK_BOX (hbox), settings_column (&dialog), TRUE, TRUE, 0);
-
-  open_network (&dialog);
 
   update_estimate (&dialog);
   gtk_widget_show_all (dialog.window);
@@ -819,7 +570,7 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
     g_main_context_iteration (NULL, FALSE);
 
   st_preview_pane_free (dialog.preview);
-  st_network_free (dialog.network);
+  st_network_row_free (dialog.network);
   g_object_unref (dialog.labels);
 
   return response == GTK_RESPONSE_OK

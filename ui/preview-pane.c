@@ -24,8 +24,8 @@
 #include "dialog.h"
 #include "plugin/drawable.h"
 #include "plugin/style.h"
+#include "preview-nav.h"
 #include "preview-pane.h"
-#include "preview-view.h"
 #include "preview.h"
 #include "theme.h"
 
@@ -59,16 +59,9 @@ struct StPreviewPane
   GtkWidget *split_view; /* before (left) and after (right) */
   gboolean on;
 
-  GtkWidget *hscroll, *vscroll;
-  GtkAdjustment *hadjustment, *vadjustment;
-  GtkWidget *zoom_in, *zoom_out, *zoom_label;
-  gboolean syncing;              /* adjustments set from the view   */
-  gboolean dragging;             /* a pan with the mouse            */
-  gdouble drag_x, drag_y;        /* where it started, on the screen */
-  gint drag_view_x, drag_view_y; /* and the view's corner then      */
+  StPreviewNav *nav; /* zoom and pan                    */
   guint read_id;
 
-  StPreviewView view;
   gint width, height;   /* of the preview area             */
   Shown overview;       /* the whole layer, width x height */
   Shown content;        /* what the area shows, the photo  */
@@ -84,6 +77,13 @@ struct StPreviewPane
 };
 
 /* ------------------------------------------------------------ pixels */
+
+/* The part of the layer the area shows, at its zoom. */
+static const StPreviewView *
+shown_view (StPreviewPane *pane)
+{
+  return st_preview_nav_view (pane->nav);
+}
 
 /* drawable_id reduced to fit long_side, or NULL.  Main thread only: it
  * talks to GIMP. */
@@ -144,7 +144,7 @@ ensure_content (StPreviewPane *pane)
   GError *error = NULL;
   StImage *image;
 
-  st_preview_view_rect (&pane->view, &rect);
+  st_preview_view_rect (shown_view (pane), &rect);
   if (pane->content.image && same_rect (&rect, &pane->content.rect))
     return;
   image = st_drawable_read_area (
@@ -176,7 +176,7 @@ draw (StPreviewPane *pane)
 
   if (!pane->overview.image)
     return;
-  st_preview_view_rect (&pane->view, &rect);
+  st_preview_view_rect (shown_view (pane), &rect);
 
   rgb = g_new (guchar, (gsize)w * h * 3);
   for (y = 0; y < h; y++)
@@ -226,7 +226,7 @@ ensure_style (StPreviewPane *pane)
 {
   const StPluginValues *vals = pane->vals;
   gint32 style_id = vals->style_drawable;
-  gint zoomed = MAX (pane->view.width, pane->view.height);
+  gint zoomed = MAX (shown_view (pane)->width, shown_view (pane)->height);
   gint long_side = (gint)MIN (
       STYLE_READ_MAX, ceil (2.0 * zoomed * MAX (1.0, vals->style_scale)));
 
@@ -279,7 +279,7 @@ preview_event (StPreviewEvent event, const StImage *image,
 
     case ST_PREVIEW_DONE:
       set_result (pane, image);
-      if (pane->view.zoom == 0)
+      if (shown_view (pane)->zoom == 0)
         gtk_label_set_text (GTK_LABEL (pane->status),
                             _ ("Preview at small size"));
       else
@@ -287,7 +287,7 @@ preview_event (StPreviewEvent event, const StImage *image,
           /* TRANSLATORS: the preview is done, zoomed in, e.g. "Preview
              at 50 %" of the layer's own size */
           text = g_strdup_printf (_ ("Preview at %d %%"),
-                                  st_preview_view_percent (&pane->view));
+                                  st_preview_view_percent (shown_view (pane)));
           gtk_label_set_text (GTK_LABEL (pane->status), text);
           g_free (text);
         }
@@ -307,7 +307,7 @@ restart (gpointer data)
 {
   StPreviewPane *pane = data;
   StParams params;
-  gint zoomed = MAX (pane->view.width, pane->view.height);
+  gint zoomed = MAX (shown_view (pane)->width, shown_view (pane)->height);
 
   pane->restart_id = 0;
 
@@ -343,13 +343,20 @@ restart (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-void
-st_preview_pane_schedule (StPreviewPane *pane)
+/* Stops the running preview and forgets a restart that was due. */
+static void
+cancel_run (StPreviewPane *pane)
 {
   st_preview_runner_stop (pane->runner);
   if (pane->restart_id)
     g_source_remove (pane->restart_id);
   pane->restart_id = 0;
+}
+
+void
+st_preview_pane_schedule (StPreviewPane *pane)
+{
+  cancel_run (pane);
   if (!pane->on)
     {
       gtk_label_set_text (GTK_LABEL (pane->status), _ ("Preview off"));
@@ -403,36 +410,12 @@ read_later (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Sets an adjustment to one axis of the view: the zoomed layer's extent,
- * the area as the page. */
+/* The view moved or zoomed: the area shows what is known of the new part
+ * at once, the photo of it soon after, and the preview paints it anew. */
 static void
-sync_adjustment (GtkAdjustment *adjustment, gint value, gint extent, gint page)
+view_changed (gpointer data)
 {
-  gtk_adjustment_configure (adjustment, value, 0.0, extent, page / 8.0,
-                            page / 2.0, page);
-}
-
-/* The view moved or zoomed: the controls follow, the area shows what is
- * known of the new part at once, the photo of it soon after, and the
- * preview paints it anew. */
-static void
-view_changed (StPreviewPane *pane)
-{
-  StPreviewView *view = &pane->view;
-  gchar *text;
-
-  pane->syncing = TRUE;
-  sync_adjustment (pane->hadjustment, view->x, view->width, pane->width);
-  sync_adjustment (pane->vadjustment, view->y, view->height, pane->height);
-  pane->syncing = FALSE;
-  gtk_widget_set_visible (pane->hscroll, view->width > pane->width);
-  gtk_widget_set_visible (pane->vscroll, view->height > pane->height);
-
-  gtk_widget_set_sensitive (pane->zoom_out, view->zoom > 0);
-  gtk_widget_set_sensitive (pane->zoom_in, view->zoom < view->n_zooms - 1);
-  text = g_strdup_printf ("%d %%", st_preview_view_percent (view));
-  gtk_label_set_text (GTK_LABEL (pane->zoom_label), text);
-  g_free (text);
+  StPreviewPane *pane = data;
 
   draw (pane);
   if (pane->read_id)
@@ -441,180 +424,10 @@ view_changed (StPreviewPane *pane)
   st_preview_pane_schedule (pane);
 }
 
-static void
-zoom_by (StPreviewPane *pane, gint steps, gdouble fx, gdouble fy)
-{
-  gint zoom = CLAMP (pane->view.zoom + steps, 0, pane->view.n_zooms - 1);
-
-  if (zoom == pane->view.zoom)
-    return;
-  st_preview_view_set_zoom (&pane->view, zoom, fx, fy);
-  view_changed (pane);
-}
-
-static void
-move_by (StPreviewPane *pane, gint dx, gint dy)
-{
-  gint x = pane->view.x, y = pane->view.y;
-
-  st_preview_view_move_to (&pane->view, x + dx, y + dy);
-  if (pane->view.x != x || pane->view.y != y)
-    view_changed (pane);
-}
-
-static void
-zoom_in_clicked (GtkButton *button, StPreviewPane *pane)
-{
-  (void)button;
-  zoom_by (pane, 1, 0.5, 0.5);
-}
-
-static void
-zoom_out_clicked (GtkButton *button, StPreviewPane *pane)
-{
-  (void)button;
-  zoom_by (pane, -1, 0.5, 0.5);
-}
-
-static void
-scrolled (GtkAdjustment *adjustment, StPreviewPane *pane)
-{
-  (void)adjustment;
-  if (pane->syncing)
-    return;
-  move_by (pane,
-           (gint)gtk_adjustment_get_value (pane->hadjustment) - pane->view.x,
-           (gint)gtk_adjustment_get_value (pane->vadjustment) - pane->view.y);
-}
-
-/* Dragging with the first or middle button pans, as in GIMP's previews. */
-static gboolean
-area_button (GtkWidget *area, GdkEventButton *event, StPreviewPane *pane)
-{
-  GdkCursor *cursor;
-
-  if (event->button != 1 && event->button != 2)
-    return FALSE;
-  if (event->type == GDK_BUTTON_RELEASE)
-    {
-      pane->dragging = FALSE;
-      if (gtk_widget_get_window (area))
-        gdk_window_set_cursor (gtk_widget_get_window (area), NULL);
-      return TRUE;
-    }
-  if (event->type != GDK_BUTTON_PRESS || pane->view.zoom == 0)
-    return FALSE;
-
-  pane->dragging = TRUE;
-  pane->drag_x = event->x_root;
-  pane->drag_y = event->y_root;
-  pane->drag_view_x = pane->view.x;
-  pane->drag_view_y = pane->view.y;
-  if (gtk_widget_get_window (area))
-    {
-      cursor = gdk_cursor_new_for_display (gtk_widget_get_display (area),
-                                           GDK_FLEUR);
-      gdk_window_set_cursor (gtk_widget_get_window (area), cursor);
-      gdk_cursor_unref (cursor);
-    }
-  return TRUE;
-}
-
-static gboolean
-area_motion (GtkWidget *area, GdkEventMotion *event, StPreviewPane *pane)
-{
-  (void)area;
-  if (!pane->dragging)
-    return FALSE;
-  move_by (
-      pane,
-      pane->drag_view_x - (gint)(event->x_root - pane->drag_x) - pane->view.x,
-      pane->drag_view_y - (gint)(event->y_root - pane->drag_y) - pane->view.y);
-  return TRUE;
-}
-
-/* The wheel scrolls (with Shift sideways); with Ctrl it zooms about the
- * pointer. */
-static gboolean
-area_scroll (GtkWidget *area, GdkEventScroll *event, StPreviewPane *pane)
-{
-  gint step = MAX (1, pane->height / 8);
-
-  (void)area;
-  if (event->state & GDK_CONTROL_MASK)
-    {
-      if (event->direction == GDK_SCROLL_UP
-          || event->direction == GDK_SCROLL_DOWN)
-        zoom_by (pane, event->direction == GDK_SCROLL_UP ? 1 : -1,
-                 event->x / pane->width, event->y / pane->height);
-      return TRUE;
-    }
-  if (event->state & GDK_SHIFT_MASK)
-    {
-      if (event->direction == GDK_SCROLL_UP)
-        event->direction = GDK_SCROLL_LEFT;
-      else if (event->direction == GDK_SCROLL_DOWN)
-        event->direction = GDK_SCROLL_RIGHT;
-    }
-  switch (event->direction)
-    {
-    case GDK_SCROLL_UP:
-      move_by (pane, 0, -step);
-      break;
-    case GDK_SCROLL_DOWN:
-      move_by (pane, 0, step);
-      break;
-    case GDK_SCROLL_LEFT:
-      move_by (pane, -step, 0);
-      break;
-    case GDK_SCROLL_RIGHT:
-      move_by (pane, step, 0);
-      break;
-    default:
-      break;
-    }
-  return TRUE;
-}
-
+/* The area in a frame, its scroll bars beside and under it, and the zoom
+ * row under them. */
 static GtkWidget *
-zoom_button (const gchar *icon, const gchar *name, const gchar *tooltip,
-             GCallback clicked, StPreviewPane *pane)
-{
-  GtkWidget *button = gtk_button_new ();
-
-  gtk_button_set_relief (GTK_BUTTON (button), GTK_RELIEF_NONE);
-  gtk_container_add (GTK_CONTAINER (button),
-                     gtk_image_new_from_icon_name (icon, GTK_ICON_SIZE_MENU));
-  gtk_widget_set_name (button, name);
-  gimp_help_set_help_data (button, tooltip, NULL);
-  g_signal_connect (button, "clicked", clicked, pane);
-  return button;
-}
-
-/* Under the area, as in GIMP's zoom previews: zoom out, the zoom, zoom in. */
-static GtkWidget *
-new_zoom_row (StPreviewPane *pane)
-{
-  GtkWidget *hbox = gtk_hbox_new (FALSE, 0);
-
-  pane->zoom_out
-      = zoom_button (GIMP_ICON_ZOOM_OUT, "st-preview-zoom-out", _ ("Zoom out"),
-                     G_CALLBACK (zoom_out_clicked), pane);
-  pane->zoom_in
-      = zoom_button (GIMP_ICON_ZOOM_IN, "st-preview-zoom-in", _ ("Zoom in"),
-                     G_CALLBACK (zoom_in_clicked), pane);
-  pane->zoom_label = gtk_label_new (NULL);
-  gtk_widget_set_name (pane->zoom_label, "st-preview-zoom");
-  gtk_box_pack_start (GTK_BOX (hbox), pane->zoom_out, FALSE, FALSE, 0);
-  gtk_box_pack_start (GTK_BOX (hbox), pane->zoom_label, TRUE, TRUE, 0);
-  gtk_box_pack_start (GTK_BOX (hbox), pane->zoom_in, FALSE, FALSE, 0);
-  return hbox;
-}
-
-/* The area in a frame, its scroll bars beside and under it (shown only
- * when zoomed in), and the zoom row under them. */
-static GtkWidget *
-new_area (StPreviewPane *pane)
+new_area (StPreviewPane *pane, const StPreviewView *view)
 {
   GtkWidget *vbox = gtk_vbox_new (FALSE, 2);
   GtkWidget *align = gtk_alignment_new (0.5, 0.0, 0.0, 0.0);
@@ -630,56 +443,28 @@ new_area (StPreviewPane *pane)
   pane->area = gimp_preview_area_new ();
   gtk_widget_set_name (pane->area, "st-preview");
   gtk_widget_set_size_request (pane->area, pane->width, pane->height);
-  gtk_widget_add_events (pane->area,
-                         GDK_BUTTON_PRESS_MASK | GDK_BUTTON_RELEASE_MASK
-                             | GDK_BUTTON_MOTION_MASK | GDK_SCROLL_MASK);
-  gimp_help_set_help_data (pane->area,
-                           _ ("Zoomed in, drag the preview to move it; Ctrl "
-                              "and the mouse wheel zoom."),
-                           NULL);
   g_signal_connect_after (pane->area, "size-allocate",
                           G_CALLBACK (area_allocated), pane);
-  g_signal_connect (pane->area, "button-press-event", G_CALLBACK (area_button),
-                    pane);
-  g_signal_connect (pane->area, "button-release-event",
-                    G_CALLBACK (area_button), pane);
-  g_signal_connect (pane->area, "motion-notify-event", G_CALLBACK (area_motion),
-                    pane);
-  g_signal_connect (pane->area, "scroll-event", G_CALLBACK (area_scroll), pane);
   gtk_container_add (GTK_CONTAINER (frame), pane->area);
 
-  pane->hadjustment = GTK_ADJUSTMENT (gtk_adjustment_new (0, 0, 1, 1, 1, 1));
-  pane->vadjustment = GTK_ADJUSTMENT (gtk_adjustment_new (0, 0, 1, 1, 1, 1));
-  pane->hscroll = gtk_hscrollbar_new (pane->hadjustment);
-  pane->vscroll = gtk_vscrollbar_new (pane->vadjustment);
-  gtk_widget_set_name (pane->hscroll, "st-preview-hscroll");
-  gtk_widget_set_name (pane->vscroll, "st-preview-vscroll");
-  gtk_widget_set_no_show_all (pane->hscroll, TRUE);
-  gtk_widget_set_no_show_all (pane->vscroll, TRUE);
-  gtk_table_attach (GTK_TABLE (table), pane->hscroll, 0, 1, 1, 2, GTK_FILL,
-                    GTK_FILL, 0, 0);
-  gtk_table_attach (GTK_TABLE (table), pane->vscroll, 1, 2, 0, 1, GTK_FILL,
-                    GTK_FILL, 0, 0);
-  g_signal_connect (pane->hadjustment, "value-changed", G_CALLBACK (scrolled),
-                    pane);
-  g_signal_connect (pane->vadjustment, "value-changed", G_CALLBACK (scrolled),
-                    pane);
-
-  gtk_box_pack_start (GTK_BOX (vbox), new_zoom_row (pane), FALSE, FALSE, 0);
+  pane->nav = st_preview_nav_new (pane->area, view, view_changed, pane);
+  gtk_table_attach (GTK_TABLE (table), st_preview_nav_hscrollbar (pane->nav), 0,
+                    1, 1, 2, GTK_FILL, GTK_FILL, 0, 0);
+  gtk_table_attach (GTK_TABLE (table), st_preview_nav_vscrollbar (pane->nav), 1,
+                    2, 0, 1, GTK_FILL, GTK_FILL, 0, 0);
+  gtk_box_pack_start (GTK_BOX (vbox), st_preview_nav_zoom_row (pane->nav),
+                      FALSE, FALSE, 0);
   return vbox;
 }
 
 static GtkWidget *
 new_status (void)
 {
-  GtkWidget *status = gtk_label_new (NULL);
+  GtkWidget *status = st_theme_note_label ("st-preview-status");
 
-  gtk_widget_set_name (status, "st-preview-status");
+  /* centred under the preview, at most as wide */
   gtk_misc_set_alignment (GTK_MISC (status), 0.5, 0.0);
-  gtk_label_set_line_wrap (GTK_LABEL (status), TRUE);
   gtk_widget_set_size_request (status, PREVIEW_SIZE, -1);
-  gimp_label_set_attributes (GTK_LABEL (status), PANGO_ATTR_SCALE,
-                             PANGO_SCALE_SMALL, -1);
   return status;
 }
 
@@ -720,30 +505,29 @@ st_preview_pane_new (const StPluginValues *vals, gint32 image_id,
                      gint32 drawable_id, gboolean on)
 {
   StPreviewPane *pane = g_new0 (StPreviewPane, 1);
+  StPreviewView view;
 
   pane->vals = vals;
   pane->image_id = image_id;
   pane->drawable_id = drawable_id;
   pane->on = on;
   pane->style_id = -1;
-  st_preview_view_init (&pane->view, gimp_drawable_width (drawable_id),
+  st_preview_view_init (&view, gimp_drawable_width (drawable_id),
                         gimp_drawable_height (drawable_id), PREVIEW_SIZE);
-  pane->width = pane->view.area_width;
-  pane->height = pane->view.area_height;
-  st_preview_view_rect (&pane->view, &pane->overview.rect);
+  pane->width = view.area_width;
+  pane->height = view.area_height;
+  st_preview_view_rect (&view, &pane->overview.rect);
   pane->overview.image = read_within (drawable_id, PREVIEW_SIZE);
   pane->runner = st_preview_runner_new (preview_event, pane);
 
   pane->box = gtk_vbox_new (FALSE, 6);
   pane->status = new_status ();
   new_toggles (pane);
-  gtk_box_pack_start (GTK_BOX (pane->box), new_area (pane), FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (pane->box), new_area (pane, &view), FALSE, FALSE,
+                      0);
   gtk_box_pack_start (GTK_BOX (pane->box), pane->status, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (pane->box), pane->toggle, FALSE, FALSE, 0);
   gtk_box_pack_start (GTK_BOX (pane->box), pane->split_view, FALSE, FALSE, 0);
-  view_changed (pane);
-  /* That scheduled nothing that is not asked for. */
-  st_preview_pane_stop (pane);
 
   return pane;
 }
@@ -770,10 +554,7 @@ st_preview_pane_is_on (StPreviewPane *pane)
 void
 st_preview_pane_stop (StPreviewPane *pane)
 {
-  st_preview_runner_stop (pane->runner);
-  if (pane->restart_id)
-    g_source_remove (pane->restart_id);
-  pane->restart_id = 0;
+  cancel_run (pane);
   if (pane->read_id)
     g_source_remove (pane->read_id);
   pane->read_id = 0;
@@ -791,5 +572,6 @@ st_preview_pane_free (StPreviewPane *pane)
   st_image_free (pane->result.image);
   st_image_free (pane->style);
   g_free (pane->style_file);
+  st_preview_nav_free (pane->nav);
   g_free (pane);
 }

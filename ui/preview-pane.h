@@ -39,7 +39,7 @@ void st_preview_pane_schedule (StPreviewPane *pane);
 gboolean st_preview_pane_is_on (StPreviewPane *pane);
 /* Stops and joins the preview's worker; no event of it arrives later. */
 void st_preview_pane_stop (StPreviewPane *pane);
-/* Stops, then frees the pane's images (its widgets belong to the dialog). */
+/* Stops, then frees the pane, once the dialog has destroyed its widgets. */
 void st_preview_pane_free (StPreviewPane *pane);
 
 G_END_DECLS

@@ -1,8 +1,11 @@
-/* theme.c - what GIMP's themes need from the dialog's widgets.
+/* theme.c - the dialog's look (theme.h).
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+
 #include "theme.h"
 
 static void
@@ -26,4 +29,17 @@ void
 st_theme_dim_insensitive (GtkWidget *widget)
 {
   dim_label (widget, NULL);
+}
+
+GtkWidget *
+st_theme_note_label (const gchar *name)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_widget_set_name (label, name);
+  gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);
+  gtk_misc_set_alignment (GTK_MISC (label), 0.0, 0.5);
+  gimp_label_set_attributes (GTK_LABEL (label), PANGO_ATTR_SCALE,
+                             PANGO_SCALE_SMALL, -1);
+  return label;
 }

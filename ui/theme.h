@@ -1,4 +1,5 @@
-/* theme.h - what GIMP's themes need from the dialog's widgets.
+/* theme.h - the dialog's look: what GIMP's themes need from its widgets,
+ * and its small notes.
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -14,6 +15,10 @@ G_BEGIN_DECLS
  * insensitive.  GIMP's Dark theme draws an insensitive label embossed, in
  * a grey close to the normal one, so that a disabled button looks bold. */
 void st_theme_dim_insensitive (GtkWidget *widget);
+
+/* A note under a row of the dialog, named name: small text, wrapped,
+ * aligned to the left. */
+GtkWidget *st_theme_note_label (const gchar *name);
 
 G_END_DECLS
 
