@@ -32,33 +32,16 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "common"))
+from checks import check, run_logged, summary  # noqa: E402
+from checks import read_text as read  # noqa: E402
+
 GIMP_CONSOLE = shutil.which("gimp-console-2.10") or shutil.which("gimp-console")
 GIMP = shutil.which("gimp-2.10") or shutil.which("gimp")
-
-failures = []
-
-
-def check(what, ok, detail=""):
-    print("%s - %s%s" % ("ok" if ok else "not ok", what,
-                         (": " + str(detail)) if detail and not ok else ""))
-    if not ok:
-        failures.append(what)
-
-
-def run(argv, env, log, timeout, cwd=None):
-    with open(log, "w") as f:
-        try:
-            proc = subprocess.run(argv, env=env, stdout=f,
-                                  stderr=subprocess.STDOUT, timeout=timeout,
-                                  cwd=cwd)
-            return proc.returncode
-        except subprocess.TimeoutExpired:
-            return "timeout"
-
 
 def help_page(help_dir, language, help_id):
     """The page GIMP's help plug-in opens for help_id in language: it reads
@@ -104,11 +87,6 @@ def copy_source(source, to):
     shutil.copytree(source, to, symlinks=True, ignore=ignore)
 
 
-def read(path):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read()
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--source", required=True)
@@ -149,8 +127,9 @@ def main():
         # it installs).
         print("# the README's block:\n#   " + "\n#   ".join(
             block.strip().splitlines()))
-        rc = run(["bash", "-e", "-c", block], env,
-                 os.path.join(out, "install.log"), 1500, cwd=clone)
+        rc = run_logged(["bash", "-e", "-c", block],
+                        os.path.join(out, "install.log"), 1500, env=env,
+                        cwd=clone)
         install_log = read(os.path.join(out, "install.log"))
         check("the README's per-user install block, without root", rc == 0,
               install_log[-2000:])
@@ -234,8 +213,8 @@ def main():
                                         "embedded")))))))
 """ % photo
         log = os.path.join(out, "gimp-console-es.log")
-        run([GIMP_CONSOLE, "-i", "-d", "-f", "-b", script, "-b",
-             "(gimp-quit 0)"], es, log, 400)
+        run_logged([GIMP_CONSOLE, "-i", "-d", "-f", "-b", script, "-b",
+                    "(gimp-quit 0)"], log, 400, env=es)
         text = read(log)
         check("gimp-console saves its data (no 'Failed to save data')",
               "Failed to save data" not in text and
@@ -276,9 +255,10 @@ def main():
             gettext_log = os.path.join(out, "gettext.txt")
             full = dict(es, LD_PRELOAD=args.probe,
                         ST_GETTEXT_LOG=gettext_log)
-            run(["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", GIMP,
-                 "--no-splash", "-d", "-f", "-b", "(gimp-quit 0)"], full,
-                os.path.join(out, "gimp-es.log"), 400)
+            run_logged(["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24",
+                        GIMP, "--no-splash", "-d", "-f", "-b",
+                        "(gimp-quit 0)"],
+                       os.path.join(out, "gimp-es.log"), 400, env=full)
             answers = read(gettext_log) if os.path.exists(gettext_log) else ""
             check("full GIMP translates the menu label from the install",
                   "_Style Transfer...\t_Transferencia de estilo..." in answers,
@@ -288,8 +268,9 @@ def main():
                   "Failed to save data" not in full_log, full_log[-1500:])
 
         # 4. Uninstall, then install into the folder GIMP set up.
-        rc = run(["bash", "-e", "-c", uninstall], env,
-                 os.path.join(out, "uninstall.log"), 300, cwd=clone)
+        rc = run_logged(["bash", "-e", "-c", uninstall],
+                        os.path.join(out, "uninstall.log"), 300, env=env,
+                        cwd=clone)
         uninstall_log = read(os.path.join(out, "uninstall.log"))
         check("%s" % uninstall, rc == 0, uninstall_log[-2000:])
         left = [p for p in ours if os.path.lexists(p)]
@@ -309,8 +290,8 @@ def main():
         for path, body in marks.items():
             with open(path, "w") as f:
                 f.write(body)
-        rc = run(["meson", "install", "--no-rebuild", "-C", build], env,
-                 os.path.join(out, "reinstall.log"), 600)
+        rc = run_logged(["meson", "install", "--no-rebuild", "-C", build],
+                        os.path.join(out, "reinstall.log"), 600, env=env)
         again = read(os.path.join(out, "reinstall.log"))
         check("installed again", rc == 0 and os.path.isfile(
             os.path.join(folder, "style-transfer")), again[-2000:])
@@ -322,18 +303,19 @@ def main():
         # moved aside and fails the install with a message.
         lone = os.path.join(root, "lone", "2.10")
         os.makedirs(os.path.join(lone, "plug-ins", "style-transfer"))
-        rc = run([sys.executable, args.setup, lone, "style-transfer",
-                  os.path.join(root, "no-such-gimp-console")], env,
-                 os.path.join(out, "setup-no-gimp.log"), 60)
+        rc = run_logged([sys.executable, args.setup, lone, "style-transfer",
+                         os.path.join(root, "no-such-gimp-console")],
+                        os.path.join(out, "setup-no-gimp.log"), 60, env=env)
         check("no GIMP: the install fails and leaves the folder as it was",
               rc == 1 and sorted(os.listdir(lone)) == ["plug-ins"]
               and os.listdir(os.path.dirname(lone)) == ["2.10"],
               read(os.path.join(out, "setup-no-gimp.log"))[-1000:])
         # ...and before the install (meson setup), it makes nothing.
         fresh = os.path.join(root, "fresh", "2.10")
-        rc = run([sys.executable, args.setup, fresh, "style-transfer",
-                  os.path.join(root, "no-such-gimp-console")], env,
-                 os.path.join(out, "setup-no-gimp-fresh.log"), 60)
+        rc = run_logged([sys.executable, args.setup, fresh, "style-transfer",
+                         os.path.join(root, "no-such-gimp-console")],
+                        os.path.join(out, "setup-no-gimp-fresh.log"), 60,
+                        env=env)
         check("no GIMP at meson setup: an error, and no folder made",
               rc == 1 and not os.path.lexists(fresh),
               read(os.path.join(out, "setup-no-gimp-fresh.log"))[-1000:])
@@ -342,10 +324,7 @@ def main():
             shutil.rmtree(root, ignore_errors=True)
 
     print("# logs in %s" % out)
-    if failures:
-        print("# %d failed: %s" % (len(failures), "; ".join(failures)))
-        return 1
-    return 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -50,6 +50,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "common"))
+from checks import check, summary  # noqa: E402
+
 GIMP = shutil.which("gimp-console-2.10") or shutil.which("gimp-console")
 
 SCRIPT = r"""
@@ -71,16 +75,6 @@ SCRIPT = r"""
                                 50 512 0 0 1.0 1.0 0 "")))
   (gimp-message "ST batch done"))
 """
-
-failures = []
-
-
-def check(what, ok, detail=""):
-    print("%s - %s%s" % ("ok" if ok else "not ok", what,
-                         (": " + detail) if detail and not ok else ""))
-    if not ok:
-        failures.append(what)
-
 
 def make_gimp_dir(root, plugin, probe, paintings):
     gimp_dir = os.path.join(root, "gimp")
@@ -482,10 +476,7 @@ def main():
         check_zoom("zoom", lines, args)
 
     print("# screenshots and reports in %s" % args.out)
-    if failures:
-        print("# %d failed: %s" % (len(failures), "; ".join(failures)))
-        return 1
-    return 0
+    return summary()
 
 
 if __name__ == "__main__":
