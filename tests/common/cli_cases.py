@@ -76,6 +76,17 @@ def one_line_problems(rc, err, expect=None, absent=()):
     return problems
 
 
+def died_of_problems(rc, err, sig):
+    """What breaks the contract of a fatal signal: the program dies of
+    it, after one line on stderr."""
+    problems = []
+    if rc != -sig:
+        problems.append('exit %s, not death by the signal' % rc)
+    if err.count(b'\n') != 1:
+        problems.append('%d stderr lines' % err.count(b'\n'))
+    return problems
+
+
 def report(what, problems, message):
     for path in hidden:
         message = message.replace(path, 'TMP')

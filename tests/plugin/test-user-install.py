@@ -87,6 +87,20 @@ def copy_source(source, to):
     shutil.copytree(source, to, symlinks=True, ignore=ignore)
 
 
+def first_run_missing(gimp_dir):
+    """What GIMP's first run (app/gimp-user-install.c) makes and gimp_dir
+    lacks: without them GIMP 2.10 never makes them and fails to save its
+    data."""
+    folders = ("brushes", "dynamics", "fonts", "gradients", "palettes",
+               "patterns", "tool-presets", "scripts", "templates",
+               "plug-ins", "modules", "environ", "tmp")
+    missing = [sub for sub in folders
+               if not os.path.isdir(os.path.join(gimp_dir, sub))]
+    missing += [f for f in ("menurc", "tags.xml")
+                if not os.path.isfile(os.path.join(gimp_dir, f))]
+    return missing
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--source", required=True)
@@ -181,15 +195,7 @@ def main():
                      for f in fs if not os.path.join(d, f).startswith(allowed)]
         check("everything lies in the user's folders", not elsewhere,
               elsewhere[:5])
-        # GIMP's first run (app/gimp-user-install.c) makes these; without
-        # them GIMP 2.10 never makes them and fails to save its data.
-        first_run = ("brushes", "dynamics", "fonts", "gradients", "palettes",
-                     "patterns", "tool-presets", "scripts", "templates",
-                     "plug-ins", "modules", "environ", "tmp")
-        missing = [sub for sub in first_run
-                   if not os.path.isdir(os.path.join(gimp_dir, sub))]
-        missing += [f for f in ("menurc", "tags.xml")
-                    if not os.path.isfile(os.path.join(gimp_dir, f))]
+        missing = first_run_missing(gimp_dir)
         check("GIMP's first-run setup of ~/.config/GIMP/2.10 is there",
               not missing, missing)
         leftovers = [p for p in os.listdir(os.path.dirname(gimp_dir))
@@ -275,10 +281,7 @@ def main():
         check("%s" % uninstall, rc == 0, uninstall_log[-2000:])
         left = [p for p in ours if os.path.lexists(p)]
         check("uninstall removes every installed file", not left, left[:5])
-        gone = [sub for sub in first_run
-                if not os.path.isdir(os.path.join(gimp_dir, sub))]
-        gone += [f for f in ("menurc", "tags.xml")
-                 if not os.path.isfile(os.path.join(gimp_dir, f))]
+        gone = first_run_missing(gimp_dir)
         check("uninstall leaves GIMP's folder whole (plug-ins/ included)",
               not gone, gone)
         check("uninstall deletes no folder it did not make, and fails to "

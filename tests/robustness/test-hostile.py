@@ -26,7 +26,8 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'common'))
 import cli_cases  # noqa: E402
-from cli_cases import one_line_problems, report  # noqa: E402
+from cli_cases import (died_of_problems, one_line_problems,  # noqa: E402
+                       report)
 from tiny_png import png  # noqa: E402
 
 CLI = os.path.abspath(sys.argv[1])
@@ -160,11 +161,7 @@ try:
         rc, so, se, _ = run([C, S, '-o', os.path.join(T, 'out.png')] + small,
                             env={'STYLE_TRANSFER_TEST_SIGNAL_IN_SAVE':
                                  str(int(sig))})
-        problems = []
-        if rc != -sig:
-            problems.append('exit %s, not death by the signal' % rc)
-        if se.count(b'\n') != 1:
-            problems.append('%d stderr lines' % se.count(b'\n'))
+        problems = died_of_problems(rc, se, sig)
         if os.path.exists(os.path.join(T, 'out.png')):
             problems.append('out.png written')
         if leftovers(T):

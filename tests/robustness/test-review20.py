@@ -27,7 +27,8 @@ import zlib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 '..', 'common'))
 import cli_cases  # noqa: E402
-from cli_cases import one_line_problems, report  # noqa: E402
+from cli_cases import (died_of_problems, one_line_problems,  # noqa: E402
+                       report)
 from tiny_png import chunk, png_bytes  # noqa: E402
 
 CLI = os.path.abspath(sys.argv[1])
@@ -317,11 +318,7 @@ try:
         rc, so, se = run([C, S, '-o', out] + small,
                          env={'STYLE_TRANSFER_TEST_SIGNAL_IN_SAVE':
                               str(int(sig))})
-        problems = []
-        if rc != -sig:
-            problems.append('exit %s, not death by the signal' % rc)
-        if se.count(b'\n') != 1:
-            problems.append('%d stderr lines' % se.count(b'\n'))
+        problems = died_of_problems(rc, se, sig)
         if read(out) != b'a good earlier output':
             problems.append('the earlier output changed')
         if temporaries(T):
