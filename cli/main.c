@@ -704,33 +704,21 @@ bytes_bound (const LoadCtx *ctx)
                               : G_MAXUINT64;
 }
 
-static StImage *
-load_image (LoadCtx *ctx, GError **error)
+/* path opened for reading without blocking, then the opened file
+ * checked: a FIFO, a device or a folder is refused at once, and cannot be
+ * swapped in after the check.  -1 with error set. */
+static int
+open_image_file (const char *path, const char *shown, GError **error)
 {
-  const char *path = ctx->path;
-  char *shown = g_filename_display_name (path);
-  GdkPixbufLoader *loader = NULL;
-  GdkPixbuf *pb = NULL;
-  StImage *image = NULL;
-  GError *local = NULL;
   struct stat st;
-  guchar *buffer = NULL;
-  StImageInfo info;
-  guint64 fed = 0;
-  int fd;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 
-  ctx->declared_pixels = 0;
-
-  /* Opened without blocking, then the opened file is checked: a FIFO, a
-   * device or a folder is refused at once, and cannot be swapped in after
-   * the check. */
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
   if (fd < 0)
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    "cannot read %s: %s", shown, g_strerror (saved));
-      goto out;
+      return -1;
     }
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
@@ -742,47 +730,69 @@ load_image (LoadCtx *ctx, GError **error)
                    : S_ISFIFO (st.st_mode) ? "FIFO"
                    : S_ISSOCK (st.st_mode) ? "socket"
                                            : "device");
-      goto out;
+      close (fd);
+      return -1;
     }
+  return fd;
+}
 
-  /* The declared size against the budget before anything is decoded,
-   * then the whole file's structure: a file cut short or corrupt is an
-   * error, not an image with a grey part (issue 20). */
-  st_image_header (fd, &info);
-  if (info.width > 0 && info.height > 0
-      && (info.kind == ST_IMAGE_PNG || info.kind == ST_IMAGE_JPEG))
+/* The declared size against the budget before anything is decoded, then
+ * the whole file's structure: a file cut short or corrupt is an error,
+ * not an image with a grey part (issue 20).  *info: what the header
+ * says. */
+static gboolean
+check_image_file (LoadCtx *ctx, int fd, const char *shown, StImageInfo *info,
+                  GError **error)
+{
+  GError *local = NULL;
+
+  st_image_header (fd, info);
+  if (info->width > 0 && info->height > 0
+      && (info->kind == ST_IMAGE_PNG || info->kind == ST_IMAGE_JPEG))
     {
       guint64 spent = *ctx->spent;
       int tw, th;
-      gboolean fits = plan_decode (
-          ctx, info.kind == ST_IMAGE_JPEG ? "jpeg" : "png", info.width,
-          info.height, &tw, &th);
+      gboolean fits
+          = plan_decode (ctx, info->kind == ST_IMAGE_JPEG ? "jpeg" : "png",
+                         info->width, info->height, &tw, &th);
       *ctx->spent = spent; /* counted again when the loader decides */
       if (!fits)
         {
-          g_set_error_literal (error, ST_ERROR, ST_ERROR_MEMORY,
-                               ctx->refusal);
+          g_set_error_literal (error, ST_ERROR, ST_ERROR_MEMORY, ctx->refusal);
           g_clear_pointer (&ctx->refusal, g_free);
-          goto out;
+          return FALSE;
         }
     }
-  if (!st_image_verify (fd, &info, &local))
+  if (!st_image_verify (fd, info, &local))
     {
       g_set_error (error, ST_ERROR, ST_ERROR_FORMAT, "cannot read %s: %s",
                    shown, local->message);
       g_clear_error (&local);
-      goto out;
+      return FALSE;
     }
+  return TRUE;
+}
 
-  loader = gdk_pixbuf_loader_new ();
+/* The file fed to a pixbuf loader, which decodes it at the size
+ * plan_decode () chooses (on_size_prepared): the picture, upright (a new
+ * reference), or NULL with error set. */
+static GdkPixbuf *
+decode_image_file (LoadCtx *ctx, int fd, const StImageInfo *info,
+                   const char *shown, GError **error)
+{
+  GdkPixbufLoader *loader = gdk_pixbuf_loader_new ();
+  guchar *buffer = g_malloc (65536);
+  GdkPixbuf *pb = NULL;
+  GError *local = NULL;
+  guint64 fed = 0;
+
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared),
                     ctx);
-  buffer = g_malloc (65536);
   for (;;)
     {
       /* no further than the image's end (PNG, JPEG), or than any
        * encoding of its size needs */
-      guint64 limit = info.end >= 0 ? (guint64)info.end : bytes_bound (ctx);
+      guint64 limit = info->end >= 0 ? (guint64)info->end : bytes_bound (ctx);
       size_t want = (size_t)MIN ((guint64)65536, limit - MIN (limit, fed));
       ssize_t n = want ? read (fd, buffer, want) : 0;
       if (n < 0 && errno == EINTR)
@@ -800,6 +810,7 @@ load_image (LoadCtx *ctx, GError **error)
       if (!gdk_pixbuf_loader_write (loader, buffer, (gsize)n, &local))
         break;
     }
+  g_free (buffer);
   /* always closed (else it complains when finalized) */
   if (!gdk_pixbuf_loader_close (loader, local ? NULL : &local) && !local)
     g_set_error_literal (&local, ST_ERROR, ST_ERROR_FORMAT,
@@ -809,68 +820,83 @@ load_image (LoadCtx *ctx, GError **error)
       g_set_error_literal (error, ST_ERROR, ST_ERROR_MEMORY, ctx->refusal);
       g_clear_pointer (&ctx->refusal, g_free);
       g_clear_error (&local);
-      goto out;
     }
-  if (local)
+  else if (local)
     {
       g_set_error (error, ST_ERROR, ST_ERROR_FORMAT, "cannot read %s: %s",
                    shown, local->message);
       g_clear_error (&local);
-      goto out;
     }
-  pb = gdk_pixbuf_loader_get_pixbuf (loader);
-  if (!pb)
-    {
-      g_set_error (error, ST_ERROR, ST_ERROR_FORMAT,
-                   "cannot read %s: not a complete image", shown);
-      goto out;
-    }
+  else if (!gdk_pixbuf_loader_get_pixbuf (loader))
+    g_set_error (error, ST_ERROR, ST_ERROR_FORMAT,
+                 "cannot read %s: not a complete image", shown);
   /* a new reference, or NULL when there is no memory for the turn */
-  pb = gdk_pixbuf_apply_embedded_orientation (pb);
-  if (!pb)
+  else if (!(pb = gdk_pixbuf_apply_embedded_orientation (
+                 gdk_pixbuf_loader_get_pixbuf (loader))))
+    g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                 "out of memory: no room to turn %s upright", shown);
+  g_object_unref (loader);
+  return pb;
+}
+
+/* An 8-bit RGB or RGBA picture as an engine image, transparent areas
+ * composited over white, as GIMP's checkerboard-free export would
+ * flatten them; NULL with error set. */
+static StImage *
+image_from_pixbuf (GdkPixbuf *pb, const char *shown, GError **error)
+{
+  int w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
+  int nc = gdk_pixbuf_get_n_channels (pb);
+  int stride = gdk_pixbuf_get_rowstride (pb);
+  gboolean alpha = gdk_pixbuf_get_has_alpha (pb);
+  const guchar *px = gdk_pixbuf_read_pixels (pb);
+  StImage *image;
+
+  if (gdk_pixbuf_get_bits_per_sample (pb) != 8 || nc < 3 || !px)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "%s: unsupported image (%d x %d)", shown, w, h);
+      return NULL;
+    }
+  if (!(image = st_image_new (w, h)))
     {
       g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
-                   "out of memory: no room to turn %s upright", shown);
-      goto out;
+                   "out of memory: no room for %s (%d x %d)", shown, w, h);
+      return NULL;
     }
-  {
-    int w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
-    int nc = gdk_pixbuf_get_n_channels (pb);
-    int stride = gdk_pixbuf_get_rowstride (pb);
-    gboolean alpha = gdk_pixbuf_get_has_alpha (pb);
-    const guchar *px = gdk_pixbuf_read_pixels (pb);
-    if (gdk_pixbuf_get_bits_per_sample (pb) != 8 || nc < 3 || !px)
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
       {
-        g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
-                     "%s: unsupported image (%d x %d)", shown, w, h);
-        goto out;
+        const guchar *s = px + (size_t)y * stride + (size_t)x * nc;
+        float *d = image->pixels + ((size_t)y * w + x) * 3;
+        float a = alpha ? s[3] / 255.0f : 1.0f;
+        for (int c = 0; c < 3; c++)
+          d[c] = a * (s[c] / 255.0f) + (1.0f - a);
       }
-    if (!(image = st_image_new (w, h)))
-      {
-        g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
-                     "out of memory: no room for %s (%d x %d)", shown, w, h);
-        goto out;
-      }
-    for (int y = 0; y < h; y++)
-      for (int x = 0; x < w; x++)
-        {
-          const guchar *s = px + (size_t)y * stride + (size_t)x * nc;
-          float *d = image->pixels + ((size_t)y * w + x) * 3;
-          /* Transparent areas are composited over white, as GIMP's
-           * checkerboard-free export would flatten them. */
-          float a = alpha ? s[3] / 255.0f : 1.0f;
-          for (int c = 0; c < 3; c++)
-            d[c] = a * (s[c] / 255.0f) + (1.0f - a);
-        }
-  }
-out:
+  return image;
+}
+
+/* ctx->path read within the budget: opened, checked, decoded, made an
+ * engine image; NULL with error set. */
+static StImage *
+load_image (LoadCtx *ctx, GError **error)
+{
+  char *shown = g_filename_display_name (ctx->path);
+  GdkPixbuf *pb = NULL;
+  StImage *image = NULL;
+  StImageInfo info;
+  int fd;
+
+  ctx->declared_pixels = 0;
+  fd = open_image_file (ctx->path, shown, error);
+  if (fd >= 0 && check_image_file (ctx, fd, shown, &info, error)
+      && (pb = decode_image_file (ctx, fd, &info, shown, error)))
+    image = image_from_pixbuf (pb, shown, error);
+
   if (pb)
     g_object_unref (pb);
-  if (loader)
-    g_object_unref (loader);
   if (fd >= 0)
     close (fd);
-  g_free (buffer);
   g_free (shown);
   return image;
 }
