@@ -112,6 +112,7 @@ def run_session(tag, args, content, style, env_extra, paintings=True,
                 "dialog-%s-styles.png" % tag,
                 "dialog-%s-file-chooser.png" % tag,
                 "dialog-%s-split.png" % tag, "dialog-%s-zoom.png" % tag,
+                "dialog-%s-zoom-100.png" % tag,
                 "dialog-%s-preview-off.png" % tag):
         if os.path.exists(os.path.join(args.out, old)):
             os.remove(os.path.join(args.out, old))
@@ -290,6 +291,10 @@ def check_zoom(tag, lines, args):
           first(lines, "zoom-wheel-out"))
     check("%s: the last zoom shows the layer's own pixels" % tag,
           field(lines, "zoom-max", "label") == "100", first(lines, "zoom-max"))
+    check("%s: at 100 %%, the preview paints" % tag,
+          field(lines, "zoom-max-painted", "done") == "1" and
+          (text_field(lines, "zoom-max-painted") or "") == "Preview at 100 %",
+          first(lines, "zoom-max-painted"))
     path = os.path.join(args.out, "dialog-%s-zoom.png" % tag)
     check("%s: zoom screenshot %s" % (tag, path), os.path.exists(path))
 
