@@ -147,10 +147,14 @@ ensure_content (StPreviewPane *pane)
   st_preview_view_rect (shown_view (pane), &rect);
   if (pane->content.image && same_rect (&rect, &pane->content.rect))
     return;
-  image = st_drawable_read_area (
-      pane->drawable_id,
-      GEGL_RECTANGLE (rect.x, rect.y, rect.width, rect.height), pane->width,
-      pane->height, NULL, &error);
+  /* The whole layer was read once already. */
+  if (pane->overview.image && same_rect (&rect, &pane->overview.rect))
+    image = st_image_copy (pane->overview.image);
+  else
+    image = st_drawable_read_area (
+        pane->drawable_id,
+        GEGL_RECTANGLE (rect.x, rect.y, rect.width, rect.height), pane->width,
+        pane->height, NULL, &error);
   g_clear_error (&error);
   if (image)
     shown_set (&pane->content, image, &rect);
