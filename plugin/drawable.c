@@ -45,26 +45,46 @@ st_drawable_applied_mask (gint32 drawable_id)
   return mask_id;
 }
 
-void
-st_drawable_mask_rows (GeglBuffer *mask, gint y0, gint width, gint rows,
-                       gfloat *rgba, gfloat *scratch)
+/* st_drawable_mask_rows () for the columns x0 .. x0 + width - 1. */
+static void
+mask_area_rows (GeglBuffer *mask, gint x0, gint y0, gint width, gint rows,
+                gfloat *rgba, gfloat *scratch)
 {
   gsize i, n = (gsize)width * rows;
 
   /* the mask's values as stored: an opacity, not a colour */
-  gegl_buffer_get (mask, GEGL_RECTANGLE (0, y0, width, rows), 1.0,
+  gegl_buffer_get (mask, GEGL_RECTANGLE (x0, y0, width, rows), 1.0,
                    babl_format ("Y' float"), scratch, GEGL_AUTO_ROWSTRIDE,
                    GEGL_ABYSS_NONE);
   for (i = 0; i < n; i++)
     rgba[i * 4 + 3] *= CLAMP (scratch[i], 0.0f, 1.0f);
 }
 
+void
+st_drawable_mask_rows (GeglBuffer *mask, gint y0, gint width, gint rows,
+                       gfloat *rgba, gfloat *scratch)
+{
+  mask_area_rows (mask, 0, y0, width, rows, rgba, scratch);
+}
+
 StImage *
 st_drawable_read (gint32 drawable_id, gint width, gint height,
                   gfloat *max_alpha, GError **error)
 {
-  gint source_width = gimp_drawable_width (drawable_id);
-  gint source_height = gimp_drawable_height (drawable_id);
+  GeglRectangle whole = { 0, 0, gimp_drawable_width (drawable_id),
+                          gimp_drawable_height (drawable_id) };
+
+  return st_drawable_read_area (drawable_id, &whole, width, height, max_alpha,
+                                error);
+}
+
+StImage *
+st_drawable_read_area (gint32 drawable_id, const GeglRectangle *area,
+                       gint width, gint height, gfloat *max_alpha,
+                       GError **error)
+{
+  gint source_width = area->width;
+  gint source_height = area->height;
   gboolean same_size = width == source_width && height == source_height;
   const Babl *format = babl_format ("R'G'B'A float");
   gint32 mask_id = st_drawable_applied_mask (drawable_id);
@@ -102,12 +122,14 @@ st_drawable_read (gint32 drawable_id, gint width, gint height,
       gint rows = MIN (STRIP_ROWS, source_height - y0);
       gsize i, n = (gsize)source_width * rows;
 
-      gegl_buffer_get (buffer, GEGL_RECTANGLE (0, y0, source_width, rows), 1.0,
-                       format, strip, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+      gegl_buffer_get (
+          buffer, GEGL_RECTANGLE (area->x, area->y + y0, source_width, rows),
+          1.0, format, strip, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
       /* What is seen: the layer's mask, when it applies, takes its part
        * of the alpha... */
       if (mask)
-        st_drawable_mask_rows (mask, y0, source_width, rows, strip, scratch);
+        mask_area_rows (mask, area->x, area->y + y0, source_width, rows, strip,
+                        scratch);
       /* ...and the pixels are composited over white, the one rule of the
        * command line too (issue 20): the colour hidden under transparent
        * pixels is never read. */

@@ -30,6 +30,12 @@ void st_drawable_size_within (gint32 drawable_id, gint long_side, gint *width,
 StImage *st_drawable_read (gint32 drawable_id, gint width, gint height,
                            gfloat *max_alpha, GError **error);
 
+/* The same for the area of drawable_id (in its pixels, inside it) scaled
+ * to width x height: the dialog's preview when zoomed in. */
+StImage *st_drawable_read_area (gint32 drawable_id, const GeglRectangle *area,
+                                gint width, gint height, gfloat *max_alpha,
+                                GError **error);
+
 /* The layer mask of drawable_id when it has one and it applies (not
  * disabled), else -1. */
 gint32 st_drawable_applied_mask (gint32 drawable_id);

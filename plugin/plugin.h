@@ -1,9 +1,9 @@
-/* plugin.h - the procedure's run: what style-transfer.c (registration, run
+/* plugin.h - the procedure's run: what procedure.c (registration, run
  * modes, last values) calls in validate.c and render.c.
  *
  * The settings themselves (StPluginValues, their ranges, their engine
  * parameters) are in values.h, which the dialog (ui/) uses too; the dialog
- * is reached only from style-transfer.c, through ui/dialog.h.  Nothing
+ * is reached only from procedure.c, through ui/dialog.h.  Nothing
  * declared here is for ui/.
  */
 #ifndef ST_PLUGIN_H

@@ -451,6 +451,67 @@ network_file_exists (const gchar *network, GError **error)
   return TRUE;
 }
 
+/* The content at the run's size and the style for it (its luminance for
+ * a grayscale image); FALSE with error set. */
+static gboolean
+read_inputs (gint32 image_id, gint32 drawable_id, const StPluginValues *vals,
+             const StEstimate *estimate, StImage **content, StImage **style,
+             GError **error)
+{
+  gfloat max_alpha;
+
+  gimp_progress_set_text (_ ("Style transfer: reading the layers"));
+  *content = st_drawable_read (drawable_id, estimate->width, estimate->height,
+                               &max_alpha, error);
+  if (!*content)
+    return FALSE;
+  if (max_alpha <= 0.0f)
+    {
+      set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
+                         _ ("The layer is fully transparent: there is nothing "
+                            "to repaint."));
+      return FALSE;
+    }
+
+  *style = read_style (vals, MAX (estimate->width, estimate->height),
+                       estimate->budget_bytes, error);
+  if (!*style)
+    return FALSE;
+  st_style_match_image (*style, image_id);
+  return TRUE;
+}
+
+/* The engine's run, with GIMP's progress bar; NULL with error set (the
+ * status GIMP_PDB_CANCEL when the user cancelled). */
+static StImage *
+paint (const StNetwork *network, const StImage *content, const StImage *style,
+       const StParams *params, GError **error)
+{
+  ProgressState state = { g_thread_self (), 0, 0 };
+  const StImage *styles[1] = { style };
+  GError *engine_error = NULL;
+  StImage *result = NULL;
+  StStatus status;
+
+  status = st_transfer (network, content, styles, 1, params, on_progress,
+                        &state, &result, &engine_error);
+  if (status == ST_CANCELLED)
+    propagate_engine_error (error, engine_error, GIMP_PDB_CANCEL,
+                            _ ("Style transfer was cancelled."));
+  else if (status != ST_OK)
+    propagate_engine_error (error, engine_error,
+                            status == ST_ERROR_INVALID
+                                ? GIMP_PDB_CALLING_ERROR
+                                : GIMP_PDB_EXECUTION_ERROR,
+                            _ ("Style transfer failed."));
+  if (status != ST_OK)
+    {
+      st_image_free (result);
+      return NULL;
+    }
+  return result;
+}
+
 gint32
 st_plugin_render (gint32 image_id, gint32 drawable_id,
                   const StPluginValues *vals, const gchar *plugin_dir,
@@ -464,12 +525,8 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
   StImage *content = NULL;
   StImage *style = NULL;
   StImage *result = NULL;
-  const StImage *styles[1];
-  ProgressState state = { g_thread_self (), 0, 0 };
   GError *engine_error = NULL;
   gchar *note = NULL;
-  StStatus status;
-  gfloat max_alpha;
   gint sel_x, sel_y, sel_width, sel_height;
   gint32 layer_id = -1;
 
@@ -500,59 +557,22 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       return -1;
     }
 
-  if (!plan_run (network, vals, width, height, &params, &estimate, &note,
-                 error))
-    goto out;
-
-  if (note)
+  if (plan_run (network, vals, width, height, &params, &estimate, &note,
+                error))
     {
-      if (interactive)
-        gimp_message (note);
-      gimp_progress_set_text (note);
+      if (note)
+        {
+          if (interactive)
+            gimp_message (note);
+          gimp_progress_set_text (note);
+        }
+      if (read_inputs (image_id, drawable_id, vals, &estimate, &content,
+                       &style, error)
+          && (result = paint (network, content, style, &params, error)))
+        layer_id = add_result_layer (image_id, drawable_id, vals, plugin_dir,
+                                     result, error);
     }
 
-  gimp_progress_set_text (_ ("Style transfer: reading the layers"));
-  content = st_drawable_read (drawable_id, estimate.width, estimate.height,
-                              &max_alpha, error);
-  if (!content)
-    goto out;
-  if (max_alpha <= 0.0f)
-    {
-      set_error_literal (error, GIMP_PDB_EXECUTION_ERROR,
-                         _ ("The layer is fully transparent: there is nothing "
-                            "to repaint."));
-      goto out;
-    }
-
-  style = read_style (vals, MAX (estimate.width, estimate.height),
-                      estimate.budget_bytes, error);
-  if (!style)
-    goto out;
-  st_style_match_image (style, image_id);
-
-  styles[0] = style;
-  status = st_transfer (network, content, styles, 1, &params, on_progress,
-                        &state, &result, &engine_error);
-  if (status == ST_CANCELLED)
-    {
-      propagate_engine_error (error, engine_error, GIMP_PDB_CANCEL,
-                              _ ("Style transfer was cancelled."));
-      goto out;
-    }
-  if (status != ST_OK)
-    {
-      propagate_engine_error (error, engine_error,
-                              status == ST_ERROR_INVALID
-                                  ? GIMP_PDB_CALLING_ERROR
-                                  : GIMP_PDB_EXECUTION_ERROR,
-                              _ ("Style transfer failed."));
-      goto out;
-    }
-
-  layer_id = add_result_layer (image_id, drawable_id, vals, plugin_dir, result,
-                               error);
-
-out:
   gimp_progress_end ();
   st_image_free (result);
   st_image_free (style);

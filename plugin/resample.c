@@ -57,12 +57,21 @@ st_row_resampler_new (const StImage *source, gint width, gint height)
       source != NULL && source->width > 0 && source->height > 0, NULL);
   g_return_val_if_fail (width > 0 && height > 0, NULL);
 
-  resampler = g_new0 (StRowResampler, 1);
+  /* A layer may be as large as memory: running out is an answer (NULL),
+   * which the caller reports, not a reason to end GIMP's plug-in. */
+  resampler = g_try_new0 (StRowResampler, 1);
+  if (!resampler)
+    return NULL;
   resampler->source = source;
   resampler->width = width;
   resampler->height = height;
-  resampler->columns = g_new (Tap, width);
-  resampler->rows = g_new (gfloat, (gsize)4 * width * 3);
+  resampler->columns = g_try_new (Tap, width);
+  resampler->rows = g_try_new (gfloat, (gsize)4 * width * 3);
+  if (!resampler->columns || !resampler->rows)
+    {
+      st_row_resampler_free (resampler);
+      return NULL;
+    }
   for (x = 0; x < 4; x++)
     resampler->row_of_slot[x] = -1;
 
@@ -196,16 +205,20 @@ st_row_reducer_new (gint source_width, gint source_height, gint width,
   g_return_val_if_fail (width > 0 && height > 0, NULL);
   g_return_val_if_fail (width <= source_width && height <= source_height, NULL);
 
-  reducer = g_new0 (StRowReducer, 1);
+  /* Out of memory: NULL, as for the resampler. */
+  reducer = g_try_new0 (StRowReducer, 1);
+  if (!reducer)
+    return NULL;
   reducer->source_width = source_width;
   reducer->source_height = source_height;
   reducer->width = width;
   reducer->height = height;
-  reducer->columns = g_new (Span, source_width);
+  reducer->columns = g_try_new (Span, source_width);
   reducer->sums = g_try_new0 (gfloat, (gsize)width * height * 7);
-  if (!reducer->sums)
+  if (!reducer->columns || !reducer->sums)
     {
       g_free (reducer->columns);
+      g_free (reducer->sums);
       g_free (reducer);
       return NULL;
     }

@@ -11,7 +11,8 @@ G_BEGIN_DECLS
 
 typedef struct StRowResampler StRowResampler;
 
-/* Resamples source (kept by the caller, not copied) to width x height. */
+/* Resamples source (kept by the caller, not copied) to width x height;
+ * NULL when memory runs out. */
 StRowResampler *st_row_resampler_new (const StImage *source, gint width,
                                       gint height);
 /* Writes output row y, (width, 3) floats clamped to [0, 1].  Rows are
@@ -26,11 +27,13 @@ void st_row_resampler_free (StRowResampler *resampler);
  * average is kept. */
 typedef struct StRowReducer StRowReducer;
 
+/* NULL when memory runs out. */
 StRowReducer *st_row_reducer_new (gint source_width, gint source_height,
                                   gint width, gint height);
 void st_row_reducer_push (StRowReducer *reducer, const gfloat *rgba_row);
-/* After source_height pushes: the image, and the largest alpha of the
- * source in *max_alpha when not NULL.  Frees the reducer. */
+/* After source_height pushes: the image (NULL when memory runs out), and
+ * the largest alpha of the source in *max_alpha when not NULL.  Frees the
+ * reducer. */
 StImage *st_row_reducer_finish (StRowReducer *reducer, gfloat *max_alpha);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* values.h - the plug-in's settings: their defaults, their ranges and
  * their meaning for the engine, in one place for the run and the dialog.
  *
- * Nothing here talks to GIMP: the procedure (style-transfer.c,
+ * Nothing here talks to GIMP: the procedure (procedure.c,
  * validate.c, render.c) and the dialog (ui/) both use it, and it uses
  * neither of them.
  *

@@ -1,12 +1,15 @@
-/* dialog.c - the Style Transfer dialog: style chooser, strength, quality
- * with an estimate, advanced settings and a live preview.
+/* dialog.c - the Style Transfer dialog: its layout, the style chooser's
+ * row, strength, quality, the advanced settings, Reset, and the run of
+ * the dialog itself.
  *
  * It edits the plug-in's StPluginValues (plugin/values.h) and nothing
- * else; the plug-in saves them as the last values after a run.  Pixels
- * are read with the plug-in's reader (plugin/drawable.h), the run's size
- * and cost come from the engine's st_estimate ().  The
- * preview runs the engine on small copies in a thread (preview.c); every
- * libgimp and GTK call stays in this, the main, thread.
+ * else; the plug-in saves them as the last values after a run.  The
+ * parts with a concept of their own are in files of their own: the
+ * style chooser (chooser.c), the network row (network-row.c), the
+ * estimate's text (estimate-text.c), the preview (preview-pane.c, with
+ * its zoom in preview-nav.c and its worker in preview.c) and the
+ * Quality presets (quality.c).  Every libgimp and GTK call stays in the
+ * main thread.
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -20,24 +23,20 @@
 #include <glib/gi18n.h>
 
 #include "chooser.h"
+#include "automatic-spin.h"
 #include "dialog.h"
-#include "plugin/drawable.h"
-#include "plugin/style.h"
+#include "estimate-text.h"
+#include "network-row.h"
 #include "plugin/values.h"
-#include "preview.h"
+#include "preview-pane.h"
 #include "quality.h"
+#include "theme.h"
 #include "style-transfer.h"
 
 #define RESPONSE_RESET 1
 
 #define SCALE_WIDTH 180
 #define SPIN_WIDTH 6
-
-/* The live preview: a small copy of the whole layer, few iterations. */
-#define PREVIEW_SIZE 192
-#define PREVIEW_ITERATIONS 40
-/* (see dialog.h) */
-#define PREVIEW_DEBOUNCE ST_DIALOG_PREVIEW_DEBOUNCE_MS
 
 /* What the dialog itself remembers between runs (gimp_set_data), beside
  * the settings' last values: whether the preview is on. */
@@ -68,496 +67,44 @@ typedef struct
   GtkObject *style_scale;
   GtkObject *smoothness;
   GtkAdjustment *seed;
-  GtkWidget *network_combo;
-  GtkWidget *network_file;
-  GtkWidget *network_status;
 
-  GtkWidget *preview;
-  GtkWidget *preview_toggle; /* "Preview": off stops the worker  */
-  gboolean preview_on;
-  GtkWidget *preview_status;
-  GtkWidget *split_view;   /* before (left) and after (right) */
-  StImage *preview_result; /* the last frame, or NULL         */
-  gint preview_width, preview_height;
-  StImage *preview_content; /* (preview_height, _width, 3)   */
-  StImage *preview_style;
-  gint32 preview_style_id;   /* preview_style was read from   */
-  gchar *preview_style_file; /* ... or from this file     */
-  gdouble preview_style_scale;
+  StNetworkRow *network; /* the network of the estimate and the preview */
+  StPreviewPane *preview;
 
-  StNetwork *network; /* for estimates and the preview */
-  StPreviewRunner *runner;
-  guint restart_id;
   gboolean updating;    /* widgets set from vals         */
   GtkSizeGroup *labels; /* one label column for all rows */
 } Dialog;
 
-static void schedule_preview (Dialog *dialog);
-static void update_estimate (Dialog *dialog);
-
-/* ------------------------------------------------------------ pixels */
-
-/* drawable_id reduced to fit long_side, or NULL.  Main thread only: it
- * talks to GIMP. */
-static StImage *
-read_within (gint32 drawable_id, gint long_side)
+/* Settings changed: the preview restarts (not while widgets are being
+ * set from vals). */
+static void
+schedule_preview (Dialog *dialog)
 {
-  StImage *image;
-  GError *error = NULL;
-  gint width, height;
-
-  st_drawable_size_within (drawable_id, long_side, &width, &height);
-  image = st_drawable_read (drawable_id, width, height, NULL, &error);
-  g_clear_error (&error);
-
-  return image;
+  if (!dialog->updating && dialog->preview)
+    st_preview_pane_schedule (dialog->preview);
 }
 
-/* Draws the preview: the last result (kept while a new run starts, until
- * its first frame), or the photo before there is one or with Preview off;
- * with Split view on, the photo on the left half and the result on the
- * right, as GIMP's own filters split their preview. */
+/* The estimate beside Quality and the size note under Size. */
 static void
-draw_preview (Dialog *dialog)
+update_estimate (Dialog *dialog)
 {
-  const StImage *before = dialog->preview_content;
-  const StImage *after = dialog->preview_on ? dialog->preview_result : NULL;
-  gboolean split = dialog->split_view
-                   && gtk_toggle_button_get_active (
-                       GTK_TOGGLE_BUTTON (dialog->split_view));
-  gint w = dialog->preview_width;
-  gint h = dialog->preview_height;
-  guchar *rgb;
-  gint x, y;
-
-  if (!before)
-    return;
-  if (!after)
-    after = before;
-
-  /* The preview's copies were read at the engine's own rounding, so
-   * frames have the preview's size; this only keeps the drawing inside. */
-  w = MIN (w, MIN (before->width, after->width));
-  h = MIN (h, MIN (before->height, after->height));
-
-  rgb = g_new (guchar, (gsize)w * h * 3);
-  for (y = 0; y < h; y++)
-    for (x = 0; x < w; x++)
-      {
-        const StImage *image = split && x < w / 2 ? before : after;
-        const gfloat *in = image->pixels + ((gsize)y * image->width + x) * 3;
-        guchar *out = rgb + ((gsize)y * w + x) * 3;
-        gint c;
-
-        for (c = 0; c < 3; c++)
-          out[c] = (guchar)(CLAMP (in[c], 0.0f, 1.0f) * 255.0f + 0.5f);
-        if (split && x == w / 2)
-          out[0] = out[1] = out[2] = 255; /* the dividing line */
-      }
-
-  gimp_preview_area_draw (GIMP_PREVIEW_AREA (dialog->preview), 0, 0, w, h,
-                          GIMP_RGB_IMAGE, rgb, w * 3);
-  g_free (rgb);
+  st_estimate_text_update (dialog->estimate, dialog->size_note,
+                           st_network_row_network (dialog->network),
+                           dialog->vals, dialog->width, dialog->height);
 }
 
-/* A new frame of the painting (NULL: none yet). */
+/* The user chose another network, open now. */
 static void
-set_preview_result (Dialog *dialog, const StImage *image)
+network_changed (const StNetwork *network, gpointer data)
 {
-  st_image_free (dialog->preview_result);
-  dialog->preview_result = image ? st_image_copy (image) : NULL;
-  /* A grayscale layer keeps the luminance only: show that. */
-  st_style_match_image (dialog->preview_result, dialog->image_id);
-  draw_preview (dialog);
-}
+  Dialog *dialog = data;
 
-static void
-split_view_toggled (GtkToggleButton *toggle, Dialog *dialog)
-{
-  (void)toggle;
-  draw_preview (dialog);
-}
-
-/* Preview off stops the worker at once (it takes a core) and shows the
- * photo; on again shows the last painting while a new run starts. */
-static void
-preview_toggled (GtkToggleButton *toggle, Dialog *dialog)
-{
-  dialog->preview_on = gtk_toggle_button_get_active (toggle);
-  gtk_widget_set_sensitive (dialog->split_view, dialog->preview_on);
-  draw_preview (dialog);
-  schedule_preview (dialog);
-}
-
-/* ----------------------------------------------------------- network */
-
-/* Opens the network of vals for the estimate and the preview, and says
- * in one line which one it is and how to install VGG19 if missing. */
-static void
-open_network (Dialog *dialog)
-{
-  const gchar *name = dialog->vals->network;
-  gchar *vgg19 = st_network_find_vgg19 (dialog->plugin_dir);
-  GError *error = NULL;
-  GString *text = g_string_new (NULL);
-  gboolean hint_given = FALSE;
-
-  if (dialog->runner)
-    st_preview_runner_stop (dialog->runner);
-  st_network_free (dialog->network);
-
-  dialog->network = st_network_open (name, dialog->plugin_dir, &error);
-  if (dialog->network)
-    {
-      if (strcmp (st_network_kind (dialog->network), "vgg19") == 0)
-        g_string_append (text, _ ("Paints with the VGG19 network."));
-      else
-        g_string_append (text, _ ("Paints with the built-in network."));
-    }
-  else
-    {
-      gchar *message = st_plugin_network_message (error, name);
-
-      /* That message already says how to install VGG19. */
-      hint_given = error && error->domain == ST_ERROR
-                   && error->code == ST_ERROR_NOT_FOUND
-                   && st_network_choice (name) == ST_NETWORK_VGG19;
-      g_string_append_printf (text, _ ("This network cannot be used: %s"),
-                              message);
-      g_free (message);
-      g_clear_error (&error);
-      /* The preview and the estimate still need a network. */
-      dialog->network = st_network_new_embedded ();
-    }
-
-  if (vgg19)
-    {
-      gchar *display = g_filename_display_name (vgg19);
-
-      g_string_append_c (text, ' ');
-      g_string_append_printf (text, _ ("VGG19 weights are installed in %s."),
-                              display);
-      g_free (display);
-    }
-  else if (!hint_given)
-    {
-      gchar *hint = st_plugin_install_hint ();
-
-      g_string_append_c (text, ' ');
-      g_string_append_printf (
-          text,
-          _ ("VGG19 weights, which paint more convincingly, "
-             "are not installed.  To install them, run:\n"
-             "%s"),
-          hint);
-      g_free (hint);
-    }
-
-  gtk_label_set_text (GTK_LABEL (dialog->network_status), text->str);
-  g_string_free (text, TRUE);
-  g_free (vgg19);
-}
-
-static void
-network_changed (GtkWidget *combo, Dialog *dialog)
-{
-  StPluginValues *vals = dialog->vals;
-  gint choice = ST_NETWORK_BEST;
-  gchar *path = NULL;
-
-  gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &choice);
-  gtk_widget_set_sensitive (dialog->network_file, choice == ST_NETWORK_FILE);
-
-  if (dialog->updating)
-    return;
-
-  switch (choice)
-    {
-    case ST_NETWORK_EMBEDDED:
-      g_strlcpy (vals->network, "embedded", sizeof vals->network);
-      break;
-
-    case ST_NETWORK_VGG19:
-      g_strlcpy (vals->network, "vgg19", sizeof vals->network);
-      break;
-
-    case ST_NETWORK_FILE:
-      path = gtk_file_chooser_get_filename (
-          GTK_FILE_CHOOSER (dialog->network_file));
-      if (path && strlen (path) < sizeof vals->network)
-        g_strlcpy (vals->network, path, sizeof vals->network);
-      else
-        vals->network[0] = '\0';
-      g_free (path);
-      break;
-
-    default:
-      vals->network[0] = '\0';
-      break;
-    }
-
-  open_network (dialog);
+  st_preview_pane_set_network (dialog->preview, network);
   update_estimate (dialog);
   schedule_preview (dialog);
 }
 
-static void
-network_file_set (GtkFileChooserButton *button, Dialog *dialog)
-{
-  (void)button;
-  network_changed (dialog->network_combo, dialog);
-}
-
-/* ---------------------------------------------------------- estimate */
-
-/* Under Size: the size the run will really use, and why when it is not
- * the one asked for. */
-static void
-update_size_note (Dialog *dialog, const StEstimate *estimate)
-{
-  gint asked = dialog->vals->size;
-  gint long_side = MAX (dialog->width, dialog->height);
-  gchar *text;
-
-  if (!dialog->size_note)
-    return;
-
-  if (!estimate)
-    text = g_strdup ("");
-  else if (asked == 0 && MAX (estimate->width, estimate->height) < long_side)
-    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer's own size "
-                               "does not fit the memory budget."),
-                            estimate->width, estimate->height);
-  else if (asked == 0)
-    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer's own size."),
-                            estimate->width, estimate->height);
-  else if (asked >= long_side)
-    text = g_strdup_printf (_ ("Runs at %d × %d px: the layer is smaller "
-                               "than %d px, so its own size is used."),
-                            estimate->width, estimate->height, asked);
-  else
-    text = g_strdup_printf (_ ("Runs at %d × %d px; the result is scaled up "
-                               "to the layer's %d × %d."),
-                            estimate->width, estimate->height, dialog->width,
-                            dialog->height);
-
-  gtk_label_set_text (GTK_LABEL (dialog->size_note), text);
-  g_free (text);
-}
-
-static void
-update_estimate (Dialog *dialog)
-{
-  StParams params;
-  StEstimate estimate;
-  GError *error = NULL;
-  gchar *text;
-  gchar *tooltip;
-
-  /* The engine's answer is the run's: the same size (size 0 shrunk to
-   * the budget by the engine), memory and time. */
-  st_plugin_params_from_values (dialog->vals, dialog->width, dialog->height,
-                                &params);
-  st_estimate (dialog->network, dialog->width, dialog->height, &params,
-               &estimate, &error);
-
-  if (error)
-    {
-      text = g_strdup (_ ("No estimate"));
-      tooltip = g_strdup (error->message);
-      g_clear_error (&error);
-    }
-  else
-    {
-      gchar *duration = st_plugin_format_duration (estimate.seconds);
-      gchar *memory
-          = g_format_size_full (estimate.peak_bytes, G_FORMAT_SIZE_IEC_UNITS);
-      gchar *budget
-          = g_format_size_full (estimate.budget_bytes, G_FORMAT_SIZE_IEC_UNITS);
-
-      if (!estimate.fits)
-        text = g_strdup_printf (_ ("Too big: needs %s of memory"), memory);
-      else
-        /* TRANSLATORS: the estimate beside Quality: the size the run
-           really uses, its time and memory, e.g. "512 × 384 px, about
-           2 min 5 s, 1.2 GiB" */
-        text = g_strdup_printf (_ ("%d × %d px, about %s, %s"), estimate.width,
-                                estimate.height, duration, memory);
-
-      tooltip = g_strdup_printf (
-          _ ("Painted at %d × %d px in %d scales, %d iterations in all.  "
-             "Estimated time %s and memory %s (the budget is %s).  The largest "
-             "size that fits the budget is %d px."),
-          estimate.width, estimate.height, estimate.n_scales,
-          estimate.total_iterations, duration, memory, budget,
-          estimate.max_size);
-      g_free (duration);
-      g_free (memory);
-      g_free (budget);
-    }
-
-  gtk_label_set_text (GTK_LABEL (dialog->estimate), text);
-  gimp_help_set_help_data (dialog->estimate, tooltip, NULL);
-  g_free (text);
-  g_free (tooltip);
-
-  update_size_note (dialog, error ? NULL : &estimate);
-}
-
-/* ----------------------------------------------------------- preview */
-
-static void
-preview_event (StPreviewEvent event, const StImage *image,
-               const StProgress *progress, const gchar *message,
-               gpointer user_data)
-{
-  Dialog *dialog = user_data;
-  gchar *text;
-
-  switch (event)
-    {
-    case ST_PREVIEW_FRAME:
-      set_preview_result (dialog, image);
-      text = g_strdup_printf (_ ("Preview: iteration %d of %d"),
-                              progress->iteration, progress->n_iterations);
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status), text);
-      g_free (text);
-      break;
-
-    case ST_PREVIEW_DONE:
-      set_preview_result (dialog, image);
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          _ ("Preview at small size"));
-      break;
-
-    case ST_PREVIEW_FAILED:
-      text = message ? st_plugin_sentence (message)
-                     : g_strdup (_ ("The preview failed."));
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status), text);
-      g_free (text);
-      break;
-    }
-}
-
-/* The style copy for the preview: the engine sizes the style to the run
- * times the style scale, so a little more than that is enough.  Read
- * from the style file when there is one, else from the style layer. */
-static gboolean
-ensure_preview_style (Dialog *dialog)
-{
-  StPluginValues *vals = dialog->vals;
-  gint32 style_id = vals->style_drawable;
-  gint long_side
-      = (gint)ceil (2.0 * PREVIEW_SIZE * MAX (1.0, vals->style_scale));
-
-  if (dialog->preview_style && dialog->preview_style_id == style_id
-      && g_strcmp0 (dialog->preview_style_file, vals->style_file) == 0
-      && dialog->preview_style_scale == vals->style_scale)
-    return TRUE;
-
-  st_image_free (dialog->preview_style);
-  dialog->preview_style = NULL;
-  g_free (dialog->preview_style_file);
-  dialog->preview_style_file = g_strdup (vals->style_file);
-  dialog->preview_style_id = style_id;
-  dialog->preview_style_scale = vals->style_scale;
-
-  if (vals->style_file[0])
-    {
-      GError *error = NULL;
-
-      dialog->preview_style
-          = st_style_file_read (vals->style_file, long_side, 0, &error);
-      g_clear_error (&error);
-    }
-  else if (style_id != -1 && gimp_item_is_valid (style_id))
-    dialog->preview_style = read_within (style_id, long_side);
-  /* As the run does: a grayscale image gets the style's luminance. */
-  st_style_match_image (dialog->preview_style, dialog->image_id);
-
-  return dialog->preview_style != NULL;
-}
-
-static gboolean
-restart_preview (gpointer data)
-{
-  Dialog *dialog = data;
-  StParams params;
-
-  dialog->restart_id = 0;
-
-  if (!dialog->preview_content || !dialog->preview_on)
-    return G_SOURCE_REMOVE;
-
-  /* The last frame stays on screen until the new run's first one. */
-  if (!ensure_preview_style (dialog))
-    {
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          _ ("Choose a style to see a preview"));
-      return G_SOURCE_REMOVE;
-    }
-
-  st_plugin_params_from_values (dialog->vals, dialog->preview_width,
-                                dialog->preview_height, &params);
-  params.size = MAX (dialog->preview_width, dialog->preview_height);
-  params.iterations = PREVIEW_ITERATIONS;
-  /* Leave a core to the dialog and to GIMP. */
-  params.threads = MAX (1, (gint)g_get_num_processors () - 1);
-
-  gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                      _ ("Preview: starting…"));
-  st_preview_runner_start (dialog->runner, dialog->network,
-                           dialog->preview_content, dialog->preview_style,
-                           &params);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Stops the running preview at once and, with Preview on, starts a new
- * one after a pause. */
-static void
-schedule_preview (Dialog *dialog)
-{
-  if (dialog->updating || !dialog->runner)
-    return;
-
-  st_preview_runner_stop (dialog->runner);
-  if (dialog->restart_id)
-    g_source_remove (dialog->restart_id);
-  dialog->restart_id = 0;
-  if (!dialog->preview_on)
-    {
-      gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                          _ ("Preview off"));
-      return;
-    }
-  dialog->restart_id
-      = g_timeout_add (PREVIEW_DEBOUNCE, restart_preview, dialog);
-  gtk_label_set_text (GTK_LABEL (dialog->preview_status),
-                      _ ("Preview: waiting for the settings…"));
-}
-
 /* ------------------------------------------------------------- style */
-
-/* GIMP's Dark theme draws an insensitive button's text embossed, in a
- * grey close to the normal one, so that a disabled OK looks bold: its
- * label is dimmed here, the emboss included (it derives from the
- * background colour). */
-static void
-dim_insensitive_label (GtkWidget *widget, gpointer data)
-{
-  GdkColor fg = { 0, 0x7000, 0x7000, 0x7000 };
-  GdkColor bg = { 0, 0x3000, 0x3000, 0x3000 };
-
-  (void)data;
-  if (GTK_IS_LABEL (widget))
-    {
-      gtk_widget_modify_fg (widget, GTK_STATE_INSENSITIVE, &fg);
-      gtk_widget_modify_bg (widget, GTK_STATE_INSENSITIVE, &bg);
-    }
-  else if (GTK_IS_CONTAINER (widget))
-    gtk_container_foreach (GTK_CONTAINER (widget), dim_insensitive_label, NULL);
-}
 
 /* OK runs only with a style; without one it is neither sensitive nor
  * the default button, and looks it. */
@@ -571,7 +118,7 @@ set_ok_sensitive (Dialog *dialog, gboolean sensitive)
                                      GTK_RESPONSE_OK, sensitive);
   if (!ok)
     return;
-  dim_insensitive_label (ok, NULL);
+  st_theme_dim_insensitive (ok);
   gtk_widget_set_can_default (ok, sensitive);
   if (sensitive)
     gtk_widget_grab_default (ok);
@@ -674,59 +221,82 @@ preserve_toggled (GtkToggleButton *toggle, Dialog *dialog)
   schedule_preview (dialog);
 }
 
-static GtkObject *
-add_scale (Dialog *dialog, GtkWidget *table, gint row, const gchar *label,
-           gdouble value, gdouble lower, gdouble upper, gdouble hard_upper,
-           gdouble step, guint digits, const gchar *tooltip, const gchar *name,
-           GCallback callback, gpointer data)
+/* A slider of the settings: its words, its range, and the value of
+ * StPluginValues it edits.  A whole number (size, iterations) sets the
+ * run's size and time: the quality and the estimate follow; the others
+ * change the painting: the preview restarts. */
+typedef struct
 {
+  const gchar *name;    /* the widget's, for the tests */
+  const gchar *label;   /* N_ ()                       */
+  const gchar *tooltip; /* N_ ()                       */
+  gdouble lower, upper, hard_upper, step;
+  guint digits;
+  gsize offset;   /* of the value in StPluginValues */
+  gboolean whole; /* a gint, else a gdouble         */
+} Slider;
+
+/* clang-format off */
+static const Slider strength_slider = {
+  "st-strength", N_ ("_Strength:"),
+  N_ ("How much style against content, in percent: 50 is the usual "
+      "balance, higher paints over more of the photo."),
+  0.0, ST_PLUGIN_STRENGTH_MAX, ST_PLUGIN_STRENGTH_MAX, 1.0, 0,
+  G_STRUCT_OFFSET (StPluginValues, strength), FALSE
+};
+static const Slider size_slider = {
+  "st-size", N_ ("Si_ze:"),
+  N_ ("Long side in pixels at which the painting is made; the result is "
+      "scaled to the layer.  0 uses the layer's own size as far as memory "
+      "allows.  Larger is slower."),
+  0, 2048, GIMP_MAX_IMAGE_SIZE, 16, 0,
+  G_STRUCT_OFFSET (StPluginValues, size), TRUE
+};
+static const Slider iterations_slider = {
+  "st-iterations", N_ ("_Iterations:"),
+  N_ ("Optimizer steps at the first scale (later scales take fewer); 0 "
+      "chooses automatically."),
+  0, 1000, ST_PLUGIN_ITERATIONS_MAX, 10, 0,
+  G_STRUCT_OFFSET (StPluginValues, iterations), TRUE
+};
+static const Slider style_scale_slider = {
+  "st-style-scale", N_ ("Style s_cale:"),
+  N_ ("Size of the brush strokes: 1 keeps them as large as in the style "
+      "picture, 2 doubles them."),
+  ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX, 0.05, 2,
+  G_STRUCT_OFFSET (StPluginValues, style_scale), FALSE
+};
+static const Slider smoothness_slider = {
+  "st-smoothness", N_ ("S_moothness:"),
+  N_ ("Smooths out noise: 1 is the network's default, 0 turns it off, 2 "
+      "doubles it."),
+  0.0, 10.0, ST_PLUGIN_SMOOTHNESS_MAX, 0.1, 2,
+  G_STRUCT_OFFSET (StPluginValues, smoothness), FALSE
+};
+/* clang-format on */
+
+/* The slider's row of the table, set to its value in vals. */
+static GtkObject *
+add_scale (Dialog *dialog, GtkWidget *table, gint row, const Slider *slider)
+{
+  gpointer value = G_STRUCT_MEMBER_P (dialog->vals, slider->offset);
   GtkObject *adjustment;
 
-  adjustment = gimp_scale_entry_new (GTK_TABLE (table), 0, row, label,
-                                     SCALE_WIDTH, SPIN_WIDTH, value, lower,
-                                     upper, step, step * 10.0, digits, FALSE,
-                                     lower, hard_upper, tooltip, NULL);
-  gtk_widget_set_name (GIMP_SCALE_ENTRY_SCALE (adjustment), name);
+  adjustment = gimp_scale_entry_new (
+      GTK_TABLE (table), 0, row, _ (slider->label), SCALE_WIDTH, SPIN_WIDTH,
+      slider->whole ? *(gint *)value : *(gdouble *)value, slider->lower,
+      slider->upper, slider->step, slider->step * 10.0, slider->digits, FALSE,
+      slider->lower, slider->hard_upper, _ (slider->tooltip), NULL);
+  gtk_widget_set_name (GIMP_SCALE_ENTRY_SCALE (adjustment), slider->name);
   gtk_size_group_add_widget (dialog->labels,
                              GIMP_SCALE_ENTRY_LABEL (adjustment));
   g_object_set_data (G_OBJECT (adjustment), "st-dialog", dialog);
-  g_signal_connect (adjustment, "value-changed", callback, data);
+  g_signal_connect (adjustment, "value-changed",
+                    slider->whole ? G_CALLBACK (run_size_changed)
+                                  : G_CALLBACK (double_changed),
+                    value);
 
   return adjustment;
-}
-
-/* The iterations' field says "Automatic" for 0, and reads it back. */
-static gboolean
-iterations_output (GtkSpinButton *spin, gpointer data)
-{
-  (void)data;
-  if (RINT (gtk_adjustment_get_value (gtk_spin_button_get_adjustment (spin)))
-      != 0)
-    return FALSE;
-
-  if (strcmp (gtk_entry_get_text (GTK_ENTRY (spin)), _ ("Automatic")) != 0)
-    gtk_entry_set_text (GTK_ENTRY (spin), _ ("Automatic"));
-  return TRUE;
-}
-
-static gint
-iterations_input (GtkSpinButton *spin, gdouble *value, gpointer data)
-{
-  const gchar *text = gtk_entry_get_text (GTK_ENTRY (spin));
-  gchar *end = NULL;
-  gdouble number;
-
-  (void)data;
-  if (g_ascii_strcasecmp (text, _ ("Automatic")) == 0)
-    {
-      *value = 0.0;
-      return TRUE;
-    }
-  number = g_strtod (text, &end);
-  if (end == text)
-    return GTK_INPUT_ERROR;
-  *value = number;
-  return TRUE;
 }
 
 static GtkWidget *
@@ -739,7 +309,6 @@ advanced_settings (Dialog *dialog)
   GtkWidget *hbox;
   GtkWidget *spin;
   GtkWidget *button;
-  GtkFileFilter *filter;
 
   expander = gtk_expander_new_with_mnemonic (_ ("_Advanced"));
   gtk_widget_set_name (expander, "st-advanced");
@@ -752,48 +321,17 @@ advanced_settings (Dialog *dialog)
   gtk_container_add (GTK_CONTAINER (align), table);
   gtk_container_add (GTK_CONTAINER (expander), align);
 
-  dialog->size
-      = add_scale (dialog, table, 0, _ ("Si_ze:"), vals->size, 0, 2048,
-                   GIMP_MAX_IMAGE_SIZE, 16, 0,
-                   _ ("Long side in pixels at which the painting is made; the "
-                      "result is scaled to the layer.  0 uses the layer's own "
-                      "size as far as memory allows.  Larger is slower."),
-                   "st-size", G_CALLBACK (run_size_changed), &vals->size);
-  dialog->iterations = add_scale (
-      dialog, table, 2, _ ("_Iterations:"), vals->iterations, 0, 1000,
-      ST_PLUGIN_ITERATIONS_MAX, 10, 0,
-      _ ("Optimizer steps at the first scale (later scales take "
-         "fewer); 0 chooses automatically."),
-      "st-iterations", G_CALLBACK (run_size_changed), &vals->iterations);
+  dialog->size = add_scale (dialog, table, 0, &size_slider);
+  dialog->iterations = add_scale (dialog, table, 2, &iterations_slider);
   spin = GIMP_SCALE_ENTRY_SPINBUTTON (dialog->iterations);
   gtk_widget_set_name (spin, "st-iterations-entry");
-  gtk_entry_set_width_chars (GTK_ENTRY (spin), 10);
-  /* A numeric spin button refuses letters, "Automatic" included. */
-  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), FALSE);
-  g_signal_connect (spin, "output", G_CALLBACK (iterations_output), NULL);
-  g_signal_connect (spin, "input", G_CALLBACK (iterations_input), NULL);
-  gtk_spin_button_update (GTK_SPIN_BUTTON (spin));
+  st_automatic_spin_setup (spin);
 
-  dialog->size_note = gtk_label_new (NULL);
-  gtk_widget_set_name (dialog->size_note, "st-size-note");
-  gtk_label_set_line_wrap (GTK_LABEL (dialog->size_note), TRUE);
-  gtk_misc_set_alignment (GTK_MISC (dialog->size_note), 0.0, 0.5);
-  gimp_label_set_attributes (GTK_LABEL (dialog->size_note), PANGO_ATTR_SCALE,
-                             PANGO_SCALE_SMALL, -1);
+  dialog->size_note = st_theme_note_label ("st-size-note");
   gtk_table_attach (GTK_TABLE (table), dialog->size_note, 1, 3, 1, 2, GTK_FILL,
                     GTK_FILL, 0, 0);
-  dialog->style_scale = add_scale (
-      dialog, table, 3, _ ("Style s_cale:"), vals->style_scale,
-      ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX, 0.05, 2,
-      _ ("Size of the brush strokes: 1 keeps them as large as in the "
-         "style picture, 2 doubles them."),
-      "st-style-scale", G_CALLBACK (double_changed), &vals->style_scale);
-  dialog->smoothness = add_scale (
-      dialog, table, 4, _ ("S_moothness:"), vals->smoothness, 0.0, 10.0,
-      ST_PLUGIN_SMOOTHNESS_MAX, 0.1, 2,
-      _ ("Smooths out noise: 1 is the network's default, 0 turns it "
-         "off, 2 doubles it."),
-      "st-smoothness", G_CALLBACK (double_changed), &vals->smoothness);
+  dialog->style_scale = add_scale (dialog, table, 3, &style_scale_slider);
+  dialog->smoothness = add_scale (dialog, table, 4, &smoothness_slider);
 
   hbox = gtk_hbox_new (FALSE, 6);
   dialog->seed = GTK_ADJUSTMENT (
@@ -813,47 +351,10 @@ advanced_settings (Dialog *dialog)
   g_signal_connect (button, "clicked", G_CALLBACK (new_seed_clicked), dialog);
   attach_row (dialog, table, 5, _ ("Random s_eed:"), hbox);
 
-  hbox = gtk_hbox_new (FALSE, 6);
-  dialog->network_combo = gimp_int_combo_box_new (
-      _ ("Best installed"), ST_NETWORK_BEST, _ ("Built-in (no download)"),
-      ST_NETWORK_EMBEDDED, _ ("VGG19"), ST_NETWORK_VGG19,
-      _ ("VGG19 weights file"), ST_NETWORK_FILE, NULL);
-  gtk_widget_set_name (dialog->network_combo, "st-network");
-  gimp_help_set_help_data (dialog->network_combo,
-                           _ ("Best installed uses VGG19 when its weights are "
-                              "installed and the built-in network otherwise."),
-                           NULL);
-  gtk_box_pack_start (GTK_BOX (hbox), dialog->network_combo, FALSE, FALSE, 0);
-
-  dialog->network_file = gtk_file_chooser_button_new (
-      _ ("Choose VGG19 Weights"), GTK_FILE_CHOOSER_ACTION_OPEN);
-  filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _ ("Safetensors files"));
-  gtk_file_filter_add_pattern (filter, "*.safetensors");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog->network_file), filter);
-  if (st_network_choice (vals->network) == ST_NETWORK_FILE)
-    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (dialog->network_file),
-                                   vals->network);
-  gtk_box_pack_start (GTK_BOX (hbox), dialog->network_file, TRUE, TRUE, 0);
-  g_signal_connect (dialog->network_file, "file-set",
-                    G_CALLBACK (network_file_set), dialog);
-  attach_row (dialog, table, 6, _ ("_Network:"), hbox);
-
-  dialog->network_status = gtk_label_new (NULL);
-  gtk_widget_set_name (dialog->network_status, "st-network-status");
-  gtk_label_set_line_wrap (GTK_LABEL (dialog->network_status), TRUE);
-  gtk_label_set_selectable (GTK_LABEL (dialog->network_status), TRUE);
-  gtk_misc_set_alignment (GTK_MISC (dialog->network_status), 0.0, 0.5);
-  gimp_label_set_attributes (GTK_LABEL (dialog->network_status),
-                             PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
-  gtk_table_attach (GTK_TABLE (table), dialog->network_status, 1, 3, 7, 8,
-                    GTK_FILL, GTK_FILL, 0, 0);
-
-  dialog->updating = TRUE;
-  gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog->network_combo),
-                              st_network_choice (vals->network),
-                              G_CALLBACK (network_changed), dialog);
-  dialog->updating = FALSE;
+  attach_row (dialog, table, 6, _ ("_Network:"),
+              st_network_row_chooser (dialog->network));
+  gtk_table_attach (GTK_TABLE (table), st_network_row_status (dialog->network),
+                    1, 3, 7, 8, GTK_FILL, GTK_FILL, 0, 0);
 
   return expander;
 }
@@ -878,13 +379,11 @@ set_widgets_from_values (Dialog *dialog)
                                 vals->preserve_colors);
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
                                  st_quality_from_values (vals));
-  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->network_combo),
-                                 st_network_choice (vals->network));
   dialog->updating = FALSE;
 
-  open_network (dialog);
-  update_estimate (dialog);
-  schedule_preview (dialog);
+  /* It opens the network again, then the estimate and the preview
+   * follow (network_changed). */
+  st_network_row_reload (dialog->network);
 }
 
 static void
@@ -903,70 +402,6 @@ reset_values (Dialog *dialog)
 }
 
 /* ------------------------------------------------------------ layout */
-
-static GtkWidget *
-preview_column (Dialog *dialog)
-{
-  GtkWidget *vbox = gtk_vbox_new (FALSE, 6);
-  GtkWidget *align = gtk_alignment_new (0.5, 0.0, 0.0, 0.0);
-  GtkWidget *frame = gtk_frame_new (NULL);
-
-  st_drawable_size_within (dialog->drawable_id, PREVIEW_SIZE,
-                           &dialog->preview_width, &dialog->preview_height);
-
-  gtk_box_pack_start (GTK_BOX (vbox), align, FALSE, FALSE, 0);
-  gtk_frame_set_shadow_type (GTK_FRAME (frame), GTK_SHADOW_IN);
-  gtk_container_add (GTK_CONTAINER (align), frame);
-
-  dialog->preview = gimp_preview_area_new ();
-  gtk_widget_set_name (dialog->preview, "st-preview");
-  gtk_widget_set_size_request (dialog->preview, dialog->preview_width,
-                               dialog->preview_height);
-  gtk_container_add (GTK_CONTAINER (frame), dialog->preview);
-
-  dialog->preview_status = gtk_label_new (NULL);
-  gtk_widget_set_name (dialog->preview_status, "st-preview-status");
-  gtk_misc_set_alignment (GTK_MISC (dialog->preview_status), 0.5, 0.0);
-  gtk_label_set_line_wrap (GTK_LABEL (dialog->preview_status), TRUE);
-  gtk_widget_set_size_request (dialog->preview_status, PREVIEW_SIZE, -1);
-  gimp_label_set_attributes (GTK_LABEL (dialog->preview_status),
-                             PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
-  gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_status, FALSE, FALSE, 0);
-
-  /* GIMP's filters put their Preview check box under the preview, with
-   * GIMP's own words. */
-  dialog->preview_toggle
-      = gtk_check_button_new_with_mnemonic (_ ("_Preview"));
-  gtk_widget_set_name (dialog->preview_toggle, "st-preview-toggle");
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dialog->preview_toggle),
-                                dialog->preview_on);
-  gimp_help_set_help_data (dialog->preview_toggle,
-                           _ ("Paint a small preview while you choose the "
-                              "settings.  Off, the preview stops and leaves "
-                              "the processor to GIMP."),
-                           NULL);
-  gtk_box_pack_start (GTK_BOX (vbox), dialog->preview_toggle, FALSE, FALSE,
-                      0);
-
-  dialog->split_view = gtk_check_button_new_with_mnemonic (_ ("Split _view"));
-  gtk_widget_set_name (dialog->split_view, "st-split-view");
-  gimp_help_set_help_data (dialog->split_view,
-                           _ ("Before and after: the photo on the left half "
-                              "of the preview, the painting on the right."),
-                           NULL);
-  g_signal_connect (dialog->split_view, "toggled",
-                    G_CALLBACK (split_view_toggled), dialog);
-  gtk_widget_set_sensitive (dialog->split_view, dialog->preview_on);
-  /* The Dark theme would draw it insensitive in bold, embossed. */
-  dim_insensitive_label (dialog->split_view, NULL);
-  gtk_box_pack_start (GTK_BOX (vbox), dialog->split_view, FALSE, FALSE, 0);
-  g_signal_connect (dialog->preview_toggle, "toggled",
-                    G_CALLBACK (preview_toggled), dialog);
-
-  dialog->preview_content = read_within (dialog->drawable_id, PREVIEW_SIZE);
-
-  return vbox;
-}
 
 static GtkWidget *
 settings_column (Dialog *dialog)
@@ -1010,12 +445,7 @@ settings_column (Dialog *dialog)
                     GTK_FILL, GTK_FILL, 0, 0);
   gtk_widget_set_no_show_all (dialog->style_missing, TRUE);
 
-  dialog->strength
-      = add_scale (dialog, table, 2, _ ("_Strength:"), vals->strength, 0.0,
-                   ST_PLUGIN_STRENGTH_MAX, ST_PLUGIN_STRENGTH_MAX, 1.0, 0,
-                   _ ("How much style against content, in percent: 50 is the "
-                      "usual balance, higher paints over more of the photo."),
-                   "st-strength", G_CALLBACK (double_changed), &vals->strength);
+  dialog->strength = add_scale (dialog, table, 2, &strength_slider);
 
   hbox = gtk_hbox_new (FALSE, 12);
   dialog->quality_combo = gimp_int_combo_box_new (
@@ -1080,10 +510,8 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   dialog.plugin_dir = plugin_dir;
   dialog.width = gimp_drawable_width (drawable_id);
   dialog.height = gimp_drawable_height (drawable_id);
-  dialog.preview_style_id = -1;
   if (gimp_get_data_size (DIALOG_DATA) == sizeof memory)
     gimp_get_data (DIALOG_DATA, &memory);
-  dialog.preview_on = memory.preview != 0;
   dialog.labels = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
 
   gimp_ui_init (PLUG_IN_BINARY, FALSE);
@@ -1103,18 +531,20 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   gtk_box_pack_start (
       GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog.window))), hbox,
       TRUE, TRUE, 0);
-  gtk_box_pack_start (GTK_BOX (hbox), preview_column (&dialog), FALSE, FALSE,
-                      0);
+  dialog.preview
+      = st_preview_pane_new (vals, image_id, drawable_id, memory.preview != 0);
+  gtk_box_pack_start (GTK_BOX (hbox), st_preview_pane_widget (dialog.preview),
+                      FALSE, FALSE, 0);
+  dialog.network
+      = st_network_row_new (vals, plugin_dir, network_changed, &dialog);
+  st_preview_pane_set_network (dialog.preview,
+                               st_network_row_network (dialog.network));
   gtk_box_pack_start (GTK_BOX (hbox), settings_column (&dialog), TRUE, TRUE, 0);
-
-  dialog.runner = st_preview_runner_new (preview_event, &dialog);
-  open_network (&dialog);
 
   update_estimate (&dialog);
   gtk_widget_show_all (dialog.window);
   /* The chooser has chosen: OK, the no-style message and the preview. */
   style_changed (dialog.style_combo, &dialog);
-  draw_preview (&dialog);
 
   do
     {
@@ -1125,15 +555,12 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   while (response == RESPONSE_RESET);
 
   /* Cancel, close or OK: the preview stops now, not after the run. */
-  st_preview_runner_free (dialog.runner);
-  dialog.runner = NULL;
-  if (dialog.restart_id)
-    g_source_remove (dialog.restart_id);
+  st_preview_pane_stop (dialog.preview);
 
   if (response == GTK_RESPONSE_OK)
     vals->seed = (gint32)RINT (gtk_adjustment_get_value (dialog.seed));
   /* Remembered however the dialog closes, as a preference of the user. */
-  memory.preview = dialog.preview_on;
+  memory.preview = st_preview_pane_is_on (dialog.preview);
   gimp_set_data (DIALOG_DATA, &memory, sizeof memory);
 
   gtk_widget_destroy (dialog.window);
@@ -1142,11 +569,8 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
 
-  st_image_free (dialog.preview_content);
-  st_image_free (dialog.preview_style);
-  st_image_free (dialog.preview_result);
-  g_free (dialog.preview_style_file);
-  st_network_free (dialog.network);
+  st_preview_pane_free (dialog.preview);
+  st_network_row_free (dialog.network);
   g_object_unref (dialog.labels);
 
   return response == GTK_RESPONSE_OK

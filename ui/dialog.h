@@ -1,9 +1,9 @@
 /* dialog.h - the Style Transfer dialog: the one entry into ui/, called by
- * the plug-in's run () (plugin/style-transfer.c).
+ * the plug-in's run () (plugin/procedure.c).
  *
  * The dialog edits a StPluginValues (plugin/values.h) and reads pixels
  * with plugin/drawable.h; it calls nothing else of plugin/, and nothing
- * of plugin/ but style-transfer.c calls into ui/.
+ * of plugin/ but procedure.c calls into ui/.
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later

@@ -28,37 +28,14 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "common"))
+from checks import check, summary  # noqa: E402
+from checks import read_text as read, run_logged as run  # noqa: E402
+
 GIMP_CONSOLE = shutil.which("gimp-console-2.10") or shutil.which("gimp-console")
 PLUGIN_DIR = "usr/lib/gimp/2.0/plug-ins/style-transfer"
 MO = "usr/share/locale/es/LC_MESSAGES/gimp-style-transfer.mo"
-
-failures = []
-
-
-def check(what, ok, detail=""):
-    print("%s - %s%s" % ("ok" if ok else "not ok", what,
-                         (": " + str(detail)) if detail and not ok else ""))
-    if not ok:
-        failures.append(what)
-
-
-def run(argv, log, timeout, env=None, cwd=None):
-    with open(log, "w") as f:
-        try:
-            return subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT,
-                                  timeout=timeout, env=env,
-                                  cwd=cwd).returncode
-        except subprocess.TimeoutExpired:
-            return "timeout"
-
-
-def read(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
 
 def filter_script(photo, out_png):
     """Script-Fu: the filter with an installed painting, its layer's name
@@ -211,10 +188,7 @@ def main():
             subprocess.run(["rm", "-rf", tmp])
 
     print("# logs in %s" % out)
-    if failures:
-        print("# %d failed: %s" % (len(failures), "; ".join(failures)))
-        return 1
-    return 0
+    return summary()
 
 
 INNER = r"""#!/bin/sh

@@ -2,9 +2,11 @@
  * (bicubic): same size is a copy, constants and ramps survive, steps stay
  * within [0, 1], the row cache gives the same rows in any order.
  * Reducing (area average): blocks average exactly, the mean survives odd
- * ratios, and colour under transparent pixels does not bleed. */
+ * ratios, and colour under transparent pixels does not bleed.  Out of
+ * memory, both answer NULL instead of ending the plug-in. */
 #include <math.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "../common/check.h"
 #include "resample.h"
@@ -235,6 +237,46 @@ test_reduce_transparent_colour_does_not_bleed (void)
   st_image_free (out);
 }
 
+/* Sizes whose buffers cannot be had under a 1 GiB address space: the
+ * scalers answer NULL (their callers report out of memory); g_new would
+ * have aborted the plug-in. */
+static void
+test_out_of_memory_is_null (void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  /* AddressSanitizer reserves terabytes of shadow: no address limit. */
+  printf ("out of memory: skipped under AddressSanitizer\n");
+#else
+  StImage *source = pattern (4, 4);
+  struct rlimit old, limit;
+  StRowResampler *resampler;
+  StRowReducer *reducer;
+
+  getrlimit (RLIMIT_AS, &old);
+  limit = old;
+  limit.rlim_cur = (rlim_t)1 << 30;
+  if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < limit.rlim_cur)
+    limit.rlim_cur = old.rlim_cur;
+  CHECK (setrlimit (RLIMIT_AS, &limit) == 0, "setrlimit");
+
+  /* (1 << 27) columns of four taps: 4 GiB */
+  resampler = st_row_resampler_new (source, 1 << 27, 2);
+  CHECK (resampler == NULL, "a 4 GiB resampler was made");
+  st_row_resampler_free (resampler);
+  /* (1 << 28) columns' spans: 3 GiB */
+  reducer = st_row_reducer_new (1 << 28, 1, 1, 1);
+  CHECK (reducer == NULL, "a 3 GiB reducer was made");
+  if (reducer)
+    st_image_free (st_row_reducer_finish (reducer, NULL));
+  /* 2^15 x 2^15 sums of seven floats: 28 GiB */
+  reducer = st_row_reducer_new (1 << 15, 1 << 15, 1 << 15, 1 << 15);
+  CHECK (reducer == NULL, "a 28 GiB reducer was made");
+
+  setrlimit (RLIMIT_AS, &old);
+  st_image_free (source);
+#endif
+}
+
 int
 main (void)
 {
@@ -245,6 +287,7 @@ main (void)
   test_reduce_blocks ();
   test_reduce_keeps_mean ();
   test_reduce_transparent_colour_does_not_bleed ();
+  test_out_of_memory_is_null ();
 
   return check_report ("test-resample");
 }

@@ -22,8 +22,13 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
-import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'common'))
+import cli_cases  # noqa: E402
+from cli_cases import (died_of_problems, one_line_problems,  # noqa: E402
+                       report)
+from tiny_png import png  # noqa: E402
 
 CLI = os.path.abspath(sys.argv[1])
 CORPUS = os.path.abspath(sys.argv[2])
@@ -33,53 +38,11 @@ SAFETY = 120  # seconds; a case that needs it has hung, which is the bug
 # and ulimit -v cannot be used: those checks are left out there.
 SANITIZED = b'asan' in subprocess.run(['ldd', CLI],
                                       capture_output=True).stdout
-failures = []
-rows = []
-
-
-def png(path, w, h, pixel=None, rgb=None):
-    """A PNG, streamed row by row (8000 x 8000 costs no 192 MB here)."""
-    z = zlib.compressobj(9)
-    out = []
-    for y in range(h):
-        if pixel:
-            row = bytes(v for x in range(w) for v in pixel(x, y))
-        else:
-            row = bytes(rgb or (0, 0, 0)) * w
-        out.append(z.compress(b'\0' + row))
-    out.append(z.flush())
-
-    def chunk(t, d):
-        c = struct.pack('>I', len(d)) + t + d
-        return c + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
-    with open(path, 'wb') as f:
-        f.write(b'\x89PNG\r\n\x1a\n'
-                + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0))
-                + chunk(b'IDAT', b''.join(out)) + chunk(b'IEND', b''))
 
 
 def run(args, env=None, prefix=()):
-    """Runs the program; returns exit status (negative: killed by that
-    signal), stdout, stderr and its own peak RSS in KiB (wait4)."""
-    e = dict(os.environ)
-    e.update(env or {})
-    with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
-        p = subprocess.Popen(list(prefix) + [CLI] + args, stdout=so,
-                             stderr=se, env=e)
-        timer = threading.Timer(SAFETY, p.kill)
-        timer.start()
-        _, status, usage = os.wait4(p.pid, 0)
-        hung = not timer.is_alive()
-        timer.cancel()
-        p.returncode = 0  # reaped here, not by Popen
-        so.seek(0)
-        se.seek(0)
-        out, err = so.read(), se.read()
-    if hung:
-        return None, out, b'(hung: killed after %d s)\n' % SAFETY, 0
-    rc = (-os.WTERMSIG(status) if os.WIFSIGNALED(status)
-          else os.WEXITSTATUS(status))
-    return rc, out, err, usage.ru_maxrss
+    """Exit status, stdout, stderr and peak RSS in KiB (cli_cases.run)."""
+    return cli_cases.run(CLI, args, env=env, prefix=prefix, safety=SAFETY)
 
 
 def leftovers(d, planted=()):
@@ -98,20 +61,8 @@ def refused(what, args, expect=None, out=None, env=None, check=None,
     if os.path.lexists(os.path.join(T, 'out.png')):
         os.unlink(os.path.join(T, 'out.png'))
     rc, so, se, rss = run(args + (['-o', out] if out else []), env=env)
-    problems = []
     text = se.decode('utf-8', 'replace')
-    if rc != 1:
-        problems.append('exit %s' % rc)
-    if se.count(b'\n') != 1 or not se.endswith(b'\n'):
-        problems.append('%d stderr lines' % se.count(b'\n'))
-    if any(c < 0x20 and c != 0x0a or c == 0x7f for c in se):
-        problems.append('control characters on stderr')
-    if len(se) > 600:
-        problems.append('a %d-byte message' % len(se))
-    if not text.startswith('style-transfer: '):
-        problems.append('no "style-transfer: " prefix')
-    if expect and expect not in text:
-        problems.append('message lacks "%s"' % expect)
+    problems = one_line_problems(rc, se, re.escape(expect) if expect else None)
     if os.path.lexists(os.path.join(T, 'out.png')):
         problems.append('out.png written')
     if leftovers(os.path.dirname(out)):
@@ -123,19 +74,8 @@ def refused(what, args, expect=None, out=None, env=None, check=None,
     report(what, problems, text.strip().replace(T, 'TMP'))
 
 
-def report(what, problems, message):
-    if problems:
-        failures.append(what)
-        print('FAIL %s: %s\n     %s' % (what, '; '.join(problems), message[:300]))
-    else:
-        print('ok   %s: %s' % (what, message[:300]))
-    # long runs of one character (300-byte names) shortened for the table
-    shown = re.sub(r'(.)\1{19,}', lambda m: '%s…(%d)' % (m.group(1) * 3,
-                   len(m.group(0))), message)
-    rows.append('| %s | `%s` |' % (what, shown.replace('|', '\\|')))
-
-
 T = tempfile.mkdtemp(prefix='st-hostile-')
+cli_cases.hidden.append(T)
 try:
     C = os.path.join(T, 'content.png')
     S = os.path.join(T, 'style.png')
@@ -221,11 +161,7 @@ try:
         rc, so, se, _ = run([C, S, '-o', os.path.join(T, 'out.png')] + small,
                             env={'STYLE_TRANSFER_TEST_SIGNAL_IN_SAVE':
                                  str(int(sig))})
-        problems = []
-        if rc != -sig:
-            problems.append('exit %s, not death by the signal' % rc)
-        if se.count(b'\n') != 1:
-            problems.append('%d stderr lines' % se.count(b'\n'))
+        problems = died_of_problems(rc, se, sig)
         if os.path.exists(os.path.join(T, 'out.png')):
             problems.append('out.png written')
         if leftovers(T):
@@ -420,8 +356,4 @@ try:
 finally:
     shutil.rmtree(T, ignore_errors=True)
 
-if TABLE:
-    print('\n'.join(rows))
-print('%d failed: %s' % (len(failures), ', '.join(failures)) if failures
-      else 'all passed')
-sys.exit(1 if failures else 0)
+sys.exit(cli_cases.finish(TABLE))

@@ -18,13 +18,18 @@ import re
 import resource
 import shutil
 import signal
-import stat
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'common'))
+import cli_cases  # noqa: E402
+from cli_cases import (died_of_problems, one_line_problems,  # noqa: E402
+                       report)
+from tiny_png import chunk, png_bytes  # noqa: E402
 
 CLI = os.path.abspath(sys.argv[1])
 MAKE_JPEG = os.path.abspath(sys.argv[2])
@@ -32,22 +37,6 @@ TABLE = '--table' in sys.argv
 SAFETY = 120
 SANITIZED = b'asan' in subprocess.run(['ldd', CLI],
                                       capture_output=True).stdout
-failures = []
-rows = []
-
-
-def chunk(t, d):
-    c = struct.pack('>I', len(d)) + t + d
-    return c + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
-
-
-def png_bytes(w, h, pixel, alpha=False):
-    raw = b''.join(b'\0' + bytes(v for x in range(w) for v in pixel(x, y))
-                   for y in range(h))
-    return (b'\x89PNG\r\n\x1a\n'
-            + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8,
-                                         6 if alpha else 2, 0, 0, 0))
-            + chunk(b'IDAT', zlib.compress(raw, 9)) + chunk(b'IEND', b''))
 
 
 def write(path, data):
@@ -70,67 +59,15 @@ def run(args, env=None, shell_prefix=None, stop_hook=None):
     shell_prefix: a sh command that ends in exec "$0" "$@" (ulimit, closed
     descriptors).  stop_hook(pid): called while the program is stopped by
     STYLE_TRANSFER_TEST_STOP_BEFORE_RENAME."""
-    e = dict(os.environ)
-    e.update(env or {})
-    argv = [CLI] + args
-    if shell_prefix:
-        argv = ['sh', '-c', shell_prefix] + argv
-    with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
-        p = subprocess.Popen(argv, stdout=so, stderr=se, env=e,
-                             preexec_fn=no_core)
-        timer = threading.Timer(SAFETY, p.kill)
-        timer.start()
-        while True:
-            _, status = os.waitpid(p.pid, os.WUNTRACED)
-            if os.WIFSTOPPED(status):
-                if stop_hook:
-                    stop_hook(p.pid)
-                os.kill(p.pid, signal.SIGCONT)
-                continue
-            break
-        hung = not timer.is_alive()
-        timer.cancel()
-        p.returncode = 0
-        so.seek(0)
-        se.seek(0)
-        out, err = so.read(), se.read()
-    if hung:
-        return None, out, b'(hung: killed after %d s)\n' % SAFETY
-    rc = (-os.WTERMSIG(status) if os.WIFSIGNALED(status)
-          else os.WEXITSTATUS(status))
+    prefix = ['sh', '-c', shell_prefix] if shell_prefix else ()
+    rc, out, err, _ = cli_cases.run(CLI, args, env=env, prefix=prefix,
+                                    preexec_fn=no_core, stop_hook=stop_hook,
+                                    safety=SAFETY)
     return rc, out, err
 
 
 def temporaries(d):
     return sorted(n for n in os.listdir(d) if n.startswith('.style-transfer-'))
-
-
-def report(what, problems, message):
-    message = message.replace(T, 'TMP')
-    if problems:
-        failures.append(what)
-        print('FAIL %s: %s\n     %s' % (what, '; '.join(problems),
-                                        message[:300]))
-    else:
-        print('ok   %s: %s' % (what, message[:300]))
-    rows.append('| %s | `%s` |' % (what, message.replace('|', '\\|')))
-
-
-def one_line_problems(rc, err, expect=None, absent=()):
-    problems = []
-    text = err.decode('utf-8', 'replace')
-    if rc != 1:
-        problems.append('exit %s' % rc)
-    if err.count(b'\n') != 1 or not err.endswith(b'\n'):
-        problems.append('%d stderr lines' % err.count(b'\n'))
-    if any(c < 0x20 and c != 0x0a for c in err):
-        problems.append('control characters on stderr')
-    if expect and not re.search(expect, text):
-        problems.append('message lacks /%s/' % expect)
-    for word in absent:
-        if word in text:
-            problems.append('message says "%s"' % word)
-    return problems
 
 
 def refused(what, args, expect=None, out=None, absent=(), keep=(), env=None,
@@ -166,6 +103,7 @@ def succeeds(what, args, out, outcome, env=None, check=None):
 
 
 T = tempfile.mkdtemp(prefix='st-review20-')
+cli_cases.hidden.append(T)
 try:
     C = write(os.path.join(T, 'content.png'),
               png_bytes(40, 30, lambda x, y: (90 + x, 100 + y, 110)))
@@ -380,11 +318,7 @@ try:
         rc, so, se = run([C, S, '-o', out] + small,
                          env={'STYLE_TRANSFER_TEST_SIGNAL_IN_SAVE':
                               str(int(sig))})
-        problems = []
-        if rc != -sig:
-            problems.append('exit %s, not death by the signal' % rc)
-        if se.count(b'\n') != 1:
-            problems.append('%d stderr lines' % se.count(b'\n'))
+        problems = died_of_problems(rc, se, sig)
         if read(out) != b'a good earlier output':
             problems.append('the earlier output changed')
         if temporaries(T):
@@ -510,8 +444,4 @@ finally:
     os.chdir('/')
     shutil.rmtree(T, ignore_errors=True)
 
-if TABLE:
-    print('\n'.join(rows))
-print('%d failed: %s' % (len(failures), ', '.join(failures)) if failures
-      else 'all passed')
-sys.exit(1 if failures else 0)
+sys.exit(cli_cases.finish(TABLE))

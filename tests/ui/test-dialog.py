@@ -19,7 +19,11 @@ and GIMP 2.10's default Dark theme:
   bare    one open image and no paintings installed: the dialog says what
           to do, OK is insensitive and not the default button;
   named   a copy of an installed painting opened in GIMP as the style:
-          the chooser names it by the painting's title.
+          the chooser names it by the painting's title;
+  zoom    the photo at its own 1024 x 768: zoom in (the last painting
+          stays on screen, magnified, then the middle of the layer is
+          painted anew), Preview off shows the photo of that part,
+          dragging pans, Ctrl and the wheel zoom, the last zoom is 100 %.
 
 Every session also checks the chooser's rows: no text is cut (the row
 text laid out as the chooser's renderer lays it out), every painting has
@@ -46,6 +50,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "common"))
+from checks import check, summary  # noqa: E402
+
 GIMP = shutil.which("gimp-console-2.10") or shutil.which("gimp-console")
 
 SCRIPT = r"""
@@ -67,16 +75,6 @@ SCRIPT = r"""
                                 50 512 0 0 1.0 1.0 0 "")))
   (gimp-message "ST batch done"))
 """
-
-failures = []
-
-
-def check(what, ok, detail=""):
-    print("%s - %s%s" % ("ok" if ok else "not ok", what,
-                         (": " + detail) if detail and not ok else ""))
-    if not ok:
-        failures.append(what)
-
 
 def make_gimp_dir(root, plugin, probe, paintings):
     gimp_dir = os.path.join(root, "gimp")
@@ -113,7 +111,8 @@ def run_session(tag, args, content, style, env_extra, paintings=True,
     for old in ("dialog-%s.png" % tag, "dialog-%s-advanced.png" % tag,
                 "dialog-%s-styles.png" % tag,
                 "dialog-%s-file-chooser.png" % tag,
-                "dialog-%s-split.png" % tag,
+                "dialog-%s-split.png" % tag, "dialog-%s-zoom.png" % tag,
+                "dialog-%s-zoom-100.png" % tag,
                 "dialog-%s-preview-off.png" % tag):
         if os.path.exists(os.path.join(args.out, old)):
             os.remove(os.path.join(args.out, old))
@@ -247,6 +246,57 @@ def check_preview_toggle(tag, lines, args):
           first(lines, "remembered-on"))
     check("%s: Preview-off screenshot" % tag, os.path.exists(
         os.path.join(args.out, "dialog-%s-preview-off.png" % tag)))
+
+
+def check_zoom(tag, lines, args):
+    check("%s: zoom controls at 19 %%, zoom out greyed, no scroll bars" % tag,
+          field(lines, "zoom-start", "label") == "19" and
+          field(lines, "zoom-start", "in") == "1" and
+          field(lines, "zoom-start", "out") == "0" and
+          field(lines, "zoom-start", "hscroll") == "0",
+          first(lines, "zoom-start"))
+    check("%s: zoom in: 38 %%, zoom out and the scroll bars appear" % tag,
+          field(lines, "zoom-in", "label") == "38" and
+          field(lines, "zoom-in", "out") == "1" and
+          field(lines, "zoom-in", "hscroll") == "1" and
+          field(lines, "zoom-in", "vscroll") == "1",
+          first(lines, "zoom-in"))
+    kept = float(field(lines, "zoom-in", "kept-painting") or 99)
+    vs_photo = float(field(lines, "zoom-in", "vs-photo") or 0)
+    check("%s: zoomed in, the last painting stays on screen, magnified "
+          "(%.2f from it, %.2f from the photo)" % (tag, kept, vs_photo),
+          kept < 3.0 and vs_photo > 4.0, first(lines, "zoom-in"))
+    check("%s: the zoomed part is painted anew" % tag,
+          field(lines, "zoom-painted", "done") == "1" and
+          (text_field(lines, "zoom-painted") or "") == "Preview at 38 %",
+          first(lines, "zoom-painted"))
+    middle = float(field(lines, "zoom-photo", "vs-middle") or 99)
+    corner = float(field(lines, "zoom-photo", "vs-corner") or 0)
+    painted = float(field(lines, "zoom-photo", "painted-vs-photo") or 0)
+    check("%s: Preview off shows the photo of the middle of the layer, "
+          "twice as large (%.2f; the corner %.2f; the painting %.2f away)"
+          % (tag, middle, corner, painted),
+          middle < 6.0 and corner > 2 * middle and painted > 4.0,
+          first(lines, "zoom-photo"))
+    shifted = float(field(lines, "zoom-drag", "shifted") or 99)
+    unshifted = float(field(lines, "zoom-drag", "unshifted") or 0)
+    check("%s: dragging 40 px to the right moves the view 40 px left "
+          "(%.2f, unmoved %.2f)" % (tag, shifted, unshifted),
+          field(lines, "zoom-drag", "scrolled") == "40" and
+          shifted < 4.0 and unshifted > 4 * shifted,
+          first(lines, "zoom-drag"))
+    check("%s: Ctrl and the wheel zoom out" % tag,
+          field(lines, "zoom-wheel-out", "label") == "19" and
+          field(lines, "zoom-wheel-out", "hscroll") == "0",
+          first(lines, "zoom-wheel-out"))
+    check("%s: the last zoom shows the layer's own pixels" % tag,
+          field(lines, "zoom-max", "label") == "100", first(lines, "zoom-max"))
+    check("%s: at 100 %%, the preview paints" % tag,
+          field(lines, "zoom-max-painted", "done") == "1" and
+          (text_field(lines, "zoom-max-painted") or "") == "Preview at 100 %",
+          first(lines, "zoom-max-painted"))
+    path = os.path.join(args.out, "dialog-%s-zoom.png" % tag)
+    check("%s: zoom screenshot %s" % (tag, path), os.path.exists(path))
 
 
 def check_full_session(tag, lines, args, title, words):
@@ -423,11 +473,15 @@ def main():
               text_field(lines, "style") == "The Scream|Open image",
               first(lines, "style"))
 
+    if not only or "zoom" in only:
+        lines, _ = run_session("zoom", args, content, None,
+                               {"ST_UI_QUICK": "1", "ST_UI_ZOOM": "1"})
+        check("zoom: the painting is previewed",
+              float(field(lines, "preview-changed", "diff") or 0) > 4.0)
+        check_zoom("zoom", lines, args)
+
     print("# screenshots and reports in %s" % args.out)
-    if failures:
-        print("# %d failed: %s" % (len(failures), "; ".join(failures)))
-        return 1
-    return 0
+    return summary()
 
 
 if __name__ == "__main__":

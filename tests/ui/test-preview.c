@@ -8,6 +8,7 @@
  */
 #include <math.h>
 
+#include "preview-view.h"
 #include "preview.h"
 
 typedef struct
@@ -182,6 +183,70 @@ test_stop_is_immediate (void)
   st_network_free (network);
 }
 
+/* Zoom and pan of the preview's area over a 1024 x 768 layer in an area
+ * of long side 192: 192, 384, 768, then the layer's own 1024 px. */
+static void
+test_view_zoom_and_pan (void)
+{
+  StPreviewView view;
+  StLayerRect   rect;
+
+  st_preview_view_init (&view, 1024, 768, 192);
+  g_assert_cmpint (view.area_width, ==, 192);
+  g_assert_cmpint (view.area_height, ==, 144);
+  g_assert_cmpint (view.n_zooms, ==, 4);
+  g_assert_cmpint (st_preview_view_percent (&view), ==, 19);
+  st_preview_view_rect (&view, &rect);
+  g_assert_cmpint (rect.x, ==, 0);
+  g_assert_cmpint (rect.width, ==, 1024);
+  g_assert_cmpint (rect.height, ==, 768);
+
+  /* Zoom 1 about the centre: the middle half of the layer. */
+  st_preview_view_set_zoom (&view, 1, 0.5, 0.5);
+  g_assert_cmpint (view.width, ==, 384);
+  g_assert_cmpint (view.x, ==, 96);
+  g_assert_cmpint (view.y, ==, 72);
+  st_preview_view_rect (&view, &rect);
+  g_assert_cmpint (rect.x, ==, 256);
+  g_assert_cmpint (rect.y, ==, 192);
+  g_assert_cmpint (rect.width, ==, 512);
+  g_assert_cmpint (rect.height, ==, 384);
+
+  /* Panning stays on the layer. */
+  st_preview_view_move_to (&view, -50, 10000);
+  g_assert_cmpint (view.x, ==, 0);
+  g_assert_cmpint (view.y, ==, 288 - 144);
+
+  /* The last zoom is 100 %: the area shows the layer's own pixels; the
+   * bottom left corner stays where it was. */
+  st_preview_view_set_zoom (&view, 99, 0.0, 1.0);
+  g_assert_cmpint (view.zoom, ==, 3);
+  g_assert_cmpint (st_preview_view_percent (&view), ==, 100);
+  st_preview_view_rect (&view, &rect);
+  g_assert_cmpint (rect.width, ==, 192);
+  g_assert_cmpint (rect.height, ==, 144);
+  g_assert_cmpint (rect.x, ==, 0);
+  g_assert_cmpint (rect.y + rect.height, ==, 768);
+
+  /* Out again, about the top left corner. */
+  st_preview_view_set_zoom (&view, 0, 0.0, 0.0);
+  g_assert_cmpint (view.x, ==, 0);
+  g_assert_cmpint (view.y, ==, 0);
+  g_assert_cmpint (view.width, ==, 192);
+
+  /* A layer that fits the area is not zoomed. */
+  st_preview_view_init (&view, 150, 100, 192);
+  g_assert_cmpint (view.n_zooms, ==, 1);
+  g_assert_cmpint (view.area_width, ==, 150);
+  g_assert_cmpint (st_preview_view_percent (&view), ==, 100);
+  st_preview_view_set_zoom (&view, 1, 0.5, 0.5);
+  g_assert_cmpint (view.zoom, ==, 0);
+
+  /* Just larger: 192, then the layer's 200. */
+  st_preview_view_init (&view, 200, 150, 192);
+  g_assert_cmpint (view.n_zooms, ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -189,5 +254,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/preview/frames-then-done", test_frames_then_done);
   g_test_add_func ("/preview/stop-is-immediate", test_stop_is_immediate);
+  g_test_add_func ("/preview/view-zoom-and-pan", test_view_zoom_and_pan);
   return g_test_run ();
 }

@@ -412,6 +412,207 @@ split_view (GtkWidget *window,
   g_object_unref (before);
 }
 
+/* -------------------------------------------------------- zoom, pan */
+
+/* The middle (or other) part of a picture: x, y, w, h as fractions. */
+static GdkPixbuf *
+part (GdkPixbuf *picture,
+      gdouble    fx,
+      gdouble    fy,
+      gdouble    fw,
+      gdouble    fh)
+{
+  gint w = gdk_pixbuf_get_width (picture);
+  gint h = gdk_pixbuf_get_height (picture);
+
+  return gdk_pixbuf_new_subpixbuf (picture, (gint) (fx * w), (gint) (fy * h),
+                                   (gint) (fw * w), (gint) (fh * h));
+}
+
+/* picture shrunk by half, to compare with a part of the unzoomed one. */
+static GdkPixbuf *
+halved (GdkPixbuf *picture)
+{
+  return gdk_pixbuf_scale_simple (picture, gdk_pixbuf_get_width (picture) / 2,
+                                  gdk_pixbuf_get_height (picture) / 2,
+                                  GDK_INTERP_BILINEAR);
+}
+
+static gdouble
+difference_unref (GdkPixbuf *a,
+                  GdkPixbuf *b)
+{
+  gdouble d = a && b ? difference (a, b) : -1.0;
+
+  g_clear_object (&a);
+  g_clear_object (&b);
+  return d;
+}
+
+static void
+send_button (GtkWidget     *area,
+             GdkEventType   type,
+             gdouble        x,
+             gdouble        y)
+{
+  GdkEvent *event = gdk_event_new (type);
+
+  event->button.window = g_object_ref (gtk_widget_get_window (area));
+  event->button.button = 1;
+  event->button.x = event->button.x_root = x;
+  event->button.y = event->button.y_root = y;
+  event->button.time = GDK_CURRENT_TIME;
+  gtk_widget_event (area, event);
+  gdk_event_free (event);
+}
+
+static void
+send_motion (GtkWidget *area,
+             gdouble    x,
+             gdouble    y)
+{
+  GdkEvent *event = gdk_event_new (GDK_MOTION_NOTIFY);
+
+  event->motion.window = g_object_ref (gtk_widget_get_window (area));
+  event->motion.x = event->motion.x_root = x;
+  event->motion.y = event->motion.y_root = y;
+  event->motion.state = GDK_BUTTON1_MASK;
+  event->motion.time = GDK_CURRENT_TIME;
+  gtk_widget_event (area, event);
+  gdk_event_free (event);
+}
+
+static void
+send_ctrl_scroll (GtkWidget          *area,
+                  GdkScrollDirection  direction)
+{
+  GdkEvent *event = gdk_event_new (GDK_SCROLL);
+
+  event->scroll.window = g_object_ref (gtk_widget_get_window (area));
+  event->scroll.direction = direction;
+  event->scroll.state = GDK_CONTROL_MASK;
+  event->scroll.x = 96;
+  event->scroll.y = 72;
+  gtk_widget_event (area, event);
+  gdk_event_free (event);
+}
+
+/* Waits for a preview run to start after `started` had, then to end. */
+static gboolean
+wait_run (gint started)
+{
+  gint64 start;
+
+  if (! wait_thread_started (started, 60))
+    return FALSE;
+  start = g_get_monotonic_time ();
+  while (g_atomic_int_get (&preview_threads_alive) > 0 &&
+         g_get_monotonic_time () - start < WAIT_DONE_S * G_USEC_PER_SEC)
+    pump (250);
+  pump (300);
+  return g_atomic_int_get (&preview_threads_alive) == 0;
+}
+
+/* Zoom and pan, in a dialog whose preview has painted the whole layer
+ * (painting) over the photo (photo, both at zoom 0): zoom in keeps the
+ * painting on screen, magnified, then paints the middle of the layer
+ * anew; with Preview off the area shows the photo of that part; dragging
+ * moves it; Ctrl and the wheel zoom; the last zoom is 100 %. */
+static void
+zoom_checks (GtkWidget *window,
+             GtkWidget *area,
+             GdkPixbuf *photo,
+             GdkPixbuf *painting)
+{
+  GtkWidget *zoom_in  = find_widget (window, "st-preview-zoom-in");
+  GtkWidget *zoom_out = find_widget (window, "st-preview-zoom-out");
+  GtkWidget *label    = find_widget (window, "st-preview-zoom");
+  GtkWidget *hscroll  = find_widget (window, "st-preview-hscroll");
+  GtkWidget *vscroll  = find_widget (window, "st-preview-vscroll");
+  GtkWidget *toggle   = find_widget (window, "st-preview-toggle");
+  GtkWidget *status   = find_widget (window, "st-preview-status");
+  GtkAdjustment *hadjustment;
+  GdkPixbuf *zoomed, *painted, *moved;
+  gint       started, x0;
+  gboolean   done;
+
+  if (! zoom_in || ! zoom_out || ! label || ! hscroll || ! vscroll
+      || ! toggle)
+    return;
+  hadjustment = gtk_range_get_adjustment (GTK_RANGE (hscroll));
+  report ("zoom-start label=%s in=%d out=%d hscroll=%d", label_text (label),
+          gtk_widget_is_sensitive (zoom_in), gtk_widget_is_sensitive (zoom_out),
+          gtk_widget_get_visible (hscroll));
+
+  started = g_atomic_int_get (&preview_threads_started);
+  gtk_button_clicked (GTK_BUTTON (zoom_in));
+  zoomed = area_pixels (area);
+  report ("zoom-in label=%s out=%d hscroll=%d vscroll=%d kept-painting=%.2f "
+          "vs-photo=%.2f", label_text (label),
+          gtk_widget_is_sensitive (zoom_out), gtk_widget_get_visible (hscroll),
+          gtk_widget_get_visible (vscroll),
+          difference_unref (halved (zoomed),
+                            part (painting, 0.25, 0.25, 0.5, 0.5)),
+          difference_unref (halved (zoomed),
+                            part (photo, 0.25, 0.25, 0.5, 0.5)));
+  g_clear_object (&zoomed);
+
+  done = wait_run (started);
+  painted = area_pixels (area);
+  screenshot (window, "-zoom");
+  report ("zoom-painted done=%d text=%s", done, label_text (status));
+
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), FALSE);
+  pump (300);
+  zoomed = area_pixels (area);
+  report ("zoom-photo vs-middle=%.2f vs-corner=%.2f painted-vs-photo=%.2f",
+          difference_unref (halved (zoomed),
+                            part (photo, 0.25, 0.25, 0.5, 0.5)),
+          difference_unref (halved (zoomed), part (photo, 0, 0, 0.5, 0.5)),
+          difference (painted, zoomed));
+
+  /* Drag 40 px to the right: the view moves 40 px to the left. */
+  x0 = (gint) gtk_adjustment_get_value (hadjustment);
+  send_button (area, GDK_BUTTON_PRESS, 60, 60);
+  send_motion (area, 80, 60);
+  send_motion (area, 100, 60);
+  send_button (area, GDK_BUTTON_RELEASE, 100, 60);
+  pump (400);
+  moved = area_pixels (area);
+  {
+    gint w = gdk_pixbuf_get_width (moved), h = gdk_pixbuf_get_height (moved);
+
+    report ("zoom-drag scrolled=%d shifted=%.2f unshifted=%.2f",
+            x0 - (gint) gtk_adjustment_get_value (hadjustment),
+            difference_unref (gdk_pixbuf_new_subpixbuf (moved, 40, 0, w - 40, h),
+                              gdk_pixbuf_new_subpixbuf (zoomed, 0, 0, w - 40, h)),
+            difference_unref (gdk_pixbuf_new_subpixbuf (moved, 40, 0, w - 40, h),
+                              gdk_pixbuf_new_subpixbuf (zoomed, 40, 0, w - 40, h)));
+  }
+  g_clear_object (&moved);
+  g_clear_object (&zoomed);
+  g_clear_object (&painted);
+
+  /* Ctrl and the wheel; then all the way in. */
+  send_ctrl_scroll (area, GDK_SCROLL_DOWN);
+  report ("zoom-wheel-out label=%s out=%d hscroll=%d", label_text (label),
+          gtk_widget_is_sensitive (zoom_out), gtk_widget_get_visible (hscroll));
+  send_ctrl_scroll (area, GDK_SCROLL_UP);
+  while (gtk_widget_is_sensitive (zoom_in))
+    gtk_button_clicked (GTK_BUTTON (zoom_in));
+  pump (300);
+  report ("zoom-max label=%s", label_text (label));
+
+  /* At 100 %, the preview paints the layer's own pixels there. */
+  started = g_atomic_int_get (&preview_threads_started);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  done = wait_run (started);
+  screenshot (window, "-zoom-100");
+  report ("zoom-max-painted done=%d text=%s", done, label_text (status));
+  while (gtk_widget_is_sensitive (zoom_out))
+    gtk_button_clicked (GTK_BUTTON (zoom_out));
+}
+
 /* ------------------------------------------------------ style chooser */
 
 static gint
@@ -820,6 +1021,16 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
     g_object_unref (now);
   }
   split_view (window, preview, content);
+  if (getenv ("ST_UI_ZOOM"))
+    {
+      GdkPixbuf *painting = area_pixels (preview);
+
+      zoom_checks (window, preview, content, painting);
+      g_object_unref (painting);
+      cancel_time = g_get_monotonic_time ();
+      g_object_unref (content);
+      return GTK_RESPONSE_CANCEL;
+    }
   g_object_unref (content);
 
   screenshot (window, "");

@@ -1,5 +1,6 @@
-/* style-transfer.c - the GIMP 2.10 plug-in "Filters > Artistic > Style
- * Transfer...": registration, run modes and last values.
+/* procedure.c - the GIMP 2.10 plug-in "Filters > Artistic > Style
+ * Transfer...": registration, run modes and last values.  (Its binary is
+ * still called style-transfer: GIMP and scripts know it by that name.)
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -322,20 +323,173 @@ values_from_params (gboolean style_is_file, gint nparams,
   return TRUE;
 }
 
+/* One call of the procedure, as run () receives it. */
+typedef struct
+{
+  GimpRunMode run_mode;
+  gboolean style_is_file; /* plug-in-style-transfer-file      */
+  gint nparams;
+  const GimpParam *param;
+  gint32 image_id;
+  gint32 drawable_id;
+  StPluginValues vals;
+  gboolean content_checked; /* already, before a dialog opened */
+} Call;
+
+/* What the run mode made of the settings. */
+typedef enum
+{
+  SETTINGS_READY,
+  SETTINGS_CANCELLED, /* the user closed the dialog */
+  SETTINGS_FAILED     /* error says why             */
+} SettingsOutcome;
+
+/* The dialog, for the content of call, starting from call->vals. */
+static SettingsOutcome
+settings_from_dialog (Call *call, GError **error)
+{
+  /* The content first, so that a bad layer is said before the dialog
+   * opens rather than after it. */
+  if (!call->content_checked
+      && !(call->content_checked = st_plugin_validate_content (
+               call->image_id, call->drawable_id, error)))
+    return SETTINGS_FAILED;
+  if (!display_available (error))
+    return SETTINGS_FAILED;
+  return st_dialog_run (&call->vals, call->image_id, call->drawable_id,
+                        plugin_directory)
+             ? SETTINGS_READY
+             : SETTINGS_CANCELLED;
+}
+
+/* Interactive: the last values, then the dialog. */
+static SettingsOutcome
+settings_interactive (Call *call, GError **error)
+{
+  const GimpParam *file = call->nparams > 3 ? &call->param[3] : NULL;
+
+  gimp_get_data (PLUG_IN_PROC, &call->vals);
+  /* Re-show after the style's image was closed: its painting or file,
+   * else the dialog's own first choice. */
+  st_style_recover (&call->vals, plugin_directory);
+  /* The file procedure's dialog starts with its file chosen (the
+   * content is checked first, as the dialog would). */
+  if (call->style_is_file && file && file->data.d_string
+      && file->data.d_string[0])
+    {
+      if (!(call->content_checked = st_plugin_validate_content (
+                call->image_id, call->drawable_id, error))
+          || !style_file_from_param (file, &call->vals, error))
+        return SETTINGS_FAILED;
+    }
+  return settings_from_dialog (call, error);
+}
+
+/* Repeat (last values): the last run's settings; when its style picture
+ * was closed and is not on disk either, the dialog chooses again where
+ * there is a screen. */
+static SettingsOutcome
+settings_last (Call *call, GError **error)
+{
+  if (!gimp_get_data (PLUG_IN_PROC, &call->vals))
+    {
+      g_set_error_literal (error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
+                           _ ("Style Transfer has no last values yet: run "
+                              "it once from the menu first."));
+      return SETTINGS_FAILED;
+    }
+  if (st_style_recover (&call->vals, plugin_directory))
+    return SETTINGS_READY;
+  if (!gimp_display_name () || !gimp_display_name ()[0])
+    {
+      g_set_error_literal (
+          error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
+          _ ("The style picture of the last run was closed and is "
+             "not on disk: choose a style with Filters > Artistic > "
+             "Style Transfer."));
+      return SETTINGS_FAILED;
+    }
+  return settings_from_dialog (call, error);
+}
+
+/* The run-mode switch: where the settings come from. */
+static SettingsOutcome
+settings_for_run_mode (Call *call, GError **error)
+{
+  st_plugin_values_init (&call->vals);
+
+  switch (call->run_mode)
+    {
+    case GIMP_RUN_INTERACTIVE:
+      return settings_interactive (call, error);
+
+    case GIMP_RUN_NONINTERACTIVE:
+      return values_from_params (call->style_is_file, call->nparams,
+                                 call->param, &call->vals, error)
+                 ? SETTINGS_READY
+                 : SETTINGS_FAILED;
+
+    case GIMP_RUN_WITH_LAST_VALS:
+      return settings_last (call, error);
+
+    default:
+      g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
+                   _ ("Unknown run mode %d."), (gint)call->run_mode);
+      return SETTINGS_FAILED;
+    }
+}
+
+/* The new layer as the second return value; the settings remembered. */
+static void
+return_layer (const Call *call, gint32 layer_id, GimpParam *values,
+              gint *nreturn_vals)
+{
+  /* Scripts' calls count too: "Repeat" and the next dialog start from
+   * the last settings that worked. */
+  gimp_set_data (PLUG_IN_PROC, &call->vals, sizeof call->vals);
+  st_style_remember_source (&call->vals);
+
+  if (call->run_mode != GIMP_RUN_NONINTERACTIVE)
+    gimp_displays_flush ();
+
+  *nreturn_vals = 2;
+  values[1].type = GIMP_PDB_LAYER;
+  values[1].data.d_layer = layer_id;
+}
+
+/* The failure's status, and its message as the second return value
+ * (GIMP shows it to the user and to the calling script). */
+static void
+return_error (const GError *error, GimpParam *values, gint *nreturn_vals)
+{
+  /* libgimp sends it after run () returns, hence static. */
+  static gchar *message = NULL;
+  GimpPDBStatusType status = GIMP_PDB_EXECUTION_ERROR;
+
+  if (error && error->domain == ST_PLUGIN_ERROR)
+    status = (GimpPDBStatusType)error->code;
+  if (st_plugin_render_out_of_memory ())
+    st_plugin_out_of_memory = TRUE;
+
+  values[0].data.d_status = status;
+  if (status == GIMP_PDB_CANCEL)
+    return;
+  g_free (message);
+  message = g_strdup (error ? error->message : _ ("Style Transfer failed."));
+  *nreturn_vals = 2;
+  values[1].type = GIMP_PDB_STRING;
+  values[1].data.d_string = message;
+}
+
 static void
 run (const gchar *name, gint nparams, const GimpParam *param,
      gint *nreturn_vals, GimpParam **return_vals)
 {
   /* libgimp sends these after run () returns, hence static. */
   static GimpParam values[2];
-  static gchar *message = NULL;
-  GimpRunMode run_mode;
-  gboolean style_is_file = g_strcmp0 (name, PLUG_IN_PROC_FILE) == 0;
-  gint32 image_id = -1;
-  gint32 drawable_id = -1;
-  StPluginValues vals;
+  Call call = { 0 };
   GError *error = NULL;
-  gboolean content_checked = FALSE;
+  SettingsOutcome outcome;
   gint32 layer_id = -1;
 
   bind_text_domain ();
@@ -346,122 +500,35 @@ run (const gchar *name, gint nparams, const GimpParam *param,
   values[0].type = GIMP_PDB_STATUS;
   values[0].data.d_status = GIMP_PDB_SUCCESS;
 
-  run_mode = nparams > 0 ? (GimpRunMode)param[0].data.d_int32
-                         : GIMP_RUN_NONINTERACTIVE;
-  if (nparams >= 3)
+  call.run_mode = nparams > 0 ? (GimpRunMode)param[0].data.d_int32
+                              : GIMP_RUN_NONINTERACTIVE;
+  call.style_is_file = g_strcmp0 (name, PLUG_IN_PROC_FILE) == 0;
+  call.nparams = nparams;
+  call.param = param;
+  call.image_id = nparams >= 3 ? param[1].data.d_image : -1;
+  call.drawable_id = nparams >= 3 ? param[2].data.d_drawable : -1;
+
+  outcome = settings_for_run_mode (&call, &error);
+  if (outcome == SETTINGS_CANCELLED)
     {
-      image_id = param[1].data.d_image;
-      drawable_id = param[2].data.d_drawable;
-    }
-
-  st_plugin_values_init (&vals);
-
-  switch (run_mode)
-    {
-    case GIMP_RUN_INTERACTIVE:
-      gimp_get_data (PLUG_IN_PROC, &vals);
-      /* Re-show after the style's image was closed: its painting or
-       * file, else the dialog's own first choice. */
-      st_style_recover (&vals, plugin_directory);
-      /* The content first, so that a bad layer is said before the dialog
-       * opens rather than after it. */
-      content_checked
-          = st_plugin_validate_content (image_id, drawable_id, &error);
-      if (!content_checked)
-        break;
-      /* The file procedure's dialog starts with its file chosen. */
-      if (style_is_file && nparams > 3 && param[3].data.d_string
-          && param[3].data.d_string[0]
-          && !style_file_from_param (&param[3], &vals, &error))
-        break;
-      if (!display_available (&error))
-        break;
-      if (!st_dialog_run (&vals, image_id, drawable_id, plugin_directory))
-        {
-          values[0].data.d_status = GIMP_PDB_CANCEL;
-          return;
-        }
-      break;
-
-    case GIMP_RUN_NONINTERACTIVE:
-      values_from_params (style_is_file, nparams, param, &vals, &error);
-      break;
-
-    case GIMP_RUN_WITH_LAST_VALS:
-      if (!gimp_get_data (PLUG_IN_PROC, &vals))
-        g_set_error_literal (&error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
-                             _ ("Style Transfer has no last values yet: run "
-                                "it once from the menu first."));
-      else if (!st_style_recover (&vals, plugin_directory))
-        {
-          /* Repeat after the style's image was closed, and its file is
-           * gone: the user chooses again, where there is a screen. */
-          if (!gimp_display_name () || !gimp_display_name ()[0])
-            g_set_error_literal (
-                &error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
-                _ ("The style picture of the last run was closed and is "
-                   "not on disk: choose a style with Filters > Artistic > "
-                   "Style Transfer."));
-          else if ((content_checked = st_plugin_validate_content (
-                        image_id, drawable_id, &error))
-                   && !st_dialog_run (&vals, image_id, drawable_id,
-                                      plugin_directory))
-            {
-              values[0].data.d_status = GIMP_PDB_CANCEL;
-              return;
-            }
-        }
-      break;
-
-    default:
-      g_set_error (&error, ST_PLUGIN_ERROR, GIMP_PDB_CALLING_ERROR,
-                   _ ("Unknown run mode %d."), (gint)run_mode);
-      break;
+      values[0].data.d_status = GIMP_PDB_CANCEL;
+      return;
     }
 
   /* Each check once per run; the engine checks its own parameters. */
-  if (!error
-      && (content_checked
-          || st_plugin_validate_content (image_id, drawable_id, &error))
-      && st_plugin_validate_settings (drawable_id, &vals, plugin_directory,
-                                      &error))
-    layer_id = st_plugin_render (image_id, drawable_id, &vals, plugin_directory,
-                                 run_mode != GIMP_RUN_NONINTERACTIVE, &error);
+  if (outcome == SETTINGS_READY
+      && (call.content_checked
+          || st_plugin_validate_content (call.image_id, call.drawable_id,
+                                         &error))
+      && st_plugin_validate_settings (call.drawable_id, &call.vals,
+                                      plugin_directory, &error))
+    layer_id = st_plugin_render (
+        call.image_id, call.drawable_id, &call.vals, plugin_directory,
+        call.run_mode != GIMP_RUN_NONINTERACTIVE, &error);
 
   if (layer_id != -1)
-    {
-      /* Scripts' calls count too: "Repeat" and the next dialog start
-       * from the last settings that worked. */
-      gimp_set_data (PLUG_IN_PROC, &vals, sizeof vals);
-      st_style_remember_source (&vals);
-
-      if (run_mode != GIMP_RUN_NONINTERACTIVE)
-        gimp_displays_flush ();
-
-      *nreturn_vals = 2;
-      values[1].type = GIMP_PDB_LAYER;
-      values[1].data.d_layer = layer_id;
-    }
+    return_layer (&call, layer_id, values, nreturn_vals);
   else
-    {
-      GimpPDBStatusType status = GIMP_PDB_EXECUTION_ERROR;
-
-      if (error && error->domain == ST_PLUGIN_ERROR)
-        status = (GimpPDBStatusType)error->code;
-      if (st_plugin_render_out_of_memory ())
-        st_plugin_out_of_memory = TRUE;
-
-      values[0].data.d_status = status;
-      if (status != GIMP_PDB_CANCEL)
-        {
-          g_free (message);
-          message = g_strdup (error ? error->message
-                                    : _ ("Style Transfer failed."));
-          *nreturn_vals = 2;
-          values[1].type = GIMP_PDB_STRING;
-          values[1].data.d_string = message;
-        }
-    }
-
+    return_error (error, values, nreturn_vals);
   g_clear_error (&error);
 }

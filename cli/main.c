@@ -1,4 +1,4 @@
-/* style-transfer - the engine on the command line.
+/* main.c - the style-transfer command: the engine on the command line.
  *
  *   style-transfer CONTENT STYLE [STYLE2 ...] -o OUT.png [options]
  *
@@ -704,33 +704,21 @@ bytes_bound (const LoadCtx *ctx)
                               : G_MAXUINT64;
 }
 
-static StImage *
-load_image (LoadCtx *ctx, GError **error)
+/* path opened for reading without blocking, then the opened file
+ * checked: a FIFO, a device or a folder is refused at once, and cannot be
+ * swapped in after the check.  -1 with error set. */
+static int
+open_image_file (const char *path, const char *shown, GError **error)
 {
-  const char *path = ctx->path;
-  char *shown = g_filename_display_name (path);
-  GdkPixbufLoader *loader = NULL;
-  GdkPixbuf *pb = NULL;
-  StImage *image = NULL;
-  GError *local = NULL;
   struct stat st;
-  guchar *buffer = NULL;
-  StImageInfo info;
-  guint64 fed = 0;
-  int fd;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 
-  ctx->declared_pixels = 0;
-
-  /* Opened without blocking, then the opened file is checked: a FIFO, a
-   * device or a folder is refused at once, and cannot be swapped in after
-   * the check. */
-  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
   if (fd < 0)
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    "cannot read %s: %s", shown, g_strerror (saved));
-      goto out;
+      return -1;
     }
   if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
@@ -742,47 +730,69 @@ load_image (LoadCtx *ctx, GError **error)
                    : S_ISFIFO (st.st_mode) ? "FIFO"
                    : S_ISSOCK (st.st_mode) ? "socket"
                                            : "device");
-      goto out;
+      close (fd);
+      return -1;
     }
+  return fd;
+}
 
-  /* The declared size against the budget before anything is decoded,
-   * then the whole file's structure: a file cut short or corrupt is an
-   * error, not an image with a grey part (issue 20). */
-  st_image_header (fd, &info);
-  if (info.width > 0 && info.height > 0
-      && (info.kind == ST_IMAGE_PNG || info.kind == ST_IMAGE_JPEG))
+/* The declared size against the budget before anything is decoded, then
+ * the whole file's structure: a file cut short or corrupt is an error,
+ * not an image with a grey part (issue 20).  *info: what the header
+ * says. */
+static gboolean
+check_image_file (LoadCtx *ctx, int fd, const char *shown, StImageInfo *info,
+                  GError **error)
+{
+  GError *local = NULL;
+
+  st_image_header (fd, info);
+  if (info->width > 0 && info->height > 0
+      && (info->kind == ST_IMAGE_PNG || info->kind == ST_IMAGE_JPEG))
     {
       guint64 spent = *ctx->spent;
       int tw, th;
-      gboolean fits = plan_decode (
-          ctx, info.kind == ST_IMAGE_JPEG ? "jpeg" : "png", info.width,
-          info.height, &tw, &th);
+      gboolean fits
+          = plan_decode (ctx, info->kind == ST_IMAGE_JPEG ? "jpeg" : "png",
+                         info->width, info->height, &tw, &th);
       *ctx->spent = spent; /* counted again when the loader decides */
       if (!fits)
         {
-          g_set_error_literal (error, ST_ERROR, ST_ERROR_MEMORY,
-                               ctx->refusal);
+          g_set_error_literal (error, ST_ERROR, ST_ERROR_MEMORY, ctx->refusal);
           g_clear_pointer (&ctx->refusal, g_free);
-          goto out;
+          return FALSE;
         }
     }
-  if (!st_image_verify (fd, &info, &local))
+  if (!st_image_verify (fd, info, &local))
     {
       g_set_error (error, ST_ERROR, ST_ERROR_FORMAT, "cannot read %s: %s",
                    shown, local->message);
       g_clear_error (&local);
-      goto out;
+      return FALSE;
     }
+  return TRUE;
+}
 
-  loader = gdk_pixbuf_loader_new ();
+/* The file fed to a pixbuf loader, which decodes it at the size
+ * plan_decode () chooses (on_size_prepared): the picture, upright (a new
+ * reference), or NULL with error set. */
+static GdkPixbuf *
+decode_image_file (LoadCtx *ctx, int fd, const StImageInfo *info,
+                   const char *shown, GError **error)
+{
+  GdkPixbufLoader *loader = gdk_pixbuf_loader_new ();
+  guchar *buffer = g_malloc (65536);
+  GdkPixbuf *pb = NULL;
+  GError *local = NULL;
+  guint64 fed = 0;
+
   g_signal_connect (loader, "size-prepared", G_CALLBACK (on_size_prepared),
                     ctx);
-  buffer = g_malloc (65536);
   for (;;)
     {
       /* no further than the image's end (PNG, JPEG), or than any
        * encoding of its size needs */
-      guint64 limit = info.end >= 0 ? (guint64)info.end : bytes_bound (ctx);
+      guint64 limit = info->end >= 0 ? (guint64)info->end : bytes_bound (ctx);
       size_t want = (size_t)MIN ((guint64)65536, limit - MIN (limit, fed));
       ssize_t n = want ? read (fd, buffer, want) : 0;
       if (n < 0 && errno == EINTR)
@@ -800,6 +810,7 @@ load_image (LoadCtx *ctx, GError **error)
       if (!gdk_pixbuf_loader_write (loader, buffer, (gsize)n, &local))
         break;
     }
+  g_free (buffer);
   /* always closed (else it complains when finalized) */
   if (!gdk_pixbuf_loader_close (loader, local ? NULL : &local) && !local)
     g_set_error_literal (&local, ST_ERROR, ST_ERROR_FORMAT,
@@ -809,68 +820,83 @@ load_image (LoadCtx *ctx, GError **error)
       g_set_error_literal (error, ST_ERROR, ST_ERROR_MEMORY, ctx->refusal);
       g_clear_pointer (&ctx->refusal, g_free);
       g_clear_error (&local);
-      goto out;
     }
-  if (local)
+  else if (local)
     {
       g_set_error (error, ST_ERROR, ST_ERROR_FORMAT, "cannot read %s: %s",
                    shown, local->message);
       g_clear_error (&local);
-      goto out;
     }
-  pb = gdk_pixbuf_loader_get_pixbuf (loader);
-  if (!pb)
-    {
-      g_set_error (error, ST_ERROR, ST_ERROR_FORMAT,
-                   "cannot read %s: not a complete image", shown);
-      goto out;
-    }
+  else if (!gdk_pixbuf_loader_get_pixbuf (loader))
+    g_set_error (error, ST_ERROR, ST_ERROR_FORMAT,
+                 "cannot read %s: not a complete image", shown);
   /* a new reference, or NULL when there is no memory for the turn */
-  pb = gdk_pixbuf_apply_embedded_orientation (pb);
-  if (!pb)
+  else if (!(pb = gdk_pixbuf_apply_embedded_orientation (
+                 gdk_pixbuf_loader_get_pixbuf (loader))))
+    g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+                 "out of memory: no room to turn %s upright", shown);
+  g_object_unref (loader);
+  return pb;
+}
+
+/* An 8-bit RGB or RGBA picture as an engine image, transparent areas
+ * composited over white, as GIMP's checkerboard-free export would
+ * flatten them; NULL with error set. */
+static StImage *
+image_from_pixbuf (GdkPixbuf *pb, const char *shown, GError **error)
+{
+  int w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
+  int nc = gdk_pixbuf_get_n_channels (pb);
+  int stride = gdk_pixbuf_get_rowstride (pb);
+  gboolean alpha = gdk_pixbuf_get_has_alpha (pb);
+  const guchar *px = gdk_pixbuf_read_pixels (pb);
+  StImage *image;
+
+  if (gdk_pixbuf_get_bits_per_sample (pb) != 8 || nc < 3 || !px)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "%s: unsupported image (%d x %d)", shown, w, h);
+      return NULL;
+    }
+  if (!(image = st_image_new (w, h)))
     {
       g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
-                   "out of memory: no room to turn %s upright", shown);
-      goto out;
+                   "out of memory: no room for %s (%d x %d)", shown, w, h);
+      return NULL;
     }
-  {
-    int w = gdk_pixbuf_get_width (pb), h = gdk_pixbuf_get_height (pb);
-    int nc = gdk_pixbuf_get_n_channels (pb);
-    int stride = gdk_pixbuf_get_rowstride (pb);
-    gboolean alpha = gdk_pixbuf_get_has_alpha (pb);
-    const guchar *px = gdk_pixbuf_read_pixels (pb);
-    if (gdk_pixbuf_get_bits_per_sample (pb) != 8 || nc < 3 || !px)
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
       {
-        g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
-                     "%s: unsupported image (%d x %d)", shown, w, h);
-        goto out;
+        const guchar *s = px + (size_t)y * stride + (size_t)x * nc;
+        float *d = image->pixels + ((size_t)y * w + x) * 3;
+        float a = alpha ? s[3] / 255.0f : 1.0f;
+        for (int c = 0; c < 3; c++)
+          d[c] = a * (s[c] / 255.0f) + (1.0f - a);
       }
-    if (!(image = st_image_new (w, h)))
-      {
-        g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
-                     "out of memory: no room for %s (%d x %d)", shown, w, h);
-        goto out;
-      }
-    for (int y = 0; y < h; y++)
-      for (int x = 0; x < w; x++)
-        {
-          const guchar *s = px + (size_t)y * stride + (size_t)x * nc;
-          float *d = image->pixels + ((size_t)y * w + x) * 3;
-          /* Transparent areas are composited over white, as GIMP's
-           * checkerboard-free export would flatten them. */
-          float a = alpha ? s[3] / 255.0f : 1.0f;
-          for (int c = 0; c < 3; c++)
-            d[c] = a * (s[c] / 255.0f) + (1.0f - a);
-        }
-  }
-out:
+  return image;
+}
+
+/* ctx->path read within the budget: opened, checked, decoded, made an
+ * engine image; NULL with error set. */
+static StImage *
+load_image (LoadCtx *ctx, GError **error)
+{
+  char *shown = g_filename_display_name (ctx->path);
+  GdkPixbuf *pb = NULL;
+  StImage *image = NULL;
+  StImageInfo info;
+  int fd;
+
+  ctx->declared_pixels = 0;
+  fd = open_image_file (ctx->path, shown, error);
+  if (fd >= 0 && check_image_file (ctx, fd, shown, &info, error)
+      && (pb = decode_image_file (ctx, fd, &info, shown, error)))
+    image = image_from_pixbuf (pb, shown, error);
+
   if (pb)
     g_object_unref (pb);
-  if (loader)
-    g_object_unref (loader);
   if (fd >= 0)
     close (fd);
-  g_free (buffer);
   g_free (shown);
   return image;
 }
@@ -1099,48 +1125,54 @@ print_output_name (const char *output)
     }
 }
 
-int
-main (int argc, char **argv)
-{
-  StParams params;
-  Cli cli = { 0 };
-  GError *error = NULL;
-  char *output = NULL, *network_name = NULL, *optimizer = NULL, *pooling = NULL,
-       *blend = NULL, *init = NULL;
-  int iterations = 0, size = 0, seed = 0, threads = 0, scales = 0;
-  double strength = 50, style_weight = -1, content_weight = -1, tv_weight = -1,
-         style_scale = 1;
-  gboolean preserve = FALSE, match = FALSE, quiet = FALSE;
-  GOptionContext *ctx;
-  StNetwork *net = NULL;
-  StImage *content = NULL, *result = NULL;
-  const StImage **styles = NULL;
-  double *blend_weights = NULL;
-  int n_styles = 0, status = 1;
-  guint64 image_bytes = 0;
-  Output out = { NULL, NULL, NULL, NULL, NULL, -1, -1 };
-  StStatus st;
+/* ----------------------------------------------------------- options */
 
-  /* first of all: no file written below may take descriptor 0, 1 or 2 */
-  guard_standard_descriptors ();
-  creation_mask = umask (0);
-  umask (creation_mask);
-  g_log_set_writer_func (quiet_log_writer, NULL, NULL);
-  st_params_init (&params);
+/* What the command line says besides the numbers (opt_* above). */
+typedef struct
+{
+  char *output, *network, *optimizer, *pooling, *blend, *init; /* bytes */
+  gboolean preserve, match, quiet;
+} Options;
+
+static void
+options_clear (Options *o)
+{
+  g_free (o->output);
+  g_free (o->network);
+  g_free (o->optimizer);
+  g_free (o->pooling);
+  g_free (o->blend);
+  g_free (o->init);
+}
+
+/* Parses argv into o and the opt_* numbers, leaving the file names in
+ * argv[1 .. *argc - 1]. */
+static gboolean
+parse_options (int *argc, char ***argv, Options *o, GError **error)
+{
   GOptionGroup *group = g_option_group_new ("main", "", "", NULL, NULL);
+  GOptionContext *ctx;
+  gboolean ok;
   /* a function as GOptionEntry's data pointer, without a cast ISO C
    * forbids */
   union
   {
     GOptionArgFunc f;
     gpointer p;
-  } int_cb = { .f = parse_int_option }, double_cb = { .f = parse_double_option };
+  } int_cb = { .f = parse_int_option };
+  union
+  {
+    GOptionArgFunc f;
+    gpointer p;
+  } double_cb = { .f = parse_double_option };
   /* Every text option is taken as bytes (G_OPTION_ARG_FILENAME): GLib
    * would convert G_OPTION_ARG_STRING from the locale's charset, which
    * without setlocale () is ASCII, so "é" in a path failed with "Invalid
-   * byte sequence in conversion input". */
+   * byte sequence in conversion input".  (--help shows these texts:
+   * clang-format leaves them as they are written.) */
+  /* clang-format off */
   GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
       "Write the result to this PNG file (required)", "OUT.png" },
     { "size", 's', 0, G_OPTION_ARG_CALLBACK, int_cb.p,
       "Long side of the result in pixels (default: the content's)", "N" },
@@ -1156,31 +1188,33 @@ main (int argc, char **argv)
       "Total-variation (smoothness) weight", "W" },
     { "style-scale", 0, 0, G_OPTION_ARG_CALLBACK, double_cb.p,
       "Size of the style's features relative to the result (default 1)", "F" },
-    { "style-blend", 0, 0, G_OPTION_ARG_FILENAME, &blend,
+    { "style-blend", 0, 0, G_OPTION_ARG_FILENAME, &o->blend,
       "Blend weights of the style images, comma separated", "W1,W2,..." },
-    { "preserve-colors", 0, 0, G_OPTION_ARG_NONE, &preserve,
+    { "preserve-colors", 0, 0, G_OPTION_ARG_NONE, &o->preserve,
       "Keep the content's colours: transfer luminance only", NULL },
-    { "match-colors", 0, 0, G_OPTION_ARG_NONE, &match,
+    { "match-colors", 0, 0, G_OPTION_ARG_NONE, &o->match,
       "Recolour the style to the content's colours first", NULL },
-    { "init", 0, 0, G_OPTION_ARG_FILENAME, &init,
+    { "init", 0, 0, G_OPTION_ARG_FILENAME, &o->init,
       "Start from the content (default) or from noise", "content|noise" },
     { "seed", 0, 0, G_OPTION_ARG_CALLBACK, int_cb.p, "Random seed (default 0)", "N" },
     { "scales", 0, 0, G_OPTION_ARG_CALLBACK, int_cb.p,
       "Number of coarse-to-fine scales (default: automatic)", "N" },
-    { "optimizer", 0, 0, G_OPTION_ARG_FILENAME, &optimizer,
+    { "optimizer", 0, 0, G_OPTION_ARG_FILENAME, &o->optimizer,
       "lbfgs (default) or adam", "NAME" },
-    { "pooling", 0, 0, G_OPTION_ARG_FILENAME, &pooling,
+    { "pooling", 0, 0, G_OPTION_ARG_FILENAME, &o->pooling,
       "VGG19 pooling: avg (default) or max", "NAME" },
-    { "network", 'n', 0, G_OPTION_ARG_FILENAME, &network_name,
+    { "network", 'n', 0, G_OPTION_ARG_FILENAME, &o->network,
       "embedded, vgg19 or a .safetensors file (default: vgg19 when "
       "installed, else embedded)",
       "NAME" },
     { "threads", 't', 0, G_OPTION_ARG_CALLBACK, int_cb.p,
       "Threads (default: all cores)", "N" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
       "No progress on standard output (only the output's name)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL }
   };
+  /* clang-format on */
+
   g_option_group_add_entries (group, entries);
   ctx = g_option_context_new ("CONTENT STYLE [STYLE2 ...]");
   g_option_context_set_main_group (ctx, group);
@@ -1188,152 +1222,264 @@ main (int argc, char **argv)
       ctx, "Paints CONTENT in the style of STYLE (Gatys et al. style "
            "transfer).  Progress goes to standard output, which ends with "
            "the output's name; a failure is one line on standard error.");
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    goto fail;
-  iterations = opt_iterations;
-  size = opt_size;
-  seed = opt_seed;
-  threads = opt_threads;
-  scales = opt_scales;
-  strength = opt_strength;
-  style_weight = opt_style_weight;
-  content_weight = opt_content_weight;
-  tv_weight = opt_tv_weight;
-  style_scale = opt_style_scale;
-  warn_environment ();
-  if (!enough_descriptors (&error))
-    goto fail;
+  ok = g_option_context_parse (ctx, argc, argv, error);
+  g_option_context_free (ctx);
+  return ok;
+}
+
+/* A word option's value among its choices, in the order the message
+ * lists them; the first is the engine's default. */
+typedef struct
+{
+  const char *name;
+  int value;
+} Choice;
+
+static const Choice optimizer_choices[]
+    = { { "lbfgs", ST_OPTIMIZER_LBFGS }, { "adam", ST_OPTIMIZER_ADAM }, { 0 } };
+static const Choice init_choices[]
+    = { { "content", ST_INIT_CONTENT }, { "noise", ST_INIT_NOISE }, { 0 } };
+static const Choice pooling_choices[]
+    = { { "avg", ST_POOLING_AVERAGE }, { "max", ST_POOLING_MAX }, { 0 } };
+
+/* *value set from text, one of choices (text NULL: left as it is); FALSE
+ * with "--option must be a or b" otherwise. */
+static gboolean
+parse_choice (const char *option, const char *text, const Choice *choices,
+              int *value, GError **error)
+{
+  GString *names;
+
+  if (!text)
+    return TRUE;
+  for (const Choice *c = choices; c->name; c++)
+    if (strcmp (text, c->name) == 0)
+      {
+        *value = c->value;
+        return TRUE;
+      }
+
+  names = g_string_new (NULL);
+  for (const Choice *c = choices; c->name; c++)
+    g_string_append_printf (names, "%s%s",
+                            c == choices ? ""
+                            : c[1].name  ? ", "
+                                         : " or ",
+                            c->name);
+  g_set_error (error, ST_ERROR, ST_ERROR_INVALID, "--%s must be %s", option,
+               names->str);
+  g_string_free (names, TRUE);
+  return FALSE;
+}
+
+/* A content, a style and an output are required. */
+static gboolean
+check_arguments (int argc, const Options *o, GError **error)
+{
   if (argc < 3)
     {
-      g_set_error (&error, ST_ERROR, ST_ERROR_INVALID,
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                    "need a content image and at least one style image (see "
                    "--help)");
-      goto fail;
+      return FALSE;
     }
-  if (!output)
+  if (!o->output)
     {
-      g_set_error (&error, ST_ERROR, ST_ERROR_INVALID,
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                    "no output file: add -o OUT.png");
-      goto fail;
+      return FALSE;
     }
-  params.strength = strength;
-  params.style_weight = style_weight;
-  params.content_weight = content_weight;
-  params.tv_weight = tv_weight;
-  params.style_scale = style_scale;
-  params.iterations = iterations;
-  params.size = size;
-  params.seed = (guint32)seed;
-  params.threads = threads;
-  params.scales = scales;
-  params.preserve_colors = preserve;
-  params.match_colors = match;
-  if (optimizer && g_strcmp0 (optimizer, "lbfgs") != 0)
-    {
-      if (g_strcmp0 (optimizer, "adam") != 0)
-        {
-          g_set_error (&error, ST_ERROR, ST_ERROR_INVALID,
-                       "--optimizer must be lbfgs or adam");
-          goto fail;
-        }
-      params.optimizer = ST_OPTIMIZER_ADAM;
-    }
-  if (init && g_strcmp0 (init, "content") != 0)
-    {
-      if (g_strcmp0 (init, "noise") != 0)
-        {
-          g_set_error (&error, ST_ERROR, ST_ERROR_INVALID,
-                       "--init must be content or noise");
-          goto fail;
-        }
-      params.init = ST_INIT_NOISE;
-    }
-  if (pooling && g_strcmp0 (pooling, "avg") != 0)
-    {
-      if (g_strcmp0 (pooling, "max") != 0)
-        {
-          g_set_error (&error, ST_ERROR, ST_ERROR_INVALID,
-                       "--pooling must be avg or max");
-          goto fail;
-        }
-      params.pooling = ST_POOLING_MAX;
-    }
+  return TRUE;
+}
+
+/* The engine's parameters from the options, checked by the engine.
+ * *blend_weights (for n_styles styles) is the caller's to free. */
+static gboolean
+params_from_options (const Options *o, int n_styles, StParams *params,
+                     double **blend_weights, GError **error)
+{
+  int optimizer = params->optimizer, init = params->init,
+      pooling = params->pooling;
+
+  params->strength = opt_strength;
+  params->style_weight = opt_style_weight;
+  params->content_weight = opt_content_weight;
+  params->tv_weight = opt_tv_weight;
+  params->style_scale = opt_style_scale;
+  params->iterations = opt_iterations;
+  params->size = opt_size;
+  params->seed = (guint32)opt_seed;
+  params->threads = opt_threads;
+  params->scales = opt_scales;
+  params->preserve_colors = o->preserve;
+  params->match_colors = o->match;
+  if (!parse_choice ("optimizer", o->optimizer, optimizer_choices, &optimizer,
+                     error)
+      || !parse_choice ("init", o->init, init_choices, &init, error)
+      || !parse_choice ("pooling", o->pooling, pooling_choices, &pooling,
+                        error))
+    return FALSE;
+  params->optimizer = (StOptimizer)optimizer;
+  params->init = (StInit)init;
+  params->pooling = (StPooling)pooling;
   /* Negative or absurd numbers are refused by the engine's validation,
    * which names the parameter; catch them before reading any image. */
-  if (iterations < 0 || size < 0 || seed < 0 || threads < 0 || scales < 0)
+  if (opt_iterations < 0 || opt_size < 0 || opt_seed < 0 || opt_threads < 0
+      || opt_scales < 0)
     {
-      g_set_error (&error, ST_ERROR, ST_ERROR_INVALID,
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                    "--iterations, --size, --seed, --threads and --scales "
                    "cannot be negative");
-      goto fail;
+      return FALSE;
     }
-  n_styles = argc - 2;
-  if (blend)
+  if (o->blend)
     {
-      if (!(blend_weights = parse_blend (blend, n_styles, &error)))
-        goto fail;
-      params.style_blend = blend_weights;
+      if (!(*blend_weights = parse_blend (o->blend, n_styles, error)))
+        return FALSE;
+      params->style_blend = *blend_weights;
     }
-  if (!st_params_validate (&params, &error))
+  return st_params_validate (params, error);
+}
+
+/* ------------------------------------------------------------- steps */
+
+/* The content, then the n_styles styles, each read within the memory
+ * budget of the run (the engine's), styles at the side the run's last
+ * scale needs.  *styles is the caller's to free, with each image. */
+static gboolean
+load_inputs (char **paths, int n_styles, const StNetwork *net,
+             const StParams *params, StImage **content, const StImage ***styles,
+             guint64 *image_bytes, GError **error)
+{
+  StEstimate est;
+  LoadCtx load = { paths[0], net, params, TRUE, 0, 0, image_bytes, NULL, 0 };
+
+  /* the budget images are read within (the run's own, from the engine) */
+  if (st_estimate (net, 256, 256, params, &est, error) != ST_OK)
+    return FALSE;
+  load.budget = est.budget_bytes;
+  if (!(*content = load_image (&load, error)))
+    return FALSE;
+  /* the long side the styles are resampled to at the last scale */
+  if (st_estimate (net, (*content)->width, (*content)->height, params, &est,
+                   NULL)
+      == ST_OK)
+    load.style_side
+        = (int)lround (MAX (est.width, est.height) * params->style_scale);
+  else
+    load.style_side = MAX ((*content)->width, (*content)->height);
+  load.content = FALSE;
+  *styles = g_new0 (const StImage *, n_styles);
+  for (int j = 0; j < n_styles; j++)
+    {
+      load.path = paths[1 + j];
+      if (!((*styles)[j] = load_image (&load, error)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The first lines of the progress: the network, and the plan's size,
+ * scales, iterations, memory and time. */
+static void
+print_plan (const StNetwork *net, const StImage *content,
+            const StParams *params)
+{
+  StEstimate est;
+  char *described;
+
+  if (st_estimate (net, content->width, content->height, params, &est, NULL)
+      != ST_OK)
+    return;
+  described = one_line (st_network_describe (net));
+  printf ("%s\n%d x %d, %d scale%s, %d iterations; about %.0f MiB and "
+          "%.0f s\n",
+          described, est.width, est.height, est.n_scales,
+          est.n_scales > 1 ? "s" : "", est.total_iterations,
+          est.peak_bytes / 1048576.0, est.seconds);
+  fflush (stdout);
+  g_free (described);
+}
+
+/* The one line on standard error.  Out of memory, the process ends here
+ * (see there). */
+static void
+report_failure (const GError *error, Output *out)
+{
+  char *line;
+
+  if (bar_drawn)
+    fputs ("\r\033[K", stdout);
+  fflush (stdout);
+  line = one_line (error ? error->message : NULL);
+  fprintf (stderr, "style-transfer: %s\n", line);
+  g_free (line);
+  if (error && error->domain == ST_ERROR && error->code == ST_ERROR_MEMORY)
+    {
+      /* Short of memory, OpenBLAS's worker threads may be retrying their
+       * buffer allocation forever, and its exit handler joins them: the
+       * process would never end.  Nothing is left to flush or remove. */
+      output_abandon (out);
+      fflush (NULL);
+      _exit (1);
+    }
+}
+
+/* Options, checks, the output opened, the network, the images, the run,
+ * the PNG: each step may fail with one message and nothing written. */
+int
+main (int argc, char **argv)
+{
+  StParams params;
+  Cli cli = { 0 };
+  Options options = { 0 };
+  GError *error = NULL;
+  StNetwork *net = NULL;
+  StImage *content = NULL, *result = NULL;
+  const StImage **styles = NULL;
+  double *blend_weights = NULL;
+  int n_styles = 0, status = 1;
+  guint64 image_bytes = 0;
+  Output out = { NULL, NULL, NULL, NULL, NULL, -1, -1 };
+  StStatus st;
+
+  /* first of all: no file written below may take descriptor 0, 1 or 2 */
+  guard_standard_descriptors ();
+  creation_mask = umask (0);
+  umask (creation_mask);
+  g_log_set_writer_func (quiet_log_writer, NULL, NULL);
+  st_params_init (&params);
+
+  if (!parse_options (&argc, &argv, &options, &error))
+    goto fail;
+  warn_environment ();
+  if (!enough_descriptors (&error) || !check_arguments (argc, &options, &error))
+    goto fail;
+  n_styles = argc - 2;
+  if (!params_from_options (&options, n_styles, &params, &blend_weights,
+                            &error))
     goto fail;
 
   /* Find out now, not after minutes of work, that the result cannot be
    * written: the temporary file it goes to is created here. */
   catch_signals ();
-  if (!output_is_not_input (output, argv + 1, argc - 1, network_name, &error)
-      || !output_open (&out, output, &error))
+  if (!output_is_not_input (options.output, argv + 1, argc - 1, options.network,
+                            &error)
+      || !output_open (&out, options.output, &error))
     goto fail;
 
-  if (!(net = st_network_open (network_name, NULL, &error)))
+  if (!(net = st_network_open (options.network, NULL, &error))
+      || !load_inputs (argv + 1, n_styles, net, &params, &content, &styles,
+                       &image_bytes, &error))
     goto fail;
-  {
-    /* the budget images are read within (the run's own, from the engine) */
-    StEstimate est;
-    LoadCtx load = { argv[1], net, &params, TRUE, 0, 0, &image_bytes, NULL, 0 };
-    if (st_estimate (net, 256, 256, &params, &est, &error) != ST_OK)
-      goto fail;
-    load.budget = est.budget_bytes;
-    if (!(content = load_image (&load, &error)))
-      goto fail;
-    /* the long side the styles are resampled to at the last scale */
-    if (st_estimate (net, content->width, content->height, &params, &est,
-                     NULL)
-        == ST_OK)
-      load.style_side
-          = (int)lround (MAX (est.width, est.height) * params.style_scale);
-    else
-      load.style_side = MAX (content->width, content->height);
-    load.content = FALSE;
-    styles = g_new0 (const StImage *, n_styles);
-    for (int j = 0; j < n_styles; j++)
-      {
-        load.path = argv[2 + j];
-        if (!(styles[j] = load_image (&load, &error)))
-          goto fail;
-      }
-  }
 
-  cli.quiet = quiet;
+  cli.quiet = options.quiet;
   cli.tty = isatty (STDOUT_FILENO);
-  if (!quiet)
-    {
-      StEstimate est;
-      if (st_estimate (net, content->width, content->height, &params, &est,
-                       NULL)
-          == ST_OK)
-        {
-          char *described = one_line (st_network_describe (net));
-          printf ("%s\n%d x %d, %d scale%s, %d iterations; about %.0f MiB and "
-                  "%.0f s\n",
-                  described, est.width, est.height, est.n_scales,
-                  est.n_scales > 1 ? "s" : "", est.total_iterations,
-                  est.peak_bytes / 1048576.0, est.seconds);
-          fflush (stdout);
-          g_free (described);
-        }
-    }
+  if (!options.quiet)
+    print_plan (net, content, &params);
   st = st_transfer (net, content, styles, n_styles, &params, on_progress, &cli,
                     &result, &error);
+  /* the bar's line ends, whether the run succeeded or not */
   if (bar_drawn)
     {
       bar_drawn = 0;
@@ -1341,28 +1487,12 @@ main (int argc, char **argv)
     }
   if (st != ST_OK || !save_png (result, &out, &error))
     goto fail;
-  print_output_name (output);
+  print_output_name (options.output);
   status = 0;
   goto done;
 
 fail:
-  if (bar_drawn)
-    fputs ("\r\033[K", stdout);
-  fflush (stdout);
-  {
-    char *line = one_line (error ? error->message : NULL);
-    fprintf (stderr, "style-transfer: %s\n", line);
-    g_free (line);
-  }
-  if (error && error->domain == ST_ERROR && error->code == ST_ERROR_MEMORY)
-    {
-      /* Short of memory, OpenBLAS's worker threads may be retrying their
-       * buffer allocation forever, and its exit handler joins them: the
-       * process would never end.  Nothing is left to flush or remove. */
-      output_abandon (&out);
-      fflush (NULL);
-      _exit (1);
-    }
+  report_failure (error, &out);
 done:
   output_abandon (&out);
   g_clear_error (&error);
@@ -1373,12 +1503,6 @@ done:
   g_free (styles);
   g_free (blend_weights);
   st_network_free (net);
-  g_free (output);
-  g_free (network_name);
-  g_free (optimizer);
-  g_free (pooling);
-  g_free (blend);
-  g_free (init);
-  g_option_context_free (ctx);
+  options_clear (&options);
   return status;
 }
