@@ -1355,17 +1355,14 @@ load_inputs (char **paths, int n_styles, const StNetwork *net,
   LoadCtx load = { paths[0], net, params, TRUE, 0, 0, image_bytes, NULL, 0 };
 
   /* the budget images are read within (the run's own, from the engine) */
-  if (st_estimate (net, 256, 256, params, &est, error) != ST_OK)
-    return FALSE;
-  load.budget = est.budget_bytes;
+  load.budget = params->memory_budget;
   if (!(*content = load_image (&load, error)))
     return FALSE;
   /* the long side the styles are resampled to at the last scale */
   if (st_estimate (net, (*content)->width, (*content)->height, params, &est,
                    NULL)
       == ST_OK)
-    load.style_side
-        = (int)lround (MAX (est.width, est.height) * params->style_scale);
+    load.style_side = st_style_side (params, est.width, est.height);
   else
     load.style_side = MAX ((*content)->width, (*content)->height);
   load.content = FALSE;
@@ -1468,7 +1465,9 @@ main (int argc, char **argv)
       || !output_open (&out, options.output, &error))
     goto fail;
 
-  if (!(net = st_network_open (options.network, NULL, &error))
+  /* one budget for every plan of this run, the one it runs included */
+  if (!(params.memory_budget = st_memory_budget (&params, &error))
+      || !(net = st_network_open (options.network, NULL, &error))
       || !load_inputs (argv + 1, n_styles, net, &params, &content, &styles,
                        &image_bytes, &error))
     goto fail;

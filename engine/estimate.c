@@ -329,9 +329,12 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
 }
 
 size_t
-st_memory_budget (const StParams *p)
+st_memory_budget (const StParams *p, GError **error)
 {
   size_t budget = p->memory_budget ? p->memory_budget : default_budget ();
+  /* before the first BLAS call, which would retry forever (issue 13) */
+  if (!st_memory_precheck (p->threads, error))
+    return 0;
   return MIN (budget, st_memory_cap (p->threads));
 }
 
@@ -358,7 +361,7 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   /* the tiled passes' scratch goes with the run's threads, not with
    * whatever run this thread did before */
   threads_before = st_use_threads (p->threads > 0 ? p->threads : st_get_threads (0));
-  e->budget_bytes = st_memory_budget (p);
+  e->budget_bytes = st_memory_budget (p, NULL);
   e->requested_size = p->size > 0 ? p->size : MAX (cw, ch);
   e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
   e->reduced = size < e->requested_size;

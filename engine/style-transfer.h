@@ -248,8 +248,10 @@ int st_style_side (const StParams *params, int width, int height);
 
 /* The memory budget a plan with these parameters works within, in bytes
  * (params->memory_budget, else half of the available memory, within what
- * the address-space limit leaves), without planning anything. */
-size_t st_memory_budget (const StParams *params);
+ * the address-space limit leaves), without planning anything; 0 with an
+ * ST_ERROR_MEMORY error when the limit does not even leave the numeric
+ * library what it reserves. */
+size_t st_memory_budget (const StParams *params, GError **error);
 
 /* The plan of a run on a content of content_width x content_height:
  * ST_ERROR_INVALID for bad parameters or an empty content, else ST_OK,
