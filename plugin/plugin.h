@@ -34,12 +34,15 @@ gboolean st_plugin_validate_settings (gint32 drawable_id, StPluginValues *vals,
 
 /* Runs the transfer and, only when it succeeded, adds the result as a new
  * layer above the content in one undo group.  plugin_dir is the folder of
- * the plug-in's binary, where VGG19 weights may be installed.  Returns the
+ * the plug-in's binary, where VGG19 weights may be installed; network,
+ * when not NULL, is vals->network already open (the dialog's), else it is
+ * opened here.  Returns the
  * new layer's ID, or -1 with error set, in which case the image was not
  * changed. */
 gint32 st_plugin_render (gint32 image_id, gint32 drawable_id,
                          const StPluginValues *vals, const gchar *plugin_dir,
-                         gboolean interactive, GError **error);
+                         const StNetwork *network, gboolean interactive,
+                         GError **error);
 
 /* TRUE once a run has failed for lack of memory (the engine's
  * ST_ERROR_MEMORY): OpenBLAS's threads may then never end. */

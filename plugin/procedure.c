@@ -334,6 +334,7 @@ typedef struct
   gint32 drawable_id;
   StPluginValues vals;
   gboolean content_checked; /* already, before a dialog opened */
+  StNetwork *network;       /* opened by the dialog, or NULL */
 } Call;
 
 /* What the run mode made of the settings. */
@@ -357,7 +358,7 @@ settings_from_dialog (Call *call, GError **error)
   if (!display_available (error))
     return SETTINGS_FAILED;
   return st_dialog_run (&call->vals, call->image_id, call->drawable_id,
-                        plugin_directory)
+                        plugin_directory, &call->network)
              ? SETTINGS_READY
              : SETTINGS_CANCELLED;
 }
@@ -524,7 +525,8 @@ run (const gchar *name, gint nparams, const GimpParam *param,
                                       plugin_directory, &error))
     layer_id = st_plugin_render (
         call.image_id, call.drawable_id, &call.vals, plugin_directory,
-        call.run_mode != GIMP_RUN_NONINTERACTIVE, &error);
+        call.network, call.run_mode != GIMP_RUN_NONINTERACTIVE, &error);
+  st_network_free (call.network);
 
   if (layer_id != -1)
     return_layer (&call, layer_id, values, nreturn_vals);

@@ -515,11 +515,12 @@ paint (const StNetwork *network, const StImage *content, const StImage *style,
 gint32
 st_plugin_render (gint32 image_id, gint32 drawable_id,
                   const StPluginValues *vals, const gchar *plugin_dir,
-                  gboolean interactive, GError **error)
+                  const StNetwork *given, gboolean interactive, GError **error)
 {
   gint width = gimp_drawable_width (drawable_id);
   gint height = gimp_drawable_height (drawable_id);
-  StNetwork *network;
+  StNetwork *opened = NULL;
+  const StNetwork *network = given;
   StParams params;
   StEstimate estimate;
   StImage *content = NULL;
@@ -540,12 +541,15 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       return -1;
     }
 
-  if (!network_file_exists (vals->network, error))
+  /* the dialog's network when it opened one: VGG19's 80 MB read once */
+  if (!given && !network_file_exists (vals->network, error))
     return -1;
 
   gimp_progress_init (_ ("Style transfer: loading the network"));
 
-  network = st_network_open (vals->network, plugin_dir, &engine_error);
+  if (!given)
+    network = opened
+        = st_network_open (vals->network, plugin_dir, &engine_error);
   if (!network)
     {
       gchar *message = st_plugin_network_message (engine_error, vals->network);
@@ -577,7 +581,7 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
   st_image_free (result);
   st_image_free (style);
   st_image_free (content);
-  st_network_free (network);
+  st_network_free (opened);
   g_free (note);
 
   return layer_id;

@@ -496,7 +496,7 @@ settings_column (Dialog *dialog)
 
 gboolean
 st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
-               const gchar *plugin_dir)
+               const gchar *plugin_dir, StNetwork **network)
 {
   Dialog dialog;
   DialogMemory memory = { TRUE };
@@ -557,8 +557,13 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   /* Cancel, close or OK: the preview stops now, not after the run. */
   st_preview_pane_stop (dialog.preview);
 
+  *network = NULL;
   if (response == GTK_RESPONSE_OK)
-    vals->seed = (gint32)RINT (gtk_adjustment_get_value (dialog.seed));
+    {
+      vals->seed = (gint32)RINT (gtk_adjustment_get_value (dialog.seed));
+      /* the run reads the network once: this one */
+      *network = st_network_row_take_network (dialog.network);
+    }
   /* Remembered however the dialog closes, as a preference of the user. */
   memory.preview = st_preview_pane_is_on (dialog.preview);
   gimp_set_data (DIALOG_DATA, &memory, sizeof memory);

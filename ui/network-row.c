@@ -24,6 +24,7 @@ struct StNetworkRow
   GtkWidget *combo;
   GtkWidget *file;
   GtkWidget *status;
+  gboolean as_asked; /* network is the one vals->network names */
   gboolean updating; /* the combo set from vals */
 
   StNetwork *network;
@@ -96,6 +97,7 @@ open_network (StNetworkRow *row, gboolean notify)
   gchar *text;
 
   row->network = st_network_open (row->vals->network, row->plugin_dir, &error);
+  row->as_asked = row->network != NULL;
   /* The preview and the estimate still need a network. */
   if (!row->network)
     row->network = st_network_new_embedded ();
@@ -237,6 +239,15 @@ st_network_row_reload (StNetworkRow *row)
                                  st_network_choice (row->vals->network));
   row->updating = FALSE;
   open_network (row, TRUE);
+}
+
+StNetwork *
+st_network_row_take_network (StNetworkRow *row)
+{
+  StNetwork *network = row->as_asked ? row->network : NULL;
+  if (network)
+    row->network = NULL;
+  return network;
 }
 
 void

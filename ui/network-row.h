@@ -34,6 +34,10 @@ const StNetwork *st_network_row_network (StNetworkRow *row);
 /* vals->network was set elsewhere (Reset): the row shows it, opens it
  * and calls changed. */
 void st_network_row_reload (StNetworkRow *row);
+/* The network vals->network names, for the run to use, now the caller's
+ * (st_network_free); NULL when it could not be opened (the row then held
+ * the embedded network for the preview, and the run reports why). */
+StNetwork *st_network_row_take_network (StNetworkRow *row);
 /* Frees the row's network; its widgets belong to the dialog. */
 void st_network_row_free (StNetworkRow *row);
 
