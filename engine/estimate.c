@@ -334,14 +334,21 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
   return *size <= lo;
 }
 
+/* The budget, once the limits were checked (st_memory_precheck). */
+static size_t
+budget_within_limits (const StParams *p)
+{
+  size_t budget = p->memory_budget ? p->memory_budget : default_budget ();
+  return MIN (budget, st_memory_cap (p->threads));
+}
+
 size_t
 st_memory_budget (const StParams *p, GError **error)
 {
-  size_t budget = p->memory_budget ? p->memory_budget : default_budget ();
   /* before the first BLAS call, which would retry forever (issue 13) */
   if (!st_memory_precheck (p->threads, error))
     return 0;
-  return MIN (budget, st_memory_cap (p->threads));
+  return budget_within_limits (p);
 }
 
 StStatus
@@ -366,8 +373,8 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
     return ST_ERROR_MEMORY;
   /* the tiled passes' scratch goes with the run's threads, not with
    * whatever run this thread did before */
-  threads_before = st_use_threads (p->threads > 0 ? p->threads : st_get_threads (0));
-  e->budget_bytes = st_memory_budget (p, NULL);
+  threads_before = st_use_threads (p->threads);
+  e->budget_bytes = budget_within_limits (p);
   e->requested_size = p->size > 0 ? p->size : MAX (cw, ch);
   e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
   e->reduced = size < e->requested_size;

@@ -53,8 +53,9 @@ st_set_threads (int threads)
   /* OpenBLAS threads its products; the engine's own parallel loops
    * (st_parallel_for) run between products, never beside them, so the two
    * never hold more threads than this at once. */
-  st_use_threads (st_get_threads (threads));
-  st_blas_set_threads (st_get_threads (threads));
+  int n = st_get_threads (threads);
+  st_use_threads (n);
+  st_blas_set_threads (n);
 }
 
 typedef struct
