@@ -142,7 +142,7 @@ static StImage *
 read_style (const StPluginValues *vals, gint run_side, gsize budget,
             GError **error)
 {
-  gint wanted = (gint)ceil (2.0 * run_side * MAX (1.0, vals->style_scale));
+  gint wanted = st_style_read_side (vals, run_side);
   gint width, height;
 
   if (vals->style_file[0])

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -177,6 +178,12 @@ st_paintings_find_file (GPtrArray *paintings, const gchar *path)
   g_free (base);
 
   return found;
+}
+
+gint
+st_style_read_side (const StPluginValues *vals, gint run_side)
+{
+  return (gint)ceil (2.0 * run_side * MAX (1.0, vals->style_scale));
 }
 
 gchar *

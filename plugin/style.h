@@ -49,6 +49,12 @@ const StPainting *st_paintings_find (GPtrArray *paintings, const gchar *name);
 const StPainting *st_paintings_find_file (GPtrArray *paintings,
                                           const gchar *path);
 
+/* The long side to read the style picture at for a run (or preview) of
+ * long side run_side: the engine resamples it to run_side times the
+ * style scale, and twice that keeps its detail without costing memory
+ * for nothing. */
+gint st_style_read_side (const StPluginValues *vals, gint run_side);
+
 /* What an open image is called where a person reads it (the style
  * chooser, the result layer's name): the title of the installed painting
  * it was opened from ("The Starry Night"), else its file's name

@@ -231,8 +231,7 @@ ensure_style (StPreviewPane *pane)
   const StPluginValues *vals = pane->vals;
   gint32 style_id = vals->style_drawable;
   gint zoomed = MAX (shown_view (pane)->width, shown_view (pane)->height);
-  gint long_side = (gint)MIN (
-      STYLE_READ_MAX, ceil (2.0 * zoomed * MAX (1.0, vals->style_scale)));
+  gint long_side = MIN (STYLE_READ_MAX, st_style_read_side (vals, zoomed));
 
   if (pane->style && pane->style_id == style_id
       && g_strcmp0 (pane->style_file, vals->style_file) == 0
