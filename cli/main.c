@@ -1345,13 +1345,14 @@ params_from_options (const Options *o, int n_styles, StParams *params,
 
 /* The content, then the n_styles styles, each read within the memory
  * budget of the run (the engine's), styles at the side the run's last
- * scale needs.  *styles is the caller's to free, with each image. */
+ * scale needs.  *styles is the caller's to free, with each image; *est is
+ * the run's plan for the content read (width 0 when it could not be
+ * made). */
 static gboolean
 load_inputs (char **paths, int n_styles, const StNetwork *net,
              const StParams *params, StImage **content, const StImage ***styles,
-             guint64 *image_bytes, GError **error)
+             StEstimate *est, guint64 *image_bytes, GError **error)
 {
-  StEstimate est;
   LoadCtx load = { paths[0], net, params, TRUE, 0, 0, image_bytes, NULL, 0 };
 
   /* the budget images are read within (the run's own, from the engine) */
@@ -1359,12 +1360,15 @@ load_inputs (char **paths, int n_styles, const StNetwork *net,
   if (!(*content = load_image (&load, error)))
     return FALSE;
   /* the long side the styles are resampled to at the last scale */
-  if (st_estimate (net, (*content)->width, (*content)->height, params, &est,
+  if (st_estimate (net, (*content)->width, (*content)->height, params, est,
                    NULL)
       == ST_OK)
-    load.style_side = st_style_side (params, est.width, est.height);
+    load.style_side = st_style_side (params, est->width, est->height);
   else
-    load.style_side = MAX ((*content)->width, (*content)->height);
+    {
+      est->width = 0;
+      load.style_side = MAX ((*content)->width, (*content)->height);
+    }
   load.content = FALSE;
   *styles = g_new0 (const StImage *, n_styles);
   for (int j = 0; j < n_styles; j++)
@@ -1377,23 +1381,20 @@ load_inputs (char **paths, int n_styles, const StNetwork *net,
 }
 
 /* The first lines of the progress: the network, and the plan's size,
- * scales, iterations, memory and time. */
+ * scales, iterations, memory and time (the plan load_inputs made). */
 static void
-print_plan (const StNetwork *net, const StImage *content,
-            const StParams *params)
+print_plan (const StNetwork *net, const StEstimate *est)
 {
-  StEstimate est;
   char *described;
 
-  if (st_estimate (net, content->width, content->height, params, &est, NULL)
-      != ST_OK)
+  if (est->width <= 0)
     return;
   described = one_line (st_network_describe (net));
   printf ("%s\n%d x %d, %d scale%s, %d iterations; about %.0f MiB and "
           "%.0f s\n",
-          described, est.width, est.height, est.n_scales,
-          est.n_scales > 1 ? "s" : "", est.total_iterations,
-          est.peak_bytes / 1048576.0, est.seconds);
+          described, est->width, est->height, est->n_scales,
+          est->n_scales > 1 ? "s" : "", est->total_iterations,
+          est->peak_bytes / 1048576.0, est->seconds);
   fflush (stdout);
   g_free (described);
 }
@@ -1434,6 +1435,7 @@ main (int argc, char **argv)
   StNetwork *net = NULL;
   StImage *content = NULL, *result = NULL;
   const StImage **styles = NULL;
+  StEstimate plan;
   double *blend_weights = NULL;
   int n_styles = 0, status = 1;
   guint64 image_bytes = 0;
@@ -1469,13 +1471,13 @@ main (int argc, char **argv)
   if (!(params.memory_budget = st_memory_budget (&params, &error))
       || !(net = st_network_open (options.network, NULL, &error))
       || !load_inputs (argv + 1, n_styles, net, &params, &content, &styles,
-                       &image_bytes, &error))
+                       &plan, &image_bytes, &error))
     goto fail;
 
   cli.quiet = options.quiet;
   cli.tty = isatty (STDOUT_FILENO);
   if (!options.quiet)
-    print_plan (net, content, &params);
+    print_plan (net, &plan);
   st = st_transfer (net, content, styles, n_styles, &params, on_progress, &cli,
                     &result, &error);
   /* the bar's line ends, whether the run succeeded or not */
