@@ -268,15 +268,38 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   return MAX (MAX (content_pass, style_pass), optimise) + ST_FIXED_BYTES;
 }
 
+/* The smallest long side at which the short side of a cw x ch content
+ * still has the network's minimum (VGG19's 16 px): the lower end of the
+ * search for the largest size.  Starting at the minimum long side made
+ * the short side of every non-square photo too small for VGG19, so that
+ * the plan said "too small for any size" whatever the budget. */
+static int
+smallest_long_side (const StNetwork *net, int cw, int ch)
+{
+  int min_side = MAX (st_graph_min_side (net), ST_MIN_SIDE), w, h;
+  int lo = (int)ceil ((double)min_side * MAX (cw, ch) / MIN (cw, ch));
+  lo = CLAMP (lo, min_side, ST_SIZE_MAX);
+  st_fit_long_side (cw, ch, lo, &w, &h);
+  while (MIN (w, h) < min_side && lo < ST_SIZE_MAX)
+    st_fit_long_side (cw, ch, ++lo, &w, &h);
+  return lo;
+}
+
 static gboolean
 final_size (const StNetwork *net, int cw, int ch, const StParams *p,
             size_t budget, int *size, int *max_size)
 {
-  int lo = MAX (st_graph_min_side (net), ST_MIN_SIDE), hi = ST_SIZE_MAX;
+  int lo = smallest_long_side (net, cw, ch), hi = ST_SIZE_MAX;
   int want = p->size > 0 ? p->size : MAX (cw, ch);
   int w0, h0, w, h, probes = 0, last = 0;
   double f_lo, f_hi, aspect;
   size_t need;
+  if (lo >= hi)
+    {
+      *max_size = 0; /* no size gives the short side its minimum */
+      *size = want;
+      return FALSE;
+    }
   st_fit_long_side (cw, ch, lo, &w0, &h0);
   need = estimate_peak (net, w0, h0, p);
   if (!need || need > budget)
