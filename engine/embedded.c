@@ -171,6 +171,7 @@ st_embedded_build (const StNetwork *net, int w, int h, int levels, StGraph *g)
           g_snprintf (conv->name, sizeof conv->name, "L%dk%d", l,
                       net->sizes[s]);
           conv->style = TRUE;
+          conv->level = l;
           /* the photo's shapes and layout, not its finest texture */
           conv->content = levels == 1 || (l >= ST_EMB_CONTENT_FIRST
                                           && l <= ST_EMB_CONTENT_LAST);

@@ -31,6 +31,7 @@ st_graph_add (StGraph *g, StOp op, int input)
   node->op = op;
   node->input = input;
   node->last_use = -1;
+  node->level = -1;
   if (input >= 0)
     {
       node->c = g->nodes[input].c;

@@ -38,6 +38,7 @@ typedef struct
   gboolean style, content;
   double style_share;
   int content_c; /* leading channels the content loss compares; 0 all */
+  int level;     /* a style tap's pyramid level (embedded); -1 none   */
   int last_use;  /* last node reading this one's output; -1 none      */
 } StNode;
 

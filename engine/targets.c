@@ -84,19 +84,33 @@ st_content_targets (const StGraph *g, const float *content, StTargets *t,
   return ST_OK;
 }
 
-/* gram[k] += weight * the Gram matrix of each style tap of f. */
+/* gram[k] += weight * the Gram matrix of the style tap of f that is g's
+ * k-th style tap (the same name): for level >= 0 only the taps of that
+ * pyramid level, else those of the levels from `from` up and those of no
+ * level (VGG19's, the colour tap). */
 static gboolean
-add_grams (const StFeature *f, int n, double weight, float **gram)
+add_grams (const StGraph *g, const StFeature *f, int n, double weight,
+           int level, int from, float **gram)
 {
-  for (int i = 0, k = 0; i < n; i++)
-    if (f[i].style)
-      {
-        int c = f[i].c; /* f[i].data is the Gram matrix (st_graph_targets) */
-        if (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c)))
-          return FALSE;
-        st_saxpy (c * c, (float)weight, f[i].data, gram[k]);
-        k++;
-      }
+  for (int i = 0; i < n; i++)
+    {
+      const StNode *node = NULL;
+      int k = 0, c = f[i].c; /* f[i].data is the Gram matrix */
+      if (!f[i].style)
+        continue;
+      for (int j = 0; j < g->n && !node; j++)
+        if (g->nodes[j].style && !strcmp (g->nodes[j].name, f[i].name))
+          node = &g->nodes[j];
+        else if (g->nodes[j].style)
+          k++;
+      if (!node || node->c != c
+          || (level >= 0 ? node->level != level
+                         : node->level >= 0 && node->level < from))
+        continue;
+      if (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c)))
+        return FALSE;
+      st_saxpy (c * c, (float)weight, f[i].data, gram[k]);
+    }
   return TRUE;
 }
 
@@ -106,6 +120,70 @@ int
 st_style_side (const StParams *p, int w, int h)
 {
   return (int)lround (MAX (w, h) * p->style_scale);
+}
+
+/* Adds weight times one painting's Gram matrices, seen at long side
+ * `side` through a graph of `levels` pyramid levels, to the targets of g's
+ * style taps that add_grams takes for (level, from). */
+static StStatus
+painting_grams (const StNetwork *net, const StParams *p, const float *style,
+                int sw, int sh, int side, int levels, double weight, int level,
+                int from, const StGraph *g, float **gram, GError **error)
+{
+  StGraph sg;
+  StFeature *f;
+  int n, tw, th;
+  float *resized;
+  gboolean ok;
+  StStatus status;
+  st_fit_long_side (sw, sh, MAX (side, 1), &tw, &th);
+  if ((status = st_scale_graph (net, p, tw, th, levels, &sg, error)) != ST_OK)
+    return status;
+  if (!(resized = st_floats_new ((size_t)3 * tw * th)))
+    {
+      st_graph_clear (&sg);
+      return st_memory_error (error);
+    }
+  st_resample_planes (style, 3, sw, sh, resized, tw, th);
+  ok = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
+  g_free (resized);
+  if (!ok)
+    {
+      status = pass_failed (&sg, error);
+      st_graph_clear (&sg);
+      return status;
+    }
+  st_graph_clear (&sg);
+  ok = add_grams (g, f, n, weight, level, from, gram);
+  st_features_free (f, n);
+  return ok ? ST_OK : st_memory_error (error);
+}
+
+/* The pyramid levels whose targets come from a painting of long side
+ * `native` shown at its own resolution rather than enlarged to `side`.
+ *
+ * A painting smaller than the result is enlarged to the style side (the
+ * result's long side times the style scale) so that its strokes keep
+ * their size relative to the picture.  Enlarged k times, its finest
+ * log2 k octaves hold only the resampler's blur: matched there, a large
+ * result came out soft at 100 % (a 640 px painting behind a 1920 px
+ * result), and each new scale of the run started far from those targets
+ * (the photo's detail against a blur), spending its first iterations on
+ * wiping the detail out.  So level l takes its Gram matrices from the
+ * painting at long side native * 2^l, where level l has the painting's own
+ * pixels: the finest levels get the painting's real brush texture, the
+ * coarser ones, where the enlargement loses nothing, its strokes at the
+ * size the style scale asks for.  Not for a one-level pyramid (its only
+ * level has the full filter bank) nor for VGG19 (no pyramid). */
+static int
+native_levels (int native, int side, int levels)
+{
+  int fine = 0;
+  if (levels < 2)
+    return 0;
+  while (fine < levels && ldexp ((double)native, fine) < side)
+    fine++;
+  return fine;
 }
 
 /* Style targets at one scale: the blend of every style's Gram matrices,
@@ -124,44 +202,32 @@ st_style_targets (const StNetwork *net, const StParams *p, int w, int h,
     return st_memory_error (error);
   for (int j = 0; j < n_styles; j++)
     {
-      StGraph sg;
-      StFeature *f;
-      int n, tw, th;
-      float *resized;
-      gboolean ok;
-      StStatus status;
-      st_fit_long_side (sw[j], sh[j], MAX (side, 1), &tw, &th);
-      if ((status = st_scale_graph (net, p, tw, th, levels, &sg, error))
-          != ST_OK)
-        {
-          g_prefix_error (error, "style image %d at style scale %g: ", j + 1,
-                          p->style_scale);
-          return status;
-        }
-      if (!(resized = st_floats_new ((size_t)3 * tw * th)))
-        {
-          st_graph_clear (&sg);
-          return st_memory_error (error);
-        }
-      st_resample_planes (styles[j], 3, sw[j], sh[j], resized, tw, th);
-      ok = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
-      g_free (resized);
-      if (!ok)
-        {
-          status = pass_failed (&sg, error);
-          st_graph_clear (&sg);
-          return status;
-        }
-      st_graph_clear (&sg);
-      ok = add_grams (f, n, blend[j], t->gram);
-      st_features_free (f, n);
-      if (!ok)
-        return st_memory_error (error);
+      int native = MAX (sw[j], sh[j]);
+      int fine = native_levels (native, side, levels);
+      StStatus status
+          = painting_grams (net, p, styles[j], sw[j], sh[j], side, levels,
+                            blend[j], -1, fine, g, t->gram, error);
+      for (int l = 0; l < fine && status == ST_OK; l++)
+        status = painting_grams (net, p, styles[j], sw[j], sh[j], native << l,
+                                 MAX (l + 1, 2), blend[j], l, 0, g, t->gram,
+                                 error);
+      if (status == ST_ERROR_INVALID)
+        g_prefix_error (error, "style image %d at style scale %g: ", j + 1,
+                        p->style_scale);
+      if (status != ST_OK)
+        return status;
     }
   for (int i = 0, k = 0; i < g->n; i++)
     if (g->nodes[i].style)
       {
         int c = g->nodes[i].c;
+        if (!t->gram[k])
+          {
+            g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                         "no style target for the network's tap %s",
+                         g->nodes[i].name);
+            return ST_ERROR_INVALID;
+          }
         t->gram_norm[k] = st_sum_squares (t->gram[k], (size_t)c * c);
         k++;
       }
