@@ -64,24 +64,14 @@
 #define ST_EVALUATIONS_PER_ITERATION 1.3
 #define ST_TARGET_PASSES 1.0
 #define ST_FIXED_SECONDS 2.0
-/* The embedded network's pass costs less per pixel at large sizes than
- * at the calibration's 192 x 128 (rows of tiles shared between threads
- * balance better, and the per-pass work that does not grow with the
- * pixels weighs less): its seconds per pixel at a scale of P pixels are
- * the calibration's times (P / 24576)^-0.09.  Fitted on a quiet 2-core
- * Xeon (2 threads, default settings, Tübingen x Starry Night): the plain
- * calibration said 31 s for 29 s at 384 px and 320 s for 221 s at
- * 1920 x 1080. */
-#define ST_SIZE_EFFICIENCY_POWER 0.09
-
+/* A pass's cost per pixel at a scale of `pixels`: the calibration's,
+ * corrected by the network's own power (st_network_class). */
 static double
 size_efficiency (const StNetwork *net, double pixels)
 {
-  if (net->vgg)
-    return 1.0;
   return pow (MAX (pixels / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H),
                    1.0),
-              -ST_SIZE_EFFICIENCY_POWER);
+              -st_network_class (net)->size_efficiency_power);
 }
 
 /* ---------------------------------------------------------- schedule */
@@ -157,7 +147,8 @@ static void
 plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
                int size, StSchedule *s)
 {
-  int iters = p->iterations > 0 ? p->iterations : net->default_iterations;
+  int iters
+      = p->iterations > 0 ? p->iterations : st_network_class (net)->iterations;
   double side[ST_MAX_SCALES];
   s->n = scale_sides (p, size, side);
   s->total_work = 0;

@@ -9,14 +9,13 @@
 int
 st_graph_min_side (const StNetwork *network)
 {
-  /* VGG19 halves the image four times before conv5_1. */
-  return network->vgg ? 16 : 1;
+  return st_network_class (network)->min_side;
 }
 
 int
 st_graph_style_levels (const StNetwork *network, int w, int h)
 {
-  return network->vgg ? 0 : st_embedded_levels (w, h);
+  return st_network_class (network)->style_levels (w, h);
 }
 
 StNode *
@@ -52,11 +51,12 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
       g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                    "a %d x %d image is too small for %s (at least %d x %d "
                    "pixels)",
-                   w, h, network->kind, min_side, min_side);
+                   w, h, st_network_class (network)->name, min_side,
+                   min_side);
       return FALSE;
     }
-  ok = network->vgg ? st_vgg19_build (network, w, h, pooling, graph)
-                    : st_embedded_build (network, w, h, levels, graph);
+  ok = st_network_class (network)->build (network, w, h, pooling, levels,
+                                          graph);
   if (!ok)
     {
       st_graph_clear (graph);

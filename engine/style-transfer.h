@@ -96,8 +96,18 @@ typedef enum
   ST_NETWORK_FILE      /* anything else: a path                            */
 } StNetworkChoice;
 StNetworkChoice st_network_choice (const char *name);
-/* "embedded" or "vgg19" */
-const char *st_network_kind (const StNetwork *network);
+/* The kinds of network. */
+typedef enum
+{
+  ST_NETWORK_KIND_EMBEDDED, /* built into the engine, no file */
+  ST_NETWORK_KIND_VGG19     /* VGG19 weights from a file      */
+} StNetworkKind;
+StNetworkKind st_network_kind (const StNetwork *network);
+/* A kind's name, as st_network_open takes it: "embedded", "vgg19". */
+const char *st_network_kind_name (StNetworkKind kind);
+/* The iterations at the first scale a run with a network of this kind
+ * takes when params.iterations is 0 (automatic). */
+int st_network_kind_iterations (StNetworkKind kind);
 /* A sentence for users: which network, and which file it came from. */
 const char *st_network_describe (const StNetwork *network);
 

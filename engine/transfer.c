@@ -167,7 +167,8 @@ check_plan (Run *r, GError **error)
                      "at %d x %d pixels the image is too small for the %s "
                      "network (the short side needs at least %d px); use a "
                      "larger size or a less elongated image",
-                     s->w[i], s->h[i], r->net->kind, min_side);
+                     s->w[i], s->h[i], st_network_class (r->net)->name,
+                     min_side);
         return ST_ERROR_INVALID;
       }
   return ST_OK;
@@ -183,13 +184,14 @@ prepare (Run *r, const StImage *content, const StImage *const *styles,
          GError **error)
 {
   const StParams *p = r->p;
+  const StNetworkClass *net = st_network_class (r->net);
   r->style_weight
       = p->style_weight >= 0
             ? p->style_weight
-            : r->net->style_weight * pow (10.0, (p->strength - 50.0) / 25.0);
+            : net->style_weight * pow (10.0, (p->strength - 50.0) / 25.0);
   r->content_weight
-      = p->content_weight >= 0 ? p->content_weight : r->net->content_weight;
-  r->tv_weight = p->tv_weight >= 0 ? p->tv_weight : r->net->tv_weight;
+      = p->content_weight >= 0 ? p->content_weight : net->content_weight;
+  r->tv_weight = p->tv_weight >= 0 ? p->tv_weight : net->tv_weight;
   r->range_weight = MAX (r->style_weight, 1.0);
 
   r->blend = g_try_new (double, r->n_styles);

@@ -60,18 +60,18 @@ st_network_load_vgg19 (const char *path, GError **error)
                    "out of memory while loading %s", path);
       return NULL;
     }
-  net->kind = g_strdup ("vgg19");
+  net->kind = ST_NETWORK_KIND_VGG19;
   net->vgg = w;
   net->description = g_strdup_printf (
       "VGG19 (%s, %s preprocessing)", path,
       w->preprocess == ST_PREPROCESS_CAFFE ? "caffe" : "torch");
-  /* Same relative loss terms as the embedded network; VGG19's style
-   * layers are fewer (5) and deeper, and the same balance holds. */
-  net->style_weight = 2000.0;
-  net->content_weight = 1.0;
-  net->tv_weight = ST_DEFAULT_TV_WEIGHT;
-  net->default_iterations = 300;
   return net;
+}
+
+void
+st_vgg19_free (StNetwork *net)
+{
+  st_vgg19_weights_free (net->vgg);
 }
 
 /* ---------------------------------------------------------------- graph */
@@ -103,11 +103,12 @@ set_preprocess (StNode *pre, StPreprocess preprocess)
 
 gboolean
 st_vgg19_build (const StNetwork *net, int w, int h, StPooling pooling,
-                StGraph *g)
+                int levels, StGraph *g)
 {
   const StVgg19Weights *vw = net->vgg;
   StNode *pre = st_graph_add (g, ST_OP_PREPROCESS, -1);
   int prev = 0;
+  (void)levels; /* no pyramid */
   if (!pre)
     return FALSE;
   pre->c = 3;
