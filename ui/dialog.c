@@ -93,11 +93,47 @@ update_estimate (Dialog *dialog)
                            dialog->vals, dialog->width, dialog->height);
 }
 
-/* The user chose another network, open now. */
+/* The kind of the network the estimate and the preview use: the
+ * presets' iterations are multiples of its default. */
+static StNetworkKind
+network_kind (Dialog *dialog)
+{
+  return st_network_kind (st_network_row_network (dialog->network));
+}
+
+/* The quality's tooltip says what the presets do with this network. */
+static void
+set_quality_tooltip (Dialog *dialog)
+{
+  gchar *text = st_quality_tooltip (network_kind (dialog));
+
+  gimp_help_set_help_data (dialog->quality_combo, text, NULL);
+  g_free (text);
+}
+
+/* The user chose another network, open now: a preset stays the same
+ * preset, with the new network's iterations. */
 static void
 network_changed (const StNetwork *network, gpointer data)
 {
   Dialog *dialog = data;
+  gint quality = ST_QUALITY_CUSTOM;
+
+  gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
+                                 &quality);
+  dialog->updating = TRUE;
+  if (quality != ST_QUALITY_CUSTOM)
+    {
+      st_quality_apply ((StQuality)quality, st_network_kind (network),
+                        dialog->vals);
+      gtk_adjustment_set_value (GTK_ADJUSTMENT (dialog->iterations),
+                                dialog->vals->iterations);
+    }
+  gimp_int_combo_box_set_active (
+      GIMP_INT_COMBO_BOX (dialog->quality_combo),
+      st_quality_from_values (dialog->vals, st_network_kind (network)));
+  dialog->updating = FALSE;
+  set_quality_tooltip (dialog);
 
   st_preview_pane_set_network (dialog->preview, network);
   update_estimate (dialog);
@@ -160,7 +196,7 @@ quality_changed (GtkWidget *combo, Dialog *dialog)
       || quality == ST_QUALITY_CUSTOM)
     return;
 
-  st_quality_apply ((StQuality)quality, dialog->vals);
+  st_quality_apply ((StQuality)quality, network_kind (dialog), dialog->vals);
 
   /* The advanced fields follow; their handlers must not switch the
    * combo back. */
@@ -184,8 +220,9 @@ run_size_changed (GtkAdjustment *adjustment, gint *value)
     return;
 
   dialog->updating = TRUE;
-  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
-                                 st_quality_from_values (dialog->vals));
+  gimp_int_combo_box_set_active (
+      GIMP_INT_COMBO_BOX (dialog->quality_combo),
+      st_quality_from_values (dialog->vals, network_kind (dialog)));
   dialog->updating = FALSE;
   update_estimate (dialog);
 }
@@ -377,8 +414,9 @@ set_widgets_from_values (Dialog *dialog)
   gtk_adjustment_set_value (dialog->seed, vals->seed);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dialog->preserve),
                                 vals->preserve_colors);
-  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
-                                 st_quality_from_values (vals));
+  gimp_int_combo_box_set_active (
+      GIMP_INT_COMBO_BOX (dialog->quality_combo),
+      st_quality_from_values (vals, network_kind (dialog)));
   dialog->updating = FALSE;
 
   /* It opens the network again, then the estimate and the preview
@@ -452,13 +490,7 @@ settings_column (Dialog *dialog)
       _ ("Draft"), ST_QUALITY_DRAFT, _ ("Balanced"), ST_QUALITY_BALANCED,
       _ ("Best"), ST_QUALITY_BEST, _ ("Custom"), ST_QUALITY_CUSTOM, NULL);
   gtk_widget_set_name (dialog->quality_combo, "st-quality");
-  gimp_help_set_help_data (dialog->quality_combo,
-                           _ ("Every preset paints at the layer's full size.  "
-                              "Draft is quick, with few iterations; Balanced "
-                              "is the default; Best takes twice its "
-                              "iterations.  Custom is whatever the Advanced "
-                              "settings say."),
-                           NULL);
+  set_quality_tooltip (dialog);
   gtk_box_pack_start (GTK_BOX (hbox), dialog->quality_combo, FALSE, FALSE, 0);
   dialog->estimate = gtk_label_new (NULL);
   gtk_widget_set_name (dialog->estimate, "st-estimate");
@@ -485,7 +517,8 @@ settings_column (Dialog *dialog)
 
   dialog->updating = TRUE;
   gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog->quality_combo),
-                              st_quality_from_values (vals),
+                              st_quality_from_values (vals,
+                                                      network_kind (dialog)),
                               G_CALLBACK (quality_changed), dialog);
   dialog->updating = FALSE;
 
