@@ -34,6 +34,9 @@ typedef struct
 StStatus st_plan (const StNetwork *network, int content_width,
                   int content_height, const StParams *params, StPlan *plan,
                   GError **error);
+/* The smallest short side of any scale of a run with this network:
+ * ST_MIN_SIDE, or more when the network's graph needs it. */
+int st_run_min_side (const StNetwork *network);
 /* The L-BFGS history for n unknowns: the requested one, at most what fits
  * the optimiser's share of memory. */
 int st_lbfgs_history (const StParams *params, size_t n);

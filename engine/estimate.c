@@ -44,8 +44,6 @@
 #define ST_LARGE_SCALE_ITERATIONS 20
 #define ST_LBFGS_HISTORY 50     /* L-BFGS pairs kept by default          */
 #define ST_LBFGS_BYTES (512u << 20) /* history budget of L-BFGS          */
-/* The smallest long side a run is planned at. */
-#define ST_MIN_SIDE ST_STYLE_MIN_SIDE
 /* Without /proc/meminfo, the budget is 4 GiB. */
 #define ST_FALLBACK_BUDGET ((size_t)4 << 30)
 /* Code, OpenBLAS buffers, GLib: what a run holds beside its own data. */
@@ -267,7 +265,7 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
 static int
 smallest_long_side (const StNetwork *net, int cw, int ch)
 {
-  int min_side = MAX (st_graph_min_side (net), ST_MIN_SIDE), w, h;
+  int min_side = st_run_min_side (net), w, h;
   int lo = (int)ceil ((double)min_side * MAX (cw, ch) / MIN (cw, ch));
   lo = CLAMP (lo, min_side, ST_SIZE_MAX);
   st_fit_long_side (cw, ch, lo, &w, &h);
@@ -346,6 +344,12 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
   *max_size = lo;
   *size = p->size > 0 ? want : MIN (want, lo);
   return *size <= lo;
+}
+
+int
+st_run_min_side (const StNetwork *network)
+{
+  return MAX (st_graph_min_side (network), ST_MIN_SIDE);
 }
 
 /* The budget, once the limits were checked (st_memory_precheck). */

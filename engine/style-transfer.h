@@ -195,8 +195,11 @@ typedef struct
 #define ST_STYLE_SCALE_MAX 10.0
 #define ST_HISTORY_MAX 1000
 #define ST_THREADS_MAX 1024
-/* A style image's short side, at least (in px). */
-#define ST_STYLE_MIN_SIDE 16
+/* The one smallest side (in px): the short side of each style image, of
+ * the content (unless params.size asks for a size) and of every scale of
+ * a run is at least this; a network may need more (st_transfer says
+ * so). */
+#define ST_MIN_SIDE 16
 
 void st_params_init (StParams *params);
 /* Checks ranges (NaN, negative, absurd values); FALSE with a message. */

@@ -103,13 +103,13 @@ check_images (const StImage *content, const StImage *const *styles,
 
       if (!image_is_usable (s, "style", error))
         return ST_ERROR_INVALID;
-      if (MIN (s->width, s->height) < ST_STYLE_MIN_SIDE)
+      if (MIN (s->width, s->height) < ST_MIN_SIDE)
         {
           g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                        "the style image is %d x %d pixels: too small to "
                        "show a style (at least %d x %d)",
-                       s->width, s->height, ST_STYLE_MIN_SIDE,
-                       ST_STYLE_MIN_SIDE);
+                       s->width, s->height, ST_MIN_SIDE,
+                       ST_MIN_SIDE);
           return ST_ERROR_INVALID;
         }
       if (!st_check_style_image (s, j, n_styles, error))
@@ -117,14 +117,14 @@ check_images (const StImage *content, const StImage *const *styles,
     }
   if (!st_blend_normalize (p->style_blend, n_styles, NULL, error))
     return ST_ERROR_INVALID;
-  if (MIN (content->width, content->height) < ST_STYLE_MIN_SIDE && p->size <= 0)
+  if (MIN (content->width, content->height) < ST_MIN_SIDE && p->size <= 0)
     {
       g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                    "the content image is %d x %d pixels: too small for "
                    "style transfer (at least %d x %d), or ask for a larger "
                    "size",
-                   content->width, content->height, ST_STYLE_MIN_SIDE,
-                   ST_STYLE_MIN_SIDE);
+                   content->width, content->height, ST_MIN_SIDE,
+                   ST_MIN_SIDE);
       return ST_ERROR_INVALID;
     }
   return ST_OK;
@@ -137,7 +137,7 @@ check_plan (Run *r, GError **error)
 {
   const StEstimate *e = &r->plan.estimate;
   const StSchedule *s = &r->plan.schedule;
-  int min_side = MAX (st_graph_min_side (r->net), ST_STYLE_MIN_SIDE);
+  int min_side = st_run_min_side (r->net);
   StStatus status = st_plan (r->net, r->cw, r->ch, r->p, &r->plan, error);
   if (status != ST_OK)
     return status;
