@@ -392,6 +392,8 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   /* the tiled passes' scratch goes with the run's threads, not with
    * whatever run this thread did before */
   threads_before = st_use_threads (p->threads);
+  e->content_width = cw;
+  e->content_height = ch;
   e->budget_bytes = budget_within_limits (p);
   e->requested_size = p->size > 0 ? p->size : MAX (cw, ch);
   e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
@@ -415,6 +417,51 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   e->peak_bytes = estimate_peak (network, e->width, e->height, p);
   e->seconds = seconds + ST_FIXED_SECONDS;
   st_use_threads (threads_before);
+  return ST_OK;
+}
+
+StStatus
+st_plan_expand (const StNetwork *network, const StEstimate *estimate, int cw,
+                int ch, const StParams *p, StPlan *plan, GError **error)
+{
+  const StSchedule *s = &plan->schedule;
+  int total = 0, w, h;
+  memset (plan, 0, sizeof *plan);
+  if (!st_params_validate (p, error))
+    return ST_ERROR_INVALID;
+  if (estimate->content_width <= 0 || estimate->content_height <= 0)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "the plan is empty (st_estimate did not make it)");
+      return ST_ERROR_INVALID;
+    }
+  /* the content may come at any size (the plug-in reads it at the
+   * result's), but in the shape the plan was made for */
+  st_fit_long_side (cw, ch, MAX (estimate->width, estimate->height), &w, &h);
+  if (w != estimate->width || h != estimate->height)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "the content (%d x %d) is not of the shape the plan was "
+                   "made for (%d x %d)",
+                   cw, ch, estimate->content_width, estimate->content_height);
+      return ST_ERROR_INVALID;
+    }
+  /* before the first BLAS call, which would retry forever (issue 13) */
+  if (!st_memory_precheck (p->threads, error))
+    return ST_ERROR_MEMORY;
+  plan->estimate = *estimate;
+  plan_schedule (network, estimate->content_width, estimate->content_height,
+                 p, MAX (estimate->width, estimate->height), &plan->schedule);
+  for (int i = 0; i < s->n; i++)
+    total += s->iterations[i];
+  if (s->n != estimate->n_scales || s->w[s->n - 1] != estimate->width
+      || s->h[s->n - 1] != estimate->height
+      || total != estimate->total_iterations)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "the plan was made with other parameters than the run's");
+      return ST_ERROR_INVALID;
+    }
   return ST_OK;
 }
 

@@ -17,10 +17,14 @@
  *   params.size = 512;
  *   const StImage *styles[] = { &style };
  *   StImage *out = NULL;
- *   if (st_transfer (net, &content, styles, 1, &params, NULL, NULL, &out,
- *                    &error) == ST_OK)
+ *   if (st_transfer (net, &content, styles, 1, &params, NULL, NULL, NULL,
+ *                    &out, &error) == ST_OK)
  *     save (out), st_image_free (out);
  *   st_network_free (net);
+ *
+ * A front end that shows the run first (its size, time and memory) asks
+ * st_estimate, and passes its answer, the plan, in place of the first
+ * NULL: what it showed is what runs.
  *
  * Every public name starts with st_ / St / ST_.
  */
@@ -172,9 +176,8 @@ typedef struct
   const double *style_blend; /* n_styles blend weights; NULL = equal      */
   size_t memory_budget;      /* bytes; 0 = $ST_MEMORY_BUDGET (MiB) when set,
                                 else half of the available memory, read
-                                at each plan: a front end that showed an
-                                estimate sets this to its budget_bytes,
-                                so that st_transfer runs that plan      */
+                                at each plan (st_transfer given a plan
+                                reads it no more)                       */
   gboolean want_preview;     /* pass the current image to the callback    */
   const gint *cancel;        /* when not NULL: the run stops within a
                                 fraction of a second, inside a network
@@ -233,11 +236,13 @@ typedef gboolean (*StProgressFunc) (const StProgress *progress,
 
 /* ------------------------------------------------------------- estimates */
 
-/* The engine's one answer to "what size, how much memory, how long":
- * st_transfer runs exactly this plan, so a front end shows the user
- * these numbers and decides nothing of its own. */
+/* The engine's one answer to "what size, how much memory, how long",
+ * and the plan of the run: st_transfer given it runs exactly this plan,
+ * so a front end shows the user these numbers and decides nothing of its
+ * own. */
 typedef struct
 {
+  int content_width, content_height; /* what the plan was made for     */
   int requested_size; /* long side asked for: params->size, or for 0 the
                          content's own long side                       */
   int width, height;  /* of the result st_transfer would paint         */
@@ -285,13 +290,18 @@ char **st_environment_problems (void);
 
 /* --------------------------------------------------------------- driver */
 
-/* Runs a transfer.  On ST_OK *result is a new image (st_image_free); on any
- * other status *result is NULL, error holds a message for a person, and
- * nothing the caller passed in was changed. */
+/* Runs a transfer.  plan: what st_estimate returned for this network,
+ * parameters and the content (which may come at any size of its shape:
+ * the plan's width x height, say), run as is, without planning again;
+ * NULL plans now.  A plan made with other parameters is ST_ERROR_INVALID.
+ * On ST_OK *result is a new image (st_image_free); on any other status
+ * *result is NULL, error holds a message for a person, and nothing the
+ * caller passed in was changed. */
 StStatus st_transfer (const StNetwork *network, const StImage *content,
                       const StImage *const *styles, int n_styles,
-                      const StParams *params, StProgressFunc progress,
-                      gpointer user_data, StImage **result, GError **error);
+                      const StParams *params, const StEstimate *plan,
+                      StProgressFunc progress, gpointer user_data,
+                      StImage **result, GError **error);
 
 G_END_DECLS
 

@@ -130,15 +130,18 @@ check_images (const StImage *content, const StImage *const *styles,
   return ST_OK;
 }
 
-/* The plan, refused when it does not fit the budget or when a scale is
- * too small for the network. */
+/* The plan (the one given, else one made now), refused when it does not
+ * fit the budget or when a scale is too small for the network. */
 static StStatus
-check_plan (Run *r, GError **error)
+check_plan (Run *r, const StEstimate *given, GError **error)
 {
   const StEstimate *e = &r->plan.estimate;
   const StSchedule *s = &r->plan.schedule;
   int min_side = st_run_min_side (r->net);
-  StStatus status = st_plan (r->net, r->cw, r->ch, r->p, &r->plan, error);
+  StStatus status
+      = given ? st_plan_expand (r->net, given, r->cw, r->ch, r->p, &r->plan,
+                                error)
+              : st_plan (r->net, r->cw, r->ch, r->p, &r->plan, error);
   if (status != ST_OK)
     return status;
   if (!e->fits)
@@ -541,8 +544,8 @@ run_clear (Run *r)
 StStatus
 st_transfer (const StNetwork *net, const StImage *content,
              const StImage *const *styles, int n_styles, const StParams *p,
-             StProgressFunc progress, gpointer user_data, StImage **result,
-             GError **error)
+             const StEstimate *plan, StProgressFunc progress,
+             gpointer user_data, StImage **result, GError **error)
 {
   Run r;
   StStatus status;
@@ -561,7 +564,7 @@ st_transfer (const StNetwork *net, const StImage *content,
   r.n_styles = n_styles;
   r.progress = progress;
   r.user_data = user_data;
-  if ((status = check_plan (&r, error)) != ST_OK)
+  if ((status = check_plan (&r, plan, error)) != ST_OK)
     return status;
 
   st_set_threads (p->threads);
