@@ -1467,7 +1467,7 @@ main (int argc, char **argv)
       || !output_open (&out, options.output, &error))
     goto fail;
 
-  /* one budget for every plan of this run, the one it runs included */
+  /* one budget for reading the images and for the plan that runs */
   if (!(params.memory_budget = st_memory_budget (&params, &error))
       || !(net = st_network_open (options.network, NULL, &error))
       || !load_inputs (argv + 1, n_styles, net, &params, &content, &styles,
@@ -1478,8 +1478,11 @@ main (int argc, char **argv)
   cli.tty = isatty (STDOUT_FILENO);
   if (!options.quiet)
     print_plan (net, &plan);
-  st = st_transfer (net, content, styles, n_styles, &params, on_progress, &cli,
-                    &result, &error);
+  /* the plan printed is the plan that runs (none when it could not be
+   * made: st_transfer then says why) */
+  st = st_transfer (net, content, styles, n_styles, &params,
+                    plan.width > 0 ? &plan : NULL, on_progress, &cli, &result,
+                    &error);
   /* the bar's line ends, whether the run succeeded or not */
   if (bar_drawn)
     {

@@ -27,7 +27,7 @@
 typedef struct
 {
   const StNetwork *net;
-  char kind[16]; /* a network freed and another made at its address */
+  StNetworkKind kind; /* a network freed and another made at its address */
   StPooling pooling;
   int threads;
   double seconds_per_pixel;
@@ -99,7 +99,7 @@ st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling,
   threads = st_get_threads (threads);
   pthread_mutex_lock (&lock);
   for (i = 0; i < n_slots; i++)
-    if (slots[i].net == net && strcmp (slots[i].kind, net->kind) == 0
+    if (slots[i].net == net && slots[i].kind == net->kind
         && slots[i].pooling == pooling && slots[i].threads == threads)
       {
         spp = slots[i].seconds_per_pixel;
@@ -116,7 +116,7 @@ st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling,
           Calibration *c = &slots[n_slots < CAL_SLOTS ? n_slots++ : 0];
           spp = t / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H);
           c->net = net;
-          g_strlcpy (c->kind, net->kind, sizeof c->kind);
+          c->kind = net->kind;
           c->pooling = pooling;
           c->threads = threads;
           c->seconds_per_pixel = spp;

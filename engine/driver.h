@@ -34,6 +34,17 @@ typedef struct
 StStatus st_plan (const StNetwork *network, int content_width,
                   int content_height, const StParams *params, StPlan *plan,
                   GError **error);
+/* The smallest short side of any scale of a run with this network:
+ * ST_MIN_SIDE, or more when the network's graph needs it. */
+int st_run_min_side (const StNetwork *network);
+/* The plan st_estimate returned, as st_transfer runs it on a content of
+ * content_width x content_height: its schedule made again from its size
+ * (no second plan, no budget read again).  ST_ERROR_INVALID for bad
+ * parameters, a content of another shape, or a plan made with other
+ * parameters (another schedule). */
+StStatus st_plan_expand (const StNetwork *network, const StEstimate *estimate,
+                         int content_width, int content_height,
+                         const StParams *params, StPlan *plan, GError **error);
 /* The L-BFGS history for n unknowns: the requested one, at most what fits
  * the optimiser's share of memory. */
 int st_lbfgs_history (const StParams *params, size_t n);

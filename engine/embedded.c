@@ -94,7 +94,7 @@ st_network_new_embedded (void)
   StRng rng;
   if (!net)
     return NULL;
-  net->kind = g_strdup ("embedded");
+  net->kind = ST_NETWORK_KIND_EMBEDDED;
   net->description = g_strdup (
       "embedded network (random filters on an image pyramid, no file)");
   net->n_sizes = G_N_ELEMENTS (emb_sizes);
@@ -106,20 +106,21 @@ st_network_new_embedded (void)
       net->filters[s] = st_floats_new ((size_t)ST_EMB_FILTERS * 3 * k * k);
       if (!net->filters[s])
         {
-          st_network_free (net);
+          st_embedded_free (net);
+          g_free (net->description);
+          g_free (net);
           return NULL;
         }
       random_filters (&rng, k, net->filters[s]);
     }
-  /* Weights found on tubingen + Starry Night (see README): style terms
-   * are relative errors that start near 1, content relative errors near
-   * 0; 2000 gives the painting's palette and strokes with the buildings
-   * still sharp. */
-  net->style_weight = 2000.0;
-  net->content_weight = 1.0;
-  net->tv_weight = ST_DEFAULT_TV_WEIGHT;
-  net->default_iterations = 200;
   return net;
+}
+
+void
+st_embedded_free (StNetwork *net)
+{
+  for (int s = 0; s < net->n_sizes; s++)
+    g_free (net->filters[s]);
 }
 
 int
@@ -135,10 +136,12 @@ st_embedded_levels (int w, int h)
 }
 
 gboolean
-st_embedded_build (const StNetwork *net, int w, int h, int levels, StGraph *g)
+st_embedded_build (const StNetwork *net, int w, int h, StPooling pooling,
+                   int levels, StGraph *g)
 {
   int level_node = -1; /* the image */
   int lw = w, lh = h;
+  (void)pooling; /* no pooling: a blurred pyramid */
   if (levels <= 0)
     levels = st_embedded_levels (w, h);
   for (int l = 0; l < levels; l++)

@@ -45,8 +45,6 @@
 #define ST_LARGE_SCALE_ITERATIONS 20
 #define ST_LBFGS_HISTORY 50     /* L-BFGS pairs kept by default          */
 #define ST_LBFGS_BYTES (512u << 20) /* history budget of L-BFGS          */
-/* The smallest long side a run is planned at. */
-#define ST_MIN_SIDE ST_STYLE_MIN_SIDE
 /* Without /proc/meminfo, the budget is 4 GiB. */
 #define ST_FALLBACK_BUDGET ((size_t)4 << 30)
 /* Code, OpenBLAS buffers, GLib: what a run holds beside its own data. */
@@ -65,24 +63,14 @@
 #define ST_EVALUATIONS_PER_ITERATION 1.3
 #define ST_TARGET_PASSES 1.0
 #define ST_FIXED_SECONDS 2.0
-/* The embedded network's pass costs less per pixel at large sizes than
- * at the calibration's 192 x 128 (rows of tiles shared between threads
- * balance better, and the per-pass work that does not grow with the
- * pixels weighs less): its seconds per pixel at a scale of P pixels are
- * the calibration's times (P / 24576)^-0.09.  Fitted on a quiet 2-core
- * Xeon (2 threads, default settings, Tübingen x Starry Night): the plain
- * calibration said 31 s for 29 s at 384 px and 320 s for 221 s at
- * 1920 x 1080. */
-#define ST_SIZE_EFFICIENCY_POWER 0.09
-
+/* A pass's cost per pixel at a scale of `pixels`: the calibration's,
+ * corrected by the network's own power (st_network_class). */
 static double
 size_efficiency (const StNetwork *net, double pixels)
 {
-  if (net->vgg)
-    return 1.0;
   return pow (MAX (pixels / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H),
                    1.0),
-              -ST_SIZE_EFFICIENCY_POWER);
+              -st_network_class (net)->size_efficiency_power);
 }
 
 /* ---------------------------------------------------------- schedule */
@@ -158,7 +146,8 @@ static void
 plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
                int size, StSchedule *s)
 {
-  int iters = p->iterations > 0 ? p->iterations : net->default_iterations;
+  int iters
+      = p->iterations > 0 ? p->iterations : st_network_class (net)->iterations;
   double side[ST_MAX_SCALES];
   s->n = scale_sides (p, size, side);
   s->total_work = 0;
@@ -277,7 +266,7 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
 static int
 smallest_long_side (const StNetwork *net, int cw, int ch)
 {
-  int min_side = MAX (st_graph_min_side (net), ST_MIN_SIDE), w, h;
+  int min_side = st_run_min_side (net), w, h;
   int lo = (int)ceil ((double)min_side * MAX (cw, ch) / MIN (cw, ch));
   lo = CLAMP (lo, min_side, ST_SIZE_MAX);
   st_fit_long_side (cw, ch, lo, &w, &h);
@@ -358,6 +347,12 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
   return *size <= lo;
 }
 
+int
+st_run_min_side (const StNetwork *network)
+{
+  return MAX (st_graph_min_side (network), ST_MIN_SIDE);
+}
+
 /* The budget, once the limits were checked (st_memory_precheck). */
 static size_t
 budget_within_limits (const StParams *p)
@@ -398,6 +393,8 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   /* the tiled passes' scratch goes with the run's threads, not with
    * whatever run this thread did before */
   threads_before = st_use_threads (p->threads);
+  e->content_width = cw;
+  e->content_height = ch;
   e->budget_bytes = budget_within_limits (p);
   e->requested_size = p->size > 0 ? p->size : MAX (cw, ch);
   e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
@@ -421,6 +418,51 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   e->peak_bytes = estimate_peak (network, e->width, e->height, p);
   e->seconds = seconds + ST_FIXED_SECONDS;
   st_use_threads (threads_before);
+  return ST_OK;
+}
+
+StStatus
+st_plan_expand (const StNetwork *network, const StEstimate *estimate, int cw,
+                int ch, const StParams *p, StPlan *plan, GError **error)
+{
+  const StSchedule *s = &plan->schedule;
+  int total = 0, w, h;
+  memset (plan, 0, sizeof *plan);
+  if (!st_params_validate (p, error))
+    return ST_ERROR_INVALID;
+  if (estimate->content_width <= 0 || estimate->content_height <= 0)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "the plan is empty (st_estimate did not make it)");
+      return ST_ERROR_INVALID;
+    }
+  /* the content may come at any size (the plug-in reads it at the
+   * result's), but in the shape the plan was made for */
+  st_fit_long_side (cw, ch, MAX (estimate->width, estimate->height), &w, &h);
+  if (w != estimate->width || h != estimate->height)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "the content (%d x %d) is not of the shape the plan was "
+                   "made for (%d x %d)",
+                   cw, ch, estimate->content_width, estimate->content_height);
+      return ST_ERROR_INVALID;
+    }
+  /* before the first BLAS call, which would retry forever (issue 13) */
+  if (!st_memory_precheck (p->threads, error))
+    return ST_ERROR_MEMORY;
+  plan->estimate = *estimate;
+  plan_schedule (network, estimate->content_width, estimate->content_height,
+                 p, MAX (estimate->width, estimate->height), &plan->schedule);
+  for (int i = 0; i < s->n; i++)
+    total += s->iterations[i];
+  if (s->n != estimate->n_scales || s->w[s->n - 1] != estimate->width
+      || s->h[s->n - 1] != estimate->height
+      || total != estimate->total_iterations)
+    {
+      g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                   "the plan was made with other parameters than the run's");
+      return ST_ERROR_INVALID;
+    }
   return ST_OK;
 }
 

@@ -1,7 +1,9 @@
-/* graph-build.c - a network's graph for one image size: what the
- * builders (embedded.c, vgg19.c) share, the sizes of its nodes and the
- * floating-point work of a pass; and st_network_features, for tests: a
- * graph built and run forward once.  The executor is graph.c. */
+/* graph-build.c - a network's graph for one image size: the network's
+ * own builder (st_network_class) called and the nodes' last uses and
+ * taps counted; the floating-point work of a pass; and
+ * st_network_features, for tests: a graph built and run forward once.
+ * The builders append nodes with graph-nodes.c, the executor is
+ * graph.c. */
 #include "network.h"
 
 #include <string.h>
@@ -9,36 +11,13 @@
 int
 st_graph_min_side (const StNetwork *network)
 {
-  /* VGG19 halves the image four times before conv5_1. */
-  return network->vgg ? 16 : 1;
+  return st_network_class (network)->min_side;
 }
 
 int
 st_graph_style_levels (const StNetwork *network, int w, int h)
 {
-  return network->vgg ? 0 : st_embedded_levels (w, h);
-}
-
-StNode *
-st_graph_add (StGraph *g, StOp op, int input)
-{
-  StNode *nodes = g_try_renew (StNode, g->nodes, g->n + 1), *node;
-  if (!nodes)
-    return NULL;
-  g->nodes = nodes;
-  node = &g->nodes[g->n++];
-  memset (node, 0, sizeof *node);
-  node->op = op;
-  node->input = input;
-  node->last_use = -1;
-  node->level = -1;
-  if (input >= 0)
-    {
-      node->c = g->nodes[input].c;
-      node->h = g->nodes[input].h;
-      node->w = g->nodes[input].w;
-    }
-  return node;
+  return st_network_class (network)->style_levels (w, h);
 }
 
 gboolean
@@ -53,11 +32,12 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
       g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                    "a %d x %d image is too small for %s (at least %d x %d "
                    "pixels)",
-                   w, h, network->kind, min_side, min_side);
+                   w, h, st_network_class (network)->name, min_side,
+                   min_side);
       return FALSE;
     }
-  ok = network->vgg ? st_vgg19_build (network, w, h, pooling, graph)
-                    : st_embedded_build (network, w, h, levels, graph);
+  ok = st_network_class (network)->build (network, w, h, pooling, levels,
+                                          graph);
   if (!ok)
     {
       st_graph_clear (graph);
@@ -85,19 +65,6 @@ st_graph_clear (StGraph *graph)
   memset (graph, 0, sizeof *graph);
 }
 
-size_t
-st_node_size (const StNode *node)
-{
-  return (size_t)node->c * node->h * node->w;
-}
-
-size_t
-st_node_content_size (const StNode *node)
-{
-  int c = node->content_c > 0 ? MIN (node->content_c, node->c) : node->c;
-  return (size_t)c * node->h * node->w;
-}
-
 /* ------------------------------------------------- features, for tests */
 
 StFeature *
@@ -113,16 +80,6 @@ st_network_features (const StNetwork *network, const float *image, int width,
     f = NULL;
   st_graph_clear (&g);
   return f;
-}
-
-void
-st_features_free (StFeature *features, int n)
-{
-  if (!features)
-    return;
-  for (int i = 0; i < n; i++)
-    g_free (features[i].data);
-  g_free (features);
 }
 
 /* --------------------------------------------------------------- cost */

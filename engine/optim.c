@@ -167,6 +167,51 @@ history_push (History *h, const float *d, double t, float *g, size_t n)
     }
 }
 
+/* The direction of the next step in d: -H g from the history, or when
+ * that is not a descent direction (curvature lost to rounding) the
+ * history forgotten and -g.  Returns g.d. */
+static double
+descent_direction (History *h, const float *g, float *d, size_t n,
+                   double *alpha)
+{
+  double gtd;
+  two_loop (h, g, d, n, alpha);
+  gtd = dot (g, d, n);
+  if (!(gtd < 0.0))
+    {
+      h->count = 0;
+      for (size_t i = 0; i < n; i++)
+        d[i] = -g[i];
+      gtd = dot (g, d, n);
+    }
+  return gtd;
+}
+
+/* After iteration it + 1 ended at loss f, `change` below the loss
+ * before: TRUE when the run has converged, the change too small, or the
+ * loss (under config->plateau_below) fell by less than its plateau
+ * fraction per iteration over the last ST_PLATEAU_WINDOW iterations.
+ * recent is the ring of the last losses (slot 0: the starting loss). */
+static gboolean
+converged (const StOptimizerConfig *config, double *recent, int it, double f,
+           double change)
+{
+  if (change <= config->tolerance_change * MAX (fabs (f), 1e-30))
+    return TRUE;
+  recent[(it + 1) % (ST_PLATEAU_WINDOW + 1)] = f;
+  if (config->plateau_fraction > 0 && it + 1 >= ST_PLATEAU_WINDOW
+      && f <= config->plateau_below)
+    {
+      /* the loss ST_PLATEAU_WINDOW iterations ago (slot 0, the starting
+       * loss, at the first full window) */
+      double before
+          = recent[(it + 1 - ST_PLATEAU_WINDOW) % (ST_PLATEAU_WINDOW + 1)];
+      return before - f
+             <= config->plateau_fraction * ST_PLATEAU_WINDOW * fabs (f);
+    }
+  return FALSE;
+}
+
 StStatus
 st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
           StObjective objective, StIterationFunc iteration, gpointer data,
@@ -207,17 +252,7 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
 
       if (max_abs (g, n) <= config->tolerance_grad)
         break;
-      two_loop (&hist, g, d, n, alpha);
-      gtd = dot (g, d, n);
-      if (!(gtd < 0.0))
-        {
-          /* Not a descent direction (curvature lost to rounding): forget
-           * the history and take a gradient step. */
-          hist.count = 0;
-          for (size_t i = 0; i < n; i++)
-            d[i] = -g[i];
-          gtd = dot (g, d, n);
-        }
+      gtd = descent_direction (&hist, g, d, n, alpha);
       /* Without history the direction is the raw gradient, whose scale
        * is arbitrary: the first step moves pixels by at most the
        * learning rate. */
@@ -260,25 +295,10 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
             status = ST_CANCELLED;
             break;
           }
-        if (change <= config->tolerance_change * MAX (fabs (f), 1e-30))
+        if (converged (config, recent, it, f, change))
           {
             it++;
             break;
-          }
-        recent[(it + 1) % (ST_PLATEAU_WINDOW + 1)] = f;
-        if (config->plateau_fraction > 0 && it + 1 >= ST_PLATEAU_WINDOW
-            && f <= config->plateau_below)
-          {
-            /* the loss ST_PLATEAU_WINDOW iterations ago (slot 0, the
-             * starting loss, at the first full window) */
-            double before
-                = recent[(it + 1 - ST_PLATEAU_WINDOW) % (ST_PLATEAU_WINDOW + 1)];
-            if (before - f
-                <= config->plateau_fraction * ST_PLATEAU_WINDOW * fabs (f))
-              {
-                it++;
-                break;
-              }
           }
       }
     }

@@ -16,7 +16,8 @@
  * message that names the file and the problem, never with a crash.
  * The header's bytes are checked in safetensors-header.c, its tensor
  * table in safetensors-tensors.c (safetensors.h); this file opens the
- * file, reads the 32 tensors and says what went wrong. */
+ * file and reads the 32 tensors.  All three read bytes and word their
+ * messages with safetensors-io.c, below them. */
 
 #include "safetensors.h"
 
@@ -29,58 +30,6 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-
-/* Longest problem text in a message, in bytes (names are the file's). */
-#define MESSAGE_MAX_BYTES 400
-
-/* ------------------------------------------------------------- errors */
-
-/* Every message starts with the file, so that a front end can show it as
- * is and the user knows which file to replace. */
-void
-st_safetensors_error (GError **error, int code, const char *path,
-                      const char *format, ...)
-{
-  va_list args;
-  char *problem, *display;
-
-  va_start (args, format);
-  problem = g_strdup_vprintf (format, args);
-  va_end (args);
-  /* Names and json-glib's messages quote the file's own bytes: a hostile
-   * file must not put line breaks or terminal escapes into a message
-   * that front ends print as one line. */
-  for (char *c = problem; *c; c++)
-    if ((guchar)*c < 0x20 || *c == 0x7f)
-      *c = ' ';
-  if (!g_utf8_validate (problem, -1, NULL))
-    {
-      char *valid = g_utf8_make_valid (problem, -1);
-      g_free (problem);
-      problem = valid;
-    }
-  /* A tensor name can be megabytes long: keep the message's start and
-   * its end, which says what is wrong (issue 13). */
-  if (strlen (problem) > MESSAGE_MAX_BYTES)
-    {
-      const char *head_end = problem + MESSAGE_MAX_BYTES * 3 / 4;
-      const char *tail = problem + strlen (problem) - MESSAGE_MAX_BYTES / 4;
-      char *bounded;
-
-      while ((*head_end & 0xc0) == 0x80)
-        head_end--;
-      while ((*tail & 0xc0) == 0x80)
-        tail++;
-      bounded = g_strdup_printf ("%.*s … %s", (int)(head_end - problem),
-                                 problem, tail);
-      g_free (problem);
-      problem = bounded;
-    }
-  display = g_filename_display_name (path);
-  g_set_error (error, ST_ERROR, code, "%s: %s", display, problem);
-  g_free (display);
-  g_free (problem);
-}
 
 /* ------------------------------------------------------ number formats */
 
@@ -146,43 +95,6 @@ bf16_from_le (const guint8 *p)
  * tensors are read, into one owned buffer of floats (80 MB for VGG19's
  * convolutions), whatever else the file holds (a full VGG19 with its
  * classifier is 550 MB). */
-
-/* Reads exactly n bytes at offset `at`; a short read means the file
- * shrank since it was measured. */
-gboolean
-st_safetensors_read_at (int fd, guint64 at, void *buffer, gsize n,
-                        const char *path, GError **error)
-{
-  guint8 *p = buffer;
-
-  while (n > 0)
-    {
-      ssize_t got = pread (fd, p, MIN (n, (gsize)1 << 30), (off_t)at);
-
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0)
-        {
-          int saved = errno;
-          st_safetensors_error (error, ST_ERROR_IO, path,
-                                "cannot read the file (%s)",
-                                g_strerror (saved));
-          return FALSE;
-        }
-      if (got == 0)
-        {
-          st_safetensors_error (
-              error, ST_ERROR_IO, path,
-              "the file became shorter while it was read (changed "
-              "or replaced meanwhile?); try again");
-          return FALSE;
-        }
-      p += got;
-      at += (guint64)got;
-      n -= (gsize)got;
-    }
-  return TRUE;
-}
 
 /* Bytes read and widened per step for F16 and BF16. */
 #define CHUNK_ELEMENTS (256u * 1024u)

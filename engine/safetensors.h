@@ -1,4 +1,4 @@
-/* safetensors.h - what the three files of the .safetensors reader share.
+/* safetensors.h - what the files of the .safetensors reader share.
  *
  *   safetensors-header.c   the bytes before the data: the header's length
  *                          and its JSON, bounded and checked before and
@@ -8,8 +8,9 @@
  *                          overlapping, the 32 VGG19 needs found with
  *                          their shapes;
  *   safetensors.c          the load: opening the file, reading and
- *                          widening the 32 tensors into owned memory, and
- *                          the messages every check ends in.
+ *                          widening the 32 tensors into owned memory;
+ *   safetensors-io.c       below the three: exact reads, and the
+ *                          messages every check ends in.
  *
  * Not for other files: they call st_vgg19_weights_load (internal.h). */
 #ifndef ST_SAFETENSORS_H
@@ -44,11 +45,11 @@ typedef struct
 /* The 32 tensors VGG19 needs: 2 * conv + (bias ? 1 : 0). */
 #define ST_SAFETENSORS_WANTED (2 * ST_VGG19_N_CONV)
 
-/* safetensors.c: sets error to "PATH: problem", the problem made safe to
+/* safetensors-io.c: sets error to "PATH: problem", the problem made safe to
  * print on one line and bounded in length. */
 void st_safetensors_error (GError **error, int code, const char *path,
                            const char *format, ...) G_GNUC_PRINTF (4, 5);
-/* safetensors.c: exactly n bytes at offset `at`, or ST_ERROR_IO. */
+/* safetensors-io.c: exactly n bytes at offset `at`, or ST_ERROR_IO. */
 gboolean st_safetensors_read_at (int fd, guint64 at, void *buffer, gsize n,
                                  const char *path, GError **error);
 

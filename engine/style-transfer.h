@@ -17,10 +17,14 @@
  *   params.size = 512;
  *   const StImage *styles[] = { &style };
  *   StImage *out = NULL;
- *   if (st_transfer (net, &content, styles, 1, &params, NULL, NULL, &out,
- *                    &error) == ST_OK)
+ *   if (st_transfer (net, &content, styles, 1, &params, NULL, NULL, NULL,
+ *                    &out, &error) == ST_OK)
  *     save (out), st_image_free (out);
  *   st_network_free (net);
+ *
+ * A front end that shows the run first (its size, time and memory) asks
+ * st_estimate, and passes its answer, the plan, in place of the first
+ * NULL: what it showed is what runs.
  *
  * Every public name starts with st_ / St / ST_.
  */
@@ -96,8 +100,18 @@ typedef enum
   ST_NETWORK_FILE      /* anything else: a path                            */
 } StNetworkChoice;
 StNetworkChoice st_network_choice (const char *name);
-/* "embedded" or "vgg19" */
-const char *st_network_kind (const StNetwork *network);
+/* The kinds of network. */
+typedef enum
+{
+  ST_NETWORK_KIND_EMBEDDED, /* built into the engine, no file */
+  ST_NETWORK_KIND_VGG19     /* VGG19 weights from a file      */
+} StNetworkKind;
+StNetworkKind st_network_kind (const StNetwork *network);
+/* A kind's name, as st_network_open takes it: "embedded", "vgg19". */
+const char *st_network_kind_name (StNetworkKind kind);
+/* The iterations at the first scale a run with a network of this kind
+ * takes when params.iterations is 0 (automatic). */
+int st_network_kind_iterations (StNetworkKind kind);
 /* A sentence for users: which network, and which file it came from. */
 const char *st_network_describe (const StNetwork *network);
 
@@ -162,9 +176,8 @@ typedef struct
   const double *style_blend; /* n_styles blend weights; NULL = equal      */
   size_t memory_budget;      /* bytes; 0 = $ST_MEMORY_BUDGET (MiB) when set,
                                 else half of the available memory, read
-                                at each plan: a front end that showed an
-                                estimate sets this to its budget_bytes,
-                                so that st_transfer runs that plan      */
+                                at each plan (st_transfer given a plan
+                                reads it no more)                       */
   gboolean want_preview;     /* pass the current image to the callback    */
   const gint *cancel;        /* when not NULL: the run stops within a
                                 fraction of a second, inside a network
@@ -185,8 +198,11 @@ typedef struct
 #define ST_STYLE_SCALE_MAX 10.0
 #define ST_HISTORY_MAX 1000
 #define ST_THREADS_MAX 1024
-/* A style image's short side, at least (in px). */
-#define ST_STYLE_MIN_SIDE 16
+/* The one smallest side (in px): the short side of each style image, of
+ * the content (unless params.size asks for a size) and of every scale of
+ * a run is at least this; a network may need more (st_transfer says
+ * so). */
+#define ST_MIN_SIDE 16
 
 void st_params_init (StParams *params);
 /* Checks ranges (NaN, negative, absurd values); FALSE with a message. */
@@ -220,11 +236,13 @@ typedef gboolean (*StProgressFunc) (const StProgress *progress,
 
 /* ------------------------------------------------------------- estimates */
 
-/* The engine's one answer to "what size, how much memory, how long":
- * st_transfer runs exactly this plan, so a front end shows the user
- * these numbers and decides nothing of its own. */
+/* The engine's one answer to "what size, how much memory, how long",
+ * and the plan of the run: st_transfer given it runs exactly this plan,
+ * so a front end shows the user these numbers and decides nothing of its
+ * own. */
 typedef struct
 {
+  int content_width, content_height; /* what the plan was made for     */
   int requested_size; /* long side asked for: params->size, or for 0 the
                          content's own long side                       */
   int width, height;  /* of the result st_transfer would paint         */
@@ -272,13 +290,18 @@ char **st_environment_problems (void);
 
 /* --------------------------------------------------------------- driver */
 
-/* Runs a transfer.  On ST_OK *result is a new image (st_image_free); on any
- * other status *result is NULL, error holds a message for a person, and
- * nothing the caller passed in was changed. */
+/* Runs a transfer.  plan: what st_estimate returned for this network,
+ * parameters and the content (which may come at any size of its shape:
+ * the plan's width x height, say), run as is, without planning again;
+ * NULL plans now.  A plan made with other parameters is ST_ERROR_INVALID.
+ * On ST_OK *result is a new image (st_image_free); on any other status
+ * *result is NULL, error holds a message for a person, and nothing the
+ * caller passed in was changed. */
 StStatus st_transfer (const StNetwork *network, const StImage *content,
                       const StImage *const *styles, int n_styles,
-                      const StParams *params, StProgressFunc progress,
-                      gpointer user_data, StImage **result, GError **error);
+                      const StParams *params, const StEstimate *plan,
+                      StProgressFunc progress, gpointer user_data,
+                      StImage **result, GError **error);
 
 G_END_DECLS
 

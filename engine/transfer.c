@@ -103,13 +103,13 @@ check_images (const StImage *content, const StImage *const *styles,
 
       if (!image_is_usable (s, "style", error))
         return ST_ERROR_INVALID;
-      if (MIN (s->width, s->height) < ST_STYLE_MIN_SIDE)
+      if (MIN (s->width, s->height) < ST_MIN_SIDE)
         {
           g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                        "the style image is %d x %d pixels: too small to "
                        "show a style (at least %d x %d)",
-                       s->width, s->height, ST_STYLE_MIN_SIDE,
-                       ST_STYLE_MIN_SIDE);
+                       s->width, s->height, ST_MIN_SIDE,
+                       ST_MIN_SIDE);
           return ST_ERROR_INVALID;
         }
       if (!st_check_style_image (s, j, n_styles, error))
@@ -117,28 +117,31 @@ check_images (const StImage *content, const StImage *const *styles,
     }
   if (!st_blend_normalize (p->style_blend, n_styles, NULL, error))
     return ST_ERROR_INVALID;
-  if (MIN (content->width, content->height) < ST_STYLE_MIN_SIDE && p->size <= 0)
+  if (MIN (content->width, content->height) < ST_MIN_SIDE && p->size <= 0)
     {
       g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                    "the content image is %d x %d pixels: too small for "
                    "style transfer (at least %d x %d), or ask for a larger "
                    "size",
-                   content->width, content->height, ST_STYLE_MIN_SIDE,
-                   ST_STYLE_MIN_SIDE);
+                   content->width, content->height, ST_MIN_SIDE,
+                   ST_MIN_SIDE);
       return ST_ERROR_INVALID;
     }
   return ST_OK;
 }
 
-/* The plan, refused when it does not fit the budget or when a scale is
- * too small for the network. */
+/* The plan (the one given, else one made now), refused when it does not
+ * fit the budget or when a scale is too small for the network. */
 static StStatus
-check_plan (Run *r, GError **error)
+check_plan (Run *r, const StEstimate *given, GError **error)
 {
   const StEstimate *e = &r->plan.estimate;
   const StSchedule *s = &r->plan.schedule;
-  int min_side = MAX (st_graph_min_side (r->net), ST_STYLE_MIN_SIDE);
-  StStatus status = st_plan (r->net, r->cw, r->ch, r->p, &r->plan, error);
+  int min_side = st_run_min_side (r->net);
+  StStatus status
+      = given ? st_plan_expand (r->net, given, r->cw, r->ch, r->p, &r->plan,
+                                error)
+              : st_plan (r->net, r->cw, r->ch, r->p, &r->plan, error);
   if (status != ST_OK)
     return status;
   if (!e->fits)
@@ -167,7 +170,8 @@ check_plan (Run *r, GError **error)
                      "at %d x %d pixels the image is too small for the %s "
                      "network (the short side needs at least %d px); use a "
                      "larger size or a less elongated image",
-                     s->w[i], s->h[i], r->net->kind, min_side);
+                     s->w[i], s->h[i], st_network_class (r->net)->name,
+                     min_side);
         return ST_ERROR_INVALID;
       }
   return ST_OK;
@@ -183,13 +187,14 @@ prepare (Run *r, const StImage *content, const StImage *const *styles,
          GError **error)
 {
   const StParams *p = r->p;
+  const StNetworkClass *net = st_network_class (r->net);
   r->style_weight
       = p->style_weight >= 0
             ? p->style_weight
-            : r->net->style_weight * pow (10.0, (p->strength - 50.0) / 25.0);
+            : net->style_weight * pow (10.0, (p->strength - 50.0) / 25.0);
   r->content_weight
-      = p->content_weight >= 0 ? p->content_weight : r->net->content_weight;
-  r->tv_weight = p->tv_weight >= 0 ? p->tv_weight : r->net->tv_weight;
+      = p->content_weight >= 0 ? p->content_weight : net->content_weight;
+  r->tv_weight = p->tv_weight >= 0 ? p->tv_weight : net->tv_weight;
   r->range_weight = MAX (r->style_weight, 1.0);
 
   r->blend = g_try_new (double, r->n_styles);
@@ -539,8 +544,8 @@ run_clear (Run *r)
 StStatus
 st_transfer (const StNetwork *net, const StImage *content,
              const StImage *const *styles, int n_styles, const StParams *p,
-             StProgressFunc progress, gpointer user_data, StImage **result,
-             GError **error)
+             const StEstimate *plan, StProgressFunc progress,
+             gpointer user_data, StImage **result, GError **error)
 {
   Run r;
   StStatus status;
@@ -559,7 +564,7 @@ st_transfer (const StNetwork *net, const StImage *content,
   r.n_styles = n_styles;
   r.progress = progress;
   r.user_data = user_data;
-  if ((status = check_plan (&r, error)) != ST_OK)
+  if ((status = check_plan (&r, plan, error)) != ST_OK)
     return status;
 
   st_set_threads (p->threads);

@@ -1,31 +1,14 @@
 /* vgg19.c - VGG19 (Simonyan and Zisserman 2014) as Gatys et al. use it:
  * content conv4_2, style conv1_1, conv2_1, conv3_1, conv4_1 and conv5_1,
- * after ReLU; the graph stops at the deepest layer in use (conv5_1).  The
- * architecture tables here are the one description of VGG19 that the
- * weight loader (safetensors.c) and the graph share.  Its weights come
- * from a file: safetensors.c reads it. */
+ * after ReLU; the graph stops at the deepest layer in use (conv5_1).  Its
+ * weights come from a file: safetensors.c reads it, with the architecture
+ * tables of vgg19-layers.c, the one description of VGG19 that the loader
+ * and the graph share. */
 #include "network.h"
 
 #include <string.h>
 
 /* ------------------------------------------------------- architecture */
-
-/* The index of each convolution in torchvision's vgg19.features, and its
- * channels: blocks of 2, 2, 4, 4, 4 convolutions separated by pooling. */
-const int st_vgg19_feature_index[ST_VGG19_N_CONV]
-    = { 0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34 };
-const int st_vgg19_c_in[ST_VGG19_N_CONV]
-    = { 3,   64,  64,  128, 128, 256, 256, 256,
-        256, 512, 512, 512, 512, 512, 512, 512 };
-const int st_vgg19_c_out[ST_VGG19_N_CONV]
-    = { 64,  64,  128, 128, 256, 256, 256, 256,
-        512, 512, 512, 512, 512, 512, 512, 512 };
-/* The literature's names, for the taps and for messages a person can
- * place. */
-const char *const st_vgg19_layer_name[ST_VGG19_N_CONV]
-    = { "conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2",
-        "conv3_3", "conv3_4", "conv4_1", "conv4_2", "conv4_3", "conv4_4",
-        "conv5_1", "conv5_2", "conv5_3", "conv5_4" };
 
 #define VGG_DEEPEST 12 /* conv5_1 */
 #define VGG_CONTENT 9  /* conv4_2 */
@@ -60,18 +43,18 @@ st_network_load_vgg19 (const char *path, GError **error)
                    "out of memory while loading %s", path);
       return NULL;
     }
-  net->kind = g_strdup ("vgg19");
+  net->kind = ST_NETWORK_KIND_VGG19;
   net->vgg = w;
   net->description = g_strdup_printf (
       "VGG19 (%s, %s preprocessing)", path,
       w->preprocess == ST_PREPROCESS_CAFFE ? "caffe" : "torch");
-  /* Same relative loss terms as the embedded network; VGG19's style
-   * layers are fewer (5) and deeper, and the same balance holds. */
-  net->style_weight = 2000.0;
-  net->content_weight = 1.0;
-  net->tv_weight = ST_DEFAULT_TV_WEIGHT;
-  net->default_iterations = 300;
   return net;
+}
+
+void
+st_vgg19_free (StNetwork *net)
+{
+  st_vgg19_weights_free (net->vgg);
 }
 
 /* ---------------------------------------------------------------- graph */
@@ -103,11 +86,12 @@ set_preprocess (StNode *pre, StPreprocess preprocess)
 
 gboolean
 st_vgg19_build (const StNetwork *net, int w, int h, StPooling pooling,
-                StGraph *g)
+                int levels, StGraph *g)
 {
   const StVgg19Weights *vw = net->vgg;
   StNode *pre = st_graph_add (g, ST_OP_PREPROCESS, -1);
   int prev = 0;
+  (void)levels; /* no pyramid */
   if (!pre)
     return FALSE;
   pre->c = 3;

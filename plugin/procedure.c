@@ -83,7 +83,8 @@ bind_text_domain (void)
       "Long side in pixels at which the transfer runs, 0 to 524288; 0 (the "   \
       "default) paints at the layer's own size, reduced only to what fits "   \
       "the memory budget.  Larger than the layer counts as the layer's "       \
-      "size; the run's short side must be at least 16 px" },                   \
+      "size; the run's short side must be at least "                           \
+      G_STRINGIFY (ST_MIN_SIDE) " px" },                                       \
     { GIMP_PDB_INT32, "iterations",                                            \
       "Optimizer iterations at the first (smallest) scale, 1 to 10000; the "   \
       "later, larger scales get fewer.  0 chooses automatically" },            \
@@ -160,6 +161,8 @@ query (void)
   gimp_plugin_domain_register (GETTEXT_PACKAGE, plugin_localedir);
   register_help ();
 
+  /* The help below says "16 px" in words translators see whole. */
+  G_STATIC_ASSERT (ST_MIN_SIDE == 16);
   // clang-format off
   gimp_install_procedure (
     PLUG_IN_PROC,

@@ -201,9 +201,6 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
       return FALSE;
     }
 
-  /* the run plans again: with this budget, not a fresh reading of the
-   * free memory, it is the plan just made */
-  params->memory_budget = estimate->budget_bytes;
   run_side = MAX (estimate->width, estimate->height);
   if (!estimate->fits)
     {
@@ -481,11 +478,12 @@ read_inputs (gint32 image_id, gint32 drawable_id, const StPluginValues *vals,
   return TRUE;
 }
 
-/* The engine's run, with GIMP's progress bar; NULL with error set (the
- * status GIMP_PDB_CANCEL when the user cancelled). */
+/* The engine's run of the plan plan_run made, with GIMP's progress bar;
+ * NULL with error set (the status GIMP_PDB_CANCEL when the user
+ * cancelled). */
 static StImage *
 paint (const StNetwork *network, const StImage *content, const StImage *style,
-       const StParams *params, GError **error)
+       const StParams *params, const StEstimate *plan, GError **error)
 {
   ProgressState state = { g_thread_self (), 0, 0 };
   const StImage *styles[1] = { style };
@@ -493,8 +491,8 @@ paint (const StNetwork *network, const StImage *content, const StImage *style,
   StImage *result = NULL;
   StStatus status;
 
-  status = st_transfer (network, content, styles, 1, params, on_progress,
-                        &state, &result, &engine_error);
+  status = st_transfer (network, content, styles, 1, params, plan,
+                        on_progress, &state, &result, &engine_error);
   if (status == ST_CANCELLED)
     propagate_engine_error (error, engine_error, GIMP_PDB_CANCEL,
                             _ ("Style transfer was cancelled."));
@@ -572,7 +570,8 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
         }
       if (read_inputs (image_id, drawable_id, vals, &estimate, &content,
                        &style, error)
-          && (result = paint (network, content, style, &params, error)))
+          && (result = paint (network, content, style, &params, &estimate,
+                              error)))
         layer_id = add_result_layer (image_id, drawable_id, vals, plugin_dir,
                                      result, error);
     }

@@ -7,8 +7,9 @@
  * parts with a concept of their own are in files of their own: the
  * style chooser (chooser.c), the network row (network-row.c), the
  * estimate's text (estimate-text.c), the preview (preview-pane.c, with
- * its zoom in preview-nav.c and its worker in preview.c) and the
- * Quality presets (quality.c).  Every libgimp and GTK call stays in the
+ * its zoom in preview-nav.c and its worker in preview.c), the
+ * Quality presets (quality.c) and the sliders' words and ranges
+ * (sliders.c).  Every libgimp and GTK call stays in the
  * main thread.
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
@@ -30,6 +31,7 @@
 #include "plugin/values.h"
 #include "preview-pane.h"
 #include "quality.h"
+#include "sliders.h"
 #include "theme.h"
 #include "style-transfer.h"
 
@@ -93,11 +95,47 @@ update_estimate (Dialog *dialog)
                            dialog->vals, dialog->width, dialog->height);
 }
 
-/* The user chose another network, open now. */
+/* The kind of the network the estimate and the preview use: the
+ * presets' iterations are multiples of its default. */
+static StNetworkKind
+network_kind (Dialog *dialog)
+{
+  return st_network_kind (st_network_row_network (dialog->network));
+}
+
+/* The quality's tooltip says what the presets do with this network. */
+static void
+set_quality_tooltip (Dialog *dialog)
+{
+  gchar *text = st_quality_tooltip (network_kind (dialog));
+
+  gimp_help_set_help_data (dialog->quality_combo, text, NULL);
+  g_free (text);
+}
+
+/* The user chose another network, open now: a preset stays the same
+ * preset, with the new network's iterations. */
 static void
 network_changed (const StNetwork *network, gpointer data)
 {
   Dialog *dialog = data;
+  gint quality = ST_QUALITY_CUSTOM;
+
+  gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
+                                 &quality);
+  dialog->updating = TRUE;
+  if (quality != ST_QUALITY_CUSTOM)
+    {
+      st_quality_apply ((StQuality)quality, st_network_kind (network),
+                        dialog->vals);
+      gtk_adjustment_set_value (GTK_ADJUSTMENT (dialog->iterations),
+                                dialog->vals->iterations);
+    }
+  gimp_int_combo_box_set_active (
+      GIMP_INT_COMBO_BOX (dialog->quality_combo),
+      st_quality_from_values (dialog->vals, st_network_kind (network)));
+  dialog->updating = FALSE;
+  set_quality_tooltip (dialog);
 
   st_preview_pane_set_network (dialog->preview, network);
   update_estimate (dialog);
@@ -160,7 +198,7 @@ quality_changed (GtkWidget *combo, Dialog *dialog)
       || quality == ST_QUALITY_CUSTOM)
     return;
 
-  st_quality_apply ((StQuality)quality, dialog->vals);
+  st_quality_apply ((StQuality)quality, network_kind (dialog), dialog->vals);
 
   /* The advanced fields follow; their handlers must not switch the
    * combo back. */
@@ -184,8 +222,9 @@ run_size_changed (GtkAdjustment *adjustment, gint *value)
     return;
 
   dialog->updating = TRUE;
-  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
-                                 st_quality_from_values (dialog->vals));
+  gimp_int_combo_box_set_active (
+      GIMP_INT_COMBO_BOX (dialog->quality_combo),
+      st_quality_from_values (dialog->vals, network_kind (dialog)));
   dialog->updating = FALSE;
   update_estimate (dialog);
 }
@@ -221,63 +260,9 @@ preserve_toggled (GtkToggleButton *toggle, Dialog *dialog)
   schedule_preview (dialog);
 }
 
-/* A slider of the settings: its words, its range, and the value of
- * StPluginValues it edits.  A whole number (size, iterations) sets the
- * run's size and time: the quality and the estimate follow; the others
- * change the painting: the preview restarts. */
-typedef struct
-{
-  const gchar *name;    /* the widget's, for the tests */
-  const gchar *label;   /* N_ ()                       */
-  const gchar *tooltip; /* N_ ()                       */
-  gdouble lower, upper, hard_upper, step;
-  guint digits;
-  gsize offset;   /* of the value in StPluginValues */
-  gboolean whole; /* a gint, else a gdouble         */
-} Slider;
-
-/* clang-format off */
-static const Slider strength_slider = {
-  "st-strength", N_ ("_Strength:"),
-  N_ ("How much style against content, in percent: 50 is the usual "
-      "balance, higher paints over more of the photo."),
-  0.0, ST_PLUGIN_STRENGTH_MAX, ST_PLUGIN_STRENGTH_MAX, 1.0, 0,
-  G_STRUCT_OFFSET (StPluginValues, strength), FALSE
-};
-static const Slider size_slider = {
-  "st-size", N_ ("Si_ze:"),
-  N_ ("Long side in pixels at which the painting is made; the result is "
-      "scaled to the layer.  0 uses the layer's own size as far as memory "
-      "allows.  Larger is slower."),
-  0, 2048, GIMP_MAX_IMAGE_SIZE, 16, 0,
-  G_STRUCT_OFFSET (StPluginValues, size), TRUE
-};
-static const Slider iterations_slider = {
-  "st-iterations", N_ ("_Iterations:"),
-  N_ ("Optimizer steps at the first scale (later scales take fewer); 0 "
-      "chooses automatically."),
-  0, 1000, ST_PLUGIN_ITERATIONS_MAX, 10, 0,
-  G_STRUCT_OFFSET (StPluginValues, iterations), TRUE
-};
-static const Slider style_scale_slider = {
-  "st-style-scale", N_ ("Style s_cale:"),
-  N_ ("Size of the brush strokes: 1 keeps them as large as in the style "
-      "picture, 2 doubles them."),
-  ST_PLUGIN_STYLE_SCALE_MIN, 4.0, ST_PLUGIN_STYLE_SCALE_MAX, 0.05, 2,
-  G_STRUCT_OFFSET (StPluginValues, style_scale), FALSE
-};
-static const Slider smoothness_slider = {
-  "st-smoothness", N_ ("S_moothness:"),
-  N_ ("Smooths out noise: 1 is the network's default, 0 turns it off, 2 "
-      "doubles it."),
-  0.0, 10.0, ST_PLUGIN_SMOOTHNESS_MAX, 0.1, 2,
-  G_STRUCT_OFFSET (StPluginValues, smoothness), FALSE
-};
-/* clang-format on */
-
 /* The slider's row of the table, set to its value in vals. */
 static GtkObject *
-add_scale (Dialog *dialog, GtkWidget *table, gint row, const Slider *slider)
+add_scale (Dialog *dialog, GtkWidget *table, gint row, const StSlider *slider)
 {
   gpointer value = G_STRUCT_MEMBER_P (dialog->vals, slider->offset);
   GtkObject *adjustment;
@@ -321,8 +306,8 @@ advanced_settings (Dialog *dialog)
   gtk_container_add (GTK_CONTAINER (align), table);
   gtk_container_add (GTK_CONTAINER (expander), align);
 
-  dialog->size = add_scale (dialog, table, 0, &size_slider);
-  dialog->iterations = add_scale (dialog, table, 2, &iterations_slider);
+  dialog->size = add_scale (dialog, table, 0, &st_size_slider);
+  dialog->iterations = add_scale (dialog, table, 2, &st_iterations_slider);
   spin = GIMP_SCALE_ENTRY_SPINBUTTON (dialog->iterations);
   gtk_widget_set_name (spin, "st-iterations-entry");
   st_automatic_spin_setup (spin);
@@ -330,8 +315,8 @@ advanced_settings (Dialog *dialog)
   dialog->size_note = st_theme_note_label ("st-size-note");
   gtk_table_attach (GTK_TABLE (table), dialog->size_note, 1, 3, 1, 2, GTK_FILL,
                     GTK_FILL, 0, 0);
-  dialog->style_scale = add_scale (dialog, table, 3, &style_scale_slider);
-  dialog->smoothness = add_scale (dialog, table, 4, &smoothness_slider);
+  dialog->style_scale = add_scale (dialog, table, 3, &st_style_scale_slider);
+  dialog->smoothness = add_scale (dialog, table, 4, &st_smoothness_slider);
 
   hbox = gtk_hbox_new (FALSE, 6);
   dialog->seed = GTK_ADJUSTMENT (
@@ -377,8 +362,9 @@ set_widgets_from_values (Dialog *dialog)
   gtk_adjustment_set_value (dialog->seed, vals->seed);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (dialog->preserve),
                                 vals->preserve_colors);
-  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (dialog->quality_combo),
-                                 st_quality_from_values (vals));
+  gimp_int_combo_box_set_active (
+      GIMP_INT_COMBO_BOX (dialog->quality_combo),
+      st_quality_from_values (vals, network_kind (dialog)));
   dialog->updating = FALSE;
 
   /* It opens the network again, then the estimate and the preview
@@ -445,20 +431,14 @@ settings_column (Dialog *dialog)
                     GTK_FILL, GTK_FILL, 0, 0);
   gtk_widget_set_no_show_all (dialog->style_missing, TRUE);
 
-  dialog->strength = add_scale (dialog, table, 2, &strength_slider);
+  dialog->strength = add_scale (dialog, table, 2, &st_strength_slider);
 
   hbox = gtk_hbox_new (FALSE, 12);
   dialog->quality_combo = gimp_int_combo_box_new (
       _ ("Draft"), ST_QUALITY_DRAFT, _ ("Balanced"), ST_QUALITY_BALANCED,
       _ ("Best"), ST_QUALITY_BEST, _ ("Custom"), ST_QUALITY_CUSTOM, NULL);
   gtk_widget_set_name (dialog->quality_combo, "st-quality");
-  gimp_help_set_help_data (dialog->quality_combo,
-                           _ ("Every preset paints at the layer's full size.  "
-                              "Draft is quick, with few iterations; Balanced "
-                              "is the default; Best takes twice its "
-                              "iterations.  Custom is whatever the Advanced "
-                              "settings say."),
-                           NULL);
+  set_quality_tooltip (dialog);
   gtk_box_pack_start (GTK_BOX (hbox), dialog->quality_combo, FALSE, FALSE, 0);
   dialog->estimate = gtk_label_new (NULL);
   gtk_widget_set_name (dialog->estimate, "st-estimate");
@@ -485,7 +465,8 @@ settings_column (Dialog *dialog)
 
   dialog->updating = TRUE;
   gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog->quality_combo),
-                              st_quality_from_values (vals),
+                              st_quality_from_values (vals,
+                                                      network_kind (dialog)),
                               G_CALLBACK (quality_changed), dialog);
   dialog->updating = FALSE;
 

@@ -42,10 +42,16 @@ status_text (StNetworkRow *row, const GError *error)
 
   if (!error)
     {
-      if (strcmp (st_network_kind (row->network), "vgg19") == 0)
-        g_string_append (text, _ ("Paints with the VGG19 network."));
-      else
-        g_string_append (text, _ ("Paints with the built-in network."));
+      switch (st_network_kind (row->network))
+        {
+        case ST_NETWORK_KIND_VGG19:
+          g_string_append (text, _ ("Paints with the VGG19 network."));
+          break;
+        case ST_NETWORK_KIND_EMBEDDED:
+        default:
+          g_string_append (text, _ ("Paints with the built-in network."));
+          break;
+        }
     }
   else
     {
@@ -128,11 +134,13 @@ network_changed (GtkWidget *combo, StNetworkRow *row)
   switch (choice)
     {
     case ST_NETWORK_EMBEDDED:
-      g_strlcpy (vals->network, "embedded", sizeof vals->network);
+      g_strlcpy (vals->network, st_network_kind_name (ST_NETWORK_KIND_EMBEDDED),
+                 sizeof vals->network);
       break;
 
     case ST_NETWORK_VGG19:
-      g_strlcpy (vals->network, "vgg19", sizeof vals->network);
+      g_strlcpy (vals->network, st_network_kind_name (ST_NETWORK_KIND_VGG19),
+                 sizeof vals->network);
       break;
 
     case ST_NETWORK_FILE:

@@ -181,7 +181,7 @@ worker (gpointer data)
   StStatus status;
 
   status = st_transfer (job->network, job->content, styles, 1, &job->params,
-                        on_progress, job, &result, &error);
+                        NULL, on_progress, job, &result, &error);
 
   g_mutex_lock (&job->lock);
   job->finished = TRUE;

@@ -1,5 +1,6 @@
 /* quality.h - the dialog's Quality presets: a run's size and iterations
- * under one name (Draft, Balanced, Best).
+ * under one name (Draft, Balanced, Best), the iterations as multiples of
+ * the network's own default.
  *
  * Copyright (C) 2024 the GIMP Style Transfer authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -22,10 +23,18 @@ typedef enum
   ST_QUALITY_CUSTOM
 } StQuality;
 
-/* Writes the preset's size and iterations into vals (not for CUSTOM). */
-void st_quality_apply (StQuality quality, StPluginValues *vals);
-/* The preset that vals match, or ST_QUALITY_CUSTOM. */
-StQuality st_quality_from_values (const StPluginValues *vals);
+/* Writes the preset's size and iterations into vals (not for CUSTOM),
+ * the iterations as the preset's multiple of the default of a network of
+ * this kind. */
+void st_quality_apply (StQuality quality, StNetworkKind kind,
+                       StPluginValues *vals);
+/* The preset that vals match with a network of this kind, or
+ * ST_QUALITY_CUSTOM. */
+StQuality st_quality_from_values (const StPluginValues *vals,
+                                  StNetworkKind kind);
+/* What the presets do with a network of this kind, in words and numbers
+ * (g_free). */
+gchar *st_quality_tooltip (StNetworkKind kind);
 
 G_END_DECLS
 

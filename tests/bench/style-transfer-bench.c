@@ -381,8 +381,8 @@ make_targets (const StNetwork *net, const StGraph *g, int n,
   st_params_init (&params);
   params.pooling = ST_POOLING_AVERAGE; /* as the graph */
   memset (t, 0, sizeof *t);
-  t->style_weight = net->style_weight;
-  t->content_weight = net->content_weight;
+  t->style_weight = st_network_class (net)->style_weight;
+  t->content_weight = st_network_class (net)->content_weight;
   ok = st_content_targets (g, content, t, &error) == ST_OK
        && st_style_targets (net, &params, n, n, 1, &style, &n, &n, &blend, g, t,
                             &error)
@@ -467,8 +467,8 @@ child_pass (void)
   json_number (s, "loss", loss);
   json_number (s, "style_loss", parts.style);
   json_number (s, "content_loss", parts.content);
-  json_number (s, "style_weight", net->style_weight);
-  json_number (s, "content_weight", net->content_weight);
+  json_number (s, "style_weight", st_network_class (net)->style_weight);
+  json_number (s, "content_weight", st_network_class (net)->content_weight);
   json_number (s, "peak_rss_mb", proc_status_mb ("VmHWM:"));
   json_number (s, "maxrss_mb", maxrss_mb ());
   json_number (s, "base_rss_mb", base_mb);
@@ -563,7 +563,7 @@ child_e2e (gboolean balanced)
   p.iterations = balanced ? 200 : 100;
   p.threads = opt_threads;
   t0 = now_s ();
-  status = st_transfer (net, content, styles, 1, &p, e2e_progress, &st, &out,
+  status = st_transfer (net, content, styles, 1, &p, NULL, e2e_progress, &st, &out,
                         &error);
   seconds = now_s () - t0;
   if (status != ST_OK)

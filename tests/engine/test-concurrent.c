@@ -36,7 +36,7 @@ preview_run (gpointer data)
   StParams p;
   const StImage *styles[1] = { pv->style };
   preview_params (&p);
-  pv->status = st_transfer (pv->net, pv->content, styles, 1, &p, NULL, NULL,
+  pv->status = st_transfer (pv->net, pv->content, styles, 1, &p, NULL, NULL, NULL,
                             &pv->result, NULL);
   g_atomic_int_set (&pv->done, 1);
   return NULL;
@@ -75,7 +75,7 @@ main (void)
 
   /* the same preview alone */
   preview_params (&p);
-  CHECK (st_transfer (net, content, styles, 1, &p, NULL, NULL, &alone, NULL)
+  CHECK (st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &alone, NULL)
              == ST_OK,
          "the preview alone failed");
   if (pv.result && alone)

@@ -131,7 +131,7 @@ main (void)
   st_params_init (&p);
   p.iterations = 30;
   p.threads = 1;
-  CHECK (st_transfer (net, content, styles, 1, &p, NULL, NULL, &result, &error)
+  CHECK (st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &result, &error)
              == ST_OK && result,
          "transfer failed: %s", error ? error->message : "?");
   if (result)
