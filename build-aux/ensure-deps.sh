@@ -22,6 +22,7 @@ BUILD_DEPS="gcc pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev
 GIMP_DEPS="gimp"
 # What the tests need besides: Debian's Python with numpy, h5py and torch
 # for the reference checks, a virtual X server for the dialog, clang for
-# the fuzzers (with its sanitizer runtimes), valgrind for one plug-in run.
+# the fuzzers (with its sanitizer runtimes), clang-format for the format
+# check, valgrind for one plug-in run.
 TEST_DEPS="python3 python3-numpy python3-h5py python3-torch python3-pil xvfb
-  xauth curl clang libclang-rt-14-dev valgrind"
+  xauth curl clang clang-format libclang-rt-14-dev valgrind"

@@ -187,8 +187,8 @@ static gboolean
 verify_png (int fd, StImageInfo *info, GError **error)
 {
   PngCtx c = { fd, 0, FALSE, "" };
-  png_structp png = png_create_read_struct (PNG_LIBPNG_VER_STRING, &c,
-                                            png_fail, png_quiet);
+  png_structp png
+      = png_create_read_struct (PNG_LIBPNG_VER_STRING, &c, png_fail, png_quiet);
   png_infop pinfo = png ? png_create_info_struct (png) : NULL;
   png_bytep volatile row = NULL;
   gboolean ok = FALSE;

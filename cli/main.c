@@ -103,8 +103,8 @@ one_line (const char *text)
  * they lead to is reported, as its one line.  STYLE_TRANSFER_DEBUG=1
  * shows them. */
 static GLogWriterOutput
-quiet_log_writer (GLogLevelFlags level, const GLogField *fields,
-                  gsize n_fields, gpointer data)
+quiet_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+                  gpointer data)
 {
   (void)data;
   if (g_getenv ("STYLE_TRANSFER_DEBUG"))
@@ -183,8 +183,19 @@ on_signal (int sig)
  * and Core), but SIGKILL and SIGSTOP, which cannot be caught, and the two
  * that are ignored below. */
 static const int fatal_signals[] = {
-  SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,   SIGUSR1, SIGUSR2, SIGALRM,
-  SIGVTALRM, SIGPROF, SIGXCPU, SIGABRT, SIGTRAP, SIGSYS,
+  SIGHUP,
+  SIGINT,
+  SIGQUIT,
+  SIGTERM,
+  SIGUSR1,
+  SIGUSR2,
+  SIGALRM,
+  SIGVTALRM,
+  SIGPROF,
+  SIGXCPU,
+  SIGABRT,
+  SIGTRAP,
+  SIGSYS,
 #ifdef SIGPOLL
   SIGPOLL,
 #endif
@@ -196,7 +207,10 @@ static const int fatal_signals[] = {
 #endif
   /* faults: the temporary goes too, unless a tool (a sanitizer,
    * valgrind) already handles them */
-  SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,
+  SIGSEGV,
+  SIGBUS,
+  SIGFPE,
+  SIGILL,
 };
 
 static gboolean
@@ -361,9 +375,9 @@ output_is_not_input (const char *output, char **inputs, int n_inputs,
           char *shown = g_filename_display_name (input);
           char *why = g_strdup_printf (
               "it is the same file as the %s %s; choose another name",
-              j == 0               ? "content image"
-              : j < n_inputs       ? "style image"
-                                   : "network file",
+              j == 0         ? "content image"
+              : j < n_inputs ? "style image"
+                             : "network file",
               shown);
           output_error (error, output, EEXIST, why);
           g_free (why);
@@ -378,7 +392,8 @@ output_is_not_input (const char *output, char **inputs, int n_inputs,
 static int
 make_temporary (Output *o)
 {
-  static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  static const char chars[]
+      = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
   for (int attempt = 0; attempt < 100; attempt++)
     {
@@ -560,8 +575,7 @@ save_png (const StImage *image, Output *o, GError **error)
     return output_error (error, o->path, EINVAL,
                          "it is no longer a regular file");
   if (fstat (o->dir_fd, &dir_then) != 0 || g_stat (o->dir, &dir_now) != 0
-      || dir_now.st_dev != dir_then.st_dev
-      || dir_now.st_ino != dir_then.st_ino)
+      || dir_now.st_dev != dir_then.st_dev || dir_now.st_ino != dir_then.st_ino)
     return output_error (error, o->path, ENOENT,
                          "its folder was moved or removed during the run; "
                          "nothing was written");
@@ -588,11 +602,11 @@ typedef struct
   const char *path;
   const StNetwork *net;
   const StParams *params;
-  gboolean content;   /* else a style image          */
-  int style_side;     /* the long side styles need   */
-  guint64 budget;     /* the run's memory budget     */
-  guint64 *spent;     /* by images read so far       */
-  char *refusal;      /* why the image was refused   */
+  gboolean content;        /* else a style image          */
+  int style_side;          /* the long side styles need   */
+  guint64 budget;          /* the run's memory budget     */
+  guint64 *spent;          /* by images read so far       */
+  char *refusal;           /* why the image was refused   */
   guint64 declared_pixels; /* of the image being read, once known */
 } LoadCtx;
 
@@ -603,8 +617,8 @@ typedef struct
  * loader), or refused when even that does not fit (FALSE, ctx->refusal
  * set).  Counts what it takes in *ctx->spent. */
 static gboolean
-plan_decode (LoadCtx *ctx, const char *format, int width, int height,
-             int *tw, int *th)
+plan_decode (LoadCtx *ctx, const char *format, int width, int height, int *tw,
+             int *th)
 {
   guint64 px = (guint64)MAX (width, 0) * (guint64)MAX (height, 0);
   guint64 full = px * IMAGE_BYTES_PER_PIXEL, reduced, decode;
@@ -647,8 +661,8 @@ plan_decode (LoadCtx *ctx, const char *format, int width, int height,
     decode = px * 4; /* whole, then shrunk */
   if (*ctx->spent + decode + reduced > ctx->budget)
     {
-      char *need_text = g_format_size_full (decode + reduced,
-                                            G_FORMAT_SIZE_IEC_UNITS);
+      char *need_text
+          = g_format_size_full (decode + reduced, G_FORMAT_SIZE_IEC_UNITS);
       char *have = g_format_size_full (ctx->budget, G_FORMAT_SIZE_IEC_UNITS);
       char *shown = g_filename_display_name (ctx->path);
 
@@ -675,8 +689,7 @@ plan_decode (LoadCtx *ctx, const char *format, int width, int height,
 
 /* Called with the image's own size before any pixel is decoded. */
 static void
-on_size_prepared (GdkPixbufLoader *loader, int width, int height,
-                  gpointer data)
+on_size_prepared (GdkPixbufLoader *loader, int width, int height, gpointer data)
 {
   LoadCtx *ctx = data;
   GdkPixbufFormat *format = gdk_pixbuf_loader_get_format (loader);
@@ -982,9 +995,8 @@ out:
 /* Whole numbers are read in decimal only: GLib's own parser takes a
  * leading 0 for octal and 0x for hexadecimal, so that "--size 0100"
  * painted at 64 px (issue 20). */
-static gboolean
-parse_int_option (const gchar *name, const gchar *value, gpointer data,
-                  GError **error);
+static gboolean parse_int_option (const gchar *name, const gchar *value,
+                                  gpointer data, GError **error);
 
 typedef struct
 {
@@ -1015,8 +1027,8 @@ parse_int_option (const gchar *name, const gchar *value, gpointer data,
       const IntOption *o = &int_options[i];
       gboolean match = (g_str_has_prefix (name, "--")
                         && strcmp (name + 2, o->long_name) == 0)
-                       || (o->short_name && name[0] == '-' && name[1]
-                           == o->short_name && name[2] == '\0');
+                       || (o->short_name && name[0] == '-'
+                           && name[1] == o->short_name && name[2] == '\0');
       if (!match)
         continue;
       /* an optional sign and decimal digits, nothing else (negative
@@ -1051,9 +1063,8 @@ parse_double_text (const char *value, double *out)
   return end != value && *end == '\0';
 }
 
-static double opt_strength = 50, opt_style_weight = -1,
-              opt_content_weight = -1, opt_tv_weight = -1,
-              opt_style_scale = 1;
+static double opt_strength = 50, opt_style_weight = -1, opt_content_weight = -1,
+              opt_tv_weight = -1, opt_style_scale = 1;
 
 static gboolean
 parse_double_option (const gchar *name, const gchar *value, gpointer data,

@@ -89,8 +89,7 @@ measure (const StNetwork *net, StPooling pooling, int w, int h)
 }
 
 double
-st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling,
-                           int threads)
+st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling, int threads)
 {
   double spp = GUESS_SECONDS_PER_PIXEL;
   int i;

@@ -46,8 +46,7 @@ vm_usage (guint64 *size, guint64 *data)
 
   if (!f)
     return FALSE;
-  ok = fscanf (f, "%llu %llu %llu %llu %llu %llu", &s, &r, &sh, &text, &lib,
-               &d)
+  ok = fscanf (f, "%llu %llu %llu %llu %llu %llu", &s, &r, &sh, &text, &lib, &d)
        == 6;
   fclose (f);
   *size = (guint64)s * (guint64)page;
@@ -287,8 +286,7 @@ add_problem (GPtrArray *out, const char *name, const char *value,
              const char *why)
 {
   char *shown = g_strescape (value, NULL); /* a value is one line */
-  g_ptr_array_add (out, g_strdup_printf ("%s=\"%s\" %s", name,
-                                         shown, why));
+  g_ptr_array_add (out, g_strdup_printf ("%s=\"%s\" %s", name, shown, why));
   g_free (shown);
 }
 
@@ -309,9 +307,10 @@ st_environment_problems (void)
   if (v && *v && g_ascii_strcasecmp (v, "portable") != 0
       && g_ascii_strcasecmp (v, "avx2") != 0
       && g_ascii_strcasecmp (v, "avx512") != 0)
-    add_problem (out, "ST_CPU", v,
-                 "is ignored: use portable, avx2 or avx512 (the processor's own level "
-                 "is used)");
+    add_problem (
+        out, "ST_CPU", v,
+        "is ignored: use portable, avx2 or avx512 (the processor's own level "
+        "is used)");
   v = g_getenv ("ST_MEMORY_BUDGET");
   if (v && *v)
     {
@@ -319,9 +318,10 @@ st_environment_problems (void)
       /* as estimate.c reads it: decimal MiB, more than 0, under 2^40 */
       if (!g_ascii_string_to_unsigned (v, 10, 1, ((guint64)1 << 40) - 1, &mib,
                                        NULL))
-        add_problem (out, "ST_MEMORY_BUDGET", v,
-                     "is ignored: give a whole number of MiB, such as 2048 (half of the "
-                     "available memory is used)");
+        add_problem (
+            out, "ST_MEMORY_BUDGET", v,
+            "is ignored: give a whole number of MiB, such as 2048 (half of the "
+            "available memory is used)");
     }
   v = g_getenv ("ST_VGG19_WEIGHTS");
   if (v && *v && !g_file_test (v, G_FILE_TEST_IS_REGULAR))
@@ -329,9 +329,10 @@ st_environment_problems (void)
                  "is ignored: it is not a file (the usual places are "
                  "searched)");
   v = g_getenv ("ST_NO_CALIBRATION");
-  if (v && (g_ascii_strcasecmp (v, "0") == 0 || g_ascii_strcasecmp (v, "no") == 0
-            || g_ascii_strcasecmp (v, "false") == 0
-            || g_ascii_strcasecmp (v, "off") == 0))
+  if (v
+      && (g_ascii_strcasecmp (v, "0") == 0 || g_ascii_strcasecmp (v, "no") == 0
+          || g_ascii_strcasecmp (v, "false") == 0
+          || g_ascii_strcasecmp (v, "off") == 0))
     add_problem (out, "ST_NO_CALIBRATION", v,
                  "still turns the timing pass off (any value does); unset "
                  "the variable to keep it");

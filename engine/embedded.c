@@ -13,7 +13,7 @@
 #include <math.h>
 #include <string.h>
 
-#define ST_EMB_FILTERS 128      /* per size: a Gram of 128 x 128 per level */
+#define ST_EMB_FILTERS 128 /* per size: a Gram of 128 x 128 per level */
 /* The finest level (level 0) uses the first 32 filters of each bank.  It
  * has three quarters of the pyramid's pixels, and its cost goes with the
  * filters (the convolutions) and their square (the Gram matrix and its
@@ -176,8 +176,9 @@ st_embedded_build (const StNetwork *net, int w, int h, StPooling pooling,
           conv->style = TRUE;
           conv->level = l;
           /* the photo's shapes and layout, not its finest texture */
-          conv->content = levels == 1 || (l >= ST_EMB_CONTENT_FIRST
-                                          && l <= ST_EMB_CONTENT_LAST);
+          conv->content
+              = levels == 1
+                || (l >= ST_EMB_CONTENT_FIRST && l <= ST_EMB_CONTENT_LAST);
           conv->content_c = ST_EMB_CONTENT_CHANNELS;
         }
     }

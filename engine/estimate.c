@@ -23,7 +23,7 @@
  * minimum), one scale.  A number of scales or a first size given by the
  * caller spreads the scales evenly (geometrically) instead. */
 #define ST_FIRST_SIDE_MIN 128
-#define ST_START_SIDE 160 /* the first size when only a count is given */
+#define ST_START_SIDE 160     /* the first size when only a count is given */
 #define ST_SCHEDULE_POWER 1.5 /* iterations ~ (first side / side)^1.5 */
 /* Later scales keep at least 30 iterations (or the first scale's count
  * when it is smaller): a scale starts from the previous painting enlarged
@@ -43,7 +43,7 @@
  * 0.43, border 0.95 / 0.96, for a quarter less time. */
 #define ST_LARGE_SCALE_PIXELS 1000000
 #define ST_LARGE_SCALE_ITERATIONS 20
-#define ST_LBFGS_HISTORY 50     /* L-BFGS pairs kept by default          */
+#define ST_LBFGS_HISTORY 50         /* L-BFGS pairs kept by default          */
 #define ST_LBFGS_BYTES (512u << 20) /* history budget of L-BFGS          */
 /* Without /proc/meminfo, the budget is 4 GiB. */
 #define ST_FALLBACK_BUDGET ((size_t)4 << 30)
@@ -68,8 +68,7 @@
 static double
 size_efficiency (const StNetwork *net, double pixels)
 {
-  return pow (MAX (pixels / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H),
-                   1.0),
+  return pow (MAX (pixels / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H), 1.0),
               -st_network_class (net)->size_efficiency_power);
 }
 
@@ -131,13 +130,14 @@ scale_sides (const StParams *p, int size, double *side)
   {
     int start = p->start_size > 0 ? MIN (p->start_size, size)
                                   : MIN (ST_START_SIDE, size);
-    n = p->scales > 0 ? p->scales
-                      : 1 + (int)ceil (log ((double)size / start) / log (G_SQRT2)
-                                       - 1e-9);
+    n = p->scales > 0
+            ? p->scales
+            : 1 + (int)ceil (log ((double)size / start) / log (G_SQRT2) - 1e-9);
     n = CLAMP (n, 1, ST_MAX_SCALES);
     for (int i = 0; i < n; i++)
-      side[i] = n == 1 ? size
-                       : start * pow ((double)size / start, (double)i / (n - 1));
+      side[i] = n == 1
+                    ? size
+                    : start * pow ((double)size / start, (double)i / (n - 1));
     return n;
   }
 }
@@ -233,10 +233,10 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
       const StNode *node = &g.nodes[i];
       /* a tiled leaf's content target is its input, made again per tile */
       if (node->content)
-        targets += (st_tiled_eligible (node)
-                        ? (size_t)node->cin * node->h * node->w
-                        : st_node_content_size (node))
-                   * sizeof (float);
+        targets
+            += (st_tiled_eligible (node) ? (size_t)node->cin * node->h * node->w
+                                         : st_node_content_size (node))
+               * sizeof (float);
       if (node->style)
         targets += (size_t)node->c * node->c * sizeof (float);
     }
@@ -251,8 +251,8 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   if (st_graph_build (net, style_w, style_h, p->pooling,
                       st_graph_style_levels (net, w, h), &g, NULL))
     {
-      style_pass = st_graph_taps_peak_bytes (&g, TRUE, FALSE) + targets
-                   + images;
+      style_pass
+          = st_graph_taps_peak_bytes (&g, TRUE, FALSE) + targets + images;
       st_graph_clear (&g);
     }
   return MAX (MAX (content_pass, style_pass), optimise) + ST_FIXED_BYTES;
@@ -319,8 +319,8 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
         {
           double p_lo = aspect * lo * lo, p_hi = aspect * hi * hi;
           double pixels = p_lo - f_lo * (p_hi - p_lo) / (f_hi - f_lo);
-          mid = CLAMP ((int)lround (sqrt (MAX (pixels, 0.0) / aspect)),
-                       lo + 1, hi - 1);
+          mid = CLAMP ((int)lround (sqrt (MAX (pixels, 0.0) / aspect)), lo + 1,
+                       hi - 1);
         }
       st_fit_long_side (cw, ch, mid, &w, &h);
       need = estimate_peak (net, w, h, p);
@@ -451,8 +451,8 @@ st_plan_expand (const StNetwork *network, const StEstimate *estimate, int cw,
   if (!st_memory_precheck (p->threads, error))
     return ST_ERROR_MEMORY;
   plan->estimate = *estimate;
-  plan_schedule (network, estimate->content_width, estimate->content_height,
-                 p, MAX (estimate->width, estimate->height), &plan->schedule);
+  plan_schedule (network, estimate->content_width, estimate->content_height, p,
+                 MAX (estimate->width, estimate->height), &plan->schedule);
   for (int i = 0; i < s->n; i++)
     total += s->iterations[i];
   if (s->n != estimate->n_scales || s->w[s->n - 1] != estimate->width

@@ -32,8 +32,7 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
       g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
                    "a %d x %d image is too small for %s (at least %d x %d "
                    "pixels)",
-                   w, h, st_network_class (network)->name, min_side,
-                   min_side);
+                   w, h, st_network_class (network)->name, min_side, min_side);
       return FALSE;
     }
   ok = st_network_class (network)->build (network, w, h, pooling, levels,

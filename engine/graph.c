@@ -333,16 +333,14 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
           /* D = G - target; L = |D|^2 / norm; dL/dF = 4 D F / (n norm) */
           double norm = MAX (t->gram_norm[*si], 1e-30), loss = 0.0;
           const float *target = t->gram[*si];
-          ok = st_tiled_forward (node, in, gram, NULL, scratch,
-                                 e->g->cancel);
+          ok = st_tiled_forward (node, in, gram, NULL, scratch, e->g->cancel);
           for (size_t p = 0; p < cc; p++)
             {
               gram[p] -= target[p];
               loss += (double)gram[p] * gram[p];
             }
           sum->style += ws * loss / norm;
-          style_scale = (float)(ws * 4.0
-                                / ((double)node->h * node->w * norm));
+          style_scale = (float)(ws * 4.0 / ((double)node->h * node->w * norm));
           (*si)++;
         }
       if (node->content)
@@ -355,9 +353,8 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
       if (ok && (content_in || gin))
         {
           double sq = st_tiled_backward (node, in, gin ? gram : NULL,
-                                         style_scale, content_in,
-                                         content_scale, gin, scratch,
-                                         e->g->cancel);
+                                         style_scale, content_in, content_scale,
+                                         gin, scratch, e->g->cancel);
           sum->content += wc * sq / content_norm;
           ok = !isnan (sq);
         }
@@ -434,8 +431,8 @@ st_graph_loss (const StGraph *graph, const float *image,
  * channels the content loss compares), or in grams mode a style tap's Gram
  * matrix.  A tiled leaf is computed here, tile by tile. */
 static gboolean
-keep_tap (Eval *e, int i, const float *image, gboolean style,
-          gboolean grams, StFeature *f, float *scratch)
+keep_tap (Eval *e, int i, const float *image, gboolean style, gboolean grams,
+          StFeature *f, float *scratch)
 {
   const StNode *node = &e->g->nodes[i];
   const float *in = node->input >= 0 ? e->outs[node->input] : image;
@@ -501,8 +498,7 @@ graph_taps (const StGraph *graph, const float *image, gboolean style,
         {
           float *scratch = NULL;
           if (wanted
-              && (!(scratch = eval_get (&e, tiled_scratch_bytes (graph),
-                                        FALSE))
+              && (!(scratch = eval_get (&e, tiled_scratch_bytes (graph), FALSE))
                   || !keep_tap (&e, i, image, style, grams, &f[n++], scratch)))
             ok = FALSE;
           eval_put (&e, scratch);
@@ -535,8 +531,7 @@ gboolean
 st_graph_targets (const StGraph *graph, const float *image, gboolean style,
                   gboolean content, StFeature **features, int *n_out)
 {
-  return graph_taps (graph, image, style, content, TRUE, features, n_out,
-                     NULL);
+  return graph_taps (graph, image, style, content, TRUE, features, n_out, NULL);
 }
 
 gboolean

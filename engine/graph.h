@@ -48,8 +48,8 @@ typedef struct
   StNode *nodes; /* (n), in evaluation order */
   int n_style, n_content;
   double style_shares; /* sum of the style taps' shares */
-  const gint *cancel; /* when not NULL and *cancel != 0, a pass stops
-                         early and fails (StParams.cancel)            */
+  const gint *cancel;  /* when not NULL and *cancel != 0, a pass stops
+                          early and fails (StParams.cancel)            */
 } StGraph;
 
 /* A style tap's weight within the style term (the shares add up to 1). */
@@ -87,11 +87,11 @@ StNode *st_graph_add (StGraph *graph, StOp op, int input);
 /* What the losses compare the taps with. */
 typedef struct
 {
-  float **gram;                        /* (n_style) each (c, c)      */
-  double *gram_norm;                   /* (n_style)                  */
-  float **features; /* (n_content) each (c, h, w), or for a tiled leaf
-                       its input (cin, h, w): see st_graph_targets */
-  double *feature_norm;                /* (n_content)                */
+  float **gram;         /* (n_style) each (c, c)      */
+  double *gram_norm;    /* (n_style)                  */
+  float **features;     /* (n_content) each (c, h, w), or for a tiled leaf
+                           its input (cin, h, w): see st_graph_targets */
+  double *feature_norm; /* (n_content)                */
   double style_weight, content_weight; /* per whole term             */
 } StTargets;
 
@@ -142,8 +142,7 @@ size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
 gboolean st_tiled_eligible (const StNode *node);
 size_t st_tiled_scratch_floats (const StNode *node);
 gboolean st_tiled_forward (const StNode *node, const float *in, float *gram,
-                           float *content, float *scratch,
-                           const gint *cancel);
+                           float *content, float *scratch, const gint *cancel);
 double st_tiled_backward (const StNode *node, const float *in, const float *d,
                           float style_scale, const float *content_in,
                           float content_scale, float *grad_in, float *scratch,

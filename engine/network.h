@@ -37,8 +37,8 @@ typedef struct
   double size_efficiency_power;
   /* the graph for a w x h image; levels: the embedded pyramid's (0 =
    * from the size); FALSE when out of memory */
-  gboolean (*build) (const StNetwork *network, int w, int h,
-                     StPooling pooling, int levels, StGraph *graph);
+  gboolean (*build) (const StNetwork *network, int w, int h, StPooling pooling,
+                     int levels, StGraph *graph);
   /* the pyramid levels of a painting's graph at a w x h scale (0 for a
    * network without a pyramid) */
   int (*style_levels) (int w, int h);

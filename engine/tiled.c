@@ -182,8 +182,8 @@ tile_features (const StNode *node, Tile *t, int channels, float *f)
                     t->in + ((size_t)c * t->hh + y + ky) * t->hw + kx,
                     (size_t)t->tw * sizeof (float));
         }
-  st_sgemm (ST_NO_TRANS, ST_NO_TRANS, channels, n, kk,
-               1.0f, node->weight, kk, t->col, n, 0.0f, f, n);
+  st_sgemm (ST_NO_TRANS, ST_NO_TRANS, channels, n, kk, 1.0f, node->weight, kk,
+            t->col, n, 0.0f, f, n);
   for (int o = 0; o < channels; o++)
     {
       float *fo = f + (size_t)o * n;
@@ -264,8 +264,7 @@ job_thread (int lo, int hi, gpointer data)
         memset (gram, 0, (size_t)node->c * node->c * sizeof (float));
       for (int i = th, r; (r = job->first_row + i * job->step) < rows;
            i += job->threads)
-        for (int x0 = 0; x0 < node->w && !cancelled (job->cancel);
-             x0 += TILE_W)
+        for (int x0 = 0; x0 < node->w && !cancelled (job->cancel); x0 += TILE_W)
           {
             tile_place (node, &t, r * TILE_H, x0);
             if (job->pass == PASS_FORWARD)
@@ -401,8 +400,8 @@ tile_backward (Job *job, Tile *t)
   if (job->grad_in)
     {
       if (job->d) /* dL/dF = a D F: D symmetric, its upper triangle */
-        st_ssymm_left_upper (c, n, job->style_scale, job->d, c, t->f, n,
-                             0.0f, t->gf, n);
+        st_ssymm_left_upper (c, n, job->style_scale, job->d, c, t->f, n, 0.0f,
+                             t->gf, n);
       else
         memset (t->gf, 0, (size_t)ch * n * sizeof (float));
     }
@@ -422,8 +421,8 @@ tile_backward (Job *job, Tile *t)
   for (size_t p = 0; p < (size_t)ch * n; p++)
     t->gf[p] = t->f[p] > 0.0f ? t->gf[p] : 0.0f;
   /* back through the convolution: columns, then folded into the tile */
-  st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n, ch, 1.0f, node->weight, kk, t->gf,
-            n, 0.0f, t->gcol, n);
+  st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n, ch, 1.0f, node->weight, kk, t->gf, n,
+            0.0f, t->gcol, n);
   memset (t->gin, 0, (size_t)node->cin * t->hh * t->hw * sizeof (float));
   for (int ci = 0; ci < node->cin; ci++)
     for (int ky = 0; ky < k; ky++)

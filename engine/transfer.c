@@ -51,7 +51,7 @@ typedef struct
   StLossParts parts;
   double tv;
   double previous_loss; /* where the scale before ended (+inf at first) */
-  gboolean ended_early;  /* the scale stopped on its plateau            */
+  gboolean ended_early; /* the scale stopped on its plateau            */
   /* progress */
   StProgressFunc progress;
   gpointer user_data;
@@ -261,21 +261,20 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
   pr.style_loss = iteration > 0 ? r->parts.style : NAN;
   pr.content_loss = iteration > 0 ? r->parts.content : NAN;
   pr.tv_loss = iteration > 0 ? r->tv : NAN;
-  pr.fraction
-      = MIN (1.0, (r->work_done
-                   + s->work[r->scale]
-                         * (r->ended_early
-                                ? 1.0
-                                : MIN (1.0, (double)iteration
-                                                / s->expected[r->scale])))
-                      / s->total_work);
+  pr.fraction = MIN (
+      1.0, (r->work_done
+            + s->work[r->scale]
+                  * (r->ended_early ? 1.0
+                                    : MIN (1.0, (double)iteration
+                                                    / s->expected[r->scale])))
+               / s->total_work);
   pr.elapsed = (g_get_monotonic_time () - r->t_start) / 1e6;
   {
     /* the plan's estimate at first, the pace so far once it says more */
     double plan_left = r->plan.estimate.seconds * (1.0 - pr.fraction);
-    double pace_left = pr.fraction > 0 ? pr.elapsed * (1.0 - pr.fraction)
-                                             / pr.fraction
-                                       : plan_left;
+    double pace_left = pr.fraction > 0
+                           ? pr.elapsed * (1.0 - pr.fraction) / pr.fraction
+                           : plan_left;
     double trust = MIN (1.0, pr.fraction * 10.0);
     pr.seconds_left = trust * pace_left + (1.0 - trust) * plan_left;
   }
@@ -434,7 +433,8 @@ optimise (Run *r, int si, GError **error)
     status = ST_CANCELLED;
   if (status == ST_CANCELLED)
     g_set_error (error, ST_ERROR, ST_CANCELLED, "cancelled");
-  else if (status == ST_ERROR_NUMERIC && st_alloc_failures () != r->alloc_failures)
+  else if (status == ST_ERROR_NUMERIC
+           && st_alloc_failures () != r->alloc_failures)
     {
       /* an allocation inside the loss failed: its NaN means memory */
       status = ST_ERROR_MEMORY;

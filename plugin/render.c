@@ -95,9 +95,8 @@ format_progress (const StProgress *progress)
      characters: keep the time left first and the rest short (%1$s ...
      %5$d may be reordered). */
   gchar *text = g_strdup_printf (_ ("About %s left · scale %d/%d, step %d/%d"),
-                                 duration, progress->scale,
-                                 progress->n_scales, progress->iteration,
-                                 progress->n_iterations);
+                                 duration, progress->scale, progress->n_scales,
+                                 progress->iteration, progress->n_iterations);
 
   g_free (duration);
   return text;
@@ -175,8 +174,8 @@ peak_bytes_at (const StNetwork *network, gint width, gint height,
 /* Fills params from vals and asks the engine what the run will be: the
  * engine alone decides its size (st_estimate: the requested size, or for 0
  * the layer's own shrunk to what the memory budget allows).  When the
- * engine reduced the size, *note receives a sentence for the user.  A requested size over the budget is an
- * error. */
+ * engine reduced the size, *note receives a sentence for the user.  A requested
+ * size over the budget is an error. */
 static gboolean
 plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
           gint height, StParams *params, StEstimate *estimate, gchar **note,
@@ -491,8 +490,8 @@ paint (const StNetwork *network, const StImage *content, const StImage *style,
   StImage *result = NULL;
   StStatus status;
 
-  status = st_transfer (network, content, styles, 1, params, plan,
-                        on_progress, &state, &result, &engine_error);
+  status = st_transfer (network, content, styles, 1, params, plan, on_progress,
+                        &state, &result, &engine_error);
   if (status == ST_CANCELLED)
     propagate_engine_error (error, engine_error, GIMP_PDB_CANCEL,
                             _ ("Style transfer was cancelled."));
@@ -559,8 +558,7 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       return -1;
     }
 
-  if (plan_run (network, vals, width, height, &params, &estimate, &note,
-                error))
+  if (plan_run (network, vals, width, height, &params, &estimate, &note, error))
     {
       if (note)
         {
@@ -568,10 +566,10 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
             gimp_message (note);
           gimp_progress_set_text (note);
         }
-      if (read_inputs (image_id, drawable_id, vals, &estimate, &content,
-                       &style, error)
-          && (result = paint (network, content, style, &params, &estimate,
-                              error)))
+      if (read_inputs (image_id, drawable_id, vals, &estimate, &content, &style,
+                       error)
+          && (result
+              = paint (network, content, style, &params, &estimate, error)))
         layer_id = add_result_layer (image_id, drawable_id, vals, plugin_dir,
                                      result, error);
     }

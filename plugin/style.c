@@ -140,8 +140,8 @@ same_contents (const gchar *a, const gchar *b)
       || st_a.st_size != st_b.st_size || st_a.st_size > 16 * 1024 * 1024)
     return FALSE;
   same = g_file_get_contents (a, &data_a, &size_a, NULL)
-         && g_file_get_contents (b, &data_b, &size_b, NULL)
-         && size_a == size_b && memcmp (data_a, data_b, size_a) == 0;
+         && g_file_get_contents (b, &data_b, &size_b, NULL) && size_a == size_b
+         && memcmp (data_a, data_b, size_a) == 0;
   g_free (data_a);
   g_free (data_b);
 
@@ -226,8 +226,8 @@ st_style_remember_source (const StPluginValues *vals)
   if (!vals->style_file[0] && vals->style_drawable != -1
       && gimp_item_is_valid (vals->style_drawable))
     {
-      gchar *file
-          = gimp_image_get_filename (gimp_item_get_image (vals->style_drawable));
+      gchar *file = gimp_image_get_filename (
+          gimp_item_get_image (vals->style_drawable));
 
       if (file && strlen (file) < sizeof path)
         g_strlcpy (path, file, sizeof path);
@@ -339,9 +339,9 @@ default_budget (void)
   gchar *text = NULL;
   guint64 mib, budget = (guint64)4 << 30;
 
-  if (override && g_ascii_string_to_unsigned (override, 10, 1,
-                                              ((guint64)1 << 40) - 1, &mib,
-                                              NULL))
+  if (override
+      && g_ascii_string_to_unsigned (override, 10, 1, ((guint64)1 << 40) - 1,
+                                     &mib, NULL))
     return mib << 20;
   if (g_file_get_contents ("/proc/meminfo", &text, NULL, NULL))
     {
@@ -373,10 +373,10 @@ style_file_check (const gchar *path, guint64 budget, GError **error)
 
   if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
     {
-      g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
-                   _ ("GIMP cannot open the style picture \"%s\": %s."),
-                   display, fd < 0 ? g_strerror (errno)
-                                   : _ ("it is not a regular file"));
+      g_set_error (
+          error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+          _ ("GIMP cannot open the style picture \"%s\": %s."), display,
+          fd < 0 ? g_strerror (errno) : _ ("it is not a regular file"));
       goto out;
     }
   st_image_header (fd, &info);
@@ -389,8 +389,7 @@ style_file_check (const gchar *path, guint64 budget, GError **error)
                      * (guint64)info.bytes_per_sample * GIMP_COPIES;
       if (need > budget)
         {
-          gchar *need_text
-              = g_format_size_full (need, G_FORMAT_SIZE_IEC_UNITS);
+          gchar *need_text = g_format_size_full (need, G_FORMAT_SIZE_IEC_UNITS);
           gchar *budget_text
               = g_format_size_full (budget, G_FORMAT_SIZE_IEC_UNITS);
 
@@ -409,8 +408,8 @@ style_file_check (const gchar *path, guint64 budget, GError **error)
   if (!st_image_verify (fd, &info, &local))
     {
       g_set_error (error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
-                   _ ("The style picture \"%s\" cannot be used: %s."),
-                   display, local->message);
+                   _ ("The style picture \"%s\" cannot be used: %s."), display,
+                   local->message);
       g_clear_error (&local);
       goto out;
     }

@@ -40,7 +40,7 @@ G_BEGIN_DECLS
 #define ST_PLUGIN_STYLE_SCALE_MIN ST_STYLE_SCALE_MIN
 #define ST_PLUGIN_STYLE_SCALE_MAX ST_STYLE_SCALE_MAX
 #define ST_PLUGIN_SMOOTHNESS_MAX 100.0
-#define ST_PLUGIN_NETWORK_MAX 1024 /* bytes, with the final NUL */
+#define ST_PLUGIN_NETWORK_MAX 1024    /* bytes, with the final NUL */
 #define ST_PLUGIN_STYLE_FILE_MAX 4096 /* bytes, with the final NUL */
 
 /* The settings of one run, saved whole with gimp_set_data () as the last

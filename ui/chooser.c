@@ -448,8 +448,7 @@ st_style_chooser_new (gint32 content_id, const gchar *plugin_dir,
    * spaces wraps between characters. */
   cell = gtk_cell_renderer_text_new ();
   g_object_set (cell, "wrap-mode", PANGO_WRAP_WORD_CHAR, "wrap-width",
-                ST_CHOOSER_TEXT_WIDTH, "ellipsize", PANGO_ELLIPSIZE_NONE,
-                NULL);
+                ST_CHOOSER_TEXT_WIDTH, "ellipsize", PANGO_ELLIPSIZE_NONE, NULL);
   gtk_cell_layout_pack_start (GTK_CELL_LAYOUT (combo), cell, TRUE);
   gtk_cell_layout_set_attributes (GTK_CELL_LAYOUT (combo), cell, "markup",
                                   ST_CHOOSER_COL_MARKUP, NULL);

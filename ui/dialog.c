@@ -464,10 +464,10 @@ settings_column (Dialog *dialog)
                       0);
 
   dialog->updating = TRUE;
-  gimp_int_combo_box_connect (GIMP_INT_COMBO_BOX (dialog->quality_combo),
-                              st_quality_from_values (vals,
-                                                      network_kind (dialog)),
-                              G_CALLBACK (quality_changed), dialog);
+  gimp_int_combo_box_connect (
+      GIMP_INT_COMBO_BOX (dialog->quality_combo),
+      st_quality_from_values (vals, network_kind (dialog)),
+      G_CALLBACK (quality_changed), dialog);
   dialog->updating = FALSE;
 
   return vbox;

@@ -11,8 +11,8 @@
 
 typedef struct
 {
-  gint size;         /* long side of the run in pixels                 */
-  gdouble multiple;  /* of the network's own iterations; 1 = automatic */
+  gint size;        /* long side of the run in pixels                 */
+  gdouble multiple; /* of the network's own iterations; 1 = automatic */
 } Preset;
 
 /* Every preset paints at the layer's own size (size 0; the engine lowers

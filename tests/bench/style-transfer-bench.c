@@ -563,8 +563,8 @@ child_e2e (gboolean balanced)
   p.iterations = balanced ? 200 : 100;
   p.threads = opt_threads;
   t0 = now_s ();
-  status = st_transfer (net, content, styles, 1, &p, NULL, e2e_progress, &st, &out,
-                        &error);
+  status = st_transfer (net, content, styles, 1, &p, NULL, e2e_progress, &st,
+                        &out, &error);
   seconds = now_s () - t0;
   if (status != ST_OK)
     {

@@ -36,8 +36,8 @@ preview_run (gpointer data)
   StParams p;
   const StImage *styles[1] = { pv->style };
   preview_params (&p);
-  pv->status = st_transfer (pv->net, pv->content, styles, 1, &p, NULL, NULL, NULL,
-                            &pv->result, NULL);
+  pv->status = st_transfer (pv->net, pv->content, styles, 1, &p, NULL, NULL,
+                            NULL, &pv->result, NULL);
   g_atomic_int_set (&pv->done, 1);
   return NULL;
 }
@@ -75,14 +75,15 @@ main (void)
 
   /* the same preview alone */
   preview_params (&p);
-  CHECK (st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &alone, NULL)
-             == ST_OK,
-         "the preview alone failed");
+  CHECK (
+      st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &alone, NULL)
+          == ST_OK,
+      "the preview alone failed");
   if (pv.result && alone)
     {
       for (size_t i = 0; i < (size_t)alone->width * alone->height * 3; i++)
-        max_diff = MAX (max_diff,
-                        fabs (alone->pixels[i] - pv.result->pixels[i]));
+        max_diff
+            = MAX (max_diff, fabs (alone->pixels[i] - pv.result->pixels[i]));
       printf ("  beside estimates and alone: largest difference %g\n",
               max_diff);
       CHECK (max_diff <= 1e-6, "the estimates changed the preview: %g",

@@ -421,8 +421,7 @@ main (void)
     {
       printf ("tiled passes on %d thread(s)\n", threads);
       st_set_threads (threads);
-      check_tiled ("tiled conv 7x7 reflect", 7, ST_PAD_REFLECT, 150, 131,
-                   &rng);
+      check_tiled ("tiled conv 7x7 reflect", 7, ST_PAD_REFLECT, 150, 131, &rng);
       check_tiled ("tiled conv 3x3 zero pad", 3, ST_PAD_ZERO, 67, 200, &rng);
       check_tiled ("tiled conv 5x5 on 3x70", 5, ST_PAD_REFLECT, 3, 70, &rng);
       check_tiled ("tiled conv 3x3, 5 rows of tiles", 3, ST_PAD_REFLECT, 300,

@@ -169,7 +169,6 @@ check_conv (const char *what, int cin, int cout, int k, int h, int w, StPad pad,
   g_free (mask2);
 }
 
-
 int
 main (void)
 {

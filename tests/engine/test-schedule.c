@@ -29,8 +29,8 @@ check_plan (const StNetwork *net, int w, int h, int want_scales)
   CHECK (s->w[s->n - 1] == w && s->h[s->n - 1] == h,
          "%d x %d: the last scale is %d x %d", w, h, s->w[s->n - 1],
          s->h[s->n - 1]);
-  CHECK (s->n == 1 || (MAX (s->w[0], s->h[0]) >= 128
-                       && MAX (s->w[0], s->h[0]) < 256),
+  CHECK (s->n == 1
+             || (MAX (s->w[0], s->h[0]) >= 128 && MAX (s->w[0], s->h[0]) < 256),
          "%d x %d: the first scale is %d x %d", w, h, s->w[0], s->h[0]);
   for (int i = 1; i < s->n; i++)
     {
@@ -64,8 +64,8 @@ check_max_size (const StNetwork *net, int w, int h, size_t budget)
          budget >> 20);
   p.size = e.max_size;
   CHECK (st_estimate (net, w, h, &p, &at, NULL) == ST_OK && at.fits,
-         "%d x %d: the largest size %d does not fit %zu MiB", w, h,
-         e.max_size, budget >> 20);
+         "%d x %d: the largest size %d does not fit %zu MiB", w, h, e.max_size,
+         budget >> 20);
   if (e.max_size < ST_SIZE_MAX)
     {
       p.size = e.max_size + 1;
@@ -131,8 +131,10 @@ main (void)
   st_params_init (&p);
   p.iterations = 30;
   p.threads = 1;
-  CHECK (st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &result, &error)
-             == ST_OK && result,
+  CHECK (st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &result,
+                      &error)
+                 == ST_OK
+             && result,
          "transfer failed: %s", error ? error->message : "?");
   if (result)
     {
@@ -143,8 +145,7 @@ main (void)
               result->width, result->height, rx, ry,
               pair_ratio (content, FALSE), pair_ratio (content, TRUE));
       CHECK (rx < 1.3 && ry < 1.3,
-             "the enlargement left 2 x 2 cells: step ratio %.2f, %.2f", rx,
-             ry);
+             "the enlargement left 2 x 2 cells: step ratio %.2f, %.2f", rx, ry);
     }
   st_image_free (result);
   st_image_free (content);

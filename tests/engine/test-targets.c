@@ -31,8 +31,8 @@ make_painting (int w, int h, guint32 seed)
 /* The Gram matrix of tap `name` of the painting seen at long side `side`
  * through a graph of `levels` levels (a new copy); its size in *c. */
 static float *
-gram_at (const StNetwork *net, const float *painting, int pw, int ph,
-         int side, int levels, const char *name, int *c)
+gram_at (const StNetwork *net, const float *painting, int pw, int ph, int side,
+         int levels, const char *name, int *c)
 {
   StGraph g;
   StFeature *f;
@@ -90,8 +90,8 @@ check_tap (const StNetwork *net, int W, int painting_side, const char *name,
   st_params_init (&p);
   memset (&t, 0, sizeof t);
   CHECK (st_scale_graph (net, &p, W, W, 0, &g, NULL) == ST_OK, "graph");
-  CHECK (st_style_targets (net, &p, W, W, 1, &painting, &pw, &ph, &one, &g,
-                           &t, &error)
+  CHECK (st_style_targets (net, &p, W, W, 1, &painting, &pw, &ph, &one, &g, &t,
+                           &error)
              == ST_OK,
          "targets: %s", error ? error->message : "?");
   want = gram_at (net, painting, pw, ph, want_side, want_levels, name, &c);
@@ -105,8 +105,10 @@ check_tap (const StNetwork *net, int W, int painting_side, const char *name,
     printf ("  %d px scale, %d px painting, %s: %.2g from the painting at "
             "%d px (%s)\n",
             W, painting_side, name, err, want_side, why);
-    CHECK (err < 1e-5, "%s: the target is %.3g away from the painting's "
-           "Gram at %d px", name, err, want_side);
+    CHECK (err < 1e-5,
+           "%s: the target is %.3g away from the painting's "
+           "Gram at %d px",
+           name, err, want_side);
   }
   g_free (want);
   st_targets_clear (&t, g.n_style, g.n_content);

@@ -207,7 +207,8 @@ main (void)
   {
     double blend[2] = { 1.0, 0.0 };
     p.style_blend = blend;
-    st = st_transfer (net, content, styles, 2, &p, NULL, NULL, NULL, &b, &error);
+    st = st_transfer (net, content, styles, 2, &p, NULL, NULL, NULL, &b,
+                      &error);
     CHECK (st == ST_OK && a && b
                && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H)
                       == 0,
@@ -228,10 +229,13 @@ main (void)
     q.init = ST_INIT_NOISE;
     const StImage *stripe_styles[] = { stripes };
     q.seed = 3;
-    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &n1, NULL);
-    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &n2, NULL);
+    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &n1,
+                 NULL);
+    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &n2,
+                 NULL);
     q.seed = 4;
-    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &n3, NULL);
+    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &n3,
+                 NULL);
     save_for_eyes (n1, "noise-init");
     CHECK (n1 && n2 && n3 && n1->width == 96 && n1->height == 72,
            "two-scale run failed");
@@ -256,7 +260,8 @@ main (void)
     StParams q = p;
     q.preserve_colors = TRUE;
     q.iterations = 30;
-    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b, &error);
+    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b,
+                      &error);
     CHECK (st == ST_OK && b, "preserve colours failed");
     if (b)
       {
@@ -282,7 +287,8 @@ main (void)
       StParams q = p;
       double m_plain[9], m_match[9];
       q.match_colors = TRUE;
-      st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b, &error);
+      st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b,
+                        &error);
       CHECK (st == ST_OK && b, "match colours failed");
       if (b)
         {
@@ -303,7 +309,8 @@ main (void)
     {
       StParams q = p;
       q.style_scale = 2.0;
-      st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b, &error);
+      st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b,
+                        &error);
       CHECK (st == ST_OK && b
                  && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H)
                         != 0,
@@ -371,8 +378,8 @@ main (void)
         q.strength = cases[i].strength;
         q.memory_budget = cases[i].budget;
         q.size = cases[i].budget ? 72 : 0;
-        st = st_transfer (net, cases[i].content, cases[i].styles, 1, &q, NULL, NULL,
-                          NULL, &b, &error);
+        st = st_transfer (net, cases[i].content, cases[i].styles, 1, &q, NULL,
+                          NULL, NULL, &b, &error);
         CHECK (st == cases[i].want && !b && error && error->message[0],
                "%s: status %d (want %d)", cases[i].what, st, cases[i].want);
         printf ("  %-12s -> %s\n", cases[i].what,
@@ -388,7 +395,8 @@ main (void)
     StParams q = p;
     q.style_weight = 1e30;
     g_clear_error (&error);
-    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b, &error);
+    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b,
+                      &error);
     CHECK (st == ST_ERROR_INVALID && !b, "absurd weight: status %d", st);
     printf ("  style weight 1e30 -> %s\n", error ? error->message : "?");
   }
@@ -405,8 +413,7 @@ main (void)
     q.iterations = 2;
     /* a budget between what the smallest size and the full size need */
     q.size = 16;
-    st_estimate (net, synthetic->width, synthetic->height, &q, &smallest,
-                 NULL);
+    st_estimate (net, synthetic->width, synthetic->height, &q, &smallest, NULL);
     q.size = 0;
     st_estimate (net, synthetic->width, synthetic->height, &q, &full, NULL);
     q.memory_budget = (smallest.peak_bytes + full.peak_bytes) / 2;
@@ -417,8 +424,8 @@ main (void)
            "size 0 under a small budget: status %d, fits %d, reduced %d, "
            "%d x %d, max %d",
            st, e.fits, e.reduced, e.width, e.height, e.max_size);
-    st = st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &b,
-                      NULL);
+    st = st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL,
+                      &b, NULL);
     CHECK (st == ST_OK && b && b->width == e.width && b->height == e.height,
            "st_transfer did not paint st_estimate's %d x %d", e.width,
            e.height);
@@ -473,8 +480,8 @@ main (void)
     q.size = e.max_size + 8;
     st = st_estimate (net, synthetic->width, synthetic->height, &q, &e, NULL);
     CHECK (st == ST_OK && !e.fits && !e.reduced, "too large a size fits");
-    st = st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &b,
-                      NULL);
+    st = st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL,
+                      &b, NULL);
     CHECK (st == ST_ERROR_MEMORY && !b, "too large a size: status %d", st);
   }
 

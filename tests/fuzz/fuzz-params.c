@@ -158,8 +158,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   p.style_blend = fuzz_bool (&in) ? blend : NULL;
 
-  st = st_transfer (net, content, (const StImage *const *)styles, n_styles, &p, NULL,
-                    NULL, NULL, &result, &error);
+  st = st_transfer (net, content, (const StImage *const *)styles, n_styles, &p,
+                    NULL, NULL, NULL, &result, &error);
   if (getenv ("FUZZ_VERBOSE")) /* what the inputs reach, for people */
     fprintf (stderr, "transfer %d x %d: status %d%s%s\n", cw, ch, st,
              error ? ": " : "", error ? error->message : "");

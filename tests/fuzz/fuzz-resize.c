@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
 
   planes = g_new (float, n);
-  out = g_new (float, (size_t)dw * dh * 3);
+  out = g_new (float, (size_t)dw *dh * 3);
   st_hwc_to_chw (src.pixels, src.width, src.height, planes);
   st_resample_planes (planes, 3, src.width, src.height, out, dw, dh);
   for (size_t i = 0; i < (size_t)dw * dh * 3; i++)

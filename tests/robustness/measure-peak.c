@@ -53,7 +53,8 @@ measure (int side)
   p.threads = 1;
   if (st_estimate (net, content->width, content->height, &p, &e, &error)
           != ST_OK
-      || st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &out, &error)
+      || st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &out,
+                      &error)
              != ST_OK)
     {
       fprintf (stderr, "size %d: %s\n", side, error->message);

@@ -13,23 +13,20 @@
 
 typedef struct
 {
-  gint     frames;
-  gint     done;
-  gint     failed;
-  gint     late;      /* events after a stop: must stay 0 */
+  gint frames;
+  gint done;
+  gint failed;
+  gint late; /* events after a stop: must stay 0 */
   gboolean stopped;
 } Counts;
 
 static void
-on_event (StPreviewEvent    event,
-          const StImage    *image,
-          const StProgress *progress,
-          const gchar      *message,
-          gpointer          user_data)
+on_event (StPreviewEvent event, const StImage *image,
+          const StProgress *progress, const gchar *message, gpointer user_data)
 {
   Counts *counts = user_data;
 
-  (void) progress;
+  (void)progress;
   if (counts->stopped)
     counts->late++;
 
@@ -51,35 +48,31 @@ on_event (StPreviewEvent    event,
 }
 
 static StImage *
-pattern (gint width,
-         gint height,
-         gint period)
+pattern (gint width, gint height, gint period)
 {
   StImage *image = st_image_new (width, height);
-  gint     x, y;
+  gint x, y;
 
   for (y = 0; y < height; y++)
     for (x = 0; x < width; x++)
       {
-        gfloat *p = image->pixels + ((gsize) y * width + x) * 3;
+        gfloat *p = image->pixels + ((gsize)y * width + x) * 3;
 
-        p[0] = 0.5f + 0.5f * sinf ((gfloat) x / period);
-        p[1] = 0.5f + 0.5f * cosf ((gfloat) y / period);
-        p[2] = (gfloat) ((x / period + y / period) % 2);
+        p[0] = 0.5f + 0.5f * sinf ((gfloat)x / period);
+        p[1] = 0.5f + 0.5f * cosf ((gfloat)y / period);
+        p[2] = (gfloat)((x / period + y / period) % 2);
       }
   return image;
 }
 
 static void
-iterate_until (gboolean (*done) (Counts *),
-               Counts   *counts,
-               gdouble   seconds)
+iterate_until (gboolean (*done) (Counts *), Counts *counts, gdouble seconds)
 {
-  gint64 until = g_get_monotonic_time () + (gint64) (seconds * 1e6);
+  gint64 until = g_get_monotonic_time () + (gint64)(seconds * 1e6);
 
-  while (! done (counts) && g_get_monotonic_time () < until)
+  while (!done (counts) && g_get_monotonic_time () < until)
     {
-      if (! g_main_context_iteration (NULL, FALSE))
+      if (!g_main_context_iteration (NULL, FALSE))
         g_usleep (2000);
     }
 }
@@ -97,27 +90,25 @@ has_end (Counts *counts)
 }
 
 static void
-setup (StNetwork **network,
-       StImage   **content,
-       StImage   **style,
-       StParams   *params)
+setup (StNetwork **network, StImage **content, StImage **style,
+       StParams *params)
 {
   *network = st_network_new_embedded ();
   *content = pattern (96, 64, 5);
-  *style   = pattern (128, 128, 2);
+  *style = pattern (128, 128, 2);
   st_params_init (params);
-  params->size       = 96;
+  params->size = 96;
   params->iterations = 400;
-  params->threads    = 1;
+  params->threads = 1;
 }
 
 static void
 test_frames_then_done (void)
 {
-  StNetwork       *network;
-  StImage         *content, *style;
-  StParams         params;
-  Counts           counts = { 0 };
+  StNetwork *network;
+  StImage *content, *style;
+  StParams params;
+  Counts counts = { 0 };
   StPreviewRunner *runner = st_preview_runner_new (on_event, &counts);
 
   setup (&network, &content, &style, &params);
@@ -137,13 +128,13 @@ test_frames_then_done (void)
 static void
 test_stop_is_immediate (void)
 {
-  StNetwork       *network;
-  StImage         *content, *style;
-  StParams         params;
-  Counts           counts = { 0 };
+  StNetwork *network;
+  StImage *content, *style;
+  StParams params;
+  Counts counts = { 0 };
   StPreviewRunner *runner = st_preview_runner_new (on_event, &counts);
-  gint64           t0;
-  gint             i;
+  gint64 t0;
+  gint i;
 
   setup (&network, &content, &style, &params);
 
@@ -157,8 +148,7 @@ test_stop_is_immediate (void)
 
   t0 = g_get_monotonic_time ();
   st_preview_runner_stop (runner);
-  g_test_message ("stop took %.0f ms",
-                  (g_get_monotonic_time () - t0) / 1000.0);
+  g_test_message ("stop took %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 2 * G_USEC_PER_SEC);
   g_assert_false (st_preview_runner_is_running (runner));
 
@@ -189,7 +179,7 @@ static void
 test_view_zoom_and_pan (void)
 {
   StPreviewView view;
-  StLayerRect   rect;
+  StLayerRect rect;
 
   st_preview_view_init (&view, 1024, 768, 192);
   g_assert_cmpint (view.area_width, ==, 192);
@@ -248,8 +238,7 @@ test_view_zoom_and_pan (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/preview/frames-then-done", test_frames_then_done);

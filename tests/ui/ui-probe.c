@@ -32,36 +32,35 @@
 #include "chooser.h"
 #include "dialog.h"
 
-#define REAL(name)                                                      \
-  static __typeof__ (name) *real_##name;                                \
-  if (! real_##name)                                                    \
-    *(void **) (&real_##name) = dlsym (RTLD_NEXT, #name)
+#define REAL(name)                                                             \
+  static __typeof__ (name) *real_##name;                                       \
+  if (!real_##name)                                                            \
+  *(void **)(&real_##name) = dlsym (RTLD_NEXT, #name)
 
 #define WAIT_CHANGE_S 150 /* the preview must change within this */
-#define WAIT_DONE_S   90  /* then it may finish for the screenshot */
+#define WAIT_DONE_S 90    /* then it may finish for the screenshot */
 
-static gint       preview_threads_alive   = 0; /* atomic */
-static gint       preview_threads_started = 0; /* atomic */
-static gint       preview_threads_joined  = 0; /* atomic */
-static GtkWidget *probed_dialog           = NULL;
-static gint64     cancel_time             = 0;
+static gint preview_threads_alive = 0;   /* atomic */
+static gint preview_threads_started = 0; /* atomic */
+static gint preview_threads_joined = 0;  /* atomic */
+static GtkWidget *probed_dialog = NULL;
+static gint64 cancel_time = 0;
 /* With a preview area set, the next preview thread's start (in the main
  * thread, as the dialog restarts its preview) copies what the area shows
  * at that moment into restart_shown. */
-static GtkWidget *restart_watch           = NULL;
-static GdkPixbuf *restart_shown           = NULL;
+static GtkWidget *restart_watch = NULL;
+static GdkPixbuf *restart_shown = NULL;
 
 static GdkPixbuf *area_pixels (GtkWidget *area);
 
 static void report (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
 static void
-report (const char *format,
-        ...)
+report (const char *format, ...)
 {
   const char *path = getenv ("ST_UI_REPORT");
-  FILE       *file = path ? fopen (path, "a") : NULL;
-  va_list     args;
+  FILE *file = path ? fopen (path, "a") : NULL;
+  va_list args;
 
   va_start (args, format);
   vfprintf (file ? file : stderr, format, args);
@@ -74,8 +73,7 @@ report (const char *format,
 /* ------------------------------------------------------- text domain */
 
 char *
-bindtextdomain (const char *domainname,
-                const char *dirname)
+bindtextdomain (const char *domainname, const char *dirname)
 {
   const char *dir = getenv ("ST_UI_LOCALEDIR");
 
@@ -90,13 +88,13 @@ bindtextdomain (const char *domainname,
 typedef struct
 {
   GThreadFunc func;
-  gpointer    data;
+  gpointer data;
 } Start;
 
 static gpointer
 counted_thread (gpointer data)
 {
-  Start    start = *(Start *) data;
+  Start start = *(Start *)data;
   gpointer result;
 
   g_free (data);
@@ -107,16 +105,14 @@ counted_thread (gpointer data)
 }
 
 GThread *
-g_thread_try_new (const gchar *name,
-                  GThreadFunc  func,
-                  gpointer     data,
-                  GError     **error)
+g_thread_try_new (const gchar *name, GThreadFunc func, gpointer data,
+                  GError **error)
 {
-  Start   *start;
+  Start *start;
   GThread *thread;
 
   REAL (g_thread_try_new);
-  if (! name || strcmp (name, "st-preview") != 0)
+  if (!name || strcmp (name, "st-preview") != 0)
     return real_g_thread_try_new (name, func, data, error);
 
   if (restart_watch)
@@ -142,7 +138,7 @@ g_thread_try_new (const gchar *name,
 gpointer
 g_thread_join (GThread *thread)
 {
-  gint64   t0 = g_get_monotonic_time ();
+  gint64 t0 = g_get_monotonic_time ();
   gpointer result;
 
   REAL (g_thread_join);
@@ -150,8 +146,7 @@ g_thread_join (GThread *thread)
   if (probed_dialog || cancel_time)
     {
       g_atomic_int_inc (&preview_threads_joined);
-      report ("join took_ms=%d", (gint) ((g_get_monotonic_time () - t0)
-                                         / 1000));
+      report ("join took_ms=%d", (gint)((g_get_monotonic_time () - t0) / 1000));
     }
   return result;
 }
@@ -167,9 +162,9 @@ gtk_widget_destroy (GtkWidget *widget)
               g_atomic_int_get (&preview_threads_alive),
               g_atomic_int_get (&preview_threads_started),
               g_atomic_int_get (&preview_threads_joined),
-              cancel_time ? (gint) ((g_get_monotonic_time () - cancel_time)
-                                    / 1000)
-                          : -1);
+              cancel_time
+                  ? (gint)((g_get_monotonic_time () - cancel_time) / 1000)
+                  : -1);
       probed_dialog = NULL;
     }
   real_gtk_widget_destroy (widget);
@@ -180,12 +175,11 @@ gtk_widget_destroy (GtkWidget *widget)
 typedef struct
 {
   const gchar *name;
-  GtkWidget   *found;
+  GtkWidget *found;
 } Search;
 
 static void
-find_in (GtkWidget *widget,
-         gpointer   data)
+find_in (GtkWidget *widget, gpointer data)
 {
   Search *search = data;
 
@@ -201,8 +195,7 @@ find_in (GtkWidget *widget,
 }
 
 static GtkWidget *
-find_widget (GtkWidget   *root,
-             const gchar *name)
+find_widget (GtkWidget *root, const gchar *name)
 {
   Search search = { name, NULL };
 
@@ -215,7 +208,7 @@ find_widget (GtkWidget   *root,
 static void
 pump (gint milliseconds)
 {
-  gint64 until = g_get_monotonic_time () + (gint64) milliseconds * 1000;
+  gint64 until = g_get_monotonic_time () + (gint64)milliseconds * 1000;
 
   do
     {
@@ -232,13 +225,13 @@ grab (GtkWidget *widget)
   GtkAllocation allocation;
 
   gtk_widget_get_allocation (widget, &allocation);
-  if (! gtk_widget_get_window (widget))
+  if (!gtk_widget_get_window (widget))
     return NULL;
 
   if (gtk_widget_get_has_window (widget))
     return gdk_pixbuf_get_from_drawable (NULL, gtk_widget_get_window (widget),
-                                         NULL, 0, 0, 0, 0,
-                                         allocation.width, allocation.height);
+                                         NULL, 0, 0, 0, 0, allocation.width,
+                                         allocation.height);
 
   return gdk_pixbuf_get_from_drawable (NULL, gtk_widget_get_window (widget),
                                        NULL, allocation.x, allocation.y, 0, 0,
@@ -250,17 +243,18 @@ static GdkPixbuf *
 area_pixels (GtkWidget *area)
 {
   GimpPreviewArea *a = GIMP_PREVIEW_AREA (area);
-  GdkPixbuf       *copy;
+  GdkPixbuf *copy;
 
-  if (! a->buf || a->width <= 0 || a->height <= 0)
+  if (!a->buf || a->width <= 0 || a->height <= 0)
     return NULL;
   copy = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, a->width, a->height);
   {
     gint y;
 
     for (y = 0; y < a->height; y++)
-      memcpy (gdk_pixbuf_get_pixels (copy) + y * gdk_pixbuf_get_rowstride (copy),
-              a->buf + y * a->rowstride, (gsize) a->width * 3);
+      memcpy (gdk_pixbuf_get_pixels (copy)
+                  + y * gdk_pixbuf_get_rowstride (copy),
+              a->buf + y * a->rowstride, (gsize)a->width * 3);
   }
   return copy;
 }
@@ -271,7 +265,7 @@ area_pixels (GtkWidget *area)
 static gboolean
 flag_set (gpointer data)
 {
-  *(gboolean *) data = TRUE;
+  *(gboolean *)data = TRUE;
   return G_SOURCE_REMOVE;
 }
 
@@ -281,7 +275,7 @@ run_timeouts_due_within (guint ms)
   gboolean fired = FALSE;
 
   g_timeout_add (ms, flag_set, &fired);
-  while (! fired)
+  while (!fired)
     gtk_main_iteration ();
 }
 
@@ -292,26 +286,25 @@ static gboolean
 wait_thread_started (gint before, guint limit_s)
 {
   gboolean expired = FALSE;
-  guint    guard = g_timeout_add_seconds (limit_s, flag_set, &expired);
+  guint guard = g_timeout_add_seconds (limit_s, flag_set, &expired);
 
-  while (g_atomic_int_get (&preview_threads_started) == before && ! expired)
+  while (g_atomic_int_get (&preview_threads_started) == before && !expired)
     gtk_main_iteration ();
-  if (! expired)
+  if (!expired)
     g_source_remove (guard);
   return g_atomic_int_get (&preview_threads_started) != before;
 }
 
 /* Mean absolute difference per channel, 0..255. */
 static gdouble
-difference (GdkPixbuf *a,
-            GdkPixbuf *b)
+difference (GdkPixbuf *a, GdkPixbuf *b)
 {
-  gint     w = MIN (gdk_pixbuf_get_width (a), gdk_pixbuf_get_width (b));
-  gint     h = MIN (gdk_pixbuf_get_height (a), gdk_pixbuf_get_height (b));
-  gint     na = gdk_pixbuf_get_n_channels (a);
-  gint     nb = gdk_pixbuf_get_n_channels (b);
-  gdouble  sum = 0.0;
-  gint     x, y, c;
+  gint w = MIN (gdk_pixbuf_get_width (a), gdk_pixbuf_get_width (b));
+  gint h = MIN (gdk_pixbuf_get_height (a), gdk_pixbuf_get_height (b));
+  gint na = gdk_pixbuf_get_n_channels (a);
+  gint nb = gdk_pixbuf_get_n_channels (b);
+  gdouble sum = 0.0;
+  gint x, y, c;
 
   for (y = 0; y < h; y++)
     for (x = 0; x < w; x++)
@@ -322,21 +315,20 @@ difference (GdkPixbuf *a,
                            + y * gdk_pixbuf_get_rowstride (b) + x * nb;
 
         for (c = 0; c < 3; c++)
-          sum += abs ((gint) pa[c] - (gint) pb[c]);
+          sum += abs ((gint)pa[c] - (gint)pb[c]);
       }
 
   return w * h > 0 ? sum / (w * h * 3.0) : 0.0;
 }
 
 static void
-screenshot (GtkWidget   *window,
-            const gchar *suffix)
+screenshot (GtkWidget *window, const gchar *suffix)
 {
   const char *out = getenv ("ST_UI_OUT");
   const char *tag = getenv ("ST_UI_TAG");
-  GdkPixbuf  *shot;
-  gchar      *path;
-  GError     *error = NULL;
+  GdkPixbuf *shot;
+  gchar *path;
+  GError *error = NULL;
 
   gdk_window_raise (gtk_widget_get_window (window));
   pump (500);
@@ -365,16 +357,13 @@ static gint after_reset (GtkWidget *window);
 
 /* Mean difference of the columns [x0, x1) of two pictures. */
 static gdouble
-difference_columns (GdkPixbuf *a,
-                    GdkPixbuf *b,
-                    gint       x0,
-                    gint       x1)
+difference_columns (GdkPixbuf *a, GdkPixbuf *b, gint x0, gint x1)
 {
-  GdkPixbuf *sa = gdk_pixbuf_new_subpixbuf (a, x0, 0, x1 - x0,
-                                            gdk_pixbuf_get_height (a));
-  GdkPixbuf *sb = gdk_pixbuf_new_subpixbuf (b, x0, 0, x1 - x0,
-                                            gdk_pixbuf_get_height (b));
-  gdouble    d  = difference (sa, sb);
+  GdkPixbuf *sa
+      = gdk_pixbuf_new_subpixbuf (a, x0, 0, x1 - x0, gdk_pixbuf_get_height (a));
+  GdkPixbuf *sb
+      = gdk_pixbuf_new_subpixbuf (b, x0, 0, x1 - x0, gdk_pixbuf_get_height (b));
+  gdouble d = difference (sa, sb);
 
   g_object_unref (sa);
   g_object_unref (sb);
@@ -384,15 +373,13 @@ difference_columns (GdkPixbuf *a,
 /* Split view: the left half shows the photo again, the right the
  * painting; off again, the painting everywhere. */
 static void
-split_view (GtkWidget *window,
-            GtkWidget *preview,
-            GdkPixbuf *content)
+split_view (GtkWidget *window, GtkWidget *preview, GdkPixbuf *content)
 {
   GtkWidget *toggle = find_widget (window, "st-split-view");
   GdkPixbuf *before, *split;
-  gint       w, margin;
+  gint w, margin;
 
-  if (! toggle || ! preview)
+  if (!toggle || !preview)
     return;
   before = grab (preview);
   w = gdk_pixbuf_get_width (before);
@@ -416,17 +403,13 @@ split_view (GtkWidget *window,
 
 /* The middle (or other) part of a picture: x, y, w, h as fractions. */
 static GdkPixbuf *
-part (GdkPixbuf *picture,
-      gdouble    fx,
-      gdouble    fy,
-      gdouble    fw,
-      gdouble    fh)
+part (GdkPixbuf *picture, gdouble fx, gdouble fy, gdouble fw, gdouble fh)
 {
   gint w = gdk_pixbuf_get_width (picture);
   gint h = gdk_pixbuf_get_height (picture);
 
-  return gdk_pixbuf_new_subpixbuf (picture, (gint) (fx * w), (gint) (fy * h),
-                                   (gint) (fw * w), (gint) (fh * h));
+  return gdk_pixbuf_new_subpixbuf (picture, (gint)(fx * w), (gint)(fy * h),
+                                   (gint)(fw * w), (gint)(fh * h));
 }
 
 /* picture shrunk by half, to compare with a part of the unzoomed one. */
@@ -439,8 +422,7 @@ halved (GdkPixbuf *picture)
 }
 
 static gdouble
-difference_unref (GdkPixbuf *a,
-                  GdkPixbuf *b)
+difference_unref (GdkPixbuf *a, GdkPixbuf *b)
 {
   gdouble d = a && b ? difference (a, b) : -1.0;
 
@@ -450,10 +432,7 @@ difference_unref (GdkPixbuf *a,
 }
 
 static void
-send_button (GtkWidget     *area,
-             GdkEventType   type,
-             gdouble        x,
-             gdouble        y)
+send_button (GtkWidget *area, GdkEventType type, gdouble x, gdouble y)
 {
   GdkEvent *event = gdk_event_new (type);
 
@@ -467,9 +446,7 @@ send_button (GtkWidget     *area,
 }
 
 static void
-send_motion (GtkWidget *area,
-             gdouble    x,
-             gdouble    y)
+send_motion (GtkWidget *area, gdouble x, gdouble y)
 {
   GdkEvent *event = gdk_event_new (GDK_MOTION_NOTIFY);
 
@@ -483,8 +460,7 @@ send_motion (GtkWidget *area,
 }
 
 static void
-send_ctrl_scroll (GtkWidget          *area,
-                  GdkScrollDirection  direction)
+send_ctrl_scroll (GtkWidget *area, GdkScrollDirection direction)
 {
   GdkEvent *event = gdk_event_new (GDK_SCROLL);
 
@@ -503,11 +479,11 @@ wait_run (gint started)
 {
   gint64 start;
 
-  if (! wait_thread_started (started, 60))
+  if (!wait_thread_started (started, 60))
     return FALSE;
   start = g_get_monotonic_time ();
-  while (g_atomic_int_get (&preview_threads_alive) > 0 &&
-         g_get_monotonic_time () - start < WAIT_DONE_S * G_USEC_PER_SEC)
+  while (g_atomic_int_get (&preview_threads_alive) > 0
+         && g_get_monotonic_time () - start < WAIT_DONE_S * G_USEC_PER_SEC)
     pump (250);
   pump (300);
   return g_atomic_int_get (&preview_threads_alive) == 0;
@@ -519,25 +495,22 @@ wait_run (gint started)
  * anew; with Preview off the area shows the photo of that part; dragging
  * moves it; Ctrl and the wheel zoom; the last zoom is 100 %. */
 static void
-zoom_checks (GtkWidget *window,
-             GtkWidget *area,
-             GdkPixbuf *photo,
+zoom_checks (GtkWidget *window, GtkWidget *area, GdkPixbuf *photo,
              GdkPixbuf *painting)
 {
-  GtkWidget *zoom_in  = find_widget (window, "st-preview-zoom-in");
+  GtkWidget *zoom_in = find_widget (window, "st-preview-zoom-in");
   GtkWidget *zoom_out = find_widget (window, "st-preview-zoom-out");
-  GtkWidget *label    = find_widget (window, "st-preview-zoom");
-  GtkWidget *hscroll  = find_widget (window, "st-preview-hscroll");
-  GtkWidget *vscroll  = find_widget (window, "st-preview-vscroll");
-  GtkWidget *toggle   = find_widget (window, "st-preview-toggle");
-  GtkWidget *status   = find_widget (window, "st-preview-status");
+  GtkWidget *label = find_widget (window, "st-preview-zoom");
+  GtkWidget *hscroll = find_widget (window, "st-preview-hscroll");
+  GtkWidget *vscroll = find_widget (window, "st-preview-vscroll");
+  GtkWidget *toggle = find_widget (window, "st-preview-toggle");
+  GtkWidget *status = find_widget (window, "st-preview-status");
   GtkAdjustment *hadjustment;
   GdkPixbuf *zoomed, *painted, *moved;
-  gint       started, x0;
-  gboolean   done;
+  gint started, x0;
+  gboolean done;
 
-  if (! zoom_in || ! zoom_out || ! label || ! hscroll || ! vscroll
-      || ! toggle)
+  if (!zoom_in || !zoom_out || !label || !hscroll || !vscroll || !toggle)
     return;
   hadjustment = gtk_range_get_adjustment (GTK_RANGE (hscroll));
   report ("zoom-start label=%s in=%d out=%d hscroll=%d", label_text (label),
@@ -547,14 +520,13 @@ zoom_checks (GtkWidget *window,
   started = g_atomic_int_get (&preview_threads_started);
   gtk_button_clicked (GTK_BUTTON (zoom_in));
   zoomed = area_pixels (area);
-  report ("zoom-in label=%s out=%d hscroll=%d vscroll=%d kept-painting=%.2f "
-          "vs-photo=%.2f", label_text (label),
-          gtk_widget_is_sensitive (zoom_out), gtk_widget_get_visible (hscroll),
-          gtk_widget_get_visible (vscroll),
-          difference_unref (halved (zoomed),
-                            part (painting, 0.25, 0.25, 0.5, 0.5)),
-          difference_unref (halved (zoomed),
-                            part (photo, 0.25, 0.25, 0.5, 0.5)));
+  report (
+      "zoom-in label=%s out=%d hscroll=%d vscroll=%d kept-painting=%.2f "
+      "vs-photo=%.2f",
+      label_text (label), gtk_widget_is_sensitive (zoom_out),
+      gtk_widget_get_visible (hscroll), gtk_widget_get_visible (vscroll),
+      difference_unref (halved (zoomed), part (painting, 0.25, 0.25, 0.5, 0.5)),
+      difference_unref (halved (zoomed), part (photo, 0.25, 0.25, 0.5, 0.5)));
   g_clear_object (&zoomed);
 
   done = wait_run (started);
@@ -565,14 +537,14 @@ zoom_checks (GtkWidget *window,
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), FALSE);
   pump (300);
   zoomed = area_pixels (area);
-  report ("zoom-photo vs-middle=%.2f vs-corner=%.2f painted-vs-photo=%.2f",
-          difference_unref (halved (zoomed),
-                            part (photo, 0.25, 0.25, 0.5, 0.5)),
-          difference_unref (halved (zoomed), part (photo, 0, 0, 0.5, 0.5)),
-          difference (painted, zoomed));
+  report (
+      "zoom-photo vs-middle=%.2f vs-corner=%.2f painted-vs-photo=%.2f",
+      difference_unref (halved (zoomed), part (photo, 0.25, 0.25, 0.5, 0.5)),
+      difference_unref (halved (zoomed), part (photo, 0, 0, 0.5, 0.5)),
+      difference (painted, zoomed));
 
   /* Drag 40 px to the right: the view moves 40 px to the left. */
-  x0 = (gint) gtk_adjustment_get_value (hadjustment);
+  x0 = (gint)gtk_adjustment_get_value (hadjustment);
   send_button (area, GDK_BUTTON_PRESS, 60, 60);
   send_motion (area, 80, 60);
   send_motion (area, 100, 60);
@@ -582,12 +554,13 @@ zoom_checks (GtkWidget *window,
   {
     gint w = gdk_pixbuf_get_width (moved), h = gdk_pixbuf_get_height (moved);
 
-    report ("zoom-drag scrolled=%d shifted=%.2f unshifted=%.2f",
-            x0 - (gint) gtk_adjustment_get_value (hadjustment),
-            difference_unref (gdk_pixbuf_new_subpixbuf (moved, 40, 0, w - 40, h),
-                              gdk_pixbuf_new_subpixbuf (zoomed, 0, 0, w - 40, h)),
-            difference_unref (gdk_pixbuf_new_subpixbuf (moved, 40, 0, w - 40, h),
-                              gdk_pixbuf_new_subpixbuf (zoomed, 40, 0, w - 40, h)));
+    report (
+        "zoom-drag scrolled=%d shifted=%.2f unshifted=%.2f",
+        x0 - (gint)gtk_adjustment_get_value (hadjustment),
+        difference_unref (gdk_pixbuf_new_subpixbuf (moved, 40, 0, w - 40, h),
+                          gdk_pixbuf_new_subpixbuf (zoomed, 0, 0, w - 40, h)),
+        difference_unref (gdk_pixbuf_new_subpixbuf (moved, 40, 0, w - 40, h),
+                          gdk_pixbuf_new_subpixbuf (zoomed, 40, 0, w - 40, h)));
   }
   g_clear_object (&moved);
   g_clear_object (&zoomed);
@@ -619,7 +592,7 @@ static gint
 active_kind (GtkWidget *combo)
 {
   GtkTreeIter iter;
-  gint        kind = -1;
+  gint kind = -1;
 
   if (gtk_combo_box_get_active_iter (GTK_COMBO_BOX (combo), &iter))
     gtk_tree_model_get (gtk_combo_box_get_model (GTK_COMBO_BOX (combo)), &iter,
@@ -632,8 +605,8 @@ static const gchar *
 active_text (GtkWidget *combo)
 {
   static gchar *text = NULL;
-  GtkTreeIter   iter;
-  gchar        *markup = NULL;
+  GtkTreeIter iter;
+  gchar *markup = NULL;
 
   g_free (text);
   text = g_strdup ("");
@@ -651,13 +624,12 @@ active_text (GtkWidget *combo)
 }
 
 static gint
-count_kind (GtkWidget *combo,
-            gint       kind)
+count_kind (GtkWidget *combo, gint kind)
 {
   GtkTreeModel *model = gtk_combo_box_get_model (GTK_COMBO_BOX (combo));
-  GtkTreeIter   iter;
-  gboolean      valid;
-  gint          n = 0;
+  GtkTreeIter iter;
+  gboolean valid;
+  gint n = 0;
 
   for (valid = gtk_tree_model_get_iter_first (model, &iter); valid;
        valid = gtk_tree_model_iter_next (model, &iter))
@@ -671,13 +643,12 @@ count_kind (GtkWidget *combo,
 }
 
 static gint
-row_of_kind (GtkWidget *combo,
-             gint       kind)
+row_of_kind (GtkWidget *combo, gint kind)
 {
   GtkTreeModel *model = gtk_combo_box_get_model (GTK_COMBO_BOX (combo));
-  GtkTreeIter   iter;
-  gboolean      valid;
-  gint          row = 0;
+  GtkTreeIter iter;
+  gboolean valid;
+  gint row = 0;
 
   for (valid = gtk_tree_model_get_iter_first (model, &iter); valid;
        valid = gtk_tree_model_iter_next (model, &iter), row++)
@@ -699,12 +670,12 @@ static void
 report_rows (GtkWidget *combo)
 {
   GtkTreeModel *model = gtk_combo_box_get_model (GTK_COMBO_BOX (combo));
-  GList        *cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (combo));
+  GList *cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (combo));
   GtkCellRenderer *text_cell = NULL;
-  GList        *l;
-  GtkTreeIter   iter;
-  gboolean      valid;
-  gint          wrap_width = -1, width_chars = -1;
+  GList *l;
+  GtkTreeIter iter;
+  gboolean valid;
+  gint wrap_width = -1, width_chars = -1;
   PangoWrapMode wrap_mode = PANGO_WRAP_WORD;
   PangoEllipsizeMode ellipsize = PANGO_ELLIPSIZE_NONE;
 
@@ -713,21 +684,20 @@ report_rows (GtkWidget *combo)
       text_cell = l->data;
   g_list_free (cells);
   if (text_cell)
-    g_object_get (text_cell, "wrap-width", &wrap_width, "wrap-mode",
-                  &wrap_mode, "ellipsize", &ellipsize, "width-chars",
-                  &width_chars, NULL);
+    g_object_get (text_cell, "wrap-width", &wrap_width, "wrap-mode", &wrap_mode,
+                  "ellipsize", &ellipsize, "width-chars", &width_chars, NULL);
 
   for (valid = gtk_tree_model_get_iter_first (model, &iter); valid;
        valid = gtk_tree_model_iter_next (model, &iter))
     {
-      gint         kind;
-      gchar       *markup = NULL, *text = NULL;
+      gint kind;
+      gchar *markup = NULL, *text = NULL;
       PangoLayout *layout;
-      gint         width = wrap_width, cut = 0, w, h;
+      gint width = wrap_width, cut = 0, w, h;
 
       gtk_tree_model_get (model, &iter, ST_CHOOSER_COL_KIND, &kind,
                           ST_CHOOSER_COL_MARKUP, &markup, -1);
-      if (kind == ST_CHOICE_SEPARATOR || ! markup)
+      if (kind == ST_CHOICE_SEPARATOR || !markup)
         {
           g_free (markup);
           continue;
@@ -740,9 +710,9 @@ report_rows (GtkWidget *combo)
               pango_layout_get_context (layout),
               gtk_widget_get_style (combo)->font_desc, NULL);
 
-          width = width_chars *
-                  pango_font_metrics_get_approximate_char_width (metrics) /
-                  PANGO_SCALE;
+          width = width_chars
+                  * pango_font_metrics_get_approximate_char_width (metrics)
+                  / PANGO_SCALE;
           pango_font_metrics_unref (metrics);
         }
       if (width > 0)
@@ -782,12 +752,12 @@ report_ok_button (GtkWidget *window)
 static void
 screenshot_screen (const gchar *suffix)
 {
-  const char *out  = getenv ("ST_UI_OUT");
-  const char *tag  = getenv ("ST_UI_TAG");
-  GdkWindow  *root = gdk_get_default_root_window ();
-  gint        w, h;
-  GdkPixbuf  *shot;
-  gchar      *path;
+  const char *out = getenv ("ST_UI_OUT");
+  const char *tag = getenv ("ST_UI_TAG");
+  GdkWindow *root = gdk_get_default_root_window ();
+  gint w, h;
+  GdkPixbuf *shot;
+  gchar *path;
 
   gdk_drawable_get_size (root, &w, &h);
   shot = gdk_pixbuf_get_from_drawable (NULL, root, NULL, 0, 0, 0, 0, w, h);
@@ -805,11 +775,11 @@ gint
 gtk_dialog_run (GtkDialog *dialog)
 {
   const char *file = getenv ("ST_UI_CHOOSE_FILE");
-  gint64      start;
-  gchar      *chosen = NULL;
+  gint64 start;
+  gchar *chosen = NULL;
 
   REAL (gtk_dialog_run);
-  if (! GTK_IS_FILE_CHOOSER (dialog) || ! file)
+  if (!GTK_IS_FILE_CHOOSER (dialog) || !file)
     return real_gtk_dialog_run (dialog);
 
   gtk_widget_show (GTK_WIDGET (dialog));
@@ -837,19 +807,18 @@ gtk_dialog_run (GtkDialog *dialog)
  * changed while off starts nothing.  The box is left off, for the next
  * run to find it remembered. */
 static void
-preview_toggle_checks (GtkWidget *window,
-                       GtkWidget *preview,
+preview_toggle_checks (GtkWidget *window, GtkWidget *preview,
                        GtkWidget *strength)
 {
-  GtkWidget     *toggle = find_widget (window, "st-preview-toggle");
-  GtkWidget     *status = find_widget (window, "st-preview-status");
-  GtkWidget     *split  = find_widget (window, "st-split-view");
+  GtkWidget *toggle = find_widget (window, "st-preview-toggle");
+  GtkWidget *status = find_widget (window, "st-preview-status");
+  GtkWidget *split = find_widget (window, "st-split-view");
   GtkAdjustment *adjustment;
-  GdkPixbuf     *last, *photo;
-  gint           started;
-  gboolean       restarted;
+  GdkPixbuf *last, *photo;
+  gint started;
+  gboolean restarted;
 
-  if (! toggle || ! preview || ! strength)
+  if (!toggle || !preview || !strength)
     return;
   adjustment = gtk_range_get_adjustment (GTK_RANGE (strength));
   report ("preview-toggle active=%d",
@@ -869,7 +838,8 @@ preview_toggle_checks (GtkWidget *window,
           g_atomic_int_get (&preview_threads_alive),
           split ? gtk_widget_get_sensitive (split) : -1, label_text (status));
   report ("restart-shows restarted=%d vs-last=%.2f vs-photo=%.2f "
-          "last-vs-photo=%.2f", restarted,
+          "last-vs-photo=%.2f",
+          restarted,
           restart_shown && last ? difference (restart_shown, last) : -1.0,
           restart_shown && photo ? difference (restart_shown, photo) : -1.0,
           last && photo ? difference (last, photo) : -1.0);
@@ -894,11 +864,10 @@ preview_toggle_checks (GtkWidget *window,
 /* A later run that finds Preview off, as the run before left it: nothing
  * runs until the box is ticked again. */
 static gint
-preview_remembered_off (GtkWidget *window,
-                        GtkWidget *toggle)
+preview_remembered_off (GtkWidget *window, GtkWidget *toggle)
 {
-  GtkWidget *status  = find_widget (window, "st-preview-status");
-  gint       started = g_atomic_int_get (&preview_threads_started);
+  GtkWidget *status = find_widget (window, "st-preview-status");
+  gint started = g_atomic_int_get (&preview_threads_started);
 
   run_timeouts_due_within (ST_DIALOG_PREVIEW_DEBOUNCE_MS * 2);
   report ("remembered-off started=%d text=%s",
@@ -913,15 +882,15 @@ preview_remembered_off (GtkWidget *window,
 gint
 gimp_dialog_run (GimpDialog *gimp_dialog)
 {
-  static gint    calls  = 0;
-  GtkWidget     *window = GTK_WIDGET (gimp_dialog);
-  GtkWidget     *style, *strength, *quality, *preview, *estimate, *status;
-  GtkWidget     *advanced;
-  GdkPixbuf     *content = NULL;
-  GtkTreeModel  *model;
-  gint64         start;
-  gdouble        diff = 0.0;
-  gint           active = -1;
+  static gint calls = 0;
+  GtkWidget *window = GTK_WIDGET (gimp_dialog);
+  GtkWidget *style, *strength, *quality, *preview, *estimate, *status;
+  GtkWidget *advanced;
+  GdkPixbuf *content = NULL;
+  GtkTreeModel *model;
+  gint64 start;
+  gdouble diff = 0.0;
+  gint active = -1;
 
   probed_dialog = window;
   gtk_widget_show (window);
@@ -932,18 +901,18 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
 
   report ("title %s", gtk_window_get_title (GTK_WINDOW (window)));
 
-  style    = find_widget (window, "st-style");
+  style = find_widget (window, "st-style");
   strength = find_widget (window, "st-strength");
-  quality  = find_widget (window, "st-quality");
-  preview  = find_widget (window, "st-preview");
+  quality = find_widget (window, "st-quality");
+  preview = find_widget (window, "st-preview");
   estimate = find_widget (window, "st-estimate");
-  status   = find_widget (window, "st-preview-status");
+  status = find_widget (window, "st-preview-status");
   advanced = find_widget (window, "st-advanced");
   find_widget (window, "st-network-status");
   {
     GtkWidget *toggle = find_widget (window, "st-preview-toggle");
 
-    if (toggle && ! gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)))
+    if (toggle && !gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)))
       return preview_remembered_off (window, toggle);
   }
 
@@ -984,7 +953,7 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
       }
   }
 
-  if (! preview)
+  if (!preview)
     return GTK_RESPONSE_CANCEL;
 
   /* The dialog draws the content first; the preview must move away. */
@@ -998,7 +967,7 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
       GdkPixbuf *now;
 
       pump (250);
-      now  = grab (preview);
+      now = grab (preview);
       diff = difference (content, now);
       g_object_unref (now);
       if (diff > 4.0)
@@ -1009,8 +978,8 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
 
   /* Let it finish, so that the screenshot shows the painting. */
   start = g_get_monotonic_time ();
-  while (g_get_monotonic_time () - start < WAIT_DONE_S * G_USEC_PER_SEC &&
-         g_atomic_int_get (&preview_threads_alive) > 0)
+  while (g_get_monotonic_time () - start < WAIT_DONE_S * G_USEC_PER_SEC
+         && g_atomic_int_get (&preview_threads_alive) > 0)
     pump (250);
   pump (300);
   {
@@ -1081,7 +1050,8 @@ gimp_dialog_run (GimpDialog *gimp_dialog)
   /* Change settings and press Reset: the dialog runs again. */
   if (strength && quality)
     {
-      GtkAdjustment *adjustment = gtk_range_get_adjustment (GTK_RANGE (strength));
+      GtkAdjustment *adjustment
+          = gtk_range_get_adjustment (GTK_RANGE (strength));
 
       gtk_adjustment_set_value (adjustment, 80.0);
       gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (quality), 2);
@@ -1096,9 +1066,9 @@ static gint
 after_reset (GtkWidget *window)
 {
   GtkWidget *strength = find_widget (window, "st-strength");
-  GtkWidget *quality  = find_widget (window, "st-quality");
-  gint       q        = -1;
-  gint64     start;
+  GtkWidget *quality = find_widget (window, "st-quality");
+  gint q = -1;
+  gint64 start;
 
   if (quality)
     gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (quality), &q);
@@ -1107,20 +1077,22 @@ after_reset (GtkWidget *window)
 
     report ("after-reset strength=%.0f quality=%d text=%s",
             strength ? gtk_adjustment_get_value (
-                         gtk_range_get_adjustment (GTK_RANGE (strength))) : -1.0,
+                gtk_range_get_adjustment (GTK_RANGE (strength)))
+                     : -1.0,
             q, style ? active_text (style) : "");
   }
 
   /* A new setting restarts the preview; Cancel while it runs. */
   if (strength)
     {
-      GtkAdjustment *adjustment = gtk_range_get_adjustment (GTK_RANGE (strength));
+      GtkAdjustment *adjustment
+          = gtk_range_get_adjustment (GTK_RANGE (strength));
 
       gtk_adjustment_set_value (adjustment,
                                 gtk_adjustment_get_value (adjustment) + 20.0);
       start = g_get_monotonic_time ();
-      while (g_atomic_int_get (&preview_threads_alive) == 0 &&
-             g_get_monotonic_time () - start < 10 * G_USEC_PER_SEC)
+      while (g_atomic_int_get (&preview_threads_alive) == 0
+             && g_get_monotonic_time () - start < 10 * G_USEC_PER_SEC)
         pump (50);
       pump (700);
       report ("cancel-while-running alive=%d",

@@ -435,19 +435,19 @@ static void
 test_hidden_nesting (void)
 {
   const char *const prefixes[] = {
-    "{\"a\": /* \" */ ",  /* C comment holding a quote    */
-    "{\"a\": // \"\n",    /* line comment holding a quote */
-    "{'\"': ",            /* single-quoted string         */
-    "{\"a\": # \"\n",     /* shell-style comment          */
-    "{\"a\": x\"",        /* an identifier glued to a quote */
+    "{\"a\": /* \" */ ", /* C comment holding a quote    */
+    "{\"a\": // \"\n",   /* line comment holding a quote */
+    "{'\"': ",           /* single-quoted string         */
+    "{\"a\": # \"\n",    /* shell-style comment          */
+    "{\"a\": x\"",       /* an identifier glued to a quote */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (prefixes); i++)
     {
       int depth = 200000;
       GString *text = g_string_new (prefixes[i]);
-      char *name = g_strdup_printf ("hidden-%" G_GSIZE_FORMAT ".safetensors",
-                                    i);
+      char *name
+          = g_strdup_printf ("hidden-%" G_GSIZE_FORMAT ".safetensors", i);
       char *path;
 
       for (int d = 0; d < depth; d++)
@@ -482,8 +482,8 @@ test_not_plain_json (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      char *name = g_strdup_printf ("syntax-%" G_GSIZE_FORMAT ".safetensors",
-                                    i);
+      char *name
+          = g_strdup_printf ("syntax-%" G_GSIZE_FORMAT ".safetensors", i);
       char *path = write_valid (name, cases[i].header, 0);
 
       expect_refused (path, ST_ERROR_FORMAT, cases[i].problem);
@@ -562,8 +562,8 @@ test_file_changes_after_load (void)
   g_assert_nonnull (features);
   g_assert_cmpint (n, >, 0);
   for (int i = 0; i < n; i++)
-    for (size_t j = 0; j < (size_t)features[i].c * features[i].h * features[i].w;
-         j++)
+    for (size_t j = 0;
+         j < (size_t)features[i].c * features[i].h * features[i].w; j++)
       sum += features[i].data[j];
   g_assert_true (isfinite (sum));
   st_features_free (features, n);
