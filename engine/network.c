@@ -24,10 +24,12 @@ no_pyramid (int w, int h)
  * at the calibration's 192 x 128 (rows of tiles shared between threads
  * balance better, and the per-pass work that does not grow with the
  * pixels weighs less): its seconds per pixel at a scale of P pixels are
- * the calibration's times (P / 24576)^-0.09.  Fitted on a quiet 2-core
- * Xeon (2 threads, default settings, Tübingen x Starry Night): the plain
- * calibration said 31 s for 29 s at 384 px and 320 s for 221 s at
- * 1920 x 1080.  VGG19's is the calibration's at every size. */
+ * the calibration's times (P / 24576)^-0.05.  Fitted on a quiet 2-core
+ * Xeon (2 threads, default settings, Tübingen x Starry Night; with an
+ * iteration counted as 1.05 passes, estimate.c): at 384, 768 and 1920 px
+ * the runs took 14.4, 37.6 and 106.8 s, and with the power 0.09 and 1.3
+ * passes per iteration the estimates were 1.26-1.46, 1.09 and 1.04 of
+ * that.  VGG19's is the calibration's at every size. */
 static const StNetworkClass classes[] = {
   [ST_NETWORK_KIND_EMBEDDED] = {
     .name = "embedded",
@@ -35,7 +37,7 @@ static const StNetworkClass classes[] = {
     .style_weight = 2000.0, .content_weight = 1.0,
     .tv_weight = ST_DEFAULT_TV_WEIGHT,
     .iterations = 200,
-    .size_efficiency_power = 0.09,
+    .size_efficiency_power = 0.05,
     .build = st_embedded_build,
     .style_levels = st_embedded_levels,
     .free_weights = st_embedded_free,
