@@ -51,17 +51,17 @@
 #define ST_FIXED_BYTES ((size_t)12 << 20)
 /* The time estimate: a pass's measured cost (calibrate.c) times the passes
  * of each scale, plus what a run costs besides (reading the network and
- * the images, the calibration itself: ST_FIXED_SECONDS).  An iteration
- * costs about 1.05 passes: L-BFGS's line search evaluates about 1.05
- * times per iteration, and its vector work (the two-loop recursion over
- * up to 50 pairs) is a few per cent of a pass; the targets cost about one
- * pass.  (1.3 was fitted once on runs that a busy machine had slowed.)  Fitted on a quiet 2-core Xeon (2 threads, default settings,
- * Tübingen x Starry Night): with 1.05 and nothing fixed the estimates
- * were 0.67, 0.81 and 0.80 of the wall time at 384, 768 and 1920 px
- * (20.8 s, 40.8 s, 118 s).  What a run costs besides its passes is a
- * quarter of a second since the plan is made once (st_transfer runs the
- * plan it is given): with 2 s fixed, 384 px (now 14.3-14.5 s) was
- * estimated at 18-21 s, 1.26-1.46 of the wall time. */
+ * the images, the calibration itself: ST_FIXED_SECONDS, a quarter of a
+ * second since the plan is made once).  An iteration costs about 1.05
+ * passes: L-BFGS's line search evaluates about 1.05 times per iteration,
+ * and its vector work (the two-loop recursion over up to 50 pairs) is a
+ * few per cent of a pass; the targets cost about one pass.  Fitted on a
+ * quiet 2-core Xeon (2 threads, default settings, Tübingen x Starry
+ * Night) with the embedded network's size correction (network.c): the
+ * runs took 14.4, 38.4 and 105.5 s at 384, 768 and 1920 px and were
+ * estimated at 1.18, 0.96 and 0.97 of that.  (1.3 passes and 2 s fixed,
+ * fitted once on runs a busy machine had slowed, said 1.26-1.46 at
+ * 384 px.) */
 #define ST_EVALUATIONS_PER_ITERATION 1.05
 #define ST_TARGET_PASSES 1.0
 #define ST_FIXED_SECONDS 0.5
