@@ -1,7 +1,8 @@
 /* The paintings' targets at one scale (targets.c): a painting smaller than
  * the style side gives its finest pyramid levels the Gram matrices of its
- * own pixels, not of its enlarged blur; a painting as large as the style
- * side gives every level from one resampled copy, as before. */
+ * own detail (from half its size up), not of its enlarged blur; a
+ * painting as large as the style side gives every level from one
+ * resampled copy, as before. */
 #include "check.h"
 #include "driver.h"
 #include "internal.h"
@@ -124,21 +125,26 @@ main (void)
   int c;
   float *native, *enlarged, *painting = make_painting (64, 48, 7);
 
-  /* A 64 px painting behind a 256 px scale: level 0 (256 px) from the
-   * painting at its own 64 px, level 1 (128 px) from it at 128 px (its
-   * level 1 has 64 px), level 2 and up from the enlargement to 256 px. */
-  check_tap (net, W, 64, "L0k3", 64, 2, "its own pixels at level 0");
-  check_tap (net, W, 64, "L0k7", 64, 2, "its own pixels at level 0");
-  check_tap (net, W, 64, "L1k5", 128, 2, "its own pixels at level 1");
-  check_tap (net, W, 64, "L2k3", W, levels, "enlarged: nothing lost");
+  /* A 64 px painting behind a 256 px scale: its trusted detail starts at
+   * half its size, 32 px.  Level 0 (256 px) from the painting at 32 px,
+   * level 1 (128 px) from it at 64 px, level 2 (64 px) from it at 128 px
+   * (each level then has the 32 px painting's pixels), level 3 and up
+   * from the enlargement to 256 px. */
+  check_tap (net, W, 64, "L0k3", 32, 2, "its detail at level 0");
+  check_tap (net, W, 64, "L0k7", 32, 2, "its detail at level 0");
+  check_tap (net, W, 64, "L1k5", 64, 2, "its detail at level 1");
+  check_tap (net, W, 64, "L2k3", 128, 3, "its detail at level 2");
+  check_tap (net, W, 64, "L3k3", W, levels, "enlarged: nothing lost");
   check_tap (net, W, 64, "colour", W, levels, "enlarged: nothing lost");
-  /* A painting as large as the scale: every level from one copy. */
+  /* A painting as large as the scale, or larger: every level from one
+   * copy, as before. */
+  check_tap (net, W, W, "L0k3", W, levels, "its own size, as before");
   check_tap (net, W, 512, "L0k3", W, levels, "reduced, as before");
   check_tap (net, W, 512, "L1k7", W, levels, "reduced, as before");
 
   /* What it is for: the enlarged painting's finest level holds a blur
    * of the painting's brush marks; its own pixels hold them. */
-  native = gram_at (net, painting, 64, 48, 64, 2, "L0k3", &c);
+  native = gram_at (net, painting, 64, 48, 32, 2, "L0k3", &c);
   enlarged = gram_at (net, painting, 64, 48, W, levels, "L0k3", &c);
   {
     double d = relative (enlarged, native, c * c);
