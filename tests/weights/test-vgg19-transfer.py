@@ -27,16 +27,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "common"))
 import vgg_fixtures as fx  # noqa: E402
+from checks import check, summary  # noqa: E402
 from tiny_png import png  # noqa: E402
 
 CLI = os.path.abspath(sys.argv[1])
-failures = []
-
-
-def check(condition, what):
-    print("%s: %s" % ("ok" if condition else "FAIL", what))
-    if not condition:
-        failures.append(what)
 
 
 def png_size(path):
@@ -77,11 +71,11 @@ def main():
             content = os.path.join(tmp, name + ".png")
             picture(content, w, h, 2)
             result, out = run(tmp, weights, content)
-            check(result.returncode == 0,
-                  "%s %d x %d with VGG19: the run succeeds (rc %d, %s)"
-                  % (name, w, h, result.returncode, result.stderr.strip()))
-            check(os.path.exists(out) and png_size(out) == (w, h),
-                  "%s: the result has the photo's own size" % name)
+            check("%s %d x %d with VGG19: the run succeeds" % (name, w, h),
+                  result.returncode == 0,
+                  "rc %d, %s" % (result.returncode, result.stderr.strip()))
+            check("%s: the result has the photo's own size" % name,
+                  os.path.exists(out) and png_size(out) == (w, h))
         # 600 x 17: at its own size the short side has VGG19's 16 px, but
         # the coarse-to-fine schedule starts at 150 x 4: a clear refusal
         # that says why, not a memory message.
@@ -89,17 +83,13 @@ def main():
         picture(content, 600, 17, 3)
         result, out = run(tmp, weights, content)
         message = result.stderr.strip()
-        check(result.returncode != 0 and not os.path.exists(out),
-              "a 600 x 17 strip with VGG19 is refused (rc %d)"
-              % result.returncode)
-        check("memory" not in message and "16 px" in message
-              and len(message.splitlines()) == 1,
-              "the refusal names the 16 px minimum, not the memory: %r"
-              % message)
-    if failures:
-        print("%d failure(s)" % len(failures))
-        return 1
-    return 0
+        check("a 600 x 17 strip with VGG19 is refused",
+              result.returncode != 0 and not os.path.exists(out),
+              "rc %d" % result.returncode)
+        check("the refusal names the 16 px minimum, not the memory",
+              "memory" not in message and "16 px" in message
+              and len(message.splitlines()) == 1, repr(message))
+    return summary()
 
 
 if __name__ == "__main__":
