@@ -269,12 +269,60 @@ static int
 smallest_long_side (const StNetwork *net, int cw, int ch)
 {
   int min_side = st_run_min_side (net), w, h;
-  int lo = (int)ceil ((double)min_side * MAX (cw, ch) / MIN (cw, ch));
-  lo = CLAMP (lo, min_side, ST_SIZE_MAX);
+  double need = ceil ((double)min_side * MAX (cw, ch) / MIN (cw, ch));
+  int lo = need >= ST_SIZE_MAX ? ST_SIZE_MAX : MAX ((int)need, min_side);
   st_fit_long_side (cw, ch, lo, &w, &h);
   while (MIN (w, h) < min_side && lo < ST_SIZE_MAX)
     st_fit_long_side (cw, ch, ++lo, &w, &h);
   return lo;
+}
+
+/* The long side asked for: the size parameter, else the content's own
+ * long side, which no pass is built beyond ST_SIZE_MAX. */
+static int
+requested_side (const StParams *p, int cw, int ch)
+{
+  return p->size > 0 ? p->size : MIN (MAX (cw, ch), ST_SIZE_MAX);
+}
+
+/* FALSE, with the reason, for a content so elongated that even at
+ * ST_SIZE_MAX its short side is under the network's minimum: no size can
+ * be planned for it (the plan used to go on at the content's own size,
+ * and counted a 10^9 px long graph). */
+static gboolean
+elongation_fits (const StNetwork *net, int cw, int ch, GError **error)
+{
+  int min_side = st_run_min_side (net), w, h;
+  st_fit_long_side (cw, ch, ST_SIZE_MAX, &w, &h);
+  if (MIN (w, h) >= min_side)
+    return TRUE;
+  g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+               "a %d x %d image is too elongated for the %s network: even at "
+               "%d px its short side is %d px, under the %d px it needs",
+               cw, ch, st_network_class (net)->name, ST_SIZE_MAX, MIN (w, h),
+               min_side);
+  return FALSE;
+}
+
+/* FALSE, with the reason, when a scale of the schedule is too small for
+ * the network: a size or start size too small for the content's shape.
+ * Refused by the plan, so that the estimate says what the run would. */
+static gboolean
+schedule_fits_network (const StNetwork *net, const StSchedule *s,
+                       GError **error)
+{
+  int min_side = st_run_min_side (net);
+  for (int i = 0; i < s->n; i++)
+    if (MIN (s->w[i], s->h[i]) < min_side)
+      {
+        g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
+                     "at %d x %d pixels the image is too small for the %s "
+                     "network (the short side needs at least %d px); use a "
+                     "larger size or a less elongated image",
+                     s->w[i], s->h[i], st_network_class (net)->name, min_side);
+        return FALSE;
+      }
+  return TRUE;
 }
 
 static gboolean
@@ -282,16 +330,10 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
             size_t budget, int *size, int *max_size)
 {
   int lo = smallest_long_side (net, cw, ch), hi = ST_SIZE_MAX;
-  int want = p->size > 0 ? p->size : MAX (cw, ch);
+  int want = requested_side (p, cw, ch);
   int w0, h0, w, h, probes = 0, last = 0;
   double f_lo, f_hi, aspect;
   size_t need;
-  if (lo >= hi)
-    {
-      *max_size = 0; /* no size gives the short side its minimum */
-      *size = want;
-      return FALSE;
-    }
   st_fit_long_side (cw, ch, lo, &w0, &h0);
   need = estimate_peak (net, w0, h0, p);
   if (!need || need > budget)
@@ -389,6 +431,8 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
                    "the content image is empty (%d x %d)", cw, ch);
       return ST_ERROR_INVALID;
     }
+  if (!elongation_fits (network, cw, ch, error))
+    return ST_ERROR_INVALID;
   /* before the first BLAS call, which would retry forever (issue 13) */
   if (!st_memory_precheck (p->threads, error))
     return ST_ERROR_MEMORY;
@@ -398,10 +442,15 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   e->content_width = cw;
   e->content_height = ch;
   e->budget_bytes = budget_within_limits (p);
-  e->requested_size = p->size > 0 ? p->size : MAX (cw, ch);
+  e->requested_size = requested_side (p, cw, ch);
   e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
   e->reduced = size < e->requested_size;
   plan_schedule (network, cw, ch, p, size, s);
+  if (!schedule_fits_network (network, s, error))
+    {
+      st_use_threads (threads_before);
+      return ST_ERROR_INVALID;
+    }
   seconds_per_pixel
       = st_pass_seconds_per_pixel (network, p->pooling, p->threads);
   for (int i = 0; i < s->n; i++)
@@ -455,6 +504,8 @@ st_plan_expand (const StNetwork *network, const StEstimate *estimate, int cw,
   plan->estimate = *estimate;
   plan_schedule (network, estimate->content_width, estimate->content_height, p,
                  MAX (estimate->width, estimate->height), &plan->schedule);
+  if (!schedule_fits_network (network, s, error))
+    return ST_ERROR_INVALID;
   for (int i = 0; i < s->n; i++)
     total += s->iterations[i];
   if (s->n != estimate->n_scales || s->w[s->n - 1] != estimate->width

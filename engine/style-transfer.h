@@ -259,9 +259,9 @@ typedef struct
 } StEstimate;
 
 /* The long side the paintings are resampled to for a w x h scale or
- * result: the style scale times its long side.  Front ends that read a
- * painting at the size the run will use it ask this, not a rule of their
- * own. */
+ * result: the style scale times its long side, at most ST_SIZE_MAX.  Front ends
+ * that read a painting at the size the run will use it ask this, not a rule of
+ * their own. */
 int st_style_side (const StParams *params, int width, int height);
 
 /* The memory budget a plan with these parameters works within, in bytes

@@ -115,11 +115,14 @@ add_grams (const StGraph *g, const StFeature *f, int n, double weight,
 }
 
 /* The long side of the paintings at a w x h scale: the scale's long side
- * times the style scale. */
+ * times the style scale, within ST_SIZE_MAX like every size a pass is
+ * built at (a 30000 px result at style scale 10 would otherwise ask the
+ * estimate to count a 300000 px painting, whose pixel count overflows an
+ * int; no budget fits either). */
 int
 st_style_side (const StParams *p, int w, int h)
 {
-  return (int)lround (MAX (w, h) * p->style_scale);
+  return (int)MIN (lround (MAX (w, h) * p->style_scale), ST_SIZE_MAX);
 }
 
 /* Adds weight times one painting's Gram matrices, seen at long side

@@ -131,13 +131,12 @@ check_images (const StImage *content, const StImage *const *styles,
 }
 
 /* The plan (the one given, else one made now), refused when it does not
- * fit the budget or when a scale is too small for the network. */
+ * fit the budget (a scale too small for the network is refused by the
+ * plan itself). */
 static StStatus
 check_plan (Run *r, const StEstimate *given, GError **error)
 {
   const StEstimate *e = &r->plan.estimate;
-  const StSchedule *s = &r->plan.schedule;
-  int min_side = st_run_min_side (r->net);
   StStatus status
       = given ? st_plan_expand (r->net, given, r->cw, r->ch, r->p, &r->plan,
                                 error)
@@ -163,17 +162,6 @@ check_plan (Run *r, const StEstimate *given, GError **error)
       g_free (have);
       return ST_ERROR_MEMORY;
     }
-  for (int i = 0; i < s->n; i++)
-    if (MIN (s->w[i], s->h[i]) < min_side)
-      {
-        g_set_error (error, ST_ERROR, ST_ERROR_INVALID,
-                     "at %d x %d pixels the image is too small for the %s "
-                     "network (the short side needs at least %d px); use a "
-                     "larger size or a less elongated image",
-                     s->w[i], s->h[i], st_network_class (r->net)->name,
-                     min_side);
-        return ST_ERROR_INVALID;
-      }
   return ST_OK;
 }
 // clang-format on

@@ -100,6 +100,27 @@ pair_ratio (const StImage *im, gboolean along_y)
   return MAX (sum[0], sum[1]) / MAX (MIN (sum[0], sum[1]), 1e-12);
 }
 
+/* A content no size can plan for, or a size too small for its shape:
+ * st_estimate says why (one line), as st_transfer would, instead of an
+ * estimate of a graph that cannot be built (the fuzzer's 10^9 px content
+ * made the plan count a 10^9 px graph, and an int overflowed). */
+static void
+check_refused (const StNetwork *net, int w, int h, int size, const char *why)
+{
+  StParams p;
+  StEstimate e;
+  GError *error = NULL;
+  st_params_init (&p);
+  p.size = size;
+  CHECK (st_estimate (net, w, h, &p, &e, &error) == ST_ERROR_INVALID && error
+             && strstr (error->message, why) && !strchr (error->message, '\n'),
+         "%d x %d at size %d: not refused for '%s' (%s)", w, h, size, why,
+         error ? error->message : "no error");
+  if (error)
+    printf ("  %d x %d at size %d: %s\n", w, h, size, error->message);
+  g_clear_error (&error);
+}
+
 int
 main (void)
 {
@@ -122,6 +143,12 @@ main (void)
       check_max_size (net, 1920, 1080, mib << 20);
       check_max_size (net, 300, 2000, (mib + 13) << 20);
     }
+
+  check_refused (net, 1000000000, 32, 0, "too elongated");
+  check_refused (net, 32, 1000000000, 0, "too elongated");
+  check_refused (net, 1000000000, 1, 0, "too elongated");
+  check_refused (net, 1000, 16, 20, "too small");
+  check_refused (net, 1000, 16, 200, "too small");
 
   /* 2. Two scales at default settings (fewer iterations): no 2 x 2 cells
    *    in the result. */

@@ -411,8 +411,9 @@ main (void)
     StEstimate full, smallest;
     q.size = 0;
     q.iterations = 2;
-    /* a budget between what the smallest size and the full size need */
-    q.size = 16;
+    /* a budget between what a small size (the short side at the
+     * network's 16 px minimum) and the full size need */
+    q.size = 24;
     st_estimate (net, synthetic->width, synthetic->height, &q, &smallest, NULL);
     q.size = 0;
     st_estimate (net, synthetic->width, synthetic->height, &q, &full, NULL);
