@@ -57,7 +57,8 @@ measure (const StNetwork *net, StPooling pooling, int w, int h)
   memset (&t, 0, sizeof t);
   st_params_init (&p);
   p.pooling = pooling;
-  if (image && grad && pool && st_graph_build (net, w, h, pooling, 0, &g, NULL))
+  if (image && grad && pool
+      && st_graph_build (net, w, h, pooling, 0, &g, NULL) == ST_OK)
     {
       st_rng_init (&rng, 1);
       for (size_t i = 0; i < n; i++)
@@ -72,9 +73,11 @@ measure (const StNetwork *net, StPooling pooling, int w, int h)
         for (int pass = 0; pass < 4; pass++)
           {
             gint64 t0 = g_get_monotonic_time ();
-            double loss = st_graph_loss (&g, image, &t, grad, NULL, pool);
+            double loss;
+            StStatus status
+                = st_graph_loss (&g, image, &t, grad, NULL, pool, &loss);
             double dt = (g_get_monotonic_time () - t0) / 1e6;
-            if (isnan (loss))
+            if (status != ST_OK || isnan (loss))
               break;
             if (pass > 0)
               best = best > 0 ? MIN (best, dt) : dt;

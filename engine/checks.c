@@ -162,24 +162,6 @@ st_memory_precheck (int threads, GError **error)
   return TRUE;
 }
 
-/* Allocations that failed in the calling thread: a run compares the
- * count before and after, so one per thread, or the dialog's preview
- * would blame its out-of-memory on a run beside it (issue 21).  The
- * engine's worker threads (st_parallel_for) allocate nothing. */
-static _Thread_local guint alloc_failures;
-
-void
-st_note_alloc_failure (void)
-{
-  alloc_failures++;
-}
-
-guint
-st_alloc_failures (void)
-{
-  return alloc_failures;
-}
-
 /* ------------------------------------------------- what can be measured */
 
 /* Below this the style term is lost in float rounding (the gradient's

@@ -20,11 +20,6 @@ size_t st_memory_cap (int threads);
  * allocation forever, so this must be known before the first BLAS call. */
 gboolean st_memory_precheck (int threads, GError **error);
 
-/* Allocation failures counted by the engine's allocators: a NaN loss
- * after one is a lack of memory, not a numeric problem. */
-void st_note_alloc_failure (void);
-guint st_alloc_failures (void);
-
 /* ------------------------------------------------- what can be measured */
 
 /* Refuses weights that make the style term vanish (0, 1e-40): the run

@@ -228,7 +228,7 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   size_t images = 3 * n, content_pass, style_pass = 0, optimise;
   int style_w, style_h;
   int sw = st_style_side (p, w, h);
-  if (!st_graph_build (net, w, h, p->pooling, 0, &g, NULL))
+  if (st_graph_build (net, w, h, p->pooling, 0, &g, NULL) != ST_OK)
     return 0;
   for (int i = 0; i < g.n; i++)
     {
@@ -251,7 +251,8 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   st_graph_clear (&g);
   st_fit_long_side (w, h, MAX (sw, 1), &style_w, &style_h);
   if (st_graph_build (net, style_w, style_h, p->pooling,
-                      st_graph_style_levels (net, w, h), &g, NULL))
+                      st_graph_style_levels (net, w, h), &g, NULL)
+      == ST_OK)
     {
       style_pass
           = st_graph_taps_peak_bytes (&g, TRUE, FALSE) + targets + images;

@@ -365,10 +365,10 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
 }
 
 /* st_graph_loss, with its buffers from pool or counted by count. */
-static double
+static StStatus
 graph_loss (const StGraph *graph, const float *image, const StTargets *t,
             float *grad_image, StLossParts *parts, StPool *pool,
-            StCounter *count)
+            StCounter *count, double *loss)
 {
   Eval e;
   int si = 0, ci = 0;
@@ -416,15 +416,23 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
   eval_clear (&e);
   if (parts)
     *parts = sum;
-  return ok ? sum.style + sum.content : NAN;
+  *loss = ok ? sum.style + sum.content : NAN;
+  return ok ? ST_OK : st_graph_pass_failure (graph);
 }
 
-double
+StStatus
+st_graph_pass_failure (const StGraph *graph)
+{
+  return st_graph_cancelled (graph) ? ST_CANCELLED : ST_ERROR_MEMORY;
+}
+
+StStatus
 st_graph_loss (const StGraph *graph, const float *image,
                const StTargets *targets, float *grad_image, StLossParts *parts,
-               StPool *pool)
+               StPool *pool, double *loss)
 {
-  return graph_loss (graph, image, targets, grad_image, parts, pool, NULL);
+  return graph_loss (graph, image, targets, grad_image, parts, pool, NULL,
+                     loss);
 }
 
 /* One tap's kept copy in f: the features (for a content-only pass just the
@@ -480,7 +488,7 @@ keep_tap (Eval *e, int i, const float *image, gboolean style, gboolean grams,
 
 /* st_graph_taps (grams FALSE) and st_graph_targets (grams TRUE), with
  * their buffers from malloc or counted by count. */
-static gboolean
+static StStatus
 graph_taps (const StGraph *graph, const float *image, gboolean style,
             gboolean content, gboolean grams, StFeature **features, int *n_out,
             StCounter *count)
@@ -520,21 +528,21 @@ graph_taps (const StGraph *graph, const float *image, gboolean style,
         st_features_free (f, n);
       else
         g_free (f);
-      return ok;
+      return ok ? ST_OK : st_graph_pass_failure (graph);
     }
   *features = f;
   *n_out = n;
-  return TRUE;
+  return ST_OK;
 }
 
-gboolean
+StStatus
 st_graph_targets (const StGraph *graph, const float *image, gboolean style,
                   gboolean content, StFeature **features, int *n_out)
 {
   return graph_taps (graph, image, style, content, TRUE, features, n_out, NULL);
 }
 
-gboolean
+StStatus
 st_graph_taps (const StGraph *graph, const float *image, gboolean style,
                gboolean content, StFeature **features, int *n_out)
 {
@@ -542,7 +550,7 @@ st_graph_taps (const StGraph *graph, const float *image, gboolean style,
                      NULL);
 }
 
-gboolean
+StStatus
 st_graph_features (const StGraph *graph, const float *image,
                    StFeature **features, int *n_out)
 {
@@ -557,9 +565,10 @@ st_graph_peak_bytes (const StGraph *graph)
   StCounter count;
   StTargets none;
   float caller; /* the image and its gradient: the caller's, never read */
+  double loss;  /* never computed */
   memset (&none, 0, sizeof none);
   st_counter_init (&count, TRUE);
-  graph_loss (graph, &caller, &none, &caller, NULL, NULL, &count);
+  graph_loss (graph, &caller, &none, &caller, NULL, NULL, &count, &loss);
   st_counter_clear (&count);
   return count.peak;
 }

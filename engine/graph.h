@@ -69,8 +69,9 @@ st_graph_cancelled (const StGraph *graph)
 
 /* The graph of `network` for an image of w x h.  levels: pyramid levels of
  * the embedded network (0 = chosen from the size); ignored by VGG19.
- * FALSE (ST_ERROR_INVALID, or ST_ERROR_MEMORY) when it cannot be built. */
-gboolean st_graph_build (const StNetwork *network, int w, int h,
+ * ST_OK, or ST_ERROR_INVALID (too small) or ST_ERROR_MEMORY with the error
+ * set to match. */
+StStatus st_graph_build (const StNetwork *network, int w, int h,
                          StPooling pooling, int levels, StGraph *graph,
                          GError **error);
 void st_graph_clear (StGraph *graph);
@@ -100,18 +101,24 @@ typedef struct
   double style, content; /* weighted */
 } StLossParts;
 
-/* Forward and backward through the graph for image (3, h, w): returns the
- * weighted style + content loss and ADDS its gradient to grad_image (when
- * not NULL).  NaN on allocation failure.  pool may be NULL. */
-double st_graph_loss (const StGraph *graph, const float *image,
-                      const StTargets *targets, float *grad_image,
-                      StLossParts *parts, StPool *pool);
+/* Every pass below returns ST_OK, ST_CANCELLED (the graph's cancel flag
+ * stopped it) or ST_ERROR_MEMORY (an allocation failed: every other failure
+ * of the executor and its kernels is one), and sets no error. */
+StStatus st_graph_pass_failure (const StGraph *graph); /* which of the two */
+
+/* Forward and backward through the graph for image (3, h, w): *loss = the
+ * weighted style + content loss (NaN unless ST_OK; a NaN or infinite loss
+ * of a pass that ran is ST_OK: the caller judges it), and ADDS its gradient
+ * to grad_image (when not NULL).  pool may be NULL. */
+StStatus st_graph_loss (const StGraph *graph, const float *image,
+                        const StTargets *targets, float *grad_image,
+                        StLossParts *parts, StPool *pool, double *loss);
 /* Forward only, returning copies of the tap features. */
-gboolean st_graph_features (const StGraph *graph, const float *image,
+StStatus st_graph_features (const StGraph *graph, const float *image,
                             StFeature **features, int *n);
 /* The same, copying only the style taps, or only the content taps (of
  * these only the channels the content loss compares). */
-gboolean st_graph_taps (const StGraph *graph, const float *image,
+StStatus st_graph_taps (const StGraph *graph, const float *image,
                         gboolean style, gboolean content, StFeature **features,
                         int *n);
 /* Floats of a node's output (c, h, w). */
@@ -155,7 +162,7 @@ double st_tiled_content_norm (const StNode *node, const float *content_in,
  * the node's input (StFeature.input set), and the tiled leaves never hold
  * their whole output.  Every content tap's |target|^2 is in .norm.  What
  * the driver uses. */
-gboolean st_graph_targets (const StGraph *graph, const float *image,
+StStatus st_graph_targets (const StGraph *graph, const float *image,
                            gboolean style, gboolean content,
                            StFeature **features, int *n);
 

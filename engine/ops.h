@@ -184,9 +184,12 @@ double st_range_loss (const float *x, size_t n, double scale, float *grad);
 
 /* -------------------------------------------------------- optimizers */
 
-/* Returns the loss at x and writes its gradient; NaN/Inf are reported as
- * they are, the optimizer stops on them. */
-typedef double (*StObjective) (const float *x, float *grad, gpointer data);
+/* *loss = the loss at x, its gradient added to grad: ST_OK, also for a
+ * NaN or infinite loss (reported as it is: the optimizer stops on it with
+ * ST_ERROR_NUMERIC); any other status (ST_ERROR_MEMORY, ST_CANCELLED)
+ * stops the optimizer at once, which returns it. */
+typedef StStatus (*StObjective) (const float *x, float *grad, double *loss,
+                                 gpointer data);
 /* Called after each iteration; FALSE cancels. */
 typedef gboolean (*StIterationFunc) (int iteration, double loss, const float *x,
                                      gpointer data);
@@ -214,8 +217,9 @@ typedef struct
   double loss;
 } StOptimizerResult;
 
-/* x (n) is improved in place.  ST_OK, ST_CANCELLED, ST_ERROR_NUMERIC or
- * ST_ERROR_MEMORY.  result may be NULL. */
+/* x (n) is improved in place.  ST_OK, ST_CANCELLED, ST_ERROR_NUMERIC,
+ * ST_ERROR_MEMORY (the optimizer's own vectors), or the status of an
+ * objective that failed.  result may be NULL. */
 StStatus st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
                    StObjective objective, StIterationFunc iteration,
                    gpointer data, StOptimizerResult *result);

@@ -57,7 +57,6 @@ typedef struct
   gpointer user_data;
   double work_done; /* before this scale */
   gint64 t_start;
-  guint alloc_failures; /* st_alloc_failures () when the run started */
 } Run;
 
 /* ------------------------------------------------------------- check */
@@ -210,18 +209,23 @@ prepare (Run *r, const StImage *content, const StImage *const *styles,
 
 /* --------------------------------------------------------- one scale */
 
-static double
-run_objective (const float *x, float *grad, gpointer data)
+/* The network's pass (its status: out of memory, cancelled) and the
+ * terms on the pixels themselves. */
+static StStatus
+run_objective (const float *x, float *grad, double *loss, gpointer data)
 {
   Run *r = data;
   size_t n = (size_t)3 * r->w * r->h;
-  double loss
-      = st_graph_loss (r->graph, x, &r->targets, grad, &r->parts, r->pool);
+  StStatus status = st_graph_loss (r->graph, x, &r->targets, grad, &r->parts,
+                                   r->pool, loss);
+  if (status != ST_OK)
+    return status;
   r->tv = r->tv_weight * st_tv_loss (x, 3, r->h, r->w, r->tv_weight, grad);
   /* Keeps pixels inside [0, 1]: without it the optimiser pushes strokes
    * past white and black, and clipping them later flattens them. */
-  loss += r->tv + r->range_weight * st_range_loss (x, n, r->range_weight, grad);
-  return loss;
+  *loss
+      += r->tv + r->range_weight * st_range_loss (x, n, r->range_weight, grad);
+  return ST_OK;
 }
 
 static gboolean
@@ -416,18 +420,10 @@ optimise (Run *r, int si, GError **error)
     }
   st_pool_free (r->pool);
   r->pool = NULL;
-  /* a pass stopped by the cancel flag fails as NaN: it was the flag */
-  if (status != ST_OK && st_graph_cancelled (r->graph))
-    status = ST_CANCELLED;
+  /* the optimiser's status is its own or the objective's (a pass out of
+   * memory or stopped by the cancel flag): each gets its message here */
   if (status == ST_CANCELLED)
     g_set_error (error, ST_ERROR, ST_CANCELLED, "cancelled");
-  else if (status == ST_ERROR_NUMERIC
-           && st_alloc_failures () != r->alloc_failures)
-    {
-      /* an allocation inside the loss failed: its NaN means memory */
-      status = ST_ERROR_MEMORY;
-      st_memory_error (error);
-    }
   else if (status == ST_ERROR_NUMERIC)
     g_set_error (error, ST_ERROR, ST_ERROR_NUMERIC,
                  "the loss became NaN or infinite at scale %d of %d; "
@@ -557,7 +553,6 @@ st_transfer (const StNetwork *net, const StImage *content,
 
   st_set_threads (p->threads);
   r.t_start = g_get_monotonic_time ();
-  r.alloc_failures = st_alloc_failures ();
   status = prepare (&r, content, styles, error);
   for (int si = 0; si < r.plan.schedule.n && status == ST_OK; si++)
     status = run_scale (&r, si, error);

@@ -409,6 +409,7 @@ child_pass (void)
   double *times = g_new (double, repeat);
   double *cpu_times = g_new (double, repeat);
   double loss = NAN, base_mb, t0, peak;
+  StStatus status;
   float *content, *style, *x, *grad;
   GString *s;
 
@@ -424,7 +425,7 @@ child_pass (void)
    * the pass with a peak taken under the same load.  Its 48 MiB come and
    * go before the graph's buffers, below every pass's peak RSS. */
   peak = sgemm_peak (st_get_threads (opt_threads));
-  if (!st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0, &g, &error))
+  if (st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0, &g, &error) != ST_OK)
     {
       g_printerr ("style-transfer-bench: %s\n", error->message);
       return 1;
@@ -438,18 +439,18 @@ child_pass (void)
   pool = st_pool_new ();
   /* Warm-up: the pool allocates and the kernel pages in once, as in the
    * first iteration of a transfer; every later pass reuses the buffers. */
-  loss = st_graph_loss (&g, x, &t, grad, &parts, pool);
-  for (int r = 0; r < repeat; r++)
+  status = st_graph_loss (&g, x, &t, grad, &parts, pool, &loss);
+  for (int r = 0; r < repeat && status == ST_OK; r++)
     {
       double c0;
       memset (grad, 0, sizeof (float) * 3 * n * n);
       t0 = now_s ();
       c0 = cpu_s ();
-      loss = st_graph_loss (&g, x, &t, grad, &parts, pool);
+      status = st_graph_loss (&g, x, &t, grad, &parts, pool, &loss);
       times[r] = now_s () - t0;
       cpu_times[r] = cpu_s () - c0;
     }
-  if (!isfinite (loss))
+  if (status != ST_OK || !isfinite (loss))
     {
       g_printerr ("style-transfer-bench: the loss is not finite\n");
       return 1;
@@ -618,7 +619,7 @@ run_layers (void)
 
   st_set_threads (opt_threads);
   if (!(net = open_network (name, &error))
-      || !st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0, &g, &error))
+      || st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0, &g, &error) != ST_OK)
     {
       g_printerr ("style-transfer-bench: %s\n", error->message);
       return 1;

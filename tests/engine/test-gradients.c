@@ -224,7 +224,10 @@ static double
 graph_fn (const float *x, float *grad, void *vctx)
 {
   GraphCtx *g = vctx;
-  return st_graph_loss (g->graph, x, g->targets, grad, NULL, NULL);
+  double loss;
+  if (st_graph_loss (g->graph, x, g->targets, grad, NULL, NULL, &loss) != ST_OK)
+    return NAN;
+  return loss;
 }
 
 /* Forward and backward through the embedded network's graph, with style

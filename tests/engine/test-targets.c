@@ -46,7 +46,7 @@ gram_at (const StNetwork *net, const float *painting, int pw, int ph, int side,
   st_resample_planes (painting, 3, pw, ph, resized, tw, th);
   CHECK (st_scale_graph (net, &p, tw, th, levels, &g, NULL) == ST_OK,
          "graph at %d x %d", tw, th);
-  CHECK (st_graph_targets (&g, resized, TRUE, FALSE, &f, &n), "pass");
+  CHECK (st_graph_targets (&g, resized, TRUE, FALSE, &f, &n) == ST_OK, "pass");
   for (int i = 0; i < n; i++)
     if (f[i].style && !strcmp (f[i].name, name))
       {
