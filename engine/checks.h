@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 /* The most the run may use under this process's limits: the address
  * space left by ulimit -v and -d (less what OpenBLAS reserves for its
  * threads' buffers) and what a cgroup's memory.max leaves.  G_MAXSIZE when
- * nothing limits it.  threads: as StParams.threads (0 = all cores). */
+ * nothing limits it.  threads: the run's count (st_run_threads). */
 size_t st_memory_cap (int threads);
 
 /* FALSE, with an "out of memory" message, when the limits leave less

@@ -22,7 +22,7 @@ st_graph_style_levels (const StNetwork *network, int w, int h)
 
 StStatus
 st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
-                int levels, StGraph *graph, GError **error)
+                int levels, int threads, StGraph *graph, GError **error)
 {
   int min_side = st_graph_min_side (network);
   gboolean ok;
@@ -44,6 +44,7 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
                    "out of memory building the network");
       return ST_ERROR_MEMORY;
     }
+  graph->threads = threads;
   for (int i = 0; i < graph->n; i++)
     {
       StNode *node = &graph->nodes[i];
@@ -73,7 +74,7 @@ st_network_features (const StNetwork *network, const float *image, int width,
   StGraph g;
   StFeature *f = NULL;
   *n_out = 0;
-  if (st_graph_build (network, width, height, pooling, 0, &g, NULL) != ST_OK)
+  if (st_graph_build (network, width, height, pooling, 0, 1, &g, NULL) != ST_OK)
     return NULL;
   if (st_graph_features (&g, image, &f, n_out) != ST_OK)
     f = NULL;

@@ -89,7 +89,7 @@ forward_node (Eval *e, int i, const float *image)
         if (!e->count)
           ok = st_conv_forward (in, node->cin, h, w, node->weight, node->bias,
                                 node->c, node->k, node->pad, out, e->masks[i],
-                                scratch);
+                                scratch, e->g->threads);
         eval_put (e, scratch);
       }
       break;
@@ -133,7 +133,8 @@ backward_op (Eval *e, const StNode *node, int i, int c, int h, int w, float *g,
         st_relu_backward (g, e->masks[i], st_node_size (node));
         ok = (!sc || scratch)
              && st_conv_backward (g, node->cin, h, w, node->weight, node->c,
-                                  node->k, node->pad, gin, scratch);
+                                  node->k, node->pad, gin, scratch,
+                                  e->g->threads);
         eval_put (e, scratch);
       }
       break;
@@ -283,7 +284,7 @@ tiled_scratch_bytes (const StGraph *g)
   size_t floats = 0;
   for (int i = 0; i < g->n; i++)
     if (st_tiled_eligible (&g->nodes[i]))
-      floats = MAX (floats, st_tiled_scratch_floats (&g->nodes[i]));
+      floats = MAX (floats, st_tiled_scratch_floats (&g->nodes[i], g->threads));
   return floats * sizeof (float);
 }
 
@@ -333,7 +334,8 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
           /* D = G - target; L = |D|^2 / norm; dL/dF = 4 D F / (n norm) */
           double norm = MAX (t->gram_norm[*si], 1e-30), loss = 0.0;
           const float *target = t->gram[*si];
-          ok = st_tiled_forward (node, in, gram, NULL, scratch, e->g->cancel);
+          ok = st_tiled_forward (node, in, gram, NULL, scratch, e->g->threads,
+                                 e->g->cancel);
           for (size_t p = 0; p < cc; p++)
             {
               gram[p] -= target[p];
@@ -352,9 +354,9 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
         }
       if (ok && (content_in || gin))
         {
-          double sq = st_tiled_backward (node, in, gin ? gram : NULL,
-                                         style_scale, content_in, content_scale,
-                                         gin, scratch, e->g->cancel);
+          double sq = st_tiled_backward (
+              node, in, gin ? gram : NULL, style_scale, content_in,
+              content_scale, gin, scratch, e->g->threads, e->g->cancel);
           sum->content += wc * sq / content_norm;
           ok = !isnan (sq);
         }
@@ -471,11 +473,13 @@ keep_tap (Eval *e, int i, const float *image, gboolean style, gboolean grams,
   if (input)
     {
       memcpy (f->data, in, size * sizeof (float));
-      f->norm = st_tiled_content_norm (node, in, scratch, e->g->cancel);
+      f->norm = st_tiled_content_norm (node, in, scratch, e->g->threads,
+                                       e->g->cancel);
       return !isnan (f->norm);
     }
   else if (scratch)
-    return st_tiled_forward (node, in, f->data, NULL, scratch, e->g->cancel);
+    return st_tiled_forward (node, in, f->data, NULL, scratch, e->g->threads,
+                             e->g->cancel);
   else if (gram)
     st_gram (e->outs[i], node->c, node->h * node->w, f->data);
   else

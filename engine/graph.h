@@ -50,6 +50,8 @@ typedef struct
   double style_shares; /* sum of the style taps' shares */
   const gint *cancel;  /* when not NULL and *cancel != 0, a pass stops
                           early and fails (StParams.cancel)            */
+  int threads;         /* the engine threads of a pass (the run's count,
+                          st_graph_build's argument)                   */
 } StGraph;
 
 /* A style tap's weight within the style term (the shares add up to 1). */
@@ -67,13 +69,15 @@ st_graph_cancelled (const StGraph *graph)
   return graph->cancel && g_atomic_int_get (graph->cancel);
 }
 
-/* The graph of `network` for an image of w x h.  levels: pyramid levels of
+/* The graph of `network` for an image of w x h, its passes run on `threads`
+ * threads (1 or more: a run's resolved count; the tiled leaves' scratch,
+ * and so the peak memory, grows with it).  levels: pyramid levels of
  * the embedded network (0 = chosen from the size); ignored by VGG19.
  * ST_OK, or ST_ERROR_INVALID (too small) or ST_ERROR_MEMORY with the error
  * set to match. */
 StStatus st_graph_build (const StNetwork *network, int w, int h,
-                         StPooling pooling, int levels, StGraph *graph,
-                         GError **error);
+                         StPooling pooling, int levels, int threads,
+                         StGraph *graph, GError **error);
 void st_graph_clear (StGraph *graph);
 /* The smallest short side the network accepts. */
 int st_graph_min_side (const StNetwork *network);
@@ -143,19 +147,21 @@ size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
  *             content_in).  grad_in may be NULL: the content term is
  *             only measured;
  *   content norm: |T|^2 over the leading channels.
- * scratch holds st_tiled_scratch_floats (node) floats.  Each stops between
- * two rows of tiles once *cancel is not 0 (cancel may be NULL): FALSE, or
- * NaN. */
+ * threads: the run's count, which the rows of tiles are shared out
+ * between; scratch holds st_tiled_scratch_floats (node, threads) floats.
+ * Each stops between two rows of tiles once *cancel is not 0 (cancel may
+ * be NULL): FALSE, or NaN. */
 gboolean st_tiled_eligible (const StNode *node);
-size_t st_tiled_scratch_floats (const StNode *node);
+size_t st_tiled_scratch_floats (const StNode *node, int threads);
 gboolean st_tiled_forward (const StNode *node, const float *in, float *gram,
-                           float *content, float *scratch, const gint *cancel);
+                           float *content, float *scratch, int threads,
+                           const gint *cancel);
 double st_tiled_backward (const StNode *node, const float *in, const float *d,
                           float style_scale, const float *content_in,
                           float content_scale, float *grad_in, float *scratch,
-                          const gint *cancel);
+                          int threads, const gint *cancel);
 double st_tiled_content_norm (const StNode *node, const float *content_in,
-                              float *scratch, const gint *cancel);
+                              float *scratch, int threads, const gint *cancel);
 
 /* The targets' pass: like st_graph_taps, but each style tap comes as its
  * Gram matrix (c, c) (StFeature.gram set), a tiled leaf's content tap as

@@ -31,10 +31,11 @@ pass_error (StStatus status, GError **error)
 
 /* st_graph_build, with the run's cancel flag. */
 StStatus
-st_scale_graph (const StNetwork *net, const StParams *p, int w, int h,
-                int levels, StGraph *g, GError **error)
+st_scale_graph (const StNetwork *net, const StParams *p, int threads, int w,
+                int h, int levels, StGraph *g, GError **error)
 {
-  StStatus status = st_graph_build (net, w, h, p->pooling, levels, g, error);
+  StStatus status
+      = st_graph_build (net, w, h, p->pooling, levels, threads, g, error);
   if (status == ST_OK)
     g->cancel = p->cancel;
   return status;
@@ -136,7 +137,8 @@ painting_grams (const StNetwork *net, const StParams *p, const float *style,
   gboolean ok;
   StStatus status;
   st_fit_long_side (sw, sh, MAX (side, 1), &tw, &th);
-  if ((status = st_scale_graph (net, p, tw, th, levels, &sg, error)) != ST_OK)
+  if ((status = st_scale_graph (net, p, g->threads, tw, th, levels, &sg, error))
+      != ST_OK)
     return status;
   if (!(resized = st_floats_new ((size_t)3 * tw * th)))
     {

@@ -30,8 +30,10 @@ G_DEFINE_QUARK (st-error-quark, st_error)
 
 typedef struct
 {
+  StContext *ctx;
   const StNetwork *net;
   const StParams *p;
+  int threads; /* the run's (st_run_threads) */
   StPlan plan;
   /* shared by the scales, planar (3, h, w) */
   int cw, ch;
@@ -137,9 +139,9 @@ check_plan (Run *r, const StEstimate *given, GError **error)
 {
   const StEstimate *e = &r->plan.estimate;
   StStatus status
-      = given ? st_plan_expand (r->net, given, r->cw, r->ch, r->p, &r->plan,
-                                error)
-              : st_plan (r->net, r->cw, r->ch, r->p, &r->plan, error);
+      = given ? st_plan_expand (r->ctx, r->net, given, r->cw, r->ch, r->p,
+                                &r->plan, error)
+              : st_plan (r->ctx, r->net, r->cw, r->ch, r->p, &r->plan, error);
   if (status != ST_OK)
     return status;
   if (!e->fits)
@@ -446,7 +448,8 @@ run_scale (Run *r, int si, GError **error)
   r->h = r->plan.schedule.h[si];
   if (!(content_s = st_floats_new ((size_t)3 * r->w * r->h)))
     return st_memory_error (error);
-  if ((status = st_scale_graph (r->net, r->p, r->w, r->h, 0, &g, error))
+  if ((status
+       = st_scale_graph (r->net, r->p, r->threads, r->w, r->h, 0, &g, error))
       != ST_OK)
     {
       g_free (content_s);
@@ -526,7 +529,7 @@ run_clear (Run *r)
 }
 
 StStatus
-st_transfer (const StNetwork *net, const StImage *content,
+st_transfer (StContext *ctx, const StNetwork *net, const StImage *content,
              const StImage *const *styles, int n_styles, const StParams *p,
              const StEstimate *plan, StProgressFunc progress,
              gpointer user_data, StImage **result, GError **error)
@@ -536,13 +539,15 @@ st_transfer (const StNetwork *net, const StImage *content,
 
   g_return_val_if_fail (result != NULL, ST_ERROR_INVALID);
   *result = NULL;
-  if (!net || !p)
-    return invalid (error, "no network or no parameters");
+  if (!ctx || !net || !p)
+    return invalid (error, "no context, no network or no parameters");
   if ((status = check_images (content, styles, n_styles, p, error)) != ST_OK)
     return status;
   memset (&r, 0, sizeof r);
+  r.ctx = ctx;
   r.net = net;
   r.p = p;
+  r.threads = st_run_threads (ctx, p);
   r.cw = content->width;
   r.ch = content->height;
   r.n_styles = n_styles;
@@ -551,7 +556,9 @@ st_transfer (const StNetwork *net, const StImage *content,
   if ((status = check_plan (&r, plan, error)) != ST_OK)
     return status;
 
-  st_set_threads (p->threads);
+  /* OpenBLAS's threads: a process-wide setting of the library (the
+   * engine's own loops take r.threads from the graph) */
+  st_blas_set_threads (r.threads);
   r.t_start = g_get_monotonic_time ();
   status = prepare (&r, content, styles, error);
   for (int si = 0; si < r.plan.schedule.n && status == ST_OK; si++)

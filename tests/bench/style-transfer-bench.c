@@ -413,7 +413,7 @@ child_pass (void)
   float *content, *style, *x, *grad;
   GString *s;
 
-  st_set_threads (opt_threads);
+  st_blas_set_threads (st_get_threads (opt_threads));
   if (!(net = open_network (opt_network, &error)))
     {
       g_printerr ("style-transfer-bench: %s\n", error->message);
@@ -425,7 +425,9 @@ child_pass (void)
    * the pass with a peak taken under the same load.  Its 48 MiB come and
    * go before the graph's buffers, below every pass's peak RSS. */
   peak = sgemm_peak (st_get_threads (opt_threads));
-  if (st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0, &g, &error) != ST_OK)
+  if (st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0,
+                      st_get_threads (opt_threads), &g, &error)
+      != ST_OK)
     {
       g_printerr ("style-transfer-bench: %s\n", error->message);
       return 1;
@@ -545,6 +547,7 @@ static int
 child_e2e (gboolean balanced)
 {
   GError *error = NULL;
+  StContext *engine = st_context_new (opt_threads);
   StNetwork *net = st_network_new_embedded ();
   char *cpath = g_build_filename (ST_BENCH_DATA_DIR, "chelsea.png", NULL);
   char *spath = g_build_filename (ST_BENCH_DATA_DIR, "swirls.png", NULL);
@@ -564,8 +567,8 @@ child_e2e (gboolean balanced)
   p.iterations = balanced ? 200 : 100;
   p.threads = opt_threads;
   t0 = now_s ();
-  status = st_transfer (net, content, styles, 1, &p, NULL, e2e_progress, &st,
-                        &out, &error);
+  status = st_transfer (engine, net, content, styles, 1, &p, NULL, e2e_progress,
+                        &st, &out, &error);
   seconds = now_s () - t0;
   if (status != ST_OK)
     {
@@ -595,6 +598,7 @@ child_e2e (gboolean balanced)
   st_image_free (style);
   g_free (cpath);
   g_free (spath);
+  st_context_free (engine);
   st_network_free (net);
   return 0;
 }
@@ -617,9 +621,11 @@ run_layers (void)
   double sum_f = 0.0, sum_b = 0.0, sum_flops = 0.0;
   const char *name = opt_network ? opt_network : "vgg19-random";
 
-  st_set_threads (opt_threads);
+  st_blas_set_threads (st_get_threads (opt_threads));
   if (!(net = open_network (name, &error))
-      || st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0, &g, &error) != ST_OK)
+      || st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0,
+                         st_get_threads (opt_threads), &g, &error)
+             != ST_OK)
     {
       g_printerr ("style-transfer-bench: %s\n", error->message);
       return 1;
@@ -656,13 +662,14 @@ run_layers (void)
           double t0 = now_s ();
           st_conv_forward (in, node->cin, node->h, node->w, node->weight,
                            node->bias, node->c, node->k, node->pad, out, mask,
-                           scratch);
+                           scratch, g.threads);
           if (r > 0)
             tf[r - 1] = now_s () - t0;
           t0 = now_s ();
           st_relu_backward (out, mask, out_n);
           st_conv_backward (out, node->cin, node->h, node->w, node->weight,
-                            node->c, node->k, node->pad, gin, scratch);
+                            node->c, node->k, node->pad, gin, scratch,
+                            g.threads);
           if (r > 0)
             tb[r - 1] = now_s () - t0;
         }
@@ -726,7 +733,7 @@ sgemm_peak (int threads)
       a[i] = (float)((i * 7 % 13) - 6) / 13.0f;
       b[i] = (float)((i * 5 % 11) - 5) / 11.0f;
     }
-  st_set_threads (threads);
+  st_blas_set_threads (threads);
   for (int r = 0; r < 4; r++)
     {
       double t0 = now_s (), t;

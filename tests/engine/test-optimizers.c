@@ -3,6 +3,8 @@
  * with ST_ERROR_NUMERIC, an objective that fails with its own status. */
 #include "check.h"
 
+#include "blas.h"
+
 /* Rosenbrock in n dimensions: sum 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2,
  * minimum 0 at (1, ..., 1). */
 static double
@@ -79,7 +81,7 @@ main (void)
   float x[6];
   StStatus st;
 
-  st_set_threads (1);
+  st_blas_set_threads (1);
   for (int n = 2; n <= 6; n += 4)
     {
       start (x, n);
