@@ -600,6 +600,7 @@ save_png (const StImage *image, Output *o, GError **error)
 typedef struct
 {
   const char *path;
+  StContext *engine;
   const StNetwork *net;
   const StParams *params;
   gboolean content;        /* else a style image          */
@@ -636,7 +637,8 @@ plan_decode (LoadCtx *ctx, const char *format, int width, int height, int *tw,
   if (ctx->content)
     {
       StEstimate est;
-      need = st_estimate (ctx->net, width, height, ctx->params, &est, NULL)
+      need = st_estimate (ctx->engine, ctx->net, width, height, ctx->params,
+                          &est, NULL)
                      == ST_OK
                  ? MAX (est.width, est.height)
                  : long_side;
@@ -1360,19 +1362,21 @@ params_from_options (const Options *o, int n_styles, StParams *params,
  * the run's plan for the content read (width 0 when it could not be
  * made). */
 static gboolean
-load_inputs (char **paths, int n_styles, const StNetwork *net,
-             const StParams *params, StImage **content, const StImage ***styles,
-             StEstimate *est, guint64 *image_bytes, GError **error)
+load_inputs (char **paths, int n_styles, StContext *engine,
+             const StNetwork *net, const StParams *params, StImage **content,
+             const StImage ***styles, StEstimate *est, guint64 *image_bytes,
+             GError **error)
 {
-  LoadCtx load = { paths[0], net, params, TRUE, 0, 0, image_bytes, NULL, 0 };
+  LoadCtx load
+      = { paths[0], engine, net, params, TRUE, 0, 0, image_bytes, NULL, 0 };
 
   /* the budget images are read within (the run's own, from the engine) */
   load.budget = params->memory_budget;
   if (!(*content = load_image (&load, error)))
     return FALSE;
   /* the long side the styles are resampled to at the last scale */
-  if (st_estimate (net, (*content)->width, (*content)->height, params, est,
-                   NULL)
+  if (st_estimate (engine, net, (*content)->width, (*content)->height, params,
+                   est, NULL)
       == ST_OK)
     load.style_side = st_style_side (params, est->width, est->height);
   else
@@ -1440,6 +1444,7 @@ int
 main (int argc, char **argv)
 {
   StParams params;
+  StContext *engine = NULL;
   Cli cli = { 0 };
   Options options = { 0 };
   GError *error = NULL;
@@ -1478,11 +1483,18 @@ main (int argc, char **argv)
       || !output_open (&out, options.output, &error))
     goto fail;
 
-  /* one budget for reading the images and for the plan that runs */
-  if (!(params.memory_budget = st_memory_budget (&params, &error))
+  /* the engine's state for this process (its threads: --threads, which
+   * params.threads repeats for the range check), then one budget for
+   * reading the images and for the plan that runs */
+  if (!(engine = st_context_new (opt_threads)))
+    {
+      g_set_error_literal (&error, ST_ERROR, ST_ERROR_MEMORY, "out of memory");
+      goto fail;
+    }
+  if (!(params.memory_budget = st_memory_budget (engine, &params, &error))
       || !(net = st_network_open (options.network, NULL, &error))
-      || !load_inputs (argv + 1, n_styles, net, &params, &content, &styles,
-                       &plan, &image_bytes, &error))
+      || !load_inputs (argv + 1, n_styles, engine, net, &params, &content,
+                       &styles, &plan, &image_bytes, &error))
     goto fail;
 
   cli.quiet = options.quiet;
@@ -1491,7 +1503,7 @@ main (int argc, char **argv)
     print_plan (net, &plan);
   /* the plan printed is the plan that runs (none when it could not be
    * made: st_transfer then says why) */
-  st = st_transfer (net, content, styles, n_styles, &params,
+  st = st_transfer (engine, net, content, styles, n_styles, &params,
                     plan.width > 0 ? &plan : NULL, on_progress, &cli, &result,
                     &error);
   /* the bar's line ends, whether the run succeeded or not */
@@ -1518,6 +1530,7 @@ done:
   g_free (styles);
   g_free (blend_weights);
   st_network_free (net);
+  st_context_free (engine);
   options_clear (&options);
   return status;
 }

@@ -9,40 +9,22 @@
  * of a whole run, scale by scale, on this processor with these kernels
  * and threads.  (A line through two sizes, for a fixed part, was tried:
  * the small size's noise made the slope, and so large runs, swing by
- * 30 %.)  The answer is kept for the process: the dialog asks for an
- * estimate at every change of a setting. */
+ * 30 %.)  The answer is kept in the front end's context: the dialog asks
+ * for an estimate at every change of a setting. */
 #include "driver.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
 
 /* Without a calibration (ST_NO_CALIBRATION set: under valgrind, where a
  * pass takes a thousand times longer and says nothing about the machine):
  * a 2-core machine's cost per pixel of the embedded network. */
 #define GUESS_SECONDS_PER_PIXEL 2.5e-6
-/* Kept answers: (network, pooling, threads) -> seconds per pixel. */
-#define CAL_SLOTS 8
-
-typedef struct
-{
-  const StNetwork *net;
-  StNetworkKind kind; /* a network freed and another made at its address */
-  StPooling pooling;
-  int threads;
-  double seconds_per_pixel;
-} Calibration;
-
-static Calibration slots[CAL_SLOTS];
-static int n_slots;
-/* a pthread mutex, which ThreadSanitizer sees (GMutex locks inside GLib) */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Seconds of one pass at w x h, measured now; 0 when it could not run.
- * The targets are the image's own (any will do), built as the driver
- * builds them. */
+/* Seconds of one pass at w x h on `threads` threads, measured now; 0 when
+ * it could not run.  The targets are the image's own (any will do), built
+ * as the driver builds them. */
 static double
-measure (const StNetwork *net, StPooling pooling, int w, int h)
+measure (const StNetwork *net, StPooling pooling, int threads, int w, int h)
 {
   static const double one = 1.0;
   StGraph g;
@@ -57,7 +39,8 @@ measure (const StNetwork *net, StPooling pooling, int w, int h)
   memset (&t, 0, sizeof t);
   st_params_init (&p);
   p.pooling = pooling;
-  if (image && grad && pool && st_graph_build (net, w, h, pooling, 0, &g, NULL))
+  if (image && grad && pool
+      && st_graph_build (net, w, h, pooling, 0, threads, &g, NULL) == ST_OK)
     {
       st_rng_init (&rng, 1);
       for (size_t i = 0; i < n; i++)
@@ -72,9 +55,11 @@ measure (const StNetwork *net, StPooling pooling, int w, int h)
         for (int pass = 0; pass < 4; pass++)
           {
             gint64 t0 = g_get_monotonic_time ();
-            double loss = st_graph_loss (&g, image, &t, grad, NULL, pool);
+            double loss;
+            StStatus status
+                = st_graph_loss (&g, image, &t, grad, NULL, pool, &loss);
             double dt = (g_get_monotonic_time () - t0) / 1e6;
-            if (isnan (loss))
+            if (status != ST_OK || isnan (loss))
               break;
             if (pass > 0)
               best = best > 0 ? MIN (best, dt) : dt;
@@ -88,31 +73,45 @@ measure (const StNetwork *net, StPooling pooling, int w, int h)
   return best;
 }
 
+/* The kept calibration for (net, pooling, threads), NULL when none;
+ * under the context's lock. */
+static const StCalibration *
+kept (const StContext *ctx, const StNetwork *net, StPooling pooling,
+      int threads)
+{
+  for (int i = 0; i < ctx->n_calibrations; i++)
+    {
+      const StCalibration *c = &ctx->calibrations[i];
+      if (c->net == net && c->kind == net->kind && c->pooling == pooling
+          && c->threads == threads)
+        return c;
+    }
+  return NULL;
+}
+
 double
-st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling, int threads)
+st_pass_seconds_per_pixel (StContext *ctx, const StNetwork *net,
+                           StPooling pooling, int threads)
 {
   double spp = GUESS_SECONDS_PER_PIXEL;
-  int i;
+  const StCalibration *known;
   if (g_getenv ("ST_NO_CALIBRATION"))
     return spp;
-  threads = st_get_threads (threads);
-  pthread_mutex_lock (&lock);
-  for (i = 0; i < n_slots; i++)
-    if (slots[i].net == net && slots[i].kind == net->kind
-        && slots[i].pooling == pooling && slots[i].threads == threads)
-      {
-        spp = slots[i].seconds_per_pixel;
-        break;
-      }
-  if (i == n_slots)
+  /* held while measuring: two estimates at once time one pass, not two
+   * passes that slow each other down */
+  pthread_mutex_lock (&ctx->lock);
+  if ((known = kept (ctx, net, pooling, threads)))
+    spp = known->seconds_per_pixel;
+  else
     {
-      double t;
-      int before = st_use_threads (threads);
-      t = measure (net, pooling, ST_CALIBRATION_W, ST_CALIBRATION_H);
-      st_use_threads (before);
+      double t
+          = measure (net, pooling, threads, ST_CALIBRATION_W, ST_CALIBRATION_H);
       if (t > 0)
         {
-          Calibration *c = &slots[n_slots < CAL_SLOTS ? n_slots++ : 0];
+          StCalibration *c
+              = &ctx->calibrations[ctx->n_calibrations < ST_CALIBRATIONS_KEPT
+                                       ? ctx->n_calibrations++
+                                       : 0];
           spp = t / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H);
           c->net = net;
           c->kind = net->kind;
@@ -121,6 +120,6 @@ st_pass_seconds_per_pixel (const StNetwork *net, StPooling pooling, int threads)
           c->seconds_per_pixel = spp;
         }
     }
-  pthread_mutex_unlock (&lock);
+  pthread_mutex_unlock (&ctx->lock);
   return spp;
 }

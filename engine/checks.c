@@ -28,13 +28,6 @@
  * -v 200 to 250 MB with one thread). */
 #define TRANSIENT_BYTES ((guint64)128 << 20)
 
-/* The threads a run with `threads` uses: the engine's one rule. */
-static int
-thread_count (int threads)
-{
-  return st_get_threads (threads);
-}
-
 /* /proc/self/statm: total program size and data+stack, in pages. */
 static gboolean
 vm_usage (guint64 *size, guint64 *data)
@@ -117,7 +110,7 @@ cgroup_left (void)
 static guint64
 blas_reserve (int threads)
 {
-  guint64 t = (guint64)thread_count (threads);
+  guint64 t = (guint64)MAX (threads, 1);
   return (2 * t - 1) * BLAS_BUFFER_BYTES + (t - 1) * STACK_BYTES
          + TRANSIENT_BYTES + SLACK_BYTES;
 }
@@ -153,31 +146,12 @@ st_memory_precheck (int threads, GError **error)
                    "or -d) leaves %s of address space, and the numeric "
                    "library needs about %s for %d thread%s; raise the limit "
                    "or use fewer threads",
-                   have, want, thread_count (threads),
-                   thread_count (threads) > 1 ? "s" : "");
+                   have, want, threads, threads > 1 ? "s" : "");
       g_free (have);
       g_free (want);
       return FALSE;
     }
   return TRUE;
-}
-
-/* Allocations that failed in the calling thread: a run compares the
- * count before and after, so one per thread, or the dialog's preview
- * would blame its out-of-memory on a run beside it (issue 21).  The
- * engine's worker threads (st_parallel_for) allocate nothing. */
-static _Thread_local guint alloc_failures;
-
-void
-st_note_alloc_failure (void)
-{
-  alloc_failures++;
-}
-
-guint
-st_alloc_failures (void)
-{
-  return alloc_failures;
 }
 
 /* ------------------------------------------------- what can be measured */

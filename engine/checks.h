@@ -12,18 +12,13 @@ G_BEGIN_DECLS
 /* The most the run may use under this process's limits: the address
  * space left by ulimit -v and -d (less what OpenBLAS reserves for its
  * threads' buffers) and what a cgroup's memory.max leaves.  G_MAXSIZE when
- * nothing limits it.  threads: as StParams.threads (0 = all cores). */
+ * nothing limits it.  threads: the run's count (st_run_threads). */
 size_t st_memory_cap (int threads);
 
 /* FALSE, with an "out of memory" message, when the limits leave less
  * than OpenBLAS needs for its buffers.  OpenBLAS retries a failed buffer
  * allocation forever, so this must be known before the first BLAS call. */
 gboolean st_memory_precheck (int threads, GError **error);
-
-/* Allocation failures counted by the engine's allocators: a NaN loss
- * after one is a lack of memory, not a numeric problem. */
-void st_note_alloc_failure (void);
-guint st_alloc_failures (void);
 
 /* ------------------------------------------------- what can be measured */
 

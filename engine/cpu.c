@@ -37,6 +37,9 @@ level_from_env (StCpuLevel detected)
   return MIN (cap, detected);
 }
 
+/* Written once by find_level under pthread_once, read-only after: the
+ * engine's one file-scope variable besides blas.c's loaded library (set
+ * the same way); everything that changes lives in a StContext. */
 static StCpuLevel cpu_level;
 
 static void

@@ -6,7 +6,39 @@
 
 #include "network.h"
 
+#include <pthread.h>
+
 G_BEGIN_DECLS
+
+/* ---------------------------------------------------------- context */
+
+/* One calibration: (network, pooling, threads) -> seconds per pixel. */
+typedef struct
+{
+  const StNetwork *net;
+  StNetworkKind kind; /* a network freed and another made at its address */
+  StPooling pooling;
+  int threads;
+  double seconds_per_pixel;
+} StCalibration;
+
+#define ST_CALIBRATIONS_KEPT 8
+
+/* context.c: the engine's state, the front end's (style-transfer.h). */
+struct StContext
+{
+  int threads; /* its runs' count, resolved: 1 .. the cores */
+  /* kept calibrations (calibrate.c), with the lock that guards them: a
+   * pthread mutex, which ThreadSanitizer sees (GMutex locks inside GLib,
+   * where it does not look) */
+  pthread_mutex_t lock;
+  StCalibration calibrations[ST_CALIBRATIONS_KEPT];
+  int n_calibrations;
+};
+
+/* The threads of a run with params p: its own (p->threads), else the
+ * context's; 1 .. the cores. */
+int st_run_threads (const StContext *context, const StParams *p);
 
 #define ST_MAX_SCALES 24
 
@@ -31,9 +63,9 @@ typedef struct
  * chooses the size (the requested one, or for 0 the content's, reduced
  * to the budget), the scales and the estimates.  ST_OK or
  * ST_ERROR_INVALID; a plan that does not fit is ST_OK with fits FALSE. */
-StStatus st_plan (const StNetwork *network, int content_width,
-                  int content_height, const StParams *params, StPlan *plan,
-                  GError **error);
+StStatus st_plan (StContext *context, const StNetwork *network,
+                  int content_width, int content_height, const StParams *params,
+                  StPlan *plan, GError **error);
 /* The smallest short side of any scale of a run with this network:
  * ST_MIN_SIDE, or more when the network's graph needs it. */
 int st_run_min_side (const StNetwork *network);
@@ -42,9 +74,10 @@ int st_run_min_side (const StNetwork *network);
  * (no second plan, no budget read again).  ST_ERROR_INVALID for bad
  * parameters, a content of another shape, or a plan made with other
  * parameters (another schedule). */
-StStatus st_plan_expand (const StNetwork *network, const StEstimate *estimate,
-                         int content_width, int content_height,
-                         const StParams *params, StPlan *plan, GError **error);
+StStatus st_plan_expand (const StContext *context, const StNetwork *network,
+                         const StEstimate *estimate, int content_width,
+                         int content_height, const StParams *params,
+                         StPlan *plan, GError **error);
 /* The L-BFGS history for n unknowns: the requested one, at most what fits
  * the optimiser's share of memory. */
 int st_lbfgs_history (const StParams *params, size_t n);
@@ -56,21 +89,23 @@ int st_lbfgs_history (const StParams *params, size_t n);
 #define ST_CALIBRATION_H 128
 
 /* calibrate.c: seconds per pixel of one optimiser evaluation (forward,
- * losses, backward) on this machine with `threads` (0 = all cores),
- * measured once per process at a small size (a fixed guess when it could
- * not run, or with ST_NO_CALIBRATION set). */
-double st_pass_seconds_per_pixel (const StNetwork *network, StPooling pooling,
-                                  int threads);
+ * losses, backward) on this machine with `threads` (a run's resolved
+ * count), measured once per context at a small size and kept in it (a
+ * fixed guess when it could not run, or with ST_NO_CALIBRATION set).
+ * Safe from several threads at once. */
+double st_pass_seconds_per_pixel (StContext *context, const StNetwork *network,
+                                  StPooling pooling, int threads);
 
 /* targets.c */
 /* The driver's one out-of-memory error: sets it, returns
  * ST_ERROR_MEMORY. */
 StStatus st_memory_error (GError **error);
 /* The graph of one scale of a run (w x h): st_graph_build with the run's
- * pooling and cancel flag, and a status to go with its error.  (Named
- * apart from st_graph_build, which builds a network's graph alone.) */
+ * pooling, threads and cancel flag.  (Named apart from st_graph_build,
+ * which builds a network's graph alone.) */
 StStatus st_scale_graph (const StNetwork *network, const StParams *params,
-                         int w, int h, int levels, StGraph *g, GError **error);
+                         int threads, int w, int h, int levels, StGraph *g,
+                         GError **error);
 /* Frees what the two below filled in t (graph of n_style and n_content
  * taps) and zeroes it. */
 void st_targets_clear (StTargets *t, int n_style, int n_content);
@@ -79,7 +114,8 @@ StStatus st_content_targets (const StGraph *g, const float *content,
                              StTargets *t, GError **error);
 /* t's style targets for graph g of a w x h image: the blend (weights
  * blend, adding up to 1) of the Gram matrices of the n_styles styles
- * (3, sh[j], sw[j]), each resized to params->style_scale times w x h. */
+ * (3, sh[j], sw[j]), each resized to params->style_scale times w x h,
+ * their passes on g's threads. */
 StStatus st_style_targets (const StNetwork *network, const StParams *params,
                            int w, int h, int n_styles, float *const *styles,
                            const int *sw, const int *sh, const double *blend,

@@ -221,14 +221,15 @@ default_budget (void)
  *   (L-BFGS's history, its gradient and direction, or Adam's
  *   moments). */
 static size_t
-estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
+estimate_peak (const StNetwork *net, int w, int h, const StParams *p,
+               int threads)
 {
   StGraph g;
   size_t n = (size_t)3 * w * h * sizeof (float), targets = 0;
   size_t images = 3 * n, content_pass, style_pass = 0, optimise;
   int style_w, style_h;
   int sw = st_style_side (p, w, h);
-  if (!st_graph_build (net, w, h, p->pooling, 0, &g, NULL))
+  if (st_graph_build (net, w, h, p->pooling, 0, threads, &g, NULL) != ST_OK)
     return 0;
   for (int i = 0; i < g.n; i++)
     {
@@ -251,7 +252,8 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p)
   st_graph_clear (&g);
   st_fit_long_side (w, h, MAX (sw, 1), &style_w, &style_h);
   if (st_graph_build (net, style_w, style_h, p->pooling,
-                      st_graph_style_levels (net, w, h), &g, NULL))
+                      st_graph_style_levels (net, w, h), threads, &g, NULL)
+      == ST_OK)
     {
       style_pass
           = st_graph_taps_peak_bytes (&g, TRUE, FALSE) + targets + images;
@@ -327,7 +329,7 @@ schedule_fits_network (const StNetwork *net, const StSchedule *s,
 
 static gboolean
 final_size (const StNetwork *net, int cw, int ch, const StParams *p,
-            size_t budget, int *size, int *max_size)
+            int threads, size_t budget, int *size, int *max_size)
 {
   int lo = smallest_long_side (net, cw, ch), hi = ST_SIZE_MAX;
   int want = requested_side (p, cw, ch);
@@ -335,7 +337,7 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
   double f_lo, f_hi, aspect;
   size_t need;
   st_fit_long_side (cw, ch, lo, &w0, &h0);
-  need = estimate_peak (net, w0, h0, p);
+  need = estimate_peak (net, w0, h0, p, threads);
   if (!need || need > budget)
     {
       *max_size = 0; /* not even the smallest size fits */
@@ -351,7 +353,7 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
   f_lo = (double)need - (double)budget;
   aspect = (double)w0 * h0 / ((double)lo * lo);
   st_fit_long_side (cw, ch, hi, &w, &h);
-  need = estimate_peak (net, w, h, p);
+  need = estimate_peak (net, w, h, p, threads);
   f_hi = need ? (double)need - (double)budget : INFINITY;
   if (f_hi <= 0)
     lo = hi;
@@ -367,7 +369,7 @@ final_size (const StNetwork *net, int cw, int ch, const StParams *p,
                        hi - 1);
         }
       st_fit_long_side (cw, ch, mid, &w, &h);
-      need = estimate_peak (net, w, h, p);
+      need = estimate_peak (net, w, h, p, threads);
       f = need ? (double)need - (double)budget : INFINITY;
       if (f <= 0)
         {
@@ -397,32 +399,42 @@ st_run_min_side (const StNetwork *network)
   return MAX (st_graph_min_side (network), ST_MIN_SIDE);
 }
 
-/* The budget, once the limits were checked (st_memory_precheck). */
+/* The budget of a run on `threads` threads, once the limits were checked
+ * (st_memory_precheck). */
 static size_t
-budget_within_limits (const StParams *p)
+budget_within_limits (const StParams *p, int threads)
 {
   size_t budget = p->memory_budget ? p->memory_budget : default_budget ();
-  return MIN (budget, st_memory_cap (p->threads));
+  return MIN (budget, st_memory_cap (threads));
 }
 
 size_t
-st_memory_budget (const StParams *p, GError **error)
+st_memory_budget (StContext *ctx, const StParams *p, GError **error)
 {
+  int threads;
+  g_return_val_if_fail (ctx != NULL && p != NULL, 0);
+  threads = st_run_threads (ctx, p);
   /* before the first BLAS call, which would retry forever (issue 13) */
-  if (!st_memory_precheck (p->threads, error))
+  if (!st_memory_precheck (threads, error))
     return 0;
-  return budget_within_limits (p);
+  return budget_within_limits (p, threads);
 }
 
 StStatus
-st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
-         StPlan *plan, GError **error)
+st_plan (StContext *ctx, const StNetwork *network, int cw, int ch,
+         const StParams *p, StPlan *plan, GError **error)
 {
   StEstimate *e = &plan->estimate;
   StSchedule *s = &plan->schedule;
-  int size, max_size, threads_before;
+  int size, max_size, threads;
   double seconds = 0.0, seconds_per_pixel;
   memset (plan, 0, sizeof *plan);
+  if (!ctx || !network)
+    {
+      g_set_error_literal (error, ST_ERROR, ST_ERROR_INVALID,
+                           "no context or no network");
+      return ST_ERROR_INVALID;
+    }
   if (!st_params_validate (p, error))
     return ST_ERROR_INVALID;
   if (cw <= 0 || ch <= 0)
@@ -433,26 +445,24 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
     }
   if (!elongation_fits (network, cw, ch, error))
     return ST_ERROR_INVALID;
+  /* the run's threads: the tiled passes' scratch, and so the peak, and
+   * the calibrated time go with them */
+  threads = st_run_threads (ctx, p);
   /* before the first BLAS call, which would retry forever (issue 13) */
-  if (!st_memory_precheck (p->threads, error))
+  if (!st_memory_precheck (threads, error))
     return ST_ERROR_MEMORY;
-  /* the tiled passes' scratch goes with the run's threads, not with
-   * whatever run this thread did before */
-  threads_before = st_use_threads (p->threads);
   e->content_width = cw;
   e->content_height = ch;
-  e->budget_bytes = budget_within_limits (p);
+  e->budget_bytes = budget_within_limits (p, threads);
   e->requested_size = requested_side (p, cw, ch);
-  e->fits = final_size (network, cw, ch, p, e->budget_bytes, &size, &max_size);
+  e->fits = final_size (network, cw, ch, p, threads, e->budget_bytes, &size,
+                        &max_size);
   e->reduced = size < e->requested_size;
   plan_schedule (network, cw, ch, p, size, s);
   if (!schedule_fits_network (network, s, error))
-    {
-      st_use_threads (threads_before);
-      return ST_ERROR_INVALID;
-    }
+    return ST_ERROR_INVALID;
   seconds_per_pixel
-      = st_pass_seconds_per_pixel (network, p->pooling, p->threads);
+      = st_pass_seconds_per_pixel (ctx, network, p->pooling, threads);
   for (int i = 0; i < s->n; i++)
     {
       double pixels = (double)s->w[i] * s->h[i];
@@ -466,15 +476,15 @@ st_plan (const StNetwork *network, int cw, int ch, const StParams *p,
   e->height = s->h[s->n - 1];
   e->n_scales = s->n;
   e->max_size = max_size;
-  e->peak_bytes = estimate_peak (network, e->width, e->height, p);
+  e->peak_bytes = estimate_peak (network, e->width, e->height, p, threads);
   e->seconds = seconds + ST_FIXED_SECONDS;
-  st_use_threads (threads_before);
   return ST_OK;
 }
 
 StStatus
-st_plan_expand (const StNetwork *network, const StEstimate *estimate, int cw,
-                int ch, const StParams *p, StPlan *plan, GError **error)
+st_plan_expand (const StContext *ctx, const StNetwork *network,
+                const StEstimate *estimate, int cw, int ch, const StParams *p,
+                StPlan *plan, GError **error)
 {
   const StSchedule *s = &plan->schedule;
   int total = 0, w, h;
@@ -499,7 +509,7 @@ st_plan_expand (const StNetwork *network, const StEstimate *estimate, int cw,
       return ST_ERROR_INVALID;
     }
   /* before the first BLAS call, which would retry forever (issue 13) */
-  if (!st_memory_precheck (p->threads, error))
+  if (!st_memory_precheck (st_run_threads (ctx, p), error))
     return ST_ERROR_MEMORY;
   plan->estimate = *estimate;
   plan_schedule (network, estimate->content_width, estimate->content_height, p,
@@ -520,12 +530,13 @@ st_plan_expand (const StNetwork *network, const StEstimate *estimate, int cw,
 }
 
 StStatus
-st_estimate (const StNetwork *network, int content_width, int content_height,
-             const StParams *params, StEstimate *estimate, GError **error)
+st_estimate (StContext *ctx, const StNetwork *network, int content_width,
+             int content_height, const StParams *params, StEstimate *estimate,
+             GError **error)
 {
   StPlan plan;
-  StStatus status
-      = st_plan (network, content_width, content_height, params, &plan, error);
+  StStatus status = st_plan (ctx, network, content_width, content_height,
+                             params, &plan, error);
   *estimate = plan.estimate;
   return status;
 }

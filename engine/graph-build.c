@@ -20,9 +20,9 @@ st_graph_style_levels (const StNetwork *network, int w, int h)
   return st_network_class (network)->style_levels (w, h);
 }
 
-gboolean
+StStatus
 st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
-                int levels, StGraph *graph, GError **error)
+                int levels, int threads, StGraph *graph, GError **error)
 {
   int min_side = st_graph_min_side (network);
   gboolean ok;
@@ -33,7 +33,7 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
                    "a %d x %d image is too small for %s (at least %d x %d "
                    "pixels)",
                    w, h, st_network_class (network)->name, min_side, min_side);
-      return FALSE;
+      return ST_ERROR_INVALID;
     }
   ok = st_network_class (network)->build (network, w, h, pooling, levels,
                                           graph);
@@ -42,8 +42,9 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
       st_graph_clear (graph);
       g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
                    "out of memory building the network");
-      return FALSE;
+      return ST_ERROR_MEMORY;
     }
+  graph->threads = threads;
   for (int i = 0; i < graph->n; i++)
     {
       StNode *node = &graph->nodes[i];
@@ -54,7 +55,7 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
       if (node->style)
         graph->style_shares += node->style_share > 0 ? node->style_share : 1.0;
     }
-  return TRUE;
+  return ST_OK;
 }
 
 void
@@ -73,9 +74,9 @@ st_network_features (const StNetwork *network, const float *image, int width,
   StGraph g;
   StFeature *f = NULL;
   *n_out = 0;
-  if (!st_graph_build (network, width, height, pooling, 0, &g, NULL))
+  if (st_graph_build (network, width, height, pooling, 0, 1, &g, NULL) != ST_OK)
     return NULL;
-  if (!st_graph_features (&g, image, &f, n_out))
+  if (st_graph_features (&g, image, &f, n_out) != ST_OK)
     f = NULL;
   st_graph_clear (&g);
   return f;

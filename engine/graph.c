@@ -89,7 +89,7 @@ forward_node (Eval *e, int i, const float *image)
         if (!e->count)
           ok = st_conv_forward (in, node->cin, h, w, node->weight, node->bias,
                                 node->c, node->k, node->pad, out, e->masks[i],
-                                scratch);
+                                scratch, e->g->threads);
         eval_put (e, scratch);
       }
       break;
@@ -133,7 +133,8 @@ backward_op (Eval *e, const StNode *node, int i, int c, int h, int w, float *g,
         st_relu_backward (g, e->masks[i], st_node_size (node));
         ok = (!sc || scratch)
              && st_conv_backward (g, node->cin, h, w, node->weight, node->c,
-                                  node->k, node->pad, gin, scratch);
+                                  node->k, node->pad, gin, scratch,
+                                  e->g->threads);
         eval_put (e, scratch);
       }
       break;
@@ -283,7 +284,7 @@ tiled_scratch_bytes (const StGraph *g)
   size_t floats = 0;
   for (int i = 0; i < g->n; i++)
     if (st_tiled_eligible (&g->nodes[i]))
-      floats = MAX (floats, st_tiled_scratch_floats (&g->nodes[i]));
+      floats = MAX (floats, st_tiled_scratch_floats (&g->nodes[i], g->threads));
   return floats * sizeof (float);
 }
 
@@ -333,7 +334,8 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
           /* D = G - target; L = |D|^2 / norm; dL/dF = 4 D F / (n norm) */
           double norm = MAX (t->gram_norm[*si], 1e-30), loss = 0.0;
           const float *target = t->gram[*si];
-          ok = st_tiled_forward (node, in, gram, NULL, scratch, e->g->cancel);
+          ok = st_tiled_forward (node, in, gram, NULL, scratch, e->g->threads,
+                                 e->g->cancel);
           for (size_t p = 0; p < cc; p++)
             {
               gram[p] -= target[p];
@@ -352,9 +354,9 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
         }
       if (ok && (content_in || gin))
         {
-          double sq = st_tiled_backward (node, in, gin ? gram : NULL,
-                                         style_scale, content_in, content_scale,
-                                         gin, scratch, e->g->cancel);
+          double sq = st_tiled_backward (
+              node, in, gin ? gram : NULL, style_scale, content_in,
+              content_scale, gin, scratch, e->g->threads, e->g->cancel);
           sum->content += wc * sq / content_norm;
           ok = !isnan (sq);
         }
@@ -365,10 +367,10 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
 }
 
 /* st_graph_loss, with its buffers from pool or counted by count. */
-static double
+static StStatus
 graph_loss (const StGraph *graph, const float *image, const StTargets *t,
             float *grad_image, StLossParts *parts, StPool *pool,
-            StCounter *count)
+            StCounter *count, double *loss)
 {
   Eval e;
   int si = 0, ci = 0;
@@ -416,15 +418,23 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
   eval_clear (&e);
   if (parts)
     *parts = sum;
-  return ok ? sum.style + sum.content : NAN;
+  *loss = ok ? sum.style + sum.content : NAN;
+  return ok ? ST_OK : st_graph_pass_failure (graph);
 }
 
-double
+StStatus
+st_graph_pass_failure (const StGraph *graph)
+{
+  return st_graph_cancelled (graph) ? ST_CANCELLED : ST_ERROR_MEMORY;
+}
+
+StStatus
 st_graph_loss (const StGraph *graph, const float *image,
                const StTargets *targets, float *grad_image, StLossParts *parts,
-               StPool *pool)
+               StPool *pool, double *loss)
 {
-  return graph_loss (graph, image, targets, grad_image, parts, pool, NULL);
+  return graph_loss (graph, image, targets, grad_image, parts, pool, NULL,
+                     loss);
 }
 
 /* One tap's kept copy in f: the features (for a content-only pass just the
@@ -463,11 +473,13 @@ keep_tap (Eval *e, int i, const float *image, gboolean style, gboolean grams,
   if (input)
     {
       memcpy (f->data, in, size * sizeof (float));
-      f->norm = st_tiled_content_norm (node, in, scratch, e->g->cancel);
+      f->norm = st_tiled_content_norm (node, in, scratch, e->g->threads,
+                                       e->g->cancel);
       return !isnan (f->norm);
     }
   else if (scratch)
-    return st_tiled_forward (node, in, f->data, NULL, scratch, e->g->cancel);
+    return st_tiled_forward (node, in, f->data, NULL, scratch, e->g->threads,
+                             e->g->cancel);
   else if (gram)
     st_gram (e->outs[i], node->c, node->h * node->w, f->data);
   else
@@ -480,7 +492,7 @@ keep_tap (Eval *e, int i, const float *image, gboolean style, gboolean grams,
 
 /* st_graph_taps (grams FALSE) and st_graph_targets (grams TRUE), with
  * their buffers from malloc or counted by count. */
-static gboolean
+static StStatus
 graph_taps (const StGraph *graph, const float *image, gboolean style,
             gboolean content, gboolean grams, StFeature **features, int *n_out,
             StCounter *count)
@@ -520,21 +532,21 @@ graph_taps (const StGraph *graph, const float *image, gboolean style,
         st_features_free (f, n);
       else
         g_free (f);
-      return ok;
+      return ok ? ST_OK : st_graph_pass_failure (graph);
     }
   *features = f;
   *n_out = n;
-  return TRUE;
+  return ST_OK;
 }
 
-gboolean
+StStatus
 st_graph_targets (const StGraph *graph, const float *image, gboolean style,
                   gboolean content, StFeature **features, int *n_out)
 {
   return graph_taps (graph, image, style, content, TRUE, features, n_out, NULL);
 }
 
-gboolean
+StStatus
 st_graph_taps (const StGraph *graph, const float *image, gboolean style,
                gboolean content, StFeature **features, int *n_out)
 {
@@ -542,7 +554,7 @@ st_graph_taps (const StGraph *graph, const float *image, gboolean style,
                      NULL);
 }
 
-gboolean
+StStatus
 st_graph_features (const StGraph *graph, const float *image,
                    StFeature **features, int *n_out)
 {
@@ -557,9 +569,10 @@ st_graph_peak_bytes (const StGraph *graph)
   StCounter count;
   StTargets none;
   float caller; /* the image and its gradient: the caller's, never read */
+  double loss;  /* never computed */
   memset (&none, 0, sizeof none);
   st_counter_init (&count, TRUE);
-  graph_loss (graph, &caller, &none, &caller, NULL, NULL, &count);
+  graph_loss (graph, &caller, &none, &caller, NULL, NULL, &count, &loss);
   st_counter_clear (&count);
   return count.peak;
 }

@@ -50,6 +50,8 @@ typedef struct
   double style_shares; /* sum of the style taps' shares */
   const gint *cancel;  /* when not NULL and *cancel != 0, a pass stops
                           early and fails (StParams.cancel)            */
+  int threads;         /* the engine threads of a pass (the run's count,
+                          st_graph_build's argument)                   */
 } StGraph;
 
 /* A style tap's weight within the style term (the shares add up to 1). */
@@ -67,12 +69,15 @@ st_graph_cancelled (const StGraph *graph)
   return graph->cancel && g_atomic_int_get (graph->cancel);
 }
 
-/* The graph of `network` for an image of w x h.  levels: pyramid levels of
+/* The graph of `network` for an image of w x h, its passes run on `threads`
+ * threads (1 or more: a run's resolved count; the tiled leaves' scratch,
+ * and so the peak memory, grows with it).  levels: pyramid levels of
  * the embedded network (0 = chosen from the size); ignored by VGG19.
- * FALSE (ST_ERROR_INVALID, or ST_ERROR_MEMORY) when it cannot be built. */
-gboolean st_graph_build (const StNetwork *network, int w, int h,
-                         StPooling pooling, int levels, StGraph *graph,
-                         GError **error);
+ * ST_OK, or ST_ERROR_INVALID (too small) or ST_ERROR_MEMORY with the error
+ * set to match. */
+StStatus st_graph_build (const StNetwork *network, int w, int h,
+                         StPooling pooling, int levels, int threads,
+                         StGraph *graph, GError **error);
 void st_graph_clear (StGraph *graph);
 /* The smallest short side the network accepts. */
 int st_graph_min_side (const StNetwork *network);
@@ -100,18 +105,24 @@ typedef struct
   double style, content; /* weighted */
 } StLossParts;
 
-/* Forward and backward through the graph for image (3, h, w): returns the
- * weighted style + content loss and ADDS its gradient to grad_image (when
- * not NULL).  NaN on allocation failure.  pool may be NULL. */
-double st_graph_loss (const StGraph *graph, const float *image,
-                      const StTargets *targets, float *grad_image,
-                      StLossParts *parts, StPool *pool);
+/* Every pass below returns ST_OK, ST_CANCELLED (the graph's cancel flag
+ * stopped it) or ST_ERROR_MEMORY (an allocation failed: every other failure
+ * of the executor and its kernels is one), and sets no error. */
+StStatus st_graph_pass_failure (const StGraph *graph); /* which of the two */
+
+/* Forward and backward through the graph for image (3, h, w): *loss = the
+ * weighted style + content loss (NaN unless ST_OK; a NaN or infinite loss
+ * of a pass that ran is ST_OK: the caller judges it), and ADDS its gradient
+ * to grad_image (when not NULL).  pool may be NULL. */
+StStatus st_graph_loss (const StGraph *graph, const float *image,
+                        const StTargets *targets, float *grad_image,
+                        StLossParts *parts, StPool *pool, double *loss);
 /* Forward only, returning copies of the tap features. */
-gboolean st_graph_features (const StGraph *graph, const float *image,
+StStatus st_graph_features (const StGraph *graph, const float *image,
                             StFeature **features, int *n);
 /* The same, copying only the style taps, or only the content taps (of
  * these only the channels the content loss compares). */
-gboolean st_graph_taps (const StGraph *graph, const float *image,
+StStatus st_graph_taps (const StGraph *graph, const float *image,
                         gboolean style, gboolean content, StFeature **features,
                         int *n);
 /* Floats of a node's output (c, h, w). */
@@ -136,26 +147,28 @@ size_t st_graph_taps_peak_bytes (const StGraph *graph, gboolean style,
  *             content_in).  grad_in may be NULL: the content term is
  *             only measured;
  *   content norm: |T|^2 over the leading channels.
- * scratch holds st_tiled_scratch_floats (node) floats.  Each stops between
- * two rows of tiles once *cancel is not 0 (cancel may be NULL): FALSE, or
- * NaN. */
+ * threads: the run's count, which the rows of tiles are shared out
+ * between; scratch holds st_tiled_scratch_floats (node, threads) floats.
+ * Each stops between two rows of tiles once *cancel is not 0 (cancel may
+ * be NULL): FALSE, or NaN. */
 gboolean st_tiled_eligible (const StNode *node);
-size_t st_tiled_scratch_floats (const StNode *node);
+size_t st_tiled_scratch_floats (const StNode *node, int threads);
 gboolean st_tiled_forward (const StNode *node, const float *in, float *gram,
-                           float *content, float *scratch, const gint *cancel);
+                           float *content, float *scratch, int threads,
+                           const gint *cancel);
 double st_tiled_backward (const StNode *node, const float *in, const float *d,
                           float style_scale, const float *content_in,
                           float content_scale, float *grad_in, float *scratch,
-                          const gint *cancel);
+                          int threads, const gint *cancel);
 double st_tiled_content_norm (const StNode *node, const float *content_in,
-                              float *scratch, const gint *cancel);
+                              float *scratch, int threads, const gint *cancel);
 
 /* The targets' pass: like st_graph_taps, but each style tap comes as its
  * Gram matrix (c, c) (StFeature.gram set), a tiled leaf's content tap as
  * the node's input (StFeature.input set), and the tiled leaves never hold
  * their whole output.  Every content tap's |target|^2 is in .norm.  What
  * the driver uses. */
-gboolean st_graph_targets (const StGraph *graph, const float *image,
+StStatus st_graph_targets (const StGraph *graph, const float *image,
                            gboolean style, gboolean content,
                            StFeature **features, int *n);
 

@@ -150,13 +150,14 @@ st_col2im_band (const float *col, int cin, int h, int w, int k, StPad pad,
 static gboolean
 winograd (const float *in, int cin, int h, int w, const float *weight,
           gboolean backward, const float *bias, int cout, float *out,
-          uint8_t *relu_mask, float *scratch, size_t scratch_floats)
+          uint8_t *relu_mask, float *scratch, size_t scratch_floats,
+          int threads)
 {
   size_t need = st_winograd_scratch_floats (cin, cout, h, w);
   return need
          && st_winograd_conv (in, cin, h, w, weight, backward, bias, cout, out,
                               relu_mask,
-                              need <= scratch_floats ? scratch : NULL);
+                              need <= scratch_floats ? scratch : NULL, threads);
 }
 
 size_t
@@ -168,7 +169,7 @@ st_conv_scratch_floats (int cin, int k, int h, int w)
 gboolean
 st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
                  const float *bias, int cout, int k, StPad pad, float *out,
-                 uint8_t *relu_mask, float *scratch)
+                 uint8_t *relu_mask, float *scratch, int threads)
 {
   size_t hw = (size_t)h * w;
   int kk = cin * k * k;
@@ -179,7 +180,7 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
 
   if (st_winograd_applies (cin, cout, k, pad)
       && winograd (in, cin, h, w, weight, FALSE, bias, cout, out, relu_mask,
-                   scratch, st_conv_scratch_floats (cin, k, h, w)))
+                   scratch, st_conv_scratch_floats (cin, k, h, w), threads))
     return TRUE;
   if (k == 1)
     rows = h, col = NULL; /* a 1x1 convolution is a plain product */
@@ -216,7 +217,7 @@ st_conv_forward (const float *in, int cin, int h, int w, const float *weight,
 gboolean
 st_conv_backward (const float *grad_out, int cin, int h, int w,
                   const float *weight, int cout, int k, StPad pad,
-                  float *grad_in, float *scratch)
+                  float *grad_in, float *scratch, int threads)
 {
   size_t hw = (size_t)h * w;
   int kk = cin * k * k;
@@ -229,7 +230,7 @@ st_conv_backward (const float *grad_out, int cin, int h, int w,
    * flipped and transposed (zero padding makes it exact): Winograd again */
   if (st_winograd_applies (cin, cout, k, pad)
       && winograd (grad_out, cout, h, w, weight, TRUE, NULL, cin, grad_in, NULL,
-                   scratch, st_conv_scratch_floats (cin, k, h, w)))
+                   scratch, st_conv_scratch_floats (cin, k, h, w), threads))
     return TRUE;
   if (k == 1)
     {

@@ -1,8 +1,8 @@
-/* memory.c - the engine's allocations: zeroed float and byte buffers that
- * count their failures (checks.c), and the buffer pool an executor keeps
- * between the evaluations of a scale. */
+/* memory.c - the engine's allocations: zeroed float and byte buffers, and
+ * the buffer pool an executor keeps between the evaluations of a scale.
+ * Each returns NULL when the memory cannot be had; the caller turns that
+ * into ST_ERROR_MEMORY (the executor's passes return it as their status). */
 #include "ops.h"
-#include "checks.h"
 
 #include <string.h>
 
@@ -11,12 +11,9 @@
 float *
 st_floats_new (size_t n)
 {
-  float *p;
   if (n == 0 || n > G_MAXSIZE / sizeof (float))
     return NULL;
-  if (!(p = g_try_malloc0 (n * sizeof (float))))
-    st_note_alloc_failure ();
-  return p;
+  return g_try_malloc0 (n * sizeof (float));
 }
 
 float *
@@ -31,12 +28,9 @@ st_floats_dup (const float *src, size_t n)
 uint8_t *
 st_bytes_new (size_t n)
 {
-  uint8_t *p;
   if (n == 0)
     return NULL;
-  if (!(p = g_try_malloc0 (n)))
-    st_note_alloc_failure ();
-  return p;
+  return g_try_malloc0 (n);
 }
 
 typedef struct
@@ -79,12 +73,7 @@ st_pool_get (StPool *pool, size_t bytes, gboolean zero)
   if (bytes == 0)
     return NULL;
   if (!pool)
-    {
-      void *p = zero ? g_try_malloc0 (bytes) : g_try_malloc (bytes);
-      if (!p)
-        st_note_alloc_failure ();
-      return p;
-    }
+    return zero ? g_try_malloc0 (bytes) : g_try_malloc (bytes);
   for (guint i = 0; i < pool->slots->len; i++)
     {
       PoolSlot *s = &g_array_index (pool->slots, PoolSlot, i);
@@ -97,8 +86,6 @@ st_pool_get (StPool *pool, size_t bytes, gboolean zero)
         }
     }
   slot.ptr = zero ? g_try_malloc0 (bytes) : g_try_malloc (bytes);
-  if (!slot.ptr)
-    st_note_alloc_failure ();
   slot.bytes = bytes;
   slot.used = TRUE;
   if (slot.ptr)

@@ -19,23 +19,18 @@ G_BEGIN_DECLS
 float *st_floats_new (size_t n); /* zeroed */
 float *st_floats_dup (const float *src, size_t n);
 uint8_t *st_bytes_new (size_t n); /* zeroed */
-/* The calling thread's run uses `threads` (0: all cores): its own parallel
- * loops, and OpenBLAS's products (a process-wide setting). */
-void st_set_threads (int threads);
-/* The same for the calling thread's loops only, not OpenBLAS's; returns
- * the count before, for the caller to put back (0: none was set). */
-int st_use_threads (int threads);
-int st_get_threads (int requested); /* 0 -> all cores */
-/* the threads the calling thread's run uses (st_set_threads; all cores
- * before it), at most ST_PARALLEL_MAX */
+/* The threads a request means: requested when 1 .. the cores, else (0,
+ * "all cores") the count the user gave BLAS libraries
+ * (OPENBLAS_NUM_THREADS, ...) or all cores. */
+int st_get_threads (int requested);
+/* The most threads one parallel loop uses. */
 #define ST_PARALLEL_MAX 64
-int st_threads (void);
-/* fn (lo, hi, data) on contiguous parts of [0, n), one per thread set by
- * st_set_threads, the caller's thread taking the first; returns when all
- * are done.  Parts must not depend on each other: then the result is the
- * same bytes whatever the thread count. */
+/* fn (lo, hi, data) on contiguous parts of [0, n), one per thread (at most
+ * `threads`, the run's count), the caller's thread taking the first;
+ * returns when all are done.  Parts must not depend on each other: then
+ * the result is the same bytes whatever the thread count. */
 typedef void (*StRangeFunc) (int lo, int hi, gpointer data);
-void st_parallel_for (int n, StRangeFunc fn, gpointer data);
+void st_parallel_for (int threads, int n, StRangeFunc fn, gpointer data);
 
 /* ----------------------------------------------------------- random */
 
@@ -100,12 +95,13 @@ st_pad_index (int i, int n, StPad pad)
 gboolean st_conv_forward (const float *in, int cin, int h, int w,
                           const float *weight, const float *bias, int cout,
                           int k, StPad pad, float *out, uint8_t *relu_mask,
-                          float *scratch);
+                          float *scratch, int threads);
 /* grad_in (cin, h, w) += weight^T * grad_out (cout, h, w).  grad_out is
- * taken after the ReLU mask was applied (st_relu_backward). */
+ * taken after the ReLU mask was applied (st_relu_backward).  threads: the
+ * run's, for the Winograd transforms (st_parallel_for). */
 gboolean st_conv_backward (const float *grad_out, int cin, int h, int w,
                            const float *weight, int cout, int k, StPad pad,
-                           float *grad_in, float *scratch);
+                           float *grad_in, float *scratch, int threads);
 /* Floats of im2col scratch a convolution needs (0 for 1x1); the scratch
  * argument of both passes may be NULL, then they allocate it. */
 size_t st_conv_scratch_floats (int cin, int k, int h, int w);
@@ -131,7 +127,7 @@ size_t st_winograd_scratch_floats (int cin, int cout, int h, int w);
 gboolean st_winograd_conv (const float *in, int cin, int h, int w,
                            const float *weight, gboolean backward,
                            const float *bias, int cout, float *out,
-                           uint8_t *relu_mask, float *scratch);
+                           uint8_t *relu_mask, float *scratch, int threads);
 
 /* A pool of buffers reused from one evaluation to the next: each
  * evaluation asks for the same sizes in the same order, so after the first
@@ -184,9 +180,12 @@ double st_range_loss (const float *x, size_t n, double scale, float *grad);
 
 /* -------------------------------------------------------- optimizers */
 
-/* Returns the loss at x and writes its gradient; NaN/Inf are reported as
- * they are, the optimizer stops on them. */
-typedef double (*StObjective) (const float *x, float *grad, gpointer data);
+/* *loss = the loss at x, its gradient added to grad: ST_OK, also for a
+ * NaN or infinite loss (reported as it is: the optimizer stops on it with
+ * ST_ERROR_NUMERIC); any other status (ST_ERROR_MEMORY, ST_CANCELLED)
+ * stops the optimizer at once, which returns it. */
+typedef StStatus (*StObjective) (const float *x, float *grad, double *loss,
+                                 gpointer data);
 /* Called after each iteration; FALSE cancels. */
 typedef gboolean (*StIterationFunc) (int iteration, double loss, const float *x,
                                      gpointer data);
@@ -214,8 +213,9 @@ typedef struct
   double loss;
 } StOptimizerResult;
 
-/* x (n) is improved in place.  ST_OK, ST_CANCELLED, ST_ERROR_NUMERIC or
- * ST_ERROR_MEMORY.  result may be NULL. */
+/* x (n) is improved in place.  ST_OK, ST_CANCELLED, ST_ERROR_NUMERIC,
+ * ST_ERROR_MEMORY (the optimizer's own vectors), or the status of an
+ * objective that failed.  result may be NULL. */
 StStatus st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
                    StObjective objective, StIterationFunc iteration,
                    gpointer data, StOptimizerResult *result);

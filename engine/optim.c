@@ -106,23 +106,27 @@ two_loop (const History *h, const float *g, float *d, size_t n, double *alpha)
 /* Backtracking from step t along d until the Armijo condition holds, at
  * most max_evals evaluations.  The trial points are made in x itself (x
  * on entry is the current point): no vector for them, which at 12
- * megapixels is 144 MB.  Returns the loss at the point x ends at, its
- * gradient in g_new and the step taken in *t. */
-static double
+ * megapixels is 144 MB.  *f_new = the loss at the point x ends at, its
+ * gradient in g_new and the step taken in *t; the objective's status
+ * (the search stops at the first that is not ST_OK). */
+static StStatus
 line_search (float *x, const float *d, size_t n, double f, double gtd,
              double *t, int max_evals, StObjective objective, gpointer data,
-             float *g_new, int *evals)
+             float *g_new, double *f_new_out, int *evals)
 {
   double f_new, at = 0.0, step = *t; /* x = x0 + at d */
   int tries = 0;
+  StStatus status;
   for (;;)
     {
       st_saxpy ((int)n, (float)(step - at), d, x);
       at = step;
       memset (g_new, 0, n * sizeof (float));
-      f_new = objective (x, g_new, data);
+      status = objective (x, g_new, &f_new, data);
       (*evals)++;
       tries++;
+      if (status != ST_OK)
+        break;
       if (isfinite (f_new) && f_new <= f + 1e-4 * step * gtd)
         break; /* Armijo: enough decrease */
       if (tries >= max_evals)
@@ -138,7 +142,8 @@ line_search (float *x, const float *d, size_t n, double f, double gtd,
         }
     }
   *t = at;
-  return f_new;
+  *f_new_out = f_new;
+  return status;
 }
 
 /* The pair of the step just taken, in the head slot: s = t d, and y =
@@ -237,8 +242,10 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
       goto out;
     }
 
-  f = objective (x, g, data);
+  status = objective (x, g, &f, data);
   evals++;
+  if (status != ST_OK)
+    goto out;
   if (!isfinite (f) || !all_finite (g, n))
     {
       status = ST_ERROR_NUMERIC;
@@ -263,12 +270,13 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
       g_new = hist.y[hist.head];
       if (hist.count == hist.m)
         hist.count--; /* that slot held the oldest pair */
-      f_new = line_search (x, d, n, f, gtd, &t, max_evals, objective, data,
-                           g_new, &evals);
-      if (!isfinite (f_new) || !all_finite (g_new, n))
+      status = line_search (x, d, n, f, gtd, &t, max_evals, objective, data,
+                            g_new, &f_new, &evals);
+      if (status == ST_OK && (!isfinite (f_new) || !all_finite (g_new, n)))
+        status = ST_ERROR_NUMERIC;
+      if (status != ST_OK)
         {
           st_saxpy ((int)n, (float)-t, d, x); /* back to the last point */
-          status = ST_ERROR_NUMERIC;
           break;
         }
       if (f_new > f)
@@ -339,13 +347,12 @@ st_adam (float *x, size_t n, const StOptimizerConfig *config,
     {
       double c1, c2;
       memset (g, 0, n * sizeof (float));
-      f = objective (x, g, data);
+      status = objective (x, g, &f, data);
       result->evaluations++;
-      if (!isfinite (f) || !all_finite (g, n))
-        {
-          status = ST_ERROR_NUMERIC;
-          break;
-        }
+      if (status == ST_OK && (!isfinite (f) || !all_finite (g, n)))
+        status = ST_ERROR_NUMERIC;
+      if (status != ST_OK)
+        break;
       if (max_abs (g, n) <= config->tolerance_grad)
         break;
       c1 = 1.0 - pow (beta1, it + 1);

@@ -11,16 +11,17 @@
  * No GIMP, no GTK: plain float buffers in, a float buffer out, errors as
  * GError values (domain ST_ERROR, codes StStatus).  Ten lines to a painting:
  *
+ *   StContext *ctx = st_context_new (0); (once per front end: all cores)
  *   StNetwork *net = st_network_open ("embedded", NULL, &error);
  *   StParams params;
  *   st_params_init (&params);
  *   params.size = 512;
  *   const StImage *styles[] = { &style };
  *   StImage *out = NULL;
- *   if (st_transfer (net, &content, styles, 1, &params, NULL, NULL, NULL,
- *                    &out, &error) == ST_OK)
+ *   if (st_transfer (ctx, net, &content, styles, 1, &params, NULL, NULL,
+ *                    NULL, &out, &error) == ST_OK)
  *     save (out), st_image_free (out);
- *   st_network_free (net);
+ *   st_network_free (net), st_context_free (ctx);
  *
  * A front end that shows the run first (its size, time and memory) asks
  * st_estimate, and passes its answer, the plan, in place of the first
@@ -53,6 +54,21 @@ typedef enum
 
 #define ST_ERROR (st_error_quark ())
 GQuark st_error_quark (void);
+
+/* --------------------------------------------------------------- context */
+
+/* What the engine keeps between calls, made once by each front end and
+ * passed to every call that runs the network (as ggml_init's context):
+ * the thread count of its runs and the time estimate's calibration (one
+ * timed pass per network, pooling and thread count, kept for the next
+ * estimates).  The engine has no other state: several contexts never
+ * meet, and one context may serve several threads at once (the dialog's
+ * estimates beside its preview).  threads: 0 = all cores (or the count
+ * given in OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS),
+ * else at most the cores.  NULL when out of memory. */
+typedef struct StContext StContext;
+StContext *st_context_new (int threads);
+void st_context_free (StContext *context); /* after its last call ended */
 
 /* ----------------------------------------------------------------- image */
 
@@ -172,7 +188,9 @@ typedef struct
   StOptimizer optimizer;
   int history;               /* L-BFGS history; 0 = default (50)          */
   double learning_rate;      /* Adam step in [0,1] pixel units; 0 = auto  */
-  int threads;               /* 0 = all cores                             */
+  int threads;               /* 0 = the context's count; else this run's
+                                own (the dialog's preview leaves a core to
+                                GIMP)                                    */
   const double *style_blend; /* n_styles blend weights; NULL = equal      */
   size_t memory_budget;      /* bytes; 0 = $ST_MEMORY_BUDGET (MiB) when set,
                                 else half of the available memory, read
@@ -269,14 +287,16 @@ int st_style_side (const StParams *params, int width, int height);
  * the address-space limit leaves), without planning anything; 0 with an
  * ST_ERROR_MEMORY error when the limit does not even leave the numeric
  * library what it reserves. */
-size_t st_memory_budget (const StParams *params, GError **error);
+size_t st_memory_budget (StContext *context, const StParams *params,
+                         GError **error);
 
 /* The plan of a run on a content of content_width x content_height:
  * ST_ERROR_INVALID for bad parameters or an empty content, else ST_OK,
  * also when the run does not fit (see fits). */
-StStatus st_estimate (const StNetwork *network, int content_width,
-                      int content_height, const StParams *params,
-                      StEstimate *estimate, GError **error);
+StStatus st_estimate (StContext *context, const StNetwork *network,
+                      int content_width, int content_height,
+                      const StParams *params, StEstimate *estimate,
+                      GError **error);
 
 /* ----------------------------------------------------------- surroundings */
 
@@ -297,11 +317,11 @@ char **st_environment_problems (void);
  * On ST_OK *result is a new image (st_image_free); on any other status
  * *result is NULL, error holds a message for a person, and nothing the
  * caller passed in was changed. */
-StStatus st_transfer (const StNetwork *network, const StImage *content,
-                      const StImage *const *styles, int n_styles,
-                      const StParams *params, const StEstimate *plan,
-                      StProgressFunc progress, gpointer user_data,
-                      StImage **result, GError **error);
+StStatus st_transfer (StContext *context, const StNetwork *network,
+                      const StImage *content, const StImage *const *styles,
+                      int n_styles, const StParams *params,
+                      const StEstimate *plan, StProgressFunc progress,
+                      gpointer user_data, StImage **result, GError **error);
 
 G_END_DECLS
 

@@ -18,30 +18,26 @@ st_memory_error (GError **error)
   return ST_ERROR_MEMORY;
 }
 
-/* What a failed pass of graph g means: cancelled, or out of memory. */
+/* The error of a failed pass (ST_CANCELLED or ST_ERROR_MEMORY), which
+ * sets none; returns its status. */
 static StStatus
-pass_failed (const StGraph *g, GError **error)
+pass_error (StStatus status, GError **error)
 {
-  if (!st_graph_cancelled (g))
+  if (status == ST_ERROR_MEMORY)
     return st_memory_error (error);
   g_set_error_literal (error, ST_ERROR, ST_CANCELLED, "cancelled");
   return ST_CANCELLED;
 }
 
-/* st_graph_build, with the status of its error. */
+/* st_graph_build, with the run's cancel flag. */
 StStatus
-st_scale_graph (const StNetwork *net, const StParams *p, int w, int h,
-                int levels, StGraph *g, GError **error)
+st_scale_graph (const StNetwork *net, const StParams *p, int threads, int w,
+                int h, int levels, StGraph *g, GError **error)
 {
-  GError *local = NULL;
-  StStatus status;
-  if (st_graph_build (net, w, h, p->pooling, levels, g, &local))
-    {
-      g->cancel = p->cancel;
-      return ST_OK;
-    }
-  status = (StStatus)local->code;
-  g_propagate_error (error, local);
+  StStatus status
+      = st_graph_build (net, w, h, p->pooling, levels, threads, g, error);
+  if (status == ST_OK)
+    g->cancel = p->cancel;
   return status;
 }
 
@@ -66,12 +62,13 @@ st_content_targets (const StGraph *g, const float *content, StTargets *t,
 {
   StFeature *f;
   int n, k = 0;
+  StStatus status;
   t->features = g_try_new0 (float *, g->n_content);
   t->feature_norm = g_try_new0 (double, g->n_content);
   if (!t->features || !t->feature_norm)
     return st_memory_error (error);
-  if (!st_graph_targets (g, content, FALSE, TRUE, &f, &n))
-    return pass_failed (g, error);
+  if ((status = st_graph_targets (g, content, FALSE, TRUE, &f, &n)) != ST_OK)
+    return pass_error (status, error);
   for (int i = 0; i < n; i++)
     if (f[i].content)
       {
@@ -140,7 +137,8 @@ painting_grams (const StNetwork *net, const StParams *p, const float *style,
   gboolean ok;
   StStatus status;
   st_fit_long_side (sw, sh, MAX (side, 1), &tw, &th);
-  if ((status = st_scale_graph (net, p, tw, th, levels, &sg, error)) != ST_OK)
+  if ((status = st_scale_graph (net, p, g->threads, tw, th, levels, &sg, error))
+      != ST_OK)
     return status;
   if (!(resized = st_floats_new ((size_t)3 * tw * th)))
     {
@@ -148,13 +146,12 @@ painting_grams (const StNetwork *net, const StParams *p, const float *style,
       return st_memory_error (error);
     }
   st_resample_planes (style, 3, sw, sh, resized, tw, th);
-  ok = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
+  status = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
   g_free (resized);
-  if (!ok)
+  if (status != ST_OK)
     {
-      status = pass_failed (&sg, error);
       st_graph_clear (&sg);
-      return status;
+      return pass_error (status, error);
     }
   st_graph_clear (&sg);
   ok = add_grams (g, f, n, weight, level, from, gram);

@@ -1,5 +1,7 @@
-/* threads.c - how many threads a run uses (one count per calling thread)
- * and the engine's parallel loop. */
+/* threads.c - how many threads "all cores" or a requested count means,
+ * and the engine's parallel loop.  No state: a run's count travels with
+ * it (StContext, StParams.threads, then StGraph.threads and the kernels'
+ * arguments), so runs on several threads at once never meet here. */
 #include "ops.h"
 
 #include "blas.h"
@@ -33,31 +35,6 @@ st_get_threads (int requested)
   return requested;
 }
 
-/* The threads of the run (or plan) the calling thread is doing, 0 when
- * it is doing none.  One per thread (issue 21): GIMP's main thread plans
- * with all cores while the dialog's preview thread paints with one
- * fewer, and neither may change the other's count. */
-static _Thread_local int run_threads;
-
-int
-st_use_threads (int threads)
-{
-  int before = run_threads;
-  run_threads = threads > 0 ? st_get_threads (threads) : threads;
-  return before;
-}
-
-void
-st_set_threads (int threads)
-{
-  /* OpenBLAS threads its products; the engine's own parallel loops
-   * (st_parallel_for) run between products, never beside them, so the two
-   * never hold more threads than this at once. */
-  int n = st_get_threads (threads);
-  st_use_threads (n);
-  st_blas_set_threads (n);
-}
-
 typedef struct
 {
   StRangeFunc fn;
@@ -73,17 +50,9 @@ run_part (gpointer p)
   return NULL;
 }
 
-int
-st_threads (void)
-{
-  return CLAMP (run_threads > 0 ? run_threads : st_get_threads (0), 1,
-                ST_PARALLEL_MAX);
-}
-
 void
-st_parallel_for (int n, StRangeFunc fn, gpointer data)
+st_parallel_for (int threads, int n, StRangeFunc fn, gpointer data)
 {
-  int threads = st_threads ();
   Part parts[ST_PARALLEL_MAX];
   GThread *thread[ST_PARALLEL_MAX];
   threads = CLAMP (MIN (threads, n), 1, (int)G_N_ELEMENTS (parts));

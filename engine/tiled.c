@@ -78,10 +78,10 @@ tile_floats (const StNode *node)
  * each thread has its own tile buffers and, but for the first, its own
  * Gram matrix. */
 static int
-tiled_threads (const StNode *node)
+tiled_threads (const StNode *node, int run_threads)
 {
   int rows = (node->h + TILE_H - 1) / TILE_H;
-  return CLAMP (MIN (st_threads (), rows), 1, ST_PARALLEL_MAX);
+  return CLAMP (MIN (run_threads, rows), 1, ST_PARALLEL_MAX);
 }
 
 static size_t
@@ -91,9 +91,9 @@ thread_floats (const StNode *node)
 }
 
 size_t
-st_tiled_scratch_floats (const StNode *node)
+st_tiled_scratch_floats (const StNode *node, int threads)
 {
-  return tiled_threads (node) * thread_floats (node);
+  return tiled_threads (node, threads) * thread_floats (node);
 }
 
 /* One tile's place and buffers.  The input and its gradient share one
@@ -235,7 +235,8 @@ typedef struct
   float style_scale, content_scale;
   float *gram, *content, *grad_in;
   float *scratch;
-  int threads;
+  int run_threads;     /* the run's: OpenBLAS's again after the job   */
+  int threads;         /* the job's: at most one per row of tiles      */
   int first_row, step; /* the rows of tiles visited: first_row + i step */
   const gint *cancel;
   double sum[ST_PARALLEL_MAX];
@@ -291,8 +292,8 @@ job_run (Job *job, int first_row, int step)
    * spin (sched_yield) for a while after it, on the cores the next job's
    * threads need: that took a third of the time of a 384 px run. */
   st_blas_set_threads (1);
-  st_parallel_for (job->threads, job_thread, job);
-  st_blas_set_threads (st_threads ());
+  st_parallel_for (job->threads, job->threads, job_thread, job);
+  st_blas_set_threads (job->run_threads);
   for (int th = 0; th < job->threads; th++)
     sum += job->sum[th];
   return cancelled (job->cancel) ? NAN : sum;
@@ -300,14 +301,15 @@ job_run (Job *job, int first_row, int step)
 
 static void
 job_init (Job *job, Pass pass, const StNode *node, float *scratch,
-          const gint *cancel)
+          int run_threads, const gint *cancel)
 {
   memset (job, 0, sizeof *job);
   job->pass = pass;
   job->node = node;
   job->scratch = scratch;
   job->cancel = cancel;
-  job->threads = tiled_threads (node);
+  job->run_threads = run_threads;
+  job->threads = tiled_threads (node, run_threads);
 }
 
 static void
@@ -330,11 +332,12 @@ tile_forward (Job *job, Tile *t, float *gram)
 
 gboolean
 st_tiled_forward (const StNode *node, const float *in, float *gram,
-                  float *content, float *scratch, const gint *cancel)
+                  float *content, float *scratch, int threads,
+                  const gint *cancel)
 {
   Job job;
   int c = node->c;
-  job_init (&job, PASS_FORWARD, node, scratch, cancel);
+  job_init (&job, PASS_FORWARD, node, scratch, threads, cancel);
   job.in = in;
   job.gram = gram;
   job.content = content;
@@ -372,10 +375,10 @@ tile_norm (Job *job, Tile *t)
 
 double
 st_tiled_content_norm (const StNode *node, const float *content_in,
-                       float *scratch, const gint *cancel)
+                       float *scratch, int threads, const gint *cancel)
 {
   Job job;
-  job_init (&job, PASS_NORM, node, scratch, cancel);
+  job_init (&job, PASS_NORM, node, scratch, threads, cancel);
   job.content_in = content_in;
   return job_run (&job, 0, 1);
 }
@@ -445,11 +448,11 @@ double
 st_tiled_backward (const StNode *node, const float *in, const float *d,
                    float style_scale, const float *content_in,
                    float content_scale, float *grad_in, float *scratch,
-                   const gint *cancel)
+                   int threads, const gint *cancel)
 {
   Job job;
   double even, odd;
-  job_init (&job, PASS_BACKWARD, node, scratch, cancel);
+  job_init (&job, PASS_BACKWARD, node, scratch, threads, cancel);
   job.in = in;
   job.d = d;
   job.style_scale = style_scale;

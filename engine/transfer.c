@@ -30,8 +30,10 @@ G_DEFINE_QUARK (st-error-quark, st_error)
 
 typedef struct
 {
+  StContext *ctx;
   const StNetwork *net;
   const StParams *p;
+  int threads; /* the run's (st_run_threads) */
   StPlan plan;
   /* shared by the scales, planar (3, h, w) */
   int cw, ch;
@@ -57,7 +59,6 @@ typedef struct
   gpointer user_data;
   double work_done; /* before this scale */
   gint64 t_start;
-  guint alloc_failures; /* st_alloc_failures () when the run started */
 } Run;
 
 /* ------------------------------------------------------------- check */
@@ -138,9 +139,9 @@ check_plan (Run *r, const StEstimate *given, GError **error)
 {
   const StEstimate *e = &r->plan.estimate;
   StStatus status
-      = given ? st_plan_expand (r->net, given, r->cw, r->ch, r->p, &r->plan,
-                                error)
-              : st_plan (r->net, r->cw, r->ch, r->p, &r->plan, error);
+      = given ? st_plan_expand (r->ctx, r->net, given, r->cw, r->ch, r->p,
+                                &r->plan, error)
+              : st_plan (r->ctx, r->net, r->cw, r->ch, r->p, &r->plan, error);
   if (status != ST_OK)
     return status;
   if (!e->fits)
@@ -210,18 +211,23 @@ prepare (Run *r, const StImage *content, const StImage *const *styles,
 
 /* --------------------------------------------------------- one scale */
 
-static double
-run_objective (const float *x, float *grad, gpointer data)
+/* The network's pass (its status: out of memory, cancelled) and the
+ * terms on the pixels themselves. */
+static StStatus
+run_objective (const float *x, float *grad, double *loss, gpointer data)
 {
   Run *r = data;
   size_t n = (size_t)3 * r->w * r->h;
-  double loss
-      = st_graph_loss (r->graph, x, &r->targets, grad, &r->parts, r->pool);
+  StStatus status = st_graph_loss (r->graph, x, &r->targets, grad, &r->parts,
+                                   r->pool, loss);
+  if (status != ST_OK)
+    return status;
   r->tv = r->tv_weight * st_tv_loss (x, 3, r->h, r->w, r->tv_weight, grad);
   /* Keeps pixels inside [0, 1]: without it the optimiser pushes strokes
    * past white and black, and clipping them later flattens them. */
-  loss += r->tv + r->range_weight * st_range_loss (x, n, r->range_weight, grad);
-  return loss;
+  *loss
+      += r->tv + r->range_weight * st_range_loss (x, n, r->range_weight, grad);
+  return ST_OK;
 }
 
 static gboolean
@@ -416,18 +422,10 @@ optimise (Run *r, int si, GError **error)
     }
   st_pool_free (r->pool);
   r->pool = NULL;
-  /* a pass stopped by the cancel flag fails as NaN: it was the flag */
-  if (status != ST_OK && st_graph_cancelled (r->graph))
-    status = ST_CANCELLED;
+  /* the optimiser's status is its own or the objective's (a pass out of
+   * memory or stopped by the cancel flag): each gets its message here */
   if (status == ST_CANCELLED)
     g_set_error (error, ST_ERROR, ST_CANCELLED, "cancelled");
-  else if (status == ST_ERROR_NUMERIC
-           && st_alloc_failures () != r->alloc_failures)
-    {
-      /* an allocation inside the loss failed: its NaN means memory */
-      status = ST_ERROR_MEMORY;
-      st_memory_error (error);
-    }
   else if (status == ST_ERROR_NUMERIC)
     g_set_error (error, ST_ERROR, ST_ERROR_NUMERIC,
                  "the loss became NaN or infinite at scale %d of %d; "
@@ -450,7 +448,8 @@ run_scale (Run *r, int si, GError **error)
   r->h = r->plan.schedule.h[si];
   if (!(content_s = st_floats_new ((size_t)3 * r->w * r->h)))
     return st_memory_error (error);
-  if ((status = st_scale_graph (r->net, r->p, r->w, r->h, 0, &g, error))
+  if ((status
+       = st_scale_graph (r->net, r->p, r->threads, r->w, r->h, 0, &g, error))
       != ST_OK)
     {
       g_free (content_s);
@@ -530,7 +529,7 @@ run_clear (Run *r)
 }
 
 StStatus
-st_transfer (const StNetwork *net, const StImage *content,
+st_transfer (StContext *ctx, const StNetwork *net, const StImage *content,
              const StImage *const *styles, int n_styles, const StParams *p,
              const StEstimate *plan, StProgressFunc progress,
              gpointer user_data, StImage **result, GError **error)
@@ -540,13 +539,15 @@ st_transfer (const StNetwork *net, const StImage *content,
 
   g_return_val_if_fail (result != NULL, ST_ERROR_INVALID);
   *result = NULL;
-  if (!net || !p)
-    return invalid (error, "no network or no parameters");
+  if (!ctx || !net || !p)
+    return invalid (error, "no context, no network or no parameters");
   if ((status = check_images (content, styles, n_styles, p, error)) != ST_OK)
     return status;
   memset (&r, 0, sizeof r);
+  r.ctx = ctx;
   r.net = net;
   r.p = p;
+  r.threads = st_run_threads (ctx, p);
   r.cw = content->width;
   r.ch = content->height;
   r.n_styles = n_styles;
@@ -555,9 +556,10 @@ st_transfer (const StNetwork *net, const StImage *content,
   if ((status = check_plan (&r, plan, error)) != ST_OK)
     return status;
 
-  st_set_threads (p->threads);
+  /* OpenBLAS's threads: a process-wide setting of the library (the
+   * engine's own loops take r.threads from the graph) */
+  st_blas_set_threads (r.threads);
   r.t_start = g_get_monotonic_time ();
-  r.alloc_failures = st_alloc_failures ();
   status = prepare (&r, content, styles, error);
   for (int si = 0; si < r.plan.schedule.n && status == ST_OK; si++)
     status = run_scale (&r, si, error);

@@ -214,7 +214,7 @@ products (const Band *b, int a)
 gboolean
 st_winograd_conv (const float *in, int cin, int h, int w, const float *weight,
                   gboolean backward, const float *bias, int cout, float *out,
-                  uint8_t *relu_mask, float *scratch)
+                  uint8_t *relu_mask, float *scratch, int threads)
 {
   /* ci, co: the channels of this call's input and output.  Forward the
    * filters are (co, ci, 3, 3); backward they are the forward's, (ci, co,
@@ -244,22 +244,22 @@ st_winograd_conv (const float *in, int cin, int h, int w, const float *weight,
   if (plan.full)
     {
       b.a0 = 0, b.a1 = ALPHA;
-      st_parallel_for (filter_rows, filters_part, &b);
+      st_parallel_for (threads, filter_rows, filters_part, &b);
     }
   for (b.t0 = 0; b.t0 < tiles; b.t0 += plan.per_band)
     {
       b.nt = MIN (plan.per_band, tiles - b.t0);
-      st_parallel_for (ci, inputs_part, &b);
+      st_parallel_for (threads, ci, inputs_part, &b);
       for (int a = 0; a < ALPHA; a++)
         {
           if (!plan.full)
             {
               b.a0 = a, b.a1 = a + 1;
-              st_parallel_for (filter_rows, filters_part, &b);
+              st_parallel_for (threads, filter_rows, filters_part, &b);
             }
           products (&b, a);
         }
-      st_parallel_for (co, outputs_part, &b);
+      st_parallel_for (threads, co, outputs_part, &b);
     }
   g_free (owned);
   return TRUE;

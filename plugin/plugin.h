@@ -39,7 +39,7 @@ gboolean st_plugin_validate_settings (gint32 drawable_id, StPluginValues *vals,
  * opened here.  Returns the
  * new layer's ID, or -1 with error set, in which case the image was not
  * changed. */
-gint32 st_plugin_render (gint32 image_id, gint32 drawable_id,
+gint32 st_plugin_render (StContext *engine, gint32 image_id, gint32 drawable_id,
                          const StPluginValues *vals, const gchar *plugin_dir,
                          const StNetwork *network, gboolean interactive,
                          GError **error);

@@ -338,6 +338,7 @@ typedef struct
   StPluginValues vals;
   gboolean content_checked; /* already, before a dialog opened */
   StNetwork *network;       /* opened by the dialog, or NULL */
+  StContext *engine;        /* the engine's state for this call */
 } Call;
 
 /* What the run mode made of the settings. */
@@ -360,8 +361,8 @@ settings_from_dialog (Call *call, GError **error)
     return SETTINGS_FAILED;
   if (!display_available (error))
     return SETTINGS_FAILED;
-  return st_dialog_run (&call->vals, call->image_id, call->drawable_id,
-                        plugin_directory, &call->network)
+  return st_dialog_run (call->engine, &call->vals, call->image_id,
+                        call->drawable_id, plugin_directory, &call->network)
              ? SETTINGS_READY
              : SETTINGS_CANCELLED;
 }
@@ -511,10 +512,18 @@ run (const gchar *name, gint nparams, const GimpParam *param,
   call.param = param;
   call.image_id = nparams >= 3 ? param[1].data.d_image : -1;
   call.drawable_id = nparams >= 3 ? param[2].data.d_drawable : -1;
+  /* one context for the dialog (its estimates and preview) and the run:
+   * all cores, the preview asking for one fewer */
+  call.engine = st_context_new (0);
 
-  outcome = settings_for_run_mode (&call, &error);
+  outcome
+      = call.engine ? settings_for_run_mode (&call, &error) : SETTINGS_FAILED;
+  if (!call.engine)
+    g_set_error_literal (&error, ST_PLUGIN_ERROR, GIMP_PDB_EXECUTION_ERROR,
+                         _ ("Style transfer failed."));
   if (outcome == SETTINGS_CANCELLED)
     {
+      st_context_free (call.engine);
       values[0].data.d_status = GIMP_PDB_CANCEL;
       return;
     }
@@ -526,10 +535,12 @@ run (const gchar *name, gint nparams, const GimpParam *param,
                                          &error))
       && st_plugin_validate_settings (call.drawable_id, &call.vals,
                                       plugin_directory, &error))
-    layer_id = st_plugin_render (
-        call.image_id, call.drawable_id, &call.vals, plugin_directory,
-        call.network, call.run_mode != GIMP_RUN_NONINTERACTIVE, &error);
+    layer_id
+        = st_plugin_render (call.engine, call.image_id, call.drawable_id,
+                            &call.vals, plugin_directory, call.network,
+                            call.run_mode != GIMP_RUN_NONINTERACTIVE, &error);
   st_network_free (call.network);
+  st_context_free (call.engine);
 
   if (layer_id != -1)
     return_layer (&call, layer_id, values, nreturn_vals);

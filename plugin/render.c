@@ -158,14 +158,15 @@ read_style (const StPluginValues *vals, gint run_side, gsize budget,
 
 /* The memory a run at long side `size` would take, for a message. */
 static gsize
-peak_bytes_at (const StNetwork *network, gint width, gint height,
-               const StParams *params, gint size)
+peak_bytes_at (StContext *engine, const StNetwork *network, gint width,
+               gint height, const StParams *params, gint size)
 {
   StParams at = *params;
   StEstimate estimate;
 
   at.size = size;
-  if (st_estimate (network, width, height, &at, &estimate, NULL) != ST_OK)
+  if (st_estimate (engine, network, width, height, &at, &estimate, NULL)
+      != ST_OK)
     return 0;
 
   return estimate.peak_bytes;
@@ -177,9 +178,9 @@ peak_bytes_at (const StNetwork *network, gint width, gint height,
  * engine reduced the size, *note receives a sentence for the user.  A requested
  * size over the budget is an error. */
 static gboolean
-plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
-          gint height, StParams *params, StEstimate *estimate, gchar **note,
-          GError **error)
+plan_run (StContext *engine, const StNetwork *network,
+          const StPluginValues *vals, gint width, gint height, StParams *params,
+          StEstimate *estimate, gchar **note, GError **error)
 {
   gint long_side = MAX (width, height);
   GError *engine_error = NULL;
@@ -188,8 +189,8 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
 
   st_plugin_params_from_values (vals, width, height, params);
 
-  status
-      = st_estimate (network, width, height, params, estimate, &engine_error);
+  status = st_estimate (engine, network, width, height, params, estimate,
+                        &engine_error);
   if (status != ST_OK)
     {
       propagate_engine_error (error, engine_error,
@@ -220,7 +221,7 @@ plan_run (const StNetwork *network, const StPluginValues *vals, gint width,
   if (estimate->reduced)
     {
       gchar *need = format_bytes (
-          peak_bytes_at (network, width, height, params, long_side));
+          peak_bytes_at (engine, network, width, height, params, long_side));
       gchar *budget = format_bytes (estimate->budget_bytes);
 
       *note = g_strdup_printf (_ ("The layer's own size (%d px) needs "
@@ -481,8 +482,9 @@ read_inputs (gint32 image_id, gint32 drawable_id, const StPluginValues *vals,
  * NULL with error set (the status GIMP_PDB_CANCEL when the user
  * cancelled). */
 static StImage *
-paint (const StNetwork *network, const StImage *content, const StImage *style,
-       const StParams *params, const StEstimate *plan, GError **error)
+paint (StContext *engine, const StNetwork *network, const StImage *content,
+       const StImage *style, const StParams *params, const StEstimate *plan,
+       GError **error)
 {
   ProgressState state = { g_thread_self (), 0, 0 };
   const StImage *styles[1] = { style };
@@ -490,8 +492,8 @@ paint (const StNetwork *network, const StImage *content, const StImage *style,
   StImage *result = NULL;
   StStatus status;
 
-  status = st_transfer (network, content, styles, 1, params, plan, on_progress,
-                        &state, &result, &engine_error);
+  status = st_transfer (engine, network, content, styles, 1, params, plan,
+                        on_progress, &state, &result, &engine_error);
   if (status == ST_CANCELLED)
     propagate_engine_error (error, engine_error, GIMP_PDB_CANCEL,
                             _ ("Style transfer was cancelled."));
@@ -510,7 +512,7 @@ paint (const StNetwork *network, const StImage *content, const StImage *style,
 }
 
 gint32
-st_plugin_render (gint32 image_id, gint32 drawable_id,
+st_plugin_render (StContext *engine, gint32 image_id, gint32 drawable_id,
                   const StPluginValues *vals, const gchar *plugin_dir,
                   const StNetwork *given, gboolean interactive, GError **error)
 {
@@ -558,7 +560,8 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
       return -1;
     }
 
-  if (plan_run (network, vals, width, height, &params, &estimate, &note, error))
+  if (plan_run (engine, network, vals, width, height, &params, &estimate, &note,
+                error))
     {
       if (note)
         {
@@ -568,8 +571,8 @@ st_plugin_render (gint32 image_id, gint32 drawable_id,
         }
       if (read_inputs (image_id, drawable_id, vals, &estimate, &content, &style,
                        error)
-          && (result
-              = paint (network, content, style, &params, &estimate, error)))
+          && (result = paint (engine, network, content, style, &params,
+                              &estimate, error)))
         layer_id = add_result_layer (image_id, drawable_id, vals, plugin_dir,
                                      result, error);
     }

@@ -70,6 +70,7 @@ typedef struct
   GtkObject *smoothness;
   GtkAdjustment *seed;
 
+  StContext *engine;     /* the plug-in's, for the estimate and preview */
   StNetworkRow *network; /* the network of the estimate and the preview */
   StPreviewPane *preview;
 
@@ -90,7 +91,7 @@ schedule_preview (Dialog *dialog)
 static void
 update_estimate (Dialog *dialog)
 {
-  st_estimate_text_update (dialog->estimate, dialog->size_note,
+  st_estimate_text_update (dialog->estimate, dialog->size_note, dialog->engine,
                            st_network_row_network (dialog->network),
                            dialog->vals, dialog->width, dialog->height);
 }
@@ -476,8 +477,8 @@ settings_column (Dialog *dialog)
 /* ------------------------------------------------------------- entry */
 
 gboolean
-st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
-               const gchar *plugin_dir, StNetwork **network)
+st_dialog_run (StContext *engine, StPluginValues *vals, gint32 image_id,
+               gint32 drawable_id, const gchar *plugin_dir, StNetwork **network)
 {
   Dialog dialog;
   DialogMemory memory = { TRUE };
@@ -485,6 +486,7 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   gint response;
 
   memset (&dialog, 0, sizeof dialog);
+  dialog.engine = engine;
   dialog.vals = vals;
   dialog.image_id = image_id;
   dialog.drawable_id = drawable_id;
@@ -512,8 +514,8 @@ st_dialog_run (StPluginValues *vals, gint32 image_id, gint32 drawable_id,
   gtk_box_pack_start (
       GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog.window))), hbox,
       TRUE, TRUE, 0);
-  dialog.preview
-      = st_preview_pane_new (vals, image_id, drawable_id, memory.preview != 0);
+  dialog.preview = st_preview_pane_new (engine, vals, image_id, drawable_id,
+                                        memory.preview != 0);
   gtk_box_pack_start (GTK_BOX (hbox), st_preview_pane_widget (dialog.preview),
                       FALSE, FALSE, 0);
   dialog.network

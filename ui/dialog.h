@@ -21,14 +21,15 @@ G_BEGIN_DECLS
 #define ST_DIALOG_PREVIEW_DEBOUNCE_MS 400
 
 /* Shows the settings dialog for the content drawable_id of image_id and
- * edits vals; TRUE when the user chose to run.  plugin_dir is the folder
- * of the plug-in's binary, where VGG19 weights may be installed.  On TRUE
- * *network is the network the dialog opened for vals->network, for the
- * run to use instead of reading it again (the caller's to free), or NULL
- * when it could not be opened. */
-gboolean st_dialog_run (StPluginValues *vals, gint32 image_id,
-                        gint32 drawable_id, const gchar *plugin_dir,
-                        StNetwork **network);
+ * edits vals; TRUE when the user chose to run.  engine: the plug-in's
+ * context, which the dialog's estimates and its preview thread share.
+ * plugin_dir is the folder of the plug-in's binary, where VGG19 weights may be
+ * installed.  On TRUE *network is the network the dialog opened for
+ * vals->network, for the run to use instead of reading it again (the caller's
+ * to free), or NULL when it could not be opened. */
+gboolean st_dialog_run (StContext *engine, StPluginValues *vals,
+                        gint32 image_id, gint32 drawable_id,
+                        const gchar *plugin_dir, StNetwork **network);
 
 G_END_DECLS
 

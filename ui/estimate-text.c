@@ -68,8 +68,8 @@ estimate_texts (const StEstimate *estimate, gchar **text, gchar **tooltip)
 
 void
 st_estimate_text_update (GtkWidget *estimate_label, GtkWidget *size_note,
-                         const StNetwork *network, const StPluginValues *vals,
-                         gint width, gint height)
+                         StContext *engine, const StNetwork *network,
+                         const StPluginValues *vals, gint width, gint height)
 {
   StParams params;
   StEstimate estimate;
@@ -81,7 +81,7 @@ st_estimate_text_update (GtkWidget *estimate_label, GtkWidget *size_note,
   /* The engine's answer is the run's: the same size (size 0 shrunk to
    * the budget by the engine), memory and time. */
   st_plugin_params_from_values (vals, width, height, &params);
-  ok = st_estimate (network, width, height, &params, &estimate, &error)
+  ok = st_estimate (engine, network, width, height, &params, &estimate, &error)
        == ST_OK;
 
   if (ok)

@@ -17,9 +17,9 @@ G_BEGIN_DECLS
 
 /* Sets the labels estimate (with the details as its tooltip) and
  * size_note (or NULL) for a run of vals with network on a layer of
- * width x height. */
+ * width x height, as engine (the dialog's context) plans it. */
 void st_estimate_text_update (GtkWidget *estimate, GtkWidget *size_note,
-                              const StNetwork *network,
+                              StContext *engine, const StNetwork *network,
                               const StPluginValues *vals, gint width,
                               gint height);
 

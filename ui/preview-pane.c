@@ -331,7 +331,8 @@ restart (gpointer data)
   st_plugin_params_from_values (pane->vals, pane->width, pane->height, &params);
   params.size = MAX (pane->width, pane->height);
   params.iterations = PREVIEW_ITERATIONS;
-  /* Leave a core to the dialog and to GIMP. */
+  /* Leave a core to the dialog and to GIMP: the run's own count, over
+   * the context's. */
   params.threads = MAX (1, (gint)g_get_num_processors () - 1);
   /* The engine sizes the style to the run: zoomed in, the run is a part
    * of a larger layer, whose strokes are that much larger. */
@@ -504,8 +505,8 @@ new_toggles (StPreviewPane *pane)
 /* ------------------------------------------------------------- entry */
 
 StPreviewPane *
-st_preview_pane_new (const StPluginValues *vals, gint32 image_id,
-                     gint32 drawable_id, gboolean on)
+st_preview_pane_new (StContext *engine, const StPluginValues *vals,
+                     gint32 image_id, gint32 drawable_id, gboolean on)
 {
   StPreviewPane *pane = g_new0 (StPreviewPane, 1);
   StPreviewView view;
@@ -521,7 +522,7 @@ st_preview_pane_new (const StPluginValues *vals, gint32 image_id,
   pane->height = view.area_height;
   st_preview_view_rect (&view, &pane->overview.rect);
   pane->overview.image = read_within (drawable_id, PREVIEW_SIZE);
-  pane->runner = st_preview_runner_new (preview_event, pane);
+  pane->runner = st_preview_runner_new (engine, preview_event, pane);
 
   pane->box = gtk_vbox_new (FALSE, 6);
   pane->status = new_status ();

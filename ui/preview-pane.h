@@ -22,8 +22,10 @@ G_BEGIN_DECLS
 typedef struct StPreviewPane StPreviewPane;
 
 /* A pane for the content drawable_id of image_id that paints with vals
- * (read at each restart); on: whether Preview starts ticked. */
-StPreviewPane *st_preview_pane_new (const StPluginValues *vals, gint32 image_id,
+ * (read at each restart) through engine (the dialog's context, which must
+ * outlive the pane); on: whether Preview starts ticked. */
+StPreviewPane *st_preview_pane_new (StContext *engine,
+                                    const StPluginValues *vals, gint32 image_id,
                                     gint32 drawable_id, gboolean on);
 /* The pane's widgets, to pack into the dialog. */
 GtkWidget *st_preview_pane_widget (StPreviewPane *pane);

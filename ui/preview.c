@@ -28,6 +28,7 @@ typedef struct
   /* Read-only while the worker runs. */
   StPreviewFunc func;
   gpointer user_data;
+  StContext *engine; /* the runner's                          */
   const StNetwork *network;
   StImage *content;
   StImage *style;
@@ -47,6 +48,7 @@ typedef struct
 
 struct StPreviewRunner
 {
+  StContext *engine; /* the dialog's, shared with its estimates */
   StPreviewFunc func;
   gpointer user_data;
   Job *job; /* the current run, or NULL */
@@ -180,8 +182,8 @@ worker (gpointer data)
   GError *error = NULL;
   StStatus status;
 
-  status = st_transfer (job->network, job->content, styles, 1, &job->params,
-                        NULL, on_progress, job, &result, &error);
+  status = st_transfer (job->engine, job->network, job->content, styles, 1,
+                        &job->params, NULL, on_progress, job, &result, &error);
 
   g_mutex_lock (&job->lock);
   job->finished = TRUE;
@@ -210,10 +212,12 @@ worker (gpointer data)
 /* ------------------------------------------------------------ runner */
 
 StPreviewRunner *
-st_preview_runner_new (StPreviewFunc func, gpointer user_data)
+st_preview_runner_new (StContext *engine, StPreviewFunc func,
+                       gpointer user_data)
 {
   StPreviewRunner *runner = g_new0 (StPreviewRunner, 1);
 
+  runner->engine = engine;
   runner->func = func;
   runner->user_data = user_data;
 
@@ -250,6 +254,7 @@ st_preview_runner_start (StPreviewRunner *runner, const StNetwork *network,
   job->ref_count = 1;
   job->func = runner->func;
   job->user_data = runner->user_data;
+  job->engine = runner->engine;
   job->network = network;
   job->content = st_image_copy (content);
   job->style = st_image_copy (style);

@@ -34,7 +34,10 @@ typedef void (*StPreviewFunc) (StPreviewEvent event,
 
 typedef struct StPreviewRunner StPreviewRunner;
 
-StPreviewRunner *st_preview_runner_new (StPreviewFunc func, gpointer user_data);
+/* engine: the context the runs use (the dialog's, which its estimates use
+ * at the same time); it must outlive the runner. */
+StPreviewRunner *st_preview_runner_new (StContext *engine, StPreviewFunc func,
+                                        gpointer user_data);
 /* Cancels and joins a running preview, then starts a new one.  The runner
  * copies content, style and params; network must outlive the run (stop the
  * runner before freeing it). */

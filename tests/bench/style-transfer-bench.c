@@ -409,10 +409,11 @@ child_pass (void)
   double *times = g_new (double, repeat);
   double *cpu_times = g_new (double, repeat);
   double loss = NAN, base_mb, t0, peak;
+  StStatus status;
   float *content, *style, *x, *grad;
   GString *s;
 
-  st_set_threads (opt_threads);
+  st_blas_set_threads (st_get_threads (opt_threads));
   if (!(net = open_network (opt_network, &error)))
     {
       g_printerr ("style-transfer-bench: %s\n", error->message);
@@ -424,7 +425,9 @@ child_pass (void)
    * the pass with a peak taken under the same load.  Its 48 MiB come and
    * go before the graph's buffers, below every pass's peak RSS. */
   peak = sgemm_peak (st_get_threads (opt_threads));
-  if (!st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0, &g, &error))
+  if (st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0,
+                      st_get_threads (opt_threads), &g, &error)
+      != ST_OK)
     {
       g_printerr ("style-transfer-bench: %s\n", error->message);
       return 1;
@@ -438,18 +441,18 @@ child_pass (void)
   pool = st_pool_new ();
   /* Warm-up: the pool allocates and the kernel pages in once, as in the
    * first iteration of a transfer; every later pass reuses the buffers. */
-  loss = st_graph_loss (&g, x, &t, grad, &parts, pool);
-  for (int r = 0; r < repeat; r++)
+  status = st_graph_loss (&g, x, &t, grad, &parts, pool, &loss);
+  for (int r = 0; r < repeat && status == ST_OK; r++)
     {
       double c0;
       memset (grad, 0, sizeof (float) * 3 * n * n);
       t0 = now_s ();
       c0 = cpu_s ();
-      loss = st_graph_loss (&g, x, &t, grad, &parts, pool);
+      status = st_graph_loss (&g, x, &t, grad, &parts, pool, &loss);
       times[r] = now_s () - t0;
       cpu_times[r] = cpu_s () - c0;
     }
-  if (!isfinite (loss))
+  if (status != ST_OK || !isfinite (loss))
     {
       g_printerr ("style-transfer-bench: the loss is not finite\n");
       return 1;
@@ -544,6 +547,7 @@ static int
 child_e2e (gboolean balanced)
 {
   GError *error = NULL;
+  StContext *engine = st_context_new (opt_threads);
   StNetwork *net = st_network_new_embedded ();
   char *cpath = g_build_filename (ST_BENCH_DATA_DIR, "chelsea.png", NULL);
   char *spath = g_build_filename (ST_BENCH_DATA_DIR, "swirls.png", NULL);
@@ -563,8 +567,8 @@ child_e2e (gboolean balanced)
   p.iterations = balanced ? 200 : 100;
   p.threads = opt_threads;
   t0 = now_s ();
-  status = st_transfer (net, content, styles, 1, &p, NULL, e2e_progress, &st,
-                        &out, &error);
+  status = st_transfer (engine, net, content, styles, 1, &p, NULL, e2e_progress,
+                        &st, &out, &error);
   seconds = now_s () - t0;
   if (status != ST_OK)
     {
@@ -594,6 +598,7 @@ child_e2e (gboolean balanced)
   st_image_free (style);
   g_free (cpath);
   g_free (spath);
+  st_context_free (engine);
   st_network_free (net);
   return 0;
 }
@@ -616,9 +621,11 @@ run_layers (void)
   double sum_f = 0.0, sum_b = 0.0, sum_flops = 0.0;
   const char *name = opt_network ? opt_network : "vgg19-random";
 
-  st_set_threads (opt_threads);
+  st_blas_set_threads (st_get_threads (opt_threads));
   if (!(net = open_network (name, &error))
-      || !st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0, &g, &error))
+      || st_graph_build (net, n, n, ST_POOLING_AVERAGE, 0,
+                         st_get_threads (opt_threads), &g, &error)
+             != ST_OK)
     {
       g_printerr ("style-transfer-bench: %s\n", error->message);
       return 1;
@@ -655,13 +662,14 @@ run_layers (void)
           double t0 = now_s ();
           st_conv_forward (in, node->cin, node->h, node->w, node->weight,
                            node->bias, node->c, node->k, node->pad, out, mask,
-                           scratch);
+                           scratch, g.threads);
           if (r > 0)
             tf[r - 1] = now_s () - t0;
           t0 = now_s ();
           st_relu_backward (out, mask, out_n);
           st_conv_backward (out, node->cin, node->h, node->w, node->weight,
-                            node->c, node->k, node->pad, gin, scratch);
+                            node->c, node->k, node->pad, gin, scratch,
+                            g.threads);
           if (r > 0)
             tb[r - 1] = now_s () - t0;
         }
@@ -725,7 +733,7 @@ sgemm_peak (int threads)
       a[i] = (float)((i * 7 % 13) - 6) / 13.0f;
       b[i] = (float)((i * 5 % 11) - 5) / 11.0f;
     }
-  st_set_threads (threads);
+  st_blas_set_threads (threads);
   for (int r = 0; r < 4; r++)
     {
       double t0 = now_s (), t;

@@ -1,9 +1,10 @@
 /* The dialog's two engine users at once (issue 21): its preview paints
  * in a worker thread with one thread of its own while GIMP's main thread
- * asks for estimates with all cores.  Built against a copy of the engine
- * compiled with ThreadSanitizer (tests/engine/meson.build), which reports
- * any data race between the two and fails the test; the preview must also
- * paint the same pixels as when it runs alone (the estimates may not
+ * asks for estimates with all cores, both through the dialog's one
+ * context (its calibrations shared under its lock).  Built against a copy of
+ * the engine compiled with ThreadSanitizer (tests/engine/meson.build), which
+ * reports any data race between the two and fails the test; the preview must
+ * also paint the same pixels as when it runs alone (the estimates may not
  * change its thread count or its scratch sizes). */
 #include "check.h"
 #include "style-transfer.h"
@@ -12,6 +13,7 @@
 
 typedef struct
 {
+  StContext *engine; /* the one both use, as the dialog's */
   const StNetwork *net;
   const StImage *content;
   const StImage *style;
@@ -36,8 +38,8 @@ preview_run (gpointer data)
   StParams p;
   const StImage *styles[1] = { pv->style };
   preview_params (&p);
-  pv->status = st_transfer (pv->net, pv->content, styles, 1, &p, NULL, NULL,
-                            NULL, &pv->result, NULL);
+  pv->status = st_transfer (pv->engine, pv->net, pv->content, styles, 1, &p,
+                            NULL, NULL, NULL, &pv->result, NULL);
   g_atomic_int_set (&pv->done, 1);
   return NULL;
 }
@@ -45,11 +47,12 @@ preview_run (gpointer data)
 int
 main (void)
 {
+  StContext *engine = st_context_new (2); /* the dialog's: all cores */
   StNetwork *net = st_network_new_embedded ();
   StImage *content = load_test_image ("tubingen.jpg", 96);
   StImage *style = load_test_image ("starry_night.jpg", 96);
   const StImage *styles[1] = { style };
-  Preview pv = { net, content, style, NULL, ST_OK, 0 };
+  Preview pv = { engine, net, content, style, NULL, ST_OK, 0 };
   StImage *alone = NULL;
   StParams p;
   GThread *worker;
@@ -62,9 +65,9 @@ main (void)
     {
       StEstimate e;
       st_params_init (&p);
-      p.threads = 2;
+      p.threads = 0; /* the context's */
       p.memory_budget = (size_t)256 << 20;
-      CHECK (st_estimate (net, 1920, 1080, &p, &e, NULL) == ST_OK,
+      CHECK (st_estimate (engine, net, 1920, 1080, &p, &e, NULL) == ST_OK,
              "an estimate beside the preview failed");
       estimates++;
     }
@@ -75,10 +78,10 @@ main (void)
 
   /* the same preview alone */
   preview_params (&p);
-  CHECK (
-      st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &alone, NULL)
-          == ST_OK,
-      "the preview alone failed");
+  CHECK (st_transfer (engine, net, content, styles, 1, &p, NULL, NULL, NULL,
+                      &alone, NULL)
+             == ST_OK,
+         "the preview alone failed");
   if (pv.result && alone)
     {
       for (size_t i = 0; i < (size_t)alone->width * alone->height * 3; i++)
@@ -94,5 +97,6 @@ main (void)
   st_image_free (content);
   st_image_free (style);
   st_network_free (net);
+  st_context_free (engine);
   return check_report ("concurrent");
 }

@@ -78,7 +78,7 @@ layer_fn (const float *x, float *grad, void *vctx)
     case 0:
     case 1:
       st_conv_forward (x, c->cin, c->h, c->w, c->weight, c->bias, c->cout, c->k,
-                       c->pad, out, c->kind == 1 ? mask : NULL, NULL);
+                       c->pad, out, c->kind == 1 ? mask : NULL, NULL, 1);
       break;
     case 2:
       st_maxpool_forward (x, c->cin, c->h, c->w, out, mask);
@@ -101,7 +101,7 @@ layer_fn (const float *x, float *grad, void *vctx)
           if (c->kind == 1)
             st_relu_backward (g, mask, no);
           st_conv_backward (g, c->cin, c->h, c->w, c->weight, c->cout, c->k,
-                            c->pad, grad, NULL);
+                            c->pad, grad, NULL, 1);
           break;
         case 2:
           st_maxpool_backward (g, mask, c->cin, c->h, c->w, grad);
@@ -224,7 +224,10 @@ static double
 graph_fn (const float *x, float *grad, void *vctx)
 {
   GraphCtx *g = vctx;
-  return st_graph_loss (g->graph, x, g->targets, grad, NULL, NULL);
+  double loss;
+  if (st_graph_loss (g->graph, x, g->targets, grad, NULL, NULL, &loss) != ST_OK)
+    return NAN;
+  return loss;
 }
 
 /* Forward and backward through the embedded network's graph, with style
@@ -240,7 +243,7 @@ check_embedded_graph (StRng *rng)
   size_t n = (size_t)3 * w * h;
   float *x = st_floats_new (n), *other = st_floats_new (n);
   GraphCtx ctx = { &g, &t };
-  st_graph_build (net, w, h, ST_POOLING_AVERAGE, 0, &g, NULL);
+  st_graph_build (net, w, h, ST_POOLING_AVERAGE, 0, 1, &g, NULL);
   fill_random (x, n, rng, 0, 1);
   fill_random (other, n, rng, 0, 1);
   st_graph_features (&g, other, &f, &nf);
@@ -303,7 +306,8 @@ max_rel_diff (const float *a, const float *b, size_t n)
  * with ragged edges: the Gram matrix, the content channels, the content
  * error and the gradient to the input must be the same up to rounding. */
 static void
-check_tiled (const char *what, int k, StPad pad, int h, int w, StRng *rng)
+check_tiled (const char *what, int k, StPad pad, int h, int w, int threads,
+             StRng *rng)
 {
   StNode node;
   int cin = 3, c = 24, cc = 10;
@@ -340,12 +344,13 @@ check_tiled (const char *what, int k, StPad pad, int h, int w, StRng *rng)
     for (int j = i; j < c; j++)
       d[i * c + j] = d[j * c + i] = (float)st_rng_normal (rng);
   CHECK (st_tiled_eligible (&node), "%s: a leaf convolution is tiled", what);
-  scratch = st_floats_new (st_tiled_scratch_floats (&node));
+  scratch = st_floats_new (st_tiled_scratch_floats (&node, threads));
 
   /* the whole-image reference */
   st_conv_forward (content_in, cin, h, w, weight, bias, c, k, pad, target,
-                   target_mask, NULL);
-  st_conv_forward (in, cin, h, w, weight, bias, c, k, pad, out, mask, NULL);
+                   target_mask, NULL, threads);
+  st_conv_forward (in, cin, h, w, weight, bias, c, k, pad, out, mask, NULL,
+                   threads);
   st_gram (out, c, (int)plane, gram_ref);
   for (int i = 0; i < c; i++) /* gf = as d out */
     for (int j = 0; j < c; j++)
@@ -358,11 +363,12 @@ check_tiled (const char *what, int k, StPad pad, int h, int w, StRng *rng)
       gf[i] += ac * diff;
     }
   st_relu_backward (gf, mask, nout);
-  st_conv_backward (gf, cin, h, w, weight, c, k, pad, gin_ref, NULL);
+  st_conv_backward (gf, cin, h, w, weight, c, k, pad, gin_ref, NULL, threads);
 
-  st_tiled_forward (&node, in, gram, content, scratch, NULL);
-  sq = st_tiled_backward (&node, in, d, as, content_in, ac, gin, scratch, NULL);
-  CHECK (fabs (st_tiled_content_norm (&node, content_in, scratch, NULL)
+  st_tiled_forward (&node, in, gram, content, scratch, threads, NULL);
+  sq = st_tiled_backward (&node, in, d, as, content_in, ac, gin, scratch,
+                          threads, NULL);
+  CHECK (fabs (st_tiled_content_norm (&node, content_in, scratch, threads, NULL)
                - st_sum_squares (target, cc * plane))
              <= 1e-5 * st_sum_squares (target, cc * plane),
          "%s: content norm differs", what);
@@ -371,7 +377,7 @@ check_tiled (const char *what, int k, StPad pad, int h, int w, StRng *rng)
   CHECK (max_rel_diff (content, out, cc * plane) < 1e-6,
          "%s: content channels differ", what);
   memset (content, 0, cc * plane * sizeof (float)); /* a content-only pass */
-  st_tiled_forward (&node, in, NULL, content, scratch, NULL);
+  st_tiled_forward (&node, in, NULL, content, scratch, threads, NULL);
   CHECK (max_rel_diff (content, out, cc * plane) < 1e-6,
          "%s: content channels of a content-only pass differ", what);
   CHECK (fabs (sq - sq_ref) <= 1e-5 * sq_ref, "%s: content error %g vs %g",
@@ -393,7 +399,6 @@ main (void)
 {
   StRng rng;
   st_rng_init (&rng, 7);
-  st_set_threads (1);
   check_layer ("conv 3x3 zero pad", 0, 3, 4, 3, 7, 9, ST_PAD_ZERO, &rng);
   check_layer ("conv 3x3 reflect pad", 0, 3, 4, 3, 7, 9, ST_PAD_REFLECT, &rng);
   check_layer ("conv 5x5 reflect pad", 0, 2, 3, 5, 6, 8, ST_PAD_REFLECT, &rng);
@@ -420,13 +425,14 @@ main (void)
   for (int threads = 1; threads <= 3; threads++)
     {
       printf ("tiled passes on %d thread(s)\n", threads);
-      st_set_threads (threads);
-      check_tiled ("tiled conv 7x7 reflect", 7, ST_PAD_REFLECT, 150, 131, &rng);
-      check_tiled ("tiled conv 3x3 zero pad", 3, ST_PAD_ZERO, 67, 200, &rng);
-      check_tiled ("tiled conv 5x5 on 3x70", 5, ST_PAD_REFLECT, 3, 70, &rng);
+      check_tiled ("tiled conv 7x7 reflect", 7, ST_PAD_REFLECT, 150, 131,
+                   threads, &rng);
+      check_tiled ("tiled conv 3x3 zero pad", 3, ST_PAD_ZERO, 67, 200, threads,
+                   &rng);
+      check_tiled ("tiled conv 5x5 on 3x70", 5, ST_PAD_REFLECT, 3, 70, threads,
+                   &rng);
       check_tiled ("tiled conv 3x3, 5 rows of tiles", 3, ST_PAD_REFLECT, 300,
-                   70, &rng);
+                   70, threads, &rng);
     }
-  st_set_threads (1);
   return check_report ("test-gradients");
 }

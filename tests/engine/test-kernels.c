@@ -8,6 +8,7 @@
  * seed must also give identical bytes twice. */
 #include "check.h"
 
+#include "blas.h"
 #include "cpu.h"
 
 #include <string.h>
@@ -91,6 +92,9 @@ rel_error (const float *a, const double *b, size_t n)
   return e / m;
 }
 
+/* The engine threads of the convolutions check_conv runs. */
+static int conv_threads = 1;
+
 static void
 check_conv (const char *what, int cin, int cout, int k, int h, int w, StPad pad,
             StRng *rng)
@@ -114,12 +118,12 @@ check_conv (const char *what, int cin, int cout, int k, int h, int w, StPad pad,
   /* forward without ReLU, with bias */
   ref_forward (in, cin, h, w, weight, bias, cout, k, pad, ref);
   CHECK (st_conv_forward (in, cin, h, w, weight, bias, cout, k, pad, out, NULL,
-                          NULL),
+                          NULL, conv_threads),
          "%s: forward failed", what);
   e_plain = rel_error (out, ref, nout);
   /* forward with ReLU and mask */
   CHECK (st_conv_forward (in, cin, h, w, weight, bias, cout, k, pad, out2, mask,
-                          NULL),
+                          NULL, conv_threads),
          "%s: forward + ReLU failed", what);
   for (size_t i = 0; i < nout; i++)
     {
@@ -135,7 +139,8 @@ check_conv (const char *what, int cin, int cout, int k, int h, int w, StPad pad,
   ref_backward (g, cin, h, w, weight, cout, k, pad, ref);
   for (size_t i = 0; i < nin; i++)
     ref[i] += 1.0;
-  CHECK (st_conv_backward (g, cin, h, w, weight, cout, k, pad, gin, NULL),
+  CHECK (st_conv_backward (g, cin, h, w, weight, cout, k, pad, gin, NULL,
+                           conv_threads),
          "%s: backward failed", what);
   e_back = rel_error (gin, ref, nin);
 
@@ -147,8 +152,10 @@ check_conv (const char *what, int cin, int cout, int k, int h, int w, StPad pad,
   /* same inputs, same bytes */
   for (size_t i = 0; i < nin; i++)
     gin2[i] = 1.0f;
-  st_conv_forward (in, cin, h, w, weight, bias, cout, k, pad, out, mask2, NULL);
-  st_conv_backward (g, cin, h, w, weight, cout, k, pad, gin2, NULL);
+  st_conv_forward (in, cin, h, w, weight, bias, cout, k, pad, out, mask2, NULL,
+                   conv_threads);
+  st_conv_backward (g, cin, h, w, weight, cout, k, pad, gin2, NULL,
+                    conv_threads);
   CHECK (memcmp (out, out2, nout * sizeof (float)) == 0
              && memcmp (mask, mask2, nout) == 0
              && memcmp (gin, gin2, nin * sizeof (float)) == 0,
@@ -174,7 +181,7 @@ main (void)
 {
   StRng rng;
   st_rng_init (&rng, 11);
-  st_set_threads (1);
+  st_blas_set_threads (1);
   printf ("kernels: %s (processor: %s)\n", st_cpu_level_name (st_cpu_level ()),
           st_cpu_level_name (st_cpu_detected ()));
   /* small K (cin * k * k <= 256): cache-sized bands */
@@ -209,7 +216,8 @@ main (void)
   check_conv ("24->16 k1 zero 7x5", 24, 16, 1, 7, 5, ST_PAD_ZERO, &rng);
   /* the engine's own threads split the Winograd transforms by channel:
    * same bytes run after run at 2 threads, and the same values as 1 */
-  st_set_threads (2);
+  conv_threads = 2;
+  st_blas_set_threads (2);
   check_conv ("64->48 k3 zero 23x21, 2 threads", 64, 48, 3, 23, 21, ST_PAD_ZERO,
               &rng);
   return check_report ("test-kernels");

@@ -2,6 +2,8 @@
  * naive loops. */
 #include "check.h"
 
+#include "blas.h"
+
 #include <string.h>
 
 static void
@@ -72,7 +74,7 @@ conv_against_loops (int cin, int cout, int k, int h, int w, StPad pad,
   fill_random (in, (size_t)cin * h * w, rng, -1, 1);
   fill_random (wt, (size_t)cout * cin * k * k, rng, -1, 1);
   fill_random (b, cout, rng, -1, 1);
-  st_conv_forward (in, cin, h, w, wt, b, cout, k, pad, out, mask, NULL);
+  st_conv_forward (in, cin, h, w, wt, b, cout, k, pad, out, mask, NULL, 1);
   for (int o = 0; o < cout; o++)
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++)
@@ -167,7 +169,7 @@ main (void)
 {
   StRng rng;
   st_rng_init (&rng, 11);
-  st_set_threads (1);
+  st_blas_set_threads (1);
   hand_cases ();
   conv_against_loops (3, 5, 3, 6, 7, ST_PAD_ZERO, &rng);
   conv_against_loops (3, 5, 3, 6, 7, ST_PAD_REFLECT, &rng);

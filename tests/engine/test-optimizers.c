@@ -1,11 +1,14 @@
 /* L-BFGS and Adam find the minimum of Rosenbrock's function; cancelling
- * from the iteration callback stops them with ST_CANCELLED. */
+ * from the iteration callback stops them with ST_CANCELLED, a NaN loss
+ * with ST_ERROR_NUMERIC, an objective that fails with its own status. */
 #include "check.h"
+
+#include "blas.h"
 
 /* Rosenbrock in n dimensions: sum 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2,
  * minimum 0 at (1, ..., 1). */
 static double
-rosenbrock (const float *x, float *g, gpointer data)
+rosenbrock_value (const float *x, float *g, gpointer data)
 {
   int n = GPOINTER_TO_INT (data);
   double f = 0.0;
@@ -22,15 +25,36 @@ rosenbrock (const float *x, float *g, gpointer data)
   return f;
 }
 
+static StStatus
+rosenbrock (const float *x, float *g, double *loss, gpointer data)
+{
+  *loss = rosenbrock_value (x, g, data);
+  return ST_OK;
+}
+
 static int nan_calls = 0;
 
-static double
-nan_after_three (const float *x, float *g, gpointer data)
+static StStatus
+nan_after_three (const float *x, float *g, double *loss, gpointer data)
 {
   (void)data;
-  if (++nan_calls > 3)
-    return NAN;
-  return rosenbrock (x, g, GINT_TO_POINTER (2));
+  *loss = ++nan_calls > 3 ? NAN : rosenbrock_value (x, g, GINT_TO_POINTER (2));
+  return ST_OK;
+}
+
+/* An objective whose fourth evaluation runs out of memory: its loss is
+ * NaN, as the executor's, but its status says why. */
+static int memory_calls = 0;
+
+static StStatus
+memory_after_three (const float *x, float *g, double *loss, gpointer data)
+{
+  (void)data;
+  *loss = NAN;
+  if (++memory_calls > 3)
+    return ST_ERROR_MEMORY;
+  *loss = rosenbrock_value (x, g, GINT_TO_POINTER (2));
+  return ST_OK;
 }
 
 static int cancel_at = 0;
@@ -57,7 +81,7 @@ main (void)
   float x[6];
   StStatus st;
 
-  st_set_threads (1);
+  st_blas_set_threads (1);
   for (int n = 2; n <= 6; n += 4)
     {
       start (x, n);
@@ -125,5 +149,17 @@ main (void)
   nan_calls = 0;
   st = st_adam (x, 2, &cfg, nan_after_three, NULL, NULL, &res);
   CHECK (st == ST_ERROR_NUMERIC, "Adam on NaN: status %d", st);
+  /* An objective out of memory stops the run with ST_ERROR_MEMORY, even
+   * inside L-BFGS's line search (no smaller step is tried). */
+  start (x, 2);
+  st = st_lbfgs (x, 2, &cfg, memory_after_three, NULL, NULL, &res);
+  CHECK (st == ST_ERROR_MEMORY && memory_calls == 4,
+         "L-BFGS out of memory: status %d after %d evaluations", st,
+         memory_calls);
+  memory_calls = 0;
+  st = st_adam (x, 2, &cfg, memory_after_three, NULL, NULL, &res);
+  CHECK (st == ST_ERROR_MEMORY && memory_calls == 4,
+         "Adam out of memory: status %d after %d evaluations", st,
+         memory_calls);
   return check_report ("test-optimizers");
 }

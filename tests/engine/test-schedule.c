@@ -8,6 +8,9 @@
 #include "test-images.h"
 
 /* The default plan of a w x h photo at its own size. */
+/* The engine's state for this test, as a front end makes it. */
+static StContext *engine;
+
 static void
 check_plan (const StNetwork *net, int w, int h, int want_scales)
 {
@@ -17,8 +20,8 @@ check_plan (const StNetwork *net, int w, int h, int want_scales)
   const StSchedule *s = &plan.schedule;
   st_params_init (&p);
   p.memory_budget = (size_t)64 << 30; /* the plan, not this machine's RAM */
-  CHECK (st_plan (net, w, h, &p, &plan, &error) == ST_OK, "%d x %d: %s", w, h,
-         error ? error->message : "?");
+  CHECK (st_plan (engine, net, w, h, &p, &plan, &error) == ST_OK, "%d x %d: %s",
+         w, h, error ? error->message : "?");
   g_clear_error (&error);
   printf ("  %d x %d: %d scales, first %d x %d (%d iterations), last %d "
           "iterations\n",
@@ -55,7 +58,7 @@ check_max_size (const StNetwork *net, int w, int h, size_t budget)
   GError *error = NULL;
   st_params_init (&p);
   p.memory_budget = budget;
-  CHECK (st_estimate (net, w, h, &p, &e, &error) == ST_OK, "%s",
+  CHECK (st_estimate (engine, net, w, h, &p, &e, &error) == ST_OK, "%s",
          error ? error->message : "?");
   g_clear_error (&error);
   printf ("  %d x %d under %zu MiB: largest size %d px\n", w, h, budget >> 20,
@@ -63,13 +66,14 @@ check_max_size (const StNetwork *net, int w, int h, size_t budget)
   CHECK (e.max_size > 0, "%d x %d under %zu MiB: no size fits", w, h,
          budget >> 20);
   p.size = e.max_size;
-  CHECK (st_estimate (net, w, h, &p, &at, NULL) == ST_OK && at.fits,
+  CHECK (st_estimate (engine, net, w, h, &p, &at, NULL) == ST_OK && at.fits,
          "%d x %d: the largest size %d does not fit %zu MiB", w, h, e.max_size,
          budget >> 20);
   if (e.max_size < ST_SIZE_MAX)
     {
       p.size = e.max_size + 1;
-      CHECK (st_estimate (net, w, h, &p, &at, NULL) == ST_OK && !at.fits,
+      CHECK (st_estimate (engine, net, w, h, &p, &at, NULL) == ST_OK
+                 && !at.fits,
              "%d x %d: %d px fits %zu MiB too, the largest is not %d", w, h,
              e.max_size + 1, budget >> 20, e.max_size);
     }
@@ -112,8 +116,9 @@ check_refused (const StNetwork *net, int w, int h, int size, const char *why)
   GError *error = NULL;
   st_params_init (&p);
   p.size = size;
-  CHECK (st_estimate (net, w, h, &p, &e, &error) == ST_ERROR_INVALID && error
-             && strstr (error->message, why) && !strchr (error->message, '\n'),
+  CHECK (st_estimate (engine, net, w, h, &p, &e, &error) == ST_ERROR_INVALID
+             && error && strstr (error->message, why)
+             && !strchr (error->message, '\n'),
          "%d x %d at size %d: not refused for '%s' (%s)", w, h, size, why,
          error ? error->message : "no error");
   if (error)
@@ -129,6 +134,7 @@ main (void)
   const StImage *styles[1];
   StParams p;
   GError *error = NULL;
+  engine = st_context_new (0);
 
   /* 1. Default plans: halvings from the photo's own size. */
   check_plan (net, 200, 150, 1);
@@ -158,8 +164,8 @@ main (void)
   st_params_init (&p);
   p.iterations = 30;
   p.threads = 1;
-  CHECK (st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &result,
-                      &error)
+  CHECK (st_transfer (engine, net, content, styles, 1, &p, NULL, NULL, NULL,
+                      &result, &error)
                  == ST_OK
              && result,
          "transfer failed: %s", error ? error->message : "?");
@@ -178,5 +184,6 @@ main (void)
   st_image_free (content);
   st_image_free (style);
   st_network_free (net);
+  st_context_free (engine);
   return check_report ("schedule");
 }

@@ -44,9 +44,9 @@ gram_at (const StNetwork *net, const float *painting, int pw, int ph, int side,
   st_fit_long_side (pw, ph, side, &tw, &th);
   resized = st_floats_new ((size_t)3 * tw * th);
   st_resample_planes (painting, 3, pw, ph, resized, tw, th);
-  CHECK (st_scale_graph (net, &p, tw, th, levels, &g, NULL) == ST_OK,
+  CHECK (st_scale_graph (net, &p, 1, tw, th, levels, &g, NULL) == ST_OK,
          "graph at %d x %d", tw, th);
-  CHECK (st_graph_targets (&g, resized, TRUE, FALSE, &f, &n), "pass");
+  CHECK (st_graph_targets (&g, resized, TRUE, FALSE, &f, &n) == ST_OK, "pass");
   for (int i = 0; i < n; i++)
     if (f[i].style && !strcmp (f[i].name, name))
       {
@@ -90,7 +90,7 @@ check_tap (const StNetwork *net, int W, int painting_side, const char *name,
   float *want;
   st_params_init (&p);
   memset (&t, 0, sizeof t);
-  CHECK (st_scale_graph (net, &p, W, W, 0, &g, NULL) == ST_OK, "graph");
+  CHECK (st_scale_graph (net, &p, 1, W, W, 0, &g, NULL) == ST_OK, "graph");
   CHECK (st_style_targets (net, &p, W, W, 1, &painting, &pw, &ph, &one, &g, &t,
                            &error)
              == ST_OK,

@@ -8,6 +8,9 @@
 #include "test-images.h"
 #include <string.h>
 
+/* The engine's state for this test, as a front end makes it. */
+static StContext *engine;
+
 /* Content: a soft grey scene with a bright disc and a dark bar. */
 static StImage *
 make_content (int w, int h)
@@ -147,6 +150,7 @@ main (void)
   Track t = { 0, 0, 0, 0, 0, TRUE };
   StStatus st;
   double mc[9], ms[9], mr[9];
+  engine = st_context_new (0);
 
   const int W = content->width, H = content->height;
   st_params_init (&p);
@@ -156,7 +160,8 @@ main (void)
 
   /* 1. The style loss falls at least 10x; colours move to the style's;
    *    the luminance still follows the content. */
-  st = st_transfer (net, content, styles, 1, &p, NULL, track, &t, &a, &error);
+  st = st_transfer (engine, net, content, styles, 1, &p, NULL, track, &t, &a,
+                    &error);
   CHECK (st == ST_OK && a, "transfer failed: %s", error ? error->message : "?");
   save_for_eyes (content, "content");
   save_for_eyes (style, "style");
@@ -195,7 +200,8 @@ main (void)
       "the content image was modified");
 
   /* 2. Determinism: same seed, same threads -> same bytes. */
-  st = st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &b, &error);
+  st = st_transfer (engine, net, content, styles, 1, &p, NULL, NULL, NULL, &b,
+                    &error);
   CHECK (st == ST_OK && a && b
              && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H) == 0,
          "two runs with the same seed differ");
@@ -207,7 +213,7 @@ main (void)
   {
     double blend[2] = { 1.0, 0.0 };
     p.style_blend = blend;
-    st = st_transfer (net, content, styles, 2, &p, NULL, NULL, NULL, &b,
+    st = st_transfer (engine, net, content, styles, 2, &p, NULL, NULL, NULL, &b,
                       &error);
     CHECK (st == ST_OK && a && b
                && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H)
@@ -229,13 +235,13 @@ main (void)
     q.init = ST_INIT_NOISE;
     const StImage *stripe_styles[] = { stripes };
     q.seed = 3;
-    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &n1,
-                 NULL);
-    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &n2,
-                 NULL);
+    st_transfer (engine, net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL,
+                 &n1, NULL);
+    st_transfer (engine, net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL,
+                 &n2, NULL);
     q.seed = 4;
-    st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL, &n3,
-                 NULL);
+    st_transfer (engine, net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL,
+                 &n3, NULL);
     save_for_eyes (n1, "noise-init");
     CHECK (n1 && n2 && n3 && n1->width == 96 && n1->height == 72,
            "two-scale run failed");
@@ -260,7 +266,7 @@ main (void)
     StParams q = p;
     q.preserve_colors = TRUE;
     q.iterations = 30;
-    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b,
+    st = st_transfer (engine, net, content, styles, 1, &q, NULL, NULL, NULL, &b,
                       &error);
     CHECK (st == ST_OK && b, "preserve colours failed");
     if (b)
@@ -287,8 +293,8 @@ main (void)
       StParams q = p;
       double m_plain[9], m_match[9];
       q.match_colors = TRUE;
-      st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b,
-                        &error);
+      st = st_transfer (engine, net, content, styles, 1, &q, NULL, NULL, NULL,
+                        &b, &error);
       CHECK (st == ST_OK && b, "match colours failed");
       if (b)
         {
@@ -309,8 +315,8 @@ main (void)
     {
       StParams q = p;
       q.style_scale = 2.0;
-      st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b,
-                        &error);
+      st = st_transfer (engine, net, content, styles, 1, &q, NULL, NULL, NULL,
+                        &b, &error);
       CHECK (st == ST_OK && b
                  && memcmp (a->pixels, b->pixels, sizeof (float) * 3 * W * H)
                         != 0,
@@ -323,7 +329,8 @@ main (void)
   {
     Track c = { 0, 0, 0, 3, 0, TRUE };
     g_clear_error (&error);
-    st = st_transfer (net, content, styles, 1, &p, NULL, track, &c, &b, &error);
+    st = st_transfer (engine, net, content, styles, 1, &p, NULL, track, &c, &b,
+                      &error);
     CHECK (st == ST_CANCELLED && !b && error && error->code == ST_CANCELLED
                && c.calls == 3,
            "cancel: status %d, %d calls", st, c.calls);
@@ -342,11 +349,13 @@ main (void)
     Track c = { 0, 0, 0, 1000, 0, TRUE };
     q.cancel = &flag;
     g_clear_error (&error);
-    st = st_transfer (net, content, styles, 1, &q, NULL, track, &c, &b, &error);
+    st = st_transfer (engine, net, content, styles, 1, &q, NULL, track, &c, &b,
+                      &error);
     CHECK (st == ST_CANCELLED && !b && error && error->code == ST_CANCELLED
                && c.calls == 0,
            "cancel flag: status %d, %d progress calls", st, c.calls);
-    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b, NULL);
+    st = st_transfer (engine, net, content, styles, 1, &q, NULL, NULL, NULL, &b,
+                      NULL);
     CHECK (st == ST_CANCELLED && !b, "cancel flag without error: status %d",
            st);
   }
@@ -378,8 +387,8 @@ main (void)
         q.strength = cases[i].strength;
         q.memory_budget = cases[i].budget;
         q.size = cases[i].budget ? 72 : 0;
-        st = st_transfer (net, cases[i].content, cases[i].styles, 1, &q, NULL,
-                          NULL, NULL, &b, &error);
+        st = st_transfer (engine, net, cases[i].content, cases[i].styles, 1, &q,
+                          NULL, NULL, NULL, &b, &error);
         CHECK (st == cases[i].want && !b && error && error->message[0],
                "%s: status %d (want %d)", cases[i].what, st, cases[i].want);
         printf ("  %-12s -> %s\n", cases[i].what,
@@ -395,7 +404,7 @@ main (void)
     StParams q = p;
     q.style_weight = 1e30;
     g_clear_error (&error);
-    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b,
+    st = st_transfer (engine, net, content, styles, 1, &q, NULL, NULL, NULL, &b,
                       &error);
     CHECK (st == ST_ERROR_INVALID && !b, "absurd weight: status %d", st);
     printf ("  style weight 1e30 -> %s\n", error ? error->message : "?");
@@ -414,19 +423,22 @@ main (void)
     /* a budget between what a small size (the short side at the
      * network's 16 px minimum) and the full size need */
     q.size = 24;
-    st_estimate (net, synthetic->width, synthetic->height, &q, &smallest, NULL);
+    st_estimate (engine, net, synthetic->width, synthetic->height, &q,
+                 &smallest, NULL);
     q.size = 0;
-    st_estimate (net, synthetic->width, synthetic->height, &q, &full, NULL);
+    st_estimate (engine, net, synthetic->width, synthetic->height, &q, &full,
+                 NULL);
     q.memory_budget = (smallest.peak_bytes + full.peak_bytes) / 2;
-    st = st_estimate (net, synthetic->width, synthetic->height, &q, &e, NULL);
+    st = st_estimate (engine, net, synthetic->width, synthetic->height, &q, &e,
+                      NULL);
     CHECK (st == ST_OK && e.fits && e.reduced
                && e.requested_size == synthetic->width
                && MAX (e.width, e.height) == e.max_size,
            "size 0 under a small budget: status %d, fits %d, reduced %d, "
            "%d x %d, max %d",
            st, e.fits, e.reduced, e.width, e.height, e.max_size);
-    st = st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL,
-                      &b, NULL);
+    st = st_transfer (engine, net, synthetic, stripe_styles, 1, &q, NULL, NULL,
+                      NULL, &b, NULL);
     CHECK (st == ST_OK && b && b->width == e.width && b->height == e.height,
            "st_transfer did not paint st_estimate's %d x %d", e.width,
            e.height);
@@ -439,8 +451,8 @@ main (void)
       StParams r = q;
       StImage *given = NULL, *small = make_content (e.width, e.height);
       const StImage *other_styles[] = { stripes };
-      st = st_transfer (net, synthetic, stripe_styles, 1, &q, &e, NULL, NULL,
-                        &given, NULL);
+      st = st_transfer (engine, net, synthetic, stripe_styles, 1, &q, &e, NULL,
+                        NULL, &given, NULL);
       CHECK (st == ST_OK && given && given->width == b->width
                  && given->height == b->height
                  && memcmp (given->pixels, b->pixels,
@@ -450,15 +462,15 @@ main (void)
       st_image_free (given);
       given = NULL;
       r.memory_budget = 0;
-      st = st_transfer (net, synthetic, stripe_styles, 1, &r, &e, NULL, NULL,
-                        &given, NULL);
+      st = st_transfer (engine, net, synthetic, stripe_styles, 1, &r, &e, NULL,
+                        NULL, &given, NULL);
       CHECK (st == ST_OK && given && given->width == e.width
                  && given->height == e.height,
              "the plan given was made again: status %d", st);
       st_image_free (given);
       given = NULL;
-      st = st_transfer (net, small, stripe_styles, 1, &q, &e, NULL, NULL,
-                        &given, NULL);
+      st = st_transfer (engine, net, small, stripe_styles, 1, &q, &e, NULL,
+                        NULL, &given, NULL);
       CHECK (st == ST_OK && given && given->width == e.width
                  && given->height == e.height,
              "a content at the plan's size: status %d", st);
@@ -466,12 +478,12 @@ main (void)
       given = NULL;
       r = q;
       r.iterations = q.iterations + 1;
-      st = st_transfer (net, synthetic, stripe_styles, 1, &r, &e, NULL, NULL,
-                        &given, NULL);
+      st = st_transfer (engine, net, synthetic, stripe_styles, 1, &r, &e, NULL,
+                        NULL, &given, NULL);
       CHECK (st == ST_ERROR_INVALID && !given,
              "a plan of other parameters ran: status %d", st);
-      st = st_transfer (net, stripes, other_styles, 1, &q, &e, NULL, NULL,
-                        &given, NULL);
+      st = st_transfer (engine, net, stripes, other_styles, 1, &q, &e, NULL,
+                        NULL, &given, NULL);
       CHECK (st == ST_ERROR_INVALID && !given,
              "a plan of another shape ran: status %d", st);
       st_image_free (small);
@@ -479,10 +491,11 @@ main (void)
     st_image_free (b);
     b = NULL;
     q.size = e.max_size + 8;
-    st = st_estimate (net, synthetic->width, synthetic->height, &q, &e, NULL);
+    st = st_estimate (engine, net, synthetic->width, synthetic->height, &q, &e,
+                      NULL);
     CHECK (st == ST_OK && !e.fits && !e.reduced, "too large a size fits");
-    st = st_transfer (net, synthetic, stripe_styles, 1, &q, NULL, NULL, NULL,
-                      &b, NULL);
+    st = st_transfer (engine, net, synthetic, stripe_styles, 1, &q, NULL, NULL,
+                      NULL, &b, NULL);
     CHECK (st == ST_ERROR_MEMORY && !b, "too large a size: status %d", st);
   }
 
@@ -490,9 +503,11 @@ main (void)
   {
     StParams q = p;
     q.style_scale = ST_STYLE_SCALE_MIN / 2;
-    st = st_transfer (net, content, styles, 1, &q, NULL, NULL, NULL, &b, NULL);
+    st = st_transfer (engine, net, content, styles, 1, &q, NULL, NULL, NULL, &b,
+                      NULL);
     CHECK (st == ST_ERROR_INVALID && !b, "bad style scale, no error: %d", st);
-    st = st_transfer (net, content, styles, 0, &p, NULL, NULL, NULL, &b, NULL);
+    st = st_transfer (engine, net, content, styles, 0, &p, NULL, NULL, NULL, &b,
+                      NULL);
     CHECK (st == ST_ERROR_INVALID && !b, "no style, no error: %d", st);
   }
 
@@ -504,5 +519,6 @@ main (void)
   st_image_free (synthetic);
   st_image_free (stripes);
   st_network_free (net);
+  st_context_free (engine);
   return check_report ("test-transfer");
 }

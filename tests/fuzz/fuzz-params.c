@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 #define MAX_STYLE_SCALE 2.0
 
 static StNetwork *net;
+static StContext *engine; /* the harness's, as a front end's */
 
 static StImage *
 make_image (FuzzInput *in, int w, int h)
@@ -85,6 +86,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (!net)
     net = st_network_new_embedded ();
+  if (!engine)
+    engine = st_context_new (0);
 
   st_params_init (&p);
   p.strength = fuzz_double (&in);
@@ -119,7 +122,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   else if (!one_line (error))
     abort ();
   g_clear_error (&error);
-  st = st_estimate (net, cw, ch, &p, &e, &error);
+  st = st_estimate (engine, net, cw, ch, &p, &e, &error);
   if (st == ST_OK)
     {
       if (error || e.width <= 0 || e.height <= 0 || e.n_scales <= 0
@@ -158,8 +161,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   p.style_blend = fuzz_bool (&in) ? blend : NULL;
 
-  st = st_transfer (net, content, (const StImage *const *)styles, n_styles, &p,
-                    NULL, NULL, NULL, &result, &error);
+  st = st_transfer (engine, net, content, (const StImage *const *)styles,
+                    n_styles, &p, NULL, NULL, NULL, &result, &error);
   if (getenv ("FUZZ_VERBOSE")) /* what the inputs reach, for people */
     fprintf (stderr, "transfer %d x %d: status %d%s%s\n", cw, ch, st,
              error ? ": " : "", error ? error->message : "");

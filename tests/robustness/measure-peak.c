@@ -35,6 +35,7 @@ pattern (int w, int h, int k)
 static int
 measure (int side)
 {
+  StContext *engine = st_context_new (0);
   StNetwork *net = st_network_new_embedded ();
   StImage *content = pattern (side, side * 3 / 4, 1);
   StImage *style = pattern (256, 256, 7), *out = NULL;
@@ -51,10 +52,10 @@ measure (int side)
   p.history = 5;
   p.iterations = 8;
   p.threads = 1;
-  if (st_estimate (net, content->width, content->height, &p, &e, &error)
+  if (st_estimate (engine, net, content->width, content->height, &p, &e, &error)
           != ST_OK
-      || st_transfer (net, content, styles, 1, &p, NULL, NULL, NULL, &out,
-                      &error)
+      || st_transfer (engine, net, content, styles, 1, &p, NULL, NULL, NULL,
+                      &out, &error)
              != ST_OK)
     {
       fprintf (stderr, "size %d: %s\n", side, error->message);
@@ -72,6 +73,7 @@ measure (int side)
   st_image_free (content);
   st_image_free (style);
   st_network_free (net);
+  st_context_free (engine);
   return fabs (ratio - 1) <= TOLERANCE ? 0 : 1;
 }
 

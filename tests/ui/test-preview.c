@@ -20,6 +20,9 @@ typedef struct
   gboolean stopped;
 } Counts;
 
+/* The engine's state for this test, as the dialog has it. */
+static StContext *engine;
+
 static void
 on_event (StPreviewEvent event, const StImage *image,
           const StProgress *progress, const gchar *message, gpointer user_data)
@@ -109,7 +112,7 @@ test_frames_then_done (void)
   StImage *content, *style;
   StParams params;
   Counts counts = { 0 };
-  StPreviewRunner *runner = st_preview_runner_new (on_event, &counts);
+  StPreviewRunner *runner = st_preview_runner_new (engine, on_event, &counts);
 
   setup (&network, &content, &style, &params);
   params.iterations = 20;
@@ -132,7 +135,7 @@ test_stop_is_immediate (void)
   StImage *content, *style;
   StParams params;
   Counts counts = { 0 };
-  StPreviewRunner *runner = st_preview_runner_new (on_event, &counts);
+  StPreviewRunner *runner = st_preview_runner_new (engine, on_event, &counts);
   gint64 t0;
   gint i;
 
@@ -240,9 +243,13 @@ test_view_zoom_and_pan (void)
 int
 main (int argc, char **argv)
 {
+  int status;
   g_test_init (&argc, &argv, NULL);
+  engine = st_context_new (0);
   g_test_add_func ("/preview/frames-then-done", test_frames_then_done);
   g_test_add_func ("/preview/stop-is-immediate", test_stop_is_immediate);
   g_test_add_func ("/preview/view-zoom-and-pan", test_view_zoom_and_pan);
-  return g_test_run ();
+  status = g_test_run ();
+  st_context_free (engine);
+  return status;
 }
