@@ -167,7 +167,7 @@ st_embedded_build (const StNetwork *net, int w, int h, StPooling pooling,
           conv->cin = 3;
           conv->c = l == 0 && levels > 1 ? ST_EMB_FINE_FILTERS : ST_EMB_FILTERS;
           conv->k = net->sizes[s];
-          conv->pad = ST_PAD_REFLECT;
+          conv->pad = ST_PAD_SYMMETRIC;
           conv->weight = net->filters[s];
           conv->w = lw;
           conv->h = lh;
@@ -189,7 +189,7 @@ st_embedded_build (const StNetwork *net, int w, int h, StPooling pooling,
     colour->cin = 3;
     colour->c = 4;
     colour->k = 1;
-    colour->pad = ST_PAD_REFLECT;
+    colour->pad = ST_PAD_SYMMETRIC;
     colour->weight = emb_colour_weight;
     colour->bias = emb_colour_bias;
     colour->w = w;

@@ -364,7 +364,7 @@ st_blurdown_forward (const float *in, int c, int h, int w, float *out)
             for (int j = 0; j < 5; j++)
               acc += binomial5[j]
                      * s[(size_t)y * w
-                         + st_pad_index (2 * x + j - 2, w, ST_PAD_REFLECT)];
+                         + st_pad_index (2 * x + j - 2, w, ST_PAD_SYMMETRIC)];
             tmp[(size_t)y * ow + x] = acc;
           }
       float *d = out + (size_t)p * oh * ow;
@@ -375,7 +375,7 @@ st_blurdown_forward (const float *in, int c, int h, int w, float *out)
             for (int j = 0; j < 5; j++)
               acc += binomial5[j]
                      * tmp[(size_t)st_pad_index (2 * y + j - 2, h,
-                                                 ST_PAD_REFLECT)
+                                                 ST_PAD_SYMMETRIC)
                                * ow
                            + x];
             d[(size_t)y * ow + x] = acc;
@@ -399,7 +399,7 @@ st_blurdown_backward (const float *grad_out, int c, int h, int w,
       for (int y = 0; y < oh; y++)
         for (int j = 0; j < 5; j++)
           {
-            int sy = st_pad_index (2 * y + j - 2, h, ST_PAD_REFLECT);
+            int sy = st_pad_index (2 * y + j - 2, h, ST_PAD_SYMMETRIC);
             for (int x = 0; x < ow; x++)
               tmp[(size_t)sy * ow + x] += binomial5[j] * g[(size_t)y * ow + x];
           }
@@ -409,7 +409,8 @@ st_blurdown_backward (const float *grad_out, int c, int h, int w,
           {
             float v = tmp[(size_t)y * ow + x];
             for (int j = 0; j < 5; j++)
-              d[(size_t)y * w + st_pad_index (2 * x + j - 2, w, ST_PAD_REFLECT)]
+              d[(size_t)y * w
+                + st_pad_index (2 * x + j - 2, w, ST_PAD_SYMMETRIC)]
                   += binomial5[j] * v;
           }
     }

@@ -19,7 +19,7 @@
  * The forward convolution is paid twice, and no full-size feature map or
  * ReLU mask exists any more: memory per pass no longer grows with
  * 128 x pixels per convolution.  Each tile is read from the input with its
- * halo of k/2 pixels, padded as the whole-image convolution pads (reflect
+ * halo of k/2 pixels, padded as the whole-image convolution pads (symmetric
  * or zero), so the result is the whole-image convolution's. */
 #include "graph.h"
 

@@ -400,9 +400,11 @@ main (void)
   StRng rng;
   st_rng_init (&rng, 7);
   check_layer ("conv 3x3 zero pad", 0, 3, 4, 3, 7, 9, ST_PAD_ZERO, &rng);
-  check_layer ("conv 3x3 reflect pad", 0, 3, 4, 3, 7, 9, ST_PAD_REFLECT, &rng);
-  check_layer ("conv 5x5 reflect pad", 0, 2, 3, 5, 6, 8, ST_PAD_REFLECT, &rng);
-  check_layer ("conv 7x7 on 4x5, reflect", 0, 3, 2, 7, 4, 5, ST_PAD_REFLECT,
+  check_layer ("conv 3x3 symmetric pad", 0, 3, 4, 3, 7, 9, ST_PAD_SYMMETRIC,
+               &rng);
+  check_layer ("conv 5x5 symmetric pad", 0, 2, 3, 5, 6, 8, ST_PAD_SYMMETRIC,
+               &rng);
+  check_layer ("conv 7x7 on 4x5, symmetric", 0, 3, 2, 7, 4, 5, ST_PAD_SYMMETRIC,
                &rng);
   check_layer ("conv 1x1", 0, 5, 3, 1, 4, 6, ST_PAD_ZERO, &rng);
   check_layer ("conv 3x3 + ReLU", 1, 3, 4, 3, 7, 9, ST_PAD_ZERO, &rng);
@@ -425,13 +427,13 @@ main (void)
   for (int threads = 1; threads <= 3; threads++)
     {
       printf ("tiled passes on %d thread(s)\n", threads);
-      check_tiled ("tiled conv 7x7 reflect", 7, ST_PAD_REFLECT, 150, 131,
+      check_tiled ("tiled conv 7x7 symmetric", 7, ST_PAD_SYMMETRIC, 150, 131,
                    threads, &rng);
       check_tiled ("tiled conv 3x3 zero pad", 3, ST_PAD_ZERO, 67, 200, threads,
                    &rng);
-      check_tiled ("tiled conv 5x5 on 3x70", 5, ST_PAD_REFLECT, 3, 70, threads,
-                   &rng);
-      check_tiled ("tiled conv 3x3, 5 rows of tiles", 3, ST_PAD_REFLECT, 300,
+      check_tiled ("tiled conv 5x5 on 3x70", 5, ST_PAD_SYMMETRIC, 3, 70,
+                   threads, &rng);
+      check_tiled ("tiled conv 3x3, 5 rows of tiles", 3, ST_PAD_SYMMETRIC, 300,
                    70, threads, &rng);
     }
   return check_report ("test-gradients");
