@@ -100,6 +100,8 @@ double st_pass_seconds_per_pixel (StContext *context, const StNetwork *network,
 /* The driver's one out-of-memory error: sets it, returns
  * ST_ERROR_MEMORY. */
 StStatus st_memory_error (GError **error);
+/* The driver's one cancelled error: sets it, returns ST_CANCELLED. */
+StStatus st_cancelled_error (GError **error);
 /* The graph of one scale of a run (w x h): st_graph_build with the run's
  * pooling, threads and cancel flag.  (Named apart from st_graph_build,
  * which builds a network's graph alone.) */

@@ -18,15 +18,20 @@ st_memory_error (GError **error)
   return ST_ERROR_MEMORY;
 }
 
+StStatus
+st_cancelled_error (GError **error)
+{
+  g_set_error_literal (error, ST_ERROR, ST_CANCELLED, "cancelled");
+  return ST_CANCELLED;
+}
+
 /* The error of a failed pass (ST_CANCELLED or ST_ERROR_MEMORY), which
  * sets none; returns its status. */
 static StStatus
 pass_error (StStatus status, GError **error)
 {
-  if (status == ST_ERROR_MEMORY)
-    return st_memory_error (error);
-  g_set_error_literal (error, ST_ERROR, ST_CANCELLED, "cancelled");
-  return ST_CANCELLED;
+  return status == ST_ERROR_MEMORY ? st_memory_error (error)
+                                   : st_cancelled_error (error);
 }
 
 /* st_graph_build, with the run's cancel flag. */

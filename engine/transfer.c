@@ -425,7 +425,7 @@ optimise (Run *r, int si, GError **error)
   /* the optimiser's status is its own or the objective's (a pass out of
    * memory or stopped by the cancel flag): each gets its message here */
   if (status == ST_CANCELLED)
-    g_set_error (error, ST_ERROR, ST_CANCELLED, "cancelled");
+    st_cancelled_error (error);
   else if (status == ST_ERROR_NUMERIC)
     g_set_error (error, ST_ERROR, ST_ERROR_NUMERIC,
                  "the loss became NaN or infinite at scale %d of %d; "
@@ -473,10 +473,7 @@ run_scale (Run *r, int si, GError **error)
   /* A chance to cancel between the targets and the first iteration,
    * which at a large scale can be seconds apart. */
   if (status == ST_OK && !run_iteration (0, NAN, r->x, r))
-    {
-      g_set_error (error, ST_ERROR, ST_CANCELLED, "cancelled");
-      status = ST_CANCELLED;
-    }
+    status = st_cancelled_error (error);
   if (status == ST_OK)
     status = optimise (r, si, error);
   st_targets_clear (&r->targets, g.n_style, g.n_content);
