@@ -45,15 +45,16 @@
  * pass takes a thousand times longer and says nothing about the machine):
  * a 2-core machine's cost per pixel of the embedded network. */
 #define GUESS_SECONDS_PER_PIXEL 2.5e-6
-/* A quiet pass's wall time over the calling thread's CPU time: on a quiet
- * 2-core Xeon (embedded network, 2 threads) the best wall time was
- * 0.043-0.050 s where the calling thread's best CPU time was 0.040-0.048
- * s, 1.0-1.05 (it waits little for the other part; with one thread it
- * is the pass).  1.1 lies above that, so that on a quiet machine the
- * wall time stays the answer, as the estimate's factors were fitted
- * (estimate.c), and under load the estimate is at most a tenth above the
- * quiet one: at load 3.5-8 on the same machine the CPU time was
- * 0.040-0.056 s where the wall time said 0.056-0.25 s. */
+/* A quiet pass's wall time over the calling thread's CPU time, on a
+ * 2-core Xeon (embedded network, 2 threads): the best wall time was
+ * 0.043-0.050 s at load 1-2, the calling thread's best CPU time
+ * 0.039-0.048 s at any load, so about 1.0-1.1 (it waits little for the
+ * other part; with one thread the CPU time is the pass).  1.1 is at the
+ * top of that, so that on a quiet machine the wall time stays the
+ * answer, as the estimate's factors were fitted (estimate.c), and under
+ * load the estimate is at most about a tenth above the quiet one: at
+ * load 3.5-8 on that machine the CPU time was 0.040-0.059 s where the
+ * wall time said 0.056-0.39 s. */
 #define QUIET_WALL_PER_CPU 1.1
 /* CPU seconds the calling thread has used; negative where the clock is
  * missing. */
