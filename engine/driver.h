@@ -90,8 +90,10 @@ int st_lbfgs_history (const StParams *params, size_t n);
 
 /* calibrate.c: seconds per pixel of one optimiser evaluation (forward,
  * losses, backward) on this machine with `threads` (a run's resolved
- * count), measured once per context at a small size and kept in it (a
- * fixed guess when it could not run, or with ST_NO_CALIBRATION set).
+ * count) when the machine is quiet, measured once per context at a small
+ * size (by CPU time as well as the wall clock, so that other programs'
+ * load does not count) and kept in it (a fixed guess when it could not
+ * run, or with ST_NO_CALIBRATION set).
  * Safe from several threads at once. */
 double st_pass_seconds_per_pixel (StContext *context, const StNetwork *network,
                                   StPooling pooling, int threads);

@@ -61,7 +61,9 @@
  * runs took 14.4, 38.4 and 105.5 s at 384, 768 and 1920 px and were
  * estimated at 1.18, 0.96 and 0.97 of that.  (1.3 passes and 2 s fixed,
  * fitted once on runs a busy machine had slowed, said 1.26-1.46 at
- * 384 px.) */
+ * 384 px.)  The time is the quiet machine's: the calibration does not
+ * count other programs' load (calibrate.c), and a run that they slow
+ * sees it in its progress's time left. */
 #define ST_EVALUATIONS_PER_ITERATION 1.05
 #define ST_TARGET_PASSES 1.0
 #define ST_FIXED_SECONDS 0.5
