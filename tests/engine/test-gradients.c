@@ -581,8 +581,9 @@ check_head_peak (StRng *rng)
   whole = st_graph_peak_bytes (&g);
   g.head_tile = 16;
   tiled = st_graph_peak_bytes (&g);
-  CHECK (tiled < whole / 2, "tiled head: peak %zu bytes, node by node %zu",
-         tiled, whole);
+  /* at least conv1_1's and conv1_2's full-size outputs (16 channels) */
+  CHECK (tiled + 2 * (size_t)16 * 300 * 400 * sizeof (float) < whole,
+         "tiled head: peak %zu bytes, node by node %zu", tiled, whole);
   printf ("  tiled head peak %.1f MiB, node by node %.1f MiB\n",
           tiled / 1048576.0, whole / 1048576.0);
   for (int i = 0; i < 4; i++)
