@@ -55,6 +55,7 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
       if (node->style)
         graph->style_shares += node->style_share > 0 ? node->style_share : 1.0;
     }
+  graph->head_tile = st_head_eligible (graph) ? ST_HEAD_TILE : 0;
   return ST_OK;
 }
 

@@ -52,6 +52,8 @@ typedef struct
                           early and fails (StParams.cancel)            */
   int threads;         /* the engine threads of a pass (the run's count,
                           st_graph_build's argument)                   */
+  int head_tile;       /* the head's tile side in pool1 outputs (head.c);
+                          0: the head runs node by node               */
 } StGraph;
 
 /* A style tap's weight within the style term (the shares add up to 1). */
@@ -162,6 +164,29 @@ double st_tiled_backward (const StNode *node, const float *in, const float *d,
                           int threads, const gint *cancel);
 double st_tiled_content_norm (const StNode *node, const float *content_in,
                               float *scratch, int threads, const gint *cancel);
+
+/* head.c: VGG19's full-resolution head, the graph's first ST_HEAD_NODES
+ * nodes (preprocessing, conv1_1, conv1_2, pool1; conv1_1 may be a style
+ * tap), run tile by tile (graph->head_tile pool1 outputs a side) so that
+ * no full-size map of conv1_1 or conv1_2 is ever held.  For image (3, H,
+ * W):
+ *   forward:  pool (pool1's whole output) = the head's output; gram (c1,
+ *             c1) = conv1_1's Gram F F^T / n when gram is not NULL;
+ *   backward: grad_image += dL/d(image) for dL/d(pool1) = grad_pool (may
+ *             be NULL) and dL/dF = style_scale d F at conv1_1, d (c1, c1)
+ *             = G - target, symmetric (upper triangle read), or NULL.
+ * scratch holds st_head_scratch_floats (graph) floats.  FALSE when the
+ * graph's cancel flag stopped it, or a convolution found no memory. */
+#define ST_HEAD_NODES 4
+#define ST_HEAD_TILE 64
+gboolean st_head_eligible (const StGraph *graph);
+size_t st_head_scratch_floats (const StGraph *graph);
+gboolean st_head_forward (const StGraph *graph, const float *image, float *pool,
+                          float *gram, float *scratch);
+gboolean st_head_backward (const StGraph *graph, const float *image,
+                           const float *grad_pool, const float *d,
+                           float style_scale, float *grad_image,
+                           float *scratch);
 
 /* The targets' pass: like st_graph_taps, but each style tap comes as its
  * Gram matrix (c, c) (StFeature.gram set), a tiled leaf's content tap as

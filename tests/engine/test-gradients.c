@@ -394,6 +394,203 @@ check_tiled (const char *what, int k, StPad pad, int h, int w, int threads,
   g_free (content_in), g_free (target_mask);
 }
 
+/* ------------------------------------------------ the tiled head */
+
+/* A small graph of VGG19's shape: preprocessing, conv1_1 (3 -> 16, a
+ * style tap), conv1_2 (16 -> 16: Winograd), the pool, then conv2_1 (16 ->
+ * 64, style) and a 64 -> 8 convolution (style and content): weights
+ * random, kept in w. */
+static void
+head_graph (StGraph *g, StOp pool, int h, int w, int threads, float **wt,
+            StRng *rng)
+{
+  static const int cin[4] = { 3, 16, 16, 64 }, cout[4] = { 16, 16, 64, 8 };
+  StNode *node;
+  memset (g, 0, sizeof *g);
+  node = st_graph_add (g, ST_OP_PREPROCESS, -1);
+  node->c = 3, node->h = h, node->w = w;
+  for (int o = 0; o < 3; o++)
+    {
+      node->perm[o] = 2 - o;
+      node->scale[o] = 1.5f + o;
+      node->shift[o] = -0.4f * o;
+    }
+  for (int i = 0; i < 4; i++)
+    {
+      size_t nw = (size_t)cout[i] * cin[i] * 9;
+      node = st_graph_add (g, ST_OP_CONV, g->n - 1);
+      node->cin = cin[i], node->c = cout[i], node->k = 3;
+      node->pad = ST_PAD_ZERO;
+      wt[i] = st_floats_new (nw + cout[i]);
+      fill_random (wt[i], nw, rng, -0.6 / cin[i], 1.0 / cin[i]);
+      fill_random (wt[i] + nw, cout[i], rng, -0.05, 0.1);
+      node->weight = wt[i], node->bias = wt[i] + nw;
+      g_snprintf (node->name, sizeof node->name, "conv%d", i);
+      node->style = i != 1;
+      node->content = i == 3;
+      if (i == 1)
+        {
+          node = st_graph_add (g, pool, g->n - 1);
+          node->h /= 2, node->w /= 2;
+        }
+    }
+  for (int i = 0; i < g->n; i++)
+    {
+      if (g->nodes[i].input >= 0)
+        g->nodes[g->nodes[i].input].last_use = i;
+      g->n_style += g->nodes[i].style;
+      g->n_content += g->nodes[i].content;
+      g->style_shares += g->nodes[i].style;
+    }
+  g->threads = threads;
+}
+
+/* Targets from the style and the content passes of st_graph_targets (f
+ * (nf) and fc (nc)) into t. */
+static void
+head_targets (const StFeature *f, int nf, const StFeature *fc, int nc,
+              StTargets *t)
+{
+  int si = 0, ci = 0;
+  memset (t, 0, sizeof *t);
+  t->gram = g_new0 (float *, nf);
+  t->gram_norm = g_new0 (double, nf);
+  t->features = g_new0 (float *, nf);
+  t->feature_norm = g_new0 (double, nf);
+  t->style_weight = 10.0;
+  t->content_weight = 1.0;
+  for (int i = 0; i < nf; i++)
+    {
+      t->gram[si] = f[i].data;
+      t->gram_norm[si++] = st_sum_squares (f[i].data, (size_t)f[i].c * f[i].c);
+    }
+  for (int i = 0; i < nc; i++)
+    {
+      t->features[ci] = fc[i].data;
+      t->feature_norm[ci++] = fc[i].norm;
+    }
+}
+
+/* The targets of other: both passes of st_graph_targets. */
+static gboolean
+head_make_targets (const StGraph *g, const float *other, StFeature **f, int *nf,
+                   StFeature **fc, int *nc, StTargets *t)
+{
+  *f = *fc = NULL;
+  *nf = *nc = 0;
+  if (st_graph_targets (g, other, TRUE, FALSE, f, nf) != ST_OK
+      || st_graph_targets (g, other, FALSE, TRUE, fc, nc) != ST_OK)
+    return FALSE;
+  head_targets (*f, *nf, *fc, *nc, t);
+  return TRUE;
+}
+
+static void
+head_targets_free (StTargets *t)
+{
+  g_free (t->gram), g_free (t->gram_norm);
+  g_free (t->features), g_free (t->feature_norm);
+}
+
+/* The loss and the image's gradient at x with the head run in tiles of
+ * `tile` pool outputs (0: node by node); the targets made the same way
+ * from other. */
+static double
+head_run (StGraph *g, int tile, const float *x, const float *other, float *grad,
+          float *gram0)
+{
+  StFeature *f, *fc;
+  StTargets t;
+  int nf, nc;
+  double loss = NAN;
+  size_t n = (size_t)3 * g->nodes[0].h * g->nodes[0].w;
+  g->head_tile = tile;
+  if (!head_make_targets (g, other, &f, &nf, &fc, &nc, &t))
+    return NAN;
+  memcpy (gram0, f[0].data, (size_t)f[0].c * f[0].c * sizeof (float));
+  memset (grad, 0, n * sizeof (float));
+  if (st_graph_loss (g, x, &t, grad, NULL, NULL, &loss) != ST_OK)
+    loss = NAN;
+  head_targets_free (&t);
+  st_features_free (f, nf);
+  st_features_free (fc, nc);
+  return loss;
+}
+
+/* head.c against the node-by-node head on an image of several tiles, not
+ * a multiple of the tile, odd on both sides (the pool drops the last row
+ * and column, conv1_1's Gram counts them): the targets, the loss and the
+ * image's gradient must be the same up to rounding; and a finite-
+ * difference check of the tiled head's gradient. */
+static void
+check_head (const char *what, StOp pool, int h, int w, int tile, int threads,
+            StRng *rng)
+{
+  StGraph g;
+  float *wt[4];
+  size_t n = (size_t)3 * h * w;
+  float *x = st_floats_new (n), *other = st_floats_new (n);
+  float *grad = st_floats_new (n), *grad_ref = st_floats_new (n);
+  float gram[16 * 16], gram_ref[16 * 16];
+  double loss, loss_ref;
+  GraphCtx ctx = { &g, NULL };
+  head_graph (&g, pool, h, w, threads, wt, rng);
+  CHECK (st_head_eligible (&g), "%s: the head is tiled", what);
+  fill_random (x, n, rng, 0, 1);
+  fill_random (other, n, rng, 0, 1);
+  loss_ref = head_run (&g, 0, x, other, grad_ref, gram_ref);
+  loss = head_run (&g, tile, x, other, grad, gram);
+  CHECK (max_rel_diff (gram, gram_ref, 16 * 16) < 1e-5,
+         "%s: conv1_1's target Gram differs by %g", what,
+         max_rel_diff (gram, gram_ref, 16 * 16));
+  CHECK (fabs (loss - loss_ref) <= 1e-5 * fabs (loss_ref),
+         "%s: loss %.9g vs %.9g", what, loss, loss_ref);
+  CHECK (max_rel_diff (grad, grad_ref, n) < 1e-4,
+         "%s: image gradient differs by %g", what,
+         max_rel_diff (grad, grad_ref, n));
+  printf ("  %-28s loss %.1e, gradient %.1e\n", what,
+          fabs (loss - loss_ref) / fabs (loss_ref),
+          max_rel_diff (grad, grad_ref, n));
+  if (threads == 1)
+    {
+      StFeature *f, *fc;
+      StTargets t;
+      int nf, nc;
+      head_make_targets (&g, other, &f, &nf, &fc, &nc, &t);
+      ctx.targets = &t;
+      gradcheck (what, graph_fn, &ctx, n, x, 1e-2, 0.03, rng);
+      head_targets_free (&t);
+      st_features_free (f, nf);
+      st_features_free (fc, nc);
+    }
+  for (int i = 0; i < 4; i++)
+    g_free (wt[i]);
+  st_graph_clear (&g);
+  g_free (x), g_free (other), g_free (grad), g_free (grad_ref);
+}
+
+/* The tiled head holds less at the peak than the node-by-node one. */
+static void
+check_head_peak (StRng *rng)
+{
+  StGraph g;
+  float *wt[4];
+  size_t whole, tiled;
+  head_graph (&g, ST_OP_AVGPOOL, 300, 400, 1, wt, rng);
+  g.head_tile = 0;
+  whole = st_graph_peak_bytes (&g);
+  g.head_tile = 16;
+  tiled = st_graph_peak_bytes (&g);
+  /* at least conv1_1's and conv1_2's full-size outputs (16 channels) */
+  CHECK (tiled + 2 * (size_t)16 * 300 * 400 * sizeof (float) < whole,
+         "tiled head: peak %zu bytes, node by node %zu", tiled, whole);
+  printf ("  tiled head peak %.1f MiB, node by node %.1f MiB\n",
+          tiled / 1048576.0, whole / 1048576.0);
+  for (int i = 0; i < 4; i++)
+    g_free (wt[i]);
+  st_graph_clear (&g);
+}
+
 int
 main (void)
 {
@@ -436,5 +633,15 @@ main (void)
       check_tiled ("tiled conv 3x3, 5 rows of tiles", 3, ST_PAD_SYMMETRIC, 300,
                    70, threads, &rng);
     }
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      printf ("tiled head on %d thread(s)\n", threads);
+      check_head ("head, average pool", ST_OP_AVGPOOL, 37, 53, 5, threads,
+                  &rng);
+      check_head ("head, max pool", ST_OP_MAXPOOL, 37, 53, 5, threads, &rng);
+      check_head ("head, max pool, even size", ST_OP_MAXPOOL, 30, 44, 4,
+                  threads, &rng);
+    }
+  check_head_peak (&rng);
   return check_report ("test-gradients");
 }
