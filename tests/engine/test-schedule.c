@@ -156,9 +156,11 @@ calibrate_twice (const StNetwork *net)
 
 /* The calibration measures the work, not the moment's load (issue 19):
  * beside four busy threads per core, a pass's time counts as what it was
- * alone, within 2 times (1.1-1.3 times here, the competitors' switching
- * costing a little; by the wall clock, as before, it was 9-15 times: the
- * engine's threads had a fifth of the cores).  CPU time does not depend
+ * alone, within 3 times (1.1-1.3 times here, the competitors' switching
+ * costing a little; 3 leaves room for a machine whose two cores are one
+ * core's hyperthreads, where a spinning sibling slows the work itself;
+ * by the wall clock, as before, it was 9-15 times: the engine's threads
+ * had a fifth of the cores).  CPU time does not depend
  * on how long the competitors hold the cores, so this does not depend on
  * this machine's own load either. */
 static void
@@ -183,7 +185,7 @@ check_calibration_under_load (const StNetwork *net)
   printf ("  calibration: %.3g s/px alone, %.3g s/px beside %d busy "
           "threads (%.2fx)\n",
           alone, loaded, n, loaded / alone);
-  CHECK (alone > 0 && loaded < 2.0 * alone && loaded > alone / 2.0,
+  CHECK (alone > 0 && loaded < 3.0 * alone && loaded > alone / 3.0,
          "the calibration beside %d busy threads said %.3g s/px, alone "
          "%.3g s/px",
          n, loaded, alone);
