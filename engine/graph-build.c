@@ -55,7 +55,10 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
       if (node->style)
         graph->style_shares += node->style_share > 0 ? node->style_share : 1.0;
     }
-  graph->head_tile = st_head_eligible (graph) ? ST_HEAD_TILE : 0;
+  graph->head_blocks = st_head_eligible (graph);
+  graph->head_tile = graph->head_blocks == 2   ? ST_HEAD_TILE2
+                     : graph->head_blocks == 1 ? ST_HEAD_TILE
+                                               : 0;
   return ST_OK;
 }
 

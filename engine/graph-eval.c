@@ -203,7 +203,8 @@ st_eval_clear (Eval *e)
       st_eval_put (e, e->grads && e->grads[i] ? e->grads[i] : NULL);
       st_eval_put (e, e->masks && e->masks[i] ? e->masks[i] : NULL);
     }
-  st_eval_put (e, e->head_d);
+  for (int b = 0; b < ST_HEAD_MAX_BLOCKS; b++)
+    st_eval_put (e, e->head_d[b]);
   g_free (e->outs);
   g_free (e->grads);
   g_free (e->masks);
@@ -240,17 +241,18 @@ st_eval_tiled_scratch_bytes (const StGraph *g)
   return floats * sizeof (float);
 }
 
-/* The tiled head's forward pass (head.c): pool1's output into its outs,
- * conv1_1's Gram into gram when not NULL. */
+/* The tiled head's forward pass (head.c): its last pool's output into its
+ * outs, block b's first convolution's Gram into gram[b] when not NULL. */
 gboolean
-st_eval_head_forward (Eval *e, const float *image, float *gram)
+st_eval_head_forward (Eval *e, const float *image, float *const *gram)
 {
-  const StNode *pool = &e->g->nodes[ST_HEAD_NODES - 1];
+  int last = st_head_nodes (e->g) - 1;
   size_t sc = st_head_scratch_floats (e->g) * sizeof (float);
   float *scratch = st_eval_get (e, sc, FALSE);
-  float *out = st_eval_get (e, st_node_size (pool) * sizeof (float), FALSE);
+  float *out = st_eval_get (
+      e, st_node_size (&e->g->nodes[last]) * sizeof (float), FALSE);
   gboolean ok = scratch && out;
-  e->outs[ST_HEAD_NODES - 1] = out;
+  e->outs[last] = out;
   if (ok && !e->count)
     ok = st_head_forward (e->g, image, out, gram, scratch);
   st_eval_put (e, scratch);

@@ -20,8 +20,10 @@ typedef struct
   float **outs;     /* (n) forward outputs, freed after last use   */
   float **grads;    /* (n) gradients wrt outputs                   */
   uint8_t **masks;  /* (n) ReLU masks / max-pool argmax            */
-  float *head_d;    /* the tiled head's D = G - target (head.c)    */
-  float head_scale; /* and its style scale                         */
+  /* the tiled head's D = G - target at each block (head.c), and its
+   * style scale */
+  float *head_d[ST_HEAD_MAX_BLOCKS];
+  float head_scale[ST_HEAD_MAX_BLOCKS];
 } Eval;
 
 /* A buffer of `bytes` (zeroed when zero), or a counted name; NULL when
@@ -41,9 +43,9 @@ gboolean st_eval_backward (Eval *e, int i, float *grad_image);
 gboolean st_eval_release (Eval *e, int i);
 /* One size of scratch for every tiled leaf of the graph. */
 size_t st_eval_tiled_scratch_bytes (const StGraph *g);
-/* The tiled head's forward pass (head.c): pool1's output into its outs,
- * conv1_1's Gram into gram when not NULL. */
-gboolean st_eval_head_forward (Eval *e, const float *image, float *gram);
+/* The tiled head's forward pass (head.c): its last pool's output into its
+ * outs, block b's first convolution's Gram into gram[b] when not NULL. */
+gboolean st_eval_head_forward (Eval *e, const float *image, float *const *gram);
 
 G_END_DECLS
 

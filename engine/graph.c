@@ -128,55 +128,68 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
   return ok;
 }
 
-/* The tiled head's losses: conv1_1's style term, its D = G - target kept
- * for the backward pass. */
+/* The tiled head's losses: each block's first convolution's style term,
+ * its D = G - target kept for the backward pass. */
 static gboolean
 head_loss (Eval *e, const float *image, const StTargets *t, int *si,
            StLossParts *sum)
 {
-  const StNode *node = &e->g->nodes[1];
-  size_t cc = (size_t)node->c * node->c;
-  double ws, norm, loss = 0.0;
-  if (node->style && !(e->head_d = st_eval_get (e, cc * sizeof (float), FALSE)))
-    return FALSE;
+  for (int b = 0; b < e->g->head_blocks; b++)
+    {
+      const StNode *node = &e->g->nodes[3 * b + 1];
+      size_t cc = (size_t)node->c * node->c * sizeof (float);
+      if (node->style && !(e->head_d[b] = st_eval_get (e, cc, FALSE)))
+        return FALSE;
+    }
   if (!st_eval_head_forward (e, image, e->head_d))
     return FALSE;
-  if (!node->style)
-    return TRUE;
-  if (!e->count)
+  for (int b = 0; b < e->g->head_blocks; b++)
     {
-      /* D = G - target; L = |D|^2 / norm; dL/dF = 4 D F / (n norm) */
-      ws = t->style_weight * st_node_style_share (e->g, node);
-      norm = MAX (t->gram_norm[*si], 1e-30);
-      for (size_t p = 0; p < cc; p++)
+      const StNode *node = &e->g->nodes[3 * b + 1];
+      size_t cc = (size_t)node->c * node->c;
+      double ws, norm, loss = 0.0;
+      if (!node->style)
+        continue;
+      if (!e->count)
         {
-          e->head_d[p] -= t->gram[*si][p];
-          loss += (double)e->head_d[p] * e->head_d[p];
+          /* D = G - target; L = |D|^2 / norm; dL/dF = 4 D F / (n norm) */
+          ws = t->style_weight * st_node_style_share (e->g, node);
+          norm = MAX (t->gram_norm[*si], 1e-30);
+          for (size_t p = 0; p < cc; p++)
+            {
+              e->head_d[b][p] -= t->gram[*si][p];
+              loss += (double)e->head_d[b][p] * e->head_d[b][p];
+            }
+          sum->style += ws * loss / norm;
+          e->head_scale[b]
+              = (float)(ws * 4.0 / ((double)node->h * node->w * norm));
         }
-      sum->style += ws * loss / norm;
-      e->head_scale = (float)(ws * 4.0 / ((double)node->h * node->w * norm));
+      (*si)++;
     }
-  (*si)++;
   return TRUE;
 }
 
-/* The tiled head's backward pass, from pool1's gradient (and conv1_1's
- * style term) into grad_image; frees them. */
+/* The tiled head's backward pass, from its last pool's gradient (and the
+ * style terms) into grad_image; frees them. */
 static gboolean
 head_backward (Eval *e, const float *image, float *grad_image)
 {
   size_t sc = st_head_scratch_floats (e->g) * sizeof (float);
   float *scratch = st_eval_get (e, sc, FALSE);
   gboolean ok = scratch != NULL;
-  int pool = ST_HEAD_NODES - 1;
+  int last = st_head_nodes (e->g) - 1;
   if (ok && !e->count)
-    ok = st_head_backward (e->g, image, e->grads[pool], e->head_d,
-                           e->head_scale, grad_image, scratch);
+    ok = st_head_backward (e->g, image, e->grads[last],
+                           (const float *const *)e->head_d, e->head_scale,
+                           grad_image, scratch);
   st_eval_put (e, scratch);
-  st_eval_put (e, e->grads[pool]);
-  e->grads[pool] = NULL;
-  st_eval_put (e, e->head_d);
-  e->head_d = NULL;
+  st_eval_put (e, e->grads[last]);
+  e->grads[last] = NULL;
+  for (int b = 0; b < ST_HEAD_MAX_BLOCKS; b++)
+    {
+      st_eval_put (e, e->head_d[b]);
+      e->head_d[b] = NULL;
+    }
   return ok;
 }
 
@@ -203,10 +216,10 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
           break;
         }
       double ws = t->style_weight * st_node_style_share (graph, node);
-      if (i == 0 && graph->head_tile > 0)
+      if (i == 0 && st_head_tiled (graph))
         {
           ok = head_loss (&e, image, t, &si, &sum);
-          i = ST_HEAD_NODES - 1;
+          i = st_head_nodes (graph) - 1;
           continue;
         }
       if (st_tiled_eligible (node))
@@ -231,7 +244,7 @@ graph_loss (const StGraph *graph, const float *image, const StTargets *t,
         ok = st_eval_backward (&e, i, grad_image);
     }
   for (int i = graph->n - 1; i >= 0 && ok && grad_image; i--)
-    if (i == ST_HEAD_NODES - 1 && graph->head_tile > 0)
+    if (i == st_head_nodes (graph) - 1 && st_head_tiled (graph))
       {
         ok = head_backward (&e, image, grad_image);
         break;
@@ -315,26 +328,33 @@ keep_tap (Eval *e, int i, const float *image, gboolean style, gboolean grams,
   return TRUE;
 }
 
-/* The tiled head in the targets' pass: pool1's output, and conv1_1's
- * Gram kept in f[*n] when it is a wanted style tap. */
+/* The tiled head in the targets' pass: its last pool's output, and each
+ * block's first convolution's Gram kept in f[*n] on when it is a wanted
+ * style tap. */
 static gboolean
 head_taps (Eval *e, const float *image, gboolean style, StFeature *f, int *n)
 {
-  const StNode *node = &e->g->nodes[1];
-  StFeature *kept = &f[*n];
-  if (!(style && node->style))
-    return st_eval_head_forward (e, image, NULL);
-  (*n)++;
-  g_strlcpy (kept->name, node->name, sizeof kept->name);
-  kept->c = node->c;
-  kept->h = node->h;
-  kept->w = node->w;
-  kept->style = TRUE;
-  kept->gram = TRUE;
-  /* kept: counted until the end, never handed back */
-  kept->data
-      = st_eval_get (e, (size_t)node->c * node->c * sizeof (float), FALSE);
-  return kept->data && st_eval_head_forward (e, image, kept->data);
+  float *grams[ST_HEAD_MAX_BLOCKS] = { NULL };
+  for (int b = 0; b < e->g->head_blocks; b++)
+    {
+      const StNode *node = &e->g->nodes[3 * b + 1];
+      StFeature *kept = &f[*n];
+      if (!(style && node->style))
+        continue;
+      (*n)++;
+      g_strlcpy (kept->name, node->name, sizeof kept->name);
+      kept->c = node->c;
+      kept->h = node->h;
+      kept->w = node->w;
+      kept->style = TRUE;
+      kept->gram = TRUE;
+      /* kept: counted until the end, never handed back */
+      kept->data = grams[b]
+          = st_eval_get (e, (size_t)node->c * node->c * sizeof (float), FALSE);
+      if (!kept->data)
+        return FALSE;
+    }
+  return st_eval_head_forward (e, image, grams);
 }
 
 /* st_graph_taps (grams FALSE) and st_graph_targets (grams TRUE), with
@@ -353,10 +373,10 @@ graph_taps (const StGraph *graph, const float *image, gboolean style,
     {
       const StNode *node = &graph->nodes[i];
       gboolean wanted = (style && node->style) || (content && node->content);
-      if (i == 0 && grams && graph->head_tile > 0)
+      if (i == 0 && grams && st_head_tiled (graph))
         {
           ok = head_taps (&e, image, style, f, &n);
-          i = ST_HEAD_NODES - 1;
+          i = st_head_nodes (graph) - 1;
           continue;
         }
       if (grams && st_tiled_eligible (node))

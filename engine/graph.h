@@ -52,8 +52,9 @@ typedef struct
                           early and fails (StParams.cancel)            */
   int threads;         /* the engine threads of a pass (the run's count,
                           st_graph_build's argument)                   */
-  int head_tile;       /* the head's tile side in pool1 outputs (head.c);
-                          0: the head runs node by node               */
+  int head_blocks;     /* the blocks of VGG's head run tile by tile
+                          (head.c): 0 (node by node), 1 or 2          */
+  int head_tile;       /* its tile side in its last pool's outputs    */
 } StGraph;
 
 /* A style tap's weight within the style term (the shares add up to 1). */
@@ -165,28 +166,45 @@ double st_tiled_backward (const StNode *node, const float *in, const float *d,
 double st_tiled_content_norm (const StNode *node, const float *content_in,
                               float *scratch, int threads, const gint *cancel);
 
-/* head.c: VGG19's full-resolution head, the graph's first ST_HEAD_NODES
- * nodes (preprocessing, conv1_1, conv1_2, pool1; conv1_1 may be a style
- * tap), run tile by tile (graph->head_tile pool1 outputs a side) so that
- * no full-size map of conv1_1 or conv1_2 is ever held.  For image (3, H,
- * W):
- *   forward:  pool (pool1's whole output) = the head's output; gram (c1,
- *             c1) = conv1_1's Gram F F^T / n when gram is not NULL;
- *   backward: grad_image += dL/d(image) for dL/d(pool1) = grad_pool (may
- *             be NULL) and dL/dF = style_scale d F at conv1_1, d (c1, c1)
- *             = G - target, symmetric (upper triangle read), or NULL.
+/* head.c: VGG19's first blocks, the graph's first st_head_nodes nodes
+ * (preprocessing, then graph->head_blocks blocks: conv1_1, conv1_2,
+ * pool1, and with two conv2_1, conv2_2, pool2; each block's first
+ * convolution may be a style tap), run tile by tile (graph->head_tile
+ * outputs of the last pool a side) so that no map of the blocks is ever
+ * held whole.  For image (3, H, W):
+ *   forward:  pool (the last pool's whole output) = the head's output;
+ *             gram[b] (c, c) = block b's first convolution's Gram F F^T /
+ *             n when gram[b] is not NULL;
+ *   backward: grad_image += dL/d(image) for dL/d(last pool) = grad_pool
+ *             (may be NULL) and dL/dF = style_scale[b] d[b] F at block
+ *             b's first convolution, d[b] (c, c) = G - target, symmetric
+ *             (upper triangle read), or NULL (d itself may be NULL).
  * scratch holds st_head_scratch_floats (graph) floats.  FALSE when the
- * graph's cancel flag stopped it, or a convolution found no memory. */
-#define ST_HEAD_NODES 4
-#define ST_HEAD_TILE 64
-gboolean st_head_eligible (const StGraph *graph);
+ * graph's cancel flag stopped it, or a convolution found no memory.
+ * st_head_eligible: the blocks the graph's shape allows (0, 1 or 2). */
+#define ST_HEAD_MAX_BLOCKS 2
+#define ST_HEAD_TILE 64  /* one block: pool1 outputs, 128 image pixels  */
+#define ST_HEAD_TILE2 64 /* two: pool2 outputs, 256 image pixels         */
+int st_head_eligible (const StGraph *graph);
 size_t st_head_scratch_floats (const StGraph *graph);
 gboolean st_head_forward (const StGraph *graph, const float *image, float *pool,
-                          float *gram, float *scratch);
+                          float *const *gram, float *scratch);
 gboolean st_head_backward (const StGraph *graph, const float *image,
-                           const float *grad_pool, const float *d,
-                           float style_scale, float *grad_image,
+                           const float *grad_pool, const float *const *d,
+                           const float *style_scale, float *grad_image,
                            float *scratch);
+/* TRUE when the graph's head runs tile by tile; its nodes: the
+ * preprocessing and 3 a block. */
+static inline gboolean
+st_head_tiled (const StGraph *graph)
+{
+  return graph->head_blocks > 0 && graph->head_tile > 0;
+}
+static inline int
+st_head_nodes (const StGraph *graph)
+{
+  return 3 * graph->head_blocks + 1;
+}
 
 /* The targets' pass: like st_graph_taps, but each style tap comes as its
  * Gram matrix (c, c) (StFeature.gram set), a tiled leaf's content tap as

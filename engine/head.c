@@ -1,59 +1,76 @@
-/* head.c - VGG19's full-resolution head run tile by tile.
+/* head.c - VGG19's first two blocks run tile by tile.
  *
- * The head is the graph's first four nodes: the preprocessing, conv1_1
- * (3 -> 64, a style tap), conv1_2 (64 -> 64) and pool1.  Run node by node,
- * conv1_1 and conv1_2 each write 64 maps at the image's full size, which
- * are held with their ReLU masks and gradients: at a 1920 x 1200 photo
- * 590 MB a map, most of the 4.8 GB a pass took (issue 19).  Here the head
- * is run one tile of pool1's outputs at a time, as tiled.c runs the
- * embedded network's leaves:
+ * The head is the graph's first nodes: the preprocessing, then one or two
+ * blocks of two 3 x 3 convolutions and a 2 x 2 pool: conv1_1 (3 -> 64, a
+ * style tap), conv1_2, pool1, and where the graph goes on so, conv2_1
+ * (64 -> 128, a style tap), conv2_2, pool2.  Run node by node, these
+ * write 64 maps at the image's full size and 128 at a quarter of it,
+ * held with their ReLU masks and gradients: at a 1920 x 1200 photo 590
+ * MB a full-size map, 295 MB a quarter-size one, most of the 4.8 GB a
+ * pass took (issue 19).  Here the head is run one tile of the last pool's
+ * outputs at a time, as tiled.c runs the embedded network's leaves:
  *
- *   forward   for each tile, the preprocessed image with a halo of 2
- *             pixels, conv1_1, conv1_2 and the pool on it; the tile's own
- *             pool1 outputs are written into pool1's whole output, and
- *             conv1_1's Gram accumulated over the tile's own pixels;
- *   backward  once the rest of the network has given pool1's gradient and
- *             D = G - target is known, each tile is made again and the
- *             gradient goes back from its own pool1 outputs (and conv1_1's
- *             style term at its own pixels) through the pool, conv1_2 and
- *             conv1_1 into the image's, the halos of neighbouring tiles
- *             adding up.
+ *   forward   for each tile, the preprocessed image with a halo, then
+ *             each block on it; the tile's own outputs of the last pool
+ *             are written into its whole output, and each block's first
+ *             convolution's Gram accumulated over the tile's own pixels
+ *             of it (at its own level);
+ *   backward  once the rest of the network has given the last pool's
+ *             gradient and each D = G - target is known, each tile is
+ *             made again and the gradient goes back from its own pool
+ *             outputs, through the blocks, each first convolution's style
+ *             term added at its own pixels, into the image's, the halos
+ *             of neighbouring tiles adding up.
  *
- * Exact: the buffers cover the tile's pixels 2 more on every side, zero
- * where they lie outside the image, and conv1_1's output is zeroed there
- * again before conv1_2 reads it, so that each convolution sees its own
- * zero padding at the image's edges only (a convolution of a padded input
- * is not the padded convolution).  Each same-size convolution of a buffer
- * is right 1 pixel further in than the one before: conv1_1 on the tile
- * and 1 pixel around it, conv1_2 on the tile, which is what the pool
- * reads.  Tiles start at even pixels, so the pool's windows are the
- * whole image's.  The recomputation costs one forward pass of block 1 per
- * backward pass, a few per cent of a pass; the kernels are the whole
- * image's (Winograd for conv1_2). */
+ * Exact: each 3 x 3 convolution is right 1 pixel further in than its
+ * input, so a block's buffers reach 2 pixels (at its level) past what its
+ * pool reads, and the pooled outputs are the next block's input with its
+ * own halo: 2 pixels at the image for one block, 2 + 2 * 2 = 6 for two.
+ * The buffers are zero where they lie outside the image at their level:
+ * every convolution's input (the preprocessed image, a block's first
+ * convolution's output, the pool before's outputs) is zeroed there before
+ * the convolution reads it, so that each sees its own zero padding at the
+ * image's edges only (a convolution of a padded input is not the padded
+ * convolution); in the backward pass the gradients there are padding's,
+ * and zeroed.  Tiles
+ * start at multiples of 2 (one block) or 4 (two) image pixels, so each
+ * pool's windows are the whole image's.  Where a side is odd a pool
+ * drops the last row or column that the Gram before it counts: the last
+ * row and column of tiles own them, at each level.  The recomputation
+ * costs one forward pass of the head per backward pass, and the halos a
+ * few per cent more; the kernels are the whole image's (Winograd for all
+ * but conv1_1). */
 #include "graph.h"
 
 #include "blas.h"
 #include <string.h>
 
-#define POOL (ST_HEAD_NODES - 1)
+/* One block at its level, and its buffers for the tile being run (in the
+ * scratch). */
+typedef struct
+{
+  const StNode *ca, *cb, *pool; /* its convolutions (ca maybe a style tap) */
+  int H, W;                     /* its level: the image at ca's size    */
+  int y0, x0, hb, wb;           /* its buffers: origin in it, size      */
+  int oy0, oy1, ox0, ox1;       /* the tile's own pixels of ca          */
+  float *in;                    /* (cin, hb, wb) input; its gradient    */
+  float *ya, *ga;               /* (ca, hb, wb) ca after ReLU; gradient */
+  float *yb;                    /* (cb, hb, wb) cb after ReLU; gradient */
+  float *p;                     /* (cb, hb / 2, wb / 2) pooled; gradient */
+  float *own, *own_g;           /* (ca, own pixels) ca's own; gradient  */
+  uint8_t *ma, *mb, *arg;       /* ReLU masks, max-pool argmax          */
+} Block;
 
-/* The head's nodes, its image and the tile being run, and the buffers
- * of a tile (in the scratch). */
+/* The head: its blocks, the tile being run, the convolutions' scratch. */
 typedef struct
 {
   const StGraph *g;
-  const StNode *pre, *c1, *c2, *pool;
-  int H, W, PH, PW;       /* the image, pool1's output                      */
-  int py0, px0, ph, pw;   /* the tile's own pool1 outputs               */
-  int y0, x0, hb, wb;     /* its buffers: origin in the image, size     */
-  int oy0, oy1, ox0, ox1; /* its own pixels of conv1_1 (rows, columns) */
-  float *x;               /* (3, hb, wb) preprocessed input; its gradient */
-  float *y1, *g1;         /* (c1, hb, wb) conv1_1 after ReLU; its gradient */
-  float *y2;              /* (c2, hb, wb) conv1_2 after ReLU; its gradient */
-  float *p;               /* (c2, hb / 2, wb / 2) pooled; its gradient     */
-  float *own, *own_g;     /* (c1, own pixels) conv1_1's own; their gradient */
-  float *conv;            /* the convolutions' scratch                     */
-  uint8_t *m1, *m2, *arg; /* ReLU masks (c, hb, wb), max-pool argmax     */
+  const StNode *pre;
+  int nb;               /* blocks                                 */
+  int PH, PW;           /* the last pool's output                 */
+  int py0, px0, ph, pw; /* the tile's own outputs of it           */
+  Block b[ST_HEAD_MAX_BLOCKS];
+  float *conv;
 } Head;
 
 static gboolean
@@ -63,22 +80,50 @@ head_conv_node (const StNode *node, int input, int cin)
          && node->k == 3 && node->pad == ST_PAD_ZERO && !node->content;
 }
 
-gboolean
+/* Nodes first .. first + 2 are a block: two convolutions, a pool. */
+static gboolean
+head_block_node (const StGraph *g, int first)
+{
+  const StNode *n = g->nodes + first;
+  return g->n > first + 3 && head_conv_node (&n[0], first - 1, n[-1].c)
+         && head_conv_node (&n[1], first, n[0].c) && !n[1].style
+         && (n[2].op == ST_OP_MAXPOOL || n[2].op == ST_OP_AVGPOOL)
+         && n[2].input == first + 1 && !n[2].style && !n[2].content;
+}
+
+/* Nothing after the head of `blocks` reads its nodes but its last. */
+static gboolean
+head_closed (const StGraph *g, int blocks)
+{
+  int last = 3 * blocks;
+  for (int i = last + 1; i < g->n; i++)
+    if (g->nodes[i].input < last)
+      return FALSE;
+  return g->nodes[last].last_use >= 0;
+}
+
+int
 st_head_eligible (const StGraph *g)
 {
   const StNode *n = g->nodes;
-  if (g->n <= ST_HEAD_NODES || n[0].op != ST_OP_PREPROCESS || n[0].style
-      || n[0].content || n[2].style
-      || (n[POOL].op != ST_OP_MAXPOOL && n[POOL].op != ST_OP_AVGPOOL)
-      || n[POOL].input != 2 || n[POOL].style || n[POOL].content
-      || !head_conv_node (&n[1], 0, n[0].c)
-      || !head_conv_node (&n[2], 1, n[1].c))
-    return FALSE;
-  /* nothing after the head reads its nodes but pool1 */
-  for (int i = ST_HEAD_NODES; i < g->n; i++)
-    if (n[i].input < POOL)
-      return FALSE;
-  return n[POOL].last_use >= 0;
+  int blocks = 0;
+  if (g->n < 1 || n[0].op != ST_OP_PREPROCESS || n[0].style || n[0].content)
+    return 0;
+  while (blocks < ST_HEAD_MAX_BLOCKS && head_block_node (g, 3 * blocks + 1))
+    blocks++;
+  while (blocks > 0 && !head_closed (g, blocks))
+    blocks--;
+  return blocks;
+}
+
+/* The buffers' side at block b for a tile of t outputs of the last pool. */
+static int
+head_side (const Head *h, int b, int t)
+{
+  int s = 2 * t + 4;
+  for (int i = h->nb - 1; i > b; i--)
+    s = 2 * s + 4;
+  return s;
 }
 
 /* Floats of a convolution's scratch on an h x w buffer, either pass. */
@@ -99,41 +144,33 @@ head_conv_floats (const Head *h, int t)
   size_t most = 0;
   int ph[2] = { MIN (t, h->PH), h->PH % t },
       pw[2] = { MIN (t, h->PW), h->PW % t };
-  for (int i = 0; i < 2; i++)
-    for (int j = 0; j < 2; j++)
-      if (ph[i] > 0 && pw[j] > 0)
-        {
-          int hb = 2 * ph[i] + 4, wb = 2 * pw[j] + 4;
-          most = MAX (most, MAX (conv_floats (h->c1, hb, wb),
-                                 conv_floats (h->c2, hb, wb)));
-        }
+  for (int i = 0; i < 4; i++)
+    for (int b = 0; b < h->nb && ph[i / 2] > 0 && pw[i % 2] > 0; b++)
+      {
+        int hb = head_side (h, b, ph[i / 2]), wb = head_side (h, b, pw[i % 2]);
+        most = MAX (most, MAX (conv_floats (h->b[b].ca, hb, wb),
+                               conv_floats (h->b[b].cb, hb, wb)));
+      }
   return most;
 }
 
-/* The head of g, before any tile; the largest tile's buffer sizes. */
+/* The head of g, before any tile. */
 static void
-head_init (Head *h, const StGraph *g, int *hb, int *wb, size_t *own)
+head_init (Head *h, const StGraph *g)
 {
-  int t = MAX (g->head_tile, 1);
   memset (h, 0, sizeof *h);
   h->g = g;
-  h->pre = &g->nodes[0], h->c1 = &g->nodes[1], h->c2 = &g->nodes[2];
-  h->pool = &g->nodes[POOL];
-  h->H = h->pre->h, h->W = h->pre->w;
-  h->PH = h->pool->h, h->PW = h->pool->w;
-  *hb = 2 * MIN (t, h->PH) + 4;
-  *wb = 2 * MIN (t, h->PW) + 4;
-  *own = (size_t)MIN (*hb - 3, h->H) * MIN (*wb - 3, h->W);
+  h->pre = &g->nodes[0];
+  h->nb = MAX (g->head_blocks, 1);
+  for (int b = 0; b < h->nb; b++)
+    {
+      Block *k = &h->b[b];
+      k->ca = &g->nodes[3 * b + 1], k->cb = k->ca + 1, k->pool = k->ca + 2;
+      k->H = k->ca->h, k->W = k->ca->w;
+    }
+  h->PH = h->b[h->nb - 1].pool->h, h->PW = h->b[h->nb - 1].pool->w;
 }
 
-/* Places the buffers of h in scratch (NULL: only counts); the floats. */
-static size_t
-head_layout (Head *h, float *scratch)
-{
-  int hb, wb;
-  size_t own, px, c1, c2, at = 0;
-  head_init (h, h->g, &hb, &wb, &own);
-  px = (size_t)hb * wb, c1 = h->c1->c, c2 = h->c2->c;
 #define PLACE(ptr, type, count)                                                \
   do                                                                           \
     {                                                                          \
@@ -142,20 +179,43 @@ head_layout (Head *h, float *scratch)
       at += ((count) * sizeof (type) + sizeof (float) - 1) / sizeof (float);   \
     }                                                                          \
   while (0)
-  PLACE (h->x, float, 3 * px);
-  PLACE (h->y1, float, c1 *px);
-  PLACE (h->g1, float, c1 *px);
-  PLACE (h->y2, float, c2 *px);
-  PLACE (h->p, float, c2 *px / 4);
-  PLACE (h->own, float, c1 *own);
-  PLACE (h->own_g, float, c1 *own);
-  PLACE (h->conv, float, head_conv_floats (h, MAX (h->g->head_tile, 1)));
-  PLACE (h->m1, uint8_t, c1 * px);
-  PLACE (h->m2, uint8_t, c2 * px);
-  PLACE (h->arg, uint8_t, c2 * px / 4);
-#undef PLACE
+
+/* Places block b's buffers for the largest tile from scratch + at (NULL
+ * scratch: only counts); the floats after them. */
+static size_t
+head_block_layout (Head *h, int b, float *scratch, size_t at)
+{
+  Block *k = &h->b[b];
+  int t = MAX (h->g->head_tile, 1);
+  int hb = head_side (h, b, MIN (t, h->PH)),
+      wb = head_side (h, b, MIN (t, h->PW));
+  size_t px = (size_t)hb * wb, ca = k->ca->c, cb = k->cb->c;
+  size_t own = (size_t)MIN (hb - 3, k->H) * MIN (wb - 3, k->W);
+  PLACE (k->in, float, k->ca->cin *px);
+  PLACE (k->ya, float, ca *px);
+  PLACE (k->ga, float, ca *px);
+  PLACE (k->yb, float, cb *px);
+  PLACE (k->p, float, cb *px / 4);
+  PLACE (k->own, float, ca *own);
+  PLACE (k->own_g, float, ca *own);
+  PLACE (k->ma, uint8_t, ca * px);
+  PLACE (k->mb, uint8_t, cb * px);
+  PLACE (k->arg, uint8_t, cb * px / 4);
   return at;
 }
+
+/* Places the buffers of h in scratch (NULL: only counts); the floats. */
+static size_t
+head_layout (Head *h, float *scratch)
+{
+  size_t at = 0;
+  head_init (h, h->g);
+  for (int b = 0; b < h->nb; b++)
+    at = head_block_layout (h, b, scratch, at);
+  PLACE (h->conv, float, head_conv_floats (h, MAX (h->g->head_tile, 1)));
+  return at;
+}
+#undef PLACE
 
 size_t
 st_head_scratch_floats (const StGraph *g)
@@ -165,187 +225,248 @@ st_head_scratch_floats (const StGraph *g)
   return head_layout (&h, NULL);
 }
 
-/* Places the tile at pool1 output (py0, px0). */
+/* Places the tile at the last pool's output (py0, px0): each block's
+ * buffers reach 2 pixels past what its pool reads, which is the next
+ * block's buffer. */
 static void
 head_place (Head *h, int py0, int px0)
 {
-  int t = h->g->head_tile;
+  int t = h->g->head_tile, hb, wb, y0, x0;
   h->py0 = py0, h->px0 = px0;
   h->ph = MIN (t, h->PH - py0), h->pw = MIN (t, h->PW - px0);
-  h->y0 = 2 * py0 - 2, h->x0 = 2 * px0 - 2;
-  h->hb = 2 * h->ph + 4, h->wb = 2 * h->pw + 4;
-  /* the last row and column of tiles own an odd image's last pixels,
-   * which pool1 drops but conv1_1's Gram counts */
-  h->oy0 = 2 * py0, h->ox0 = 2 * px0;
-  h->oy1 = py0 + h->ph == h->PH ? h->H : 2 * (py0 + h->ph);
-  h->ox1 = px0 + h->pw == h->PW ? h->W : 2 * (px0 + h->pw);
+  hb = 2 * h->ph + 4, wb = 2 * h->pw + 4, y0 = 2 * py0 - 2, x0 = 2 * px0 - 2;
+  for (int b = h->nb - 1; b >= 0; b--)
+    {
+      Block *k = &h->b[b];
+      int s = 1 << (h->nb - b);
+      k->hb = hb, k->wb = wb, k->y0 = y0, k->x0 = x0;
+      /* the last row and column of tiles own an odd level's last
+       * pixels, which its pool drops but its Gram counts */
+      k->oy0 = s * py0, k->ox0 = s * px0;
+      k->oy1 = py0 + h->ph == h->PH ? k->H : s * (py0 + h->ph);
+      k->ox1 = px0 + h->pw == h->PW ? k->W : s * (px0 + h->pw);
+      hb = 2 * hb + 4, wb = 2 * wb + 4, y0 = 2 * y0 - 2, x0 = 2 * x0 - 2;
+    }
 }
 
-/* x <- the preprocessed image under the buffers, zero outside it. */
+/* The first block's input <- the preprocessed image under its buffers,
+ * zero outside it. */
 static void
 head_read (Head *h, const float *image)
 {
-  size_t plane = (size_t)h->H * h->W;
+  const Block *k = &h->b[0];
+  size_t plane = (size_t)k->H * k->W;
   for (int o = 0; o < 3; o++)
     {
       const float *src = image + (size_t)h->pre->perm[o] * plane;
       float scale = h->pre->scale[o], shift = h->pre->shift[o];
-      for (int y = 0; y < h->hb; y++)
+      for (int y = 0; y < k->hb; y++)
         {
-          int iy = h->y0 + y;
-          float *d = h->x + ((size_t)o * h->hb + y) * h->wb;
-          for (int x = 0; x < h->wb; x++)
+          int iy = k->y0 + y;
+          float *d = k->in + ((size_t)o * k->hb + y) * k->wb;
+          for (int x = 0; x < k->wb; x++)
             {
-              int ix = h->x0 + x;
-              d[x] = iy < 0 || iy >= h->H || ix < 0 || ix >= h->W
+              int ix = k->x0 + x;
+              d[x] = iy < 0 || iy >= k->H || ix < 0 || ix >= k->W
                          ? 0.0f
-                         : src[(size_t)iy * h->W + ix] * scale + shift;
+                         : src[(size_t)iy * k->W + ix] * scale + shift;
             }
         }
     }
 }
 
-/* grad_image += the preprocessing's gradient of x, inside the image. */
+/* grad_image += the preprocessing's gradient of the first block's input,
+ * inside the image. */
 static void
 head_write_gradient (const Head *h, float *grad_image)
 {
-  size_t plane = (size_t)h->H * h->W;
-  int xa = MAX (0, -h->x0), xb = MIN (h->wb, h->W - h->x0);
+  const Block *k = &h->b[0];
+  size_t plane = (size_t)k->H * k->W;
+  int xa = MAX (0, -k->x0), xb = MIN (k->wb, k->W - k->x0);
   for (int o = 0; o < 3; o++)
     {
       float *dst = grad_image + (size_t)h->pre->perm[o] * plane;
       float scale = h->pre->scale[o];
-      for (int y = MAX (0, -h->y0); y < MIN (h->hb, h->H - h->y0); y++)
+      for (int y = MAX (0, -k->y0); y < MIN (k->hb, k->H - k->y0); y++)
         {
-          const float *s = h->x + ((size_t)o * h->hb + y) * h->wb;
-          float *d = dst + (size_t)(h->y0 + y) * h->W;
+          const float *s = k->in + ((size_t)o * k->hb + y) * k->wb;
+          float *d = dst + (size_t)(k->y0 + y) * k->W;
           for (int x = xa; x < xb; x++)
-            d[h->x0 + x] += s[x] * scale;
+            d[k->x0 + x] += s[x] * scale;
         }
     }
 }
 
-/* buf (c, hb, wb) <- 0 outside the image: a convolution's padding. */
+/* buf (c, hb, wb) of block k <- 0 outside its level: a convolution's
+ * padding. */
 static void
-head_zero_outside (const Head *h, float *buf, int c)
+head_zero_outside (const Block *k, float *buf, int c)
 {
-  int xa = MAX (0, -h->x0), xb = MIN (h->wb, h->W - h->x0);
+  int xa = MAX (0, -k->x0), xb = MIN (k->wb, k->W - k->x0);
   for (int ch = 0; ch < c; ch++)
-    for (int y = 0; y < h->hb; y++)
+    for (int y = 0; y < k->hb; y++)
       {
-        float *row = buf + ((size_t)ch * h->hb + y) * h->wb;
-        int iy = h->y0 + y;
-        if (iy < 0 || iy >= h->H)
-          memset (row, 0, (size_t)h->wb * sizeof (float));
+        float *row = buf + ((size_t)ch * k->hb + y) * k->wb;
+        int iy = k->y0 + y;
+        if (iy < 0 || iy >= k->H)
+          memset (row, 0, (size_t)k->wb * sizeof (float));
         else
           {
-            memset (row, 0, (size_t)xa * sizeof (float));
-            if (xb < h->wb)
+            memset (row, 0, (size_t)MIN (xa, k->wb) * sizeof (float));
+            if (xb < k->wb)
               memset (row + MAX (xb, 0), 0,
-                      (size_t)(h->wb - MAX (xb, 0)) * sizeof (float));
+                      (size_t)(k->wb - MAX (xb, 0)) * sizeof (float));
           }
       }
 }
 
 /* out (c, hb, wb) = ReLU (node's convolution of in), mask recorded: the
- * whole image's kernels on the buffer. */
+ * whole image's kernels on block k's buffer. */
 static gboolean
-head_conv (const Head *h, const StNode *node, const float *in, float *out,
-           uint8_t *mask)
+head_conv (const Head *h, const Block *k, const StNode *node, const float *in,
+           float *out, uint8_t *mask)
 {
   if (st_winograd_applies (node->cin, node->c, node->k, node->pad))
-    return st_winograd_conv (in, node->cin, h->hb, h->wb, node->weight, FALSE,
+    return st_winograd_conv (in, node->cin, k->hb, k->wb, node->weight, FALSE,
                              node->bias, node->c, out, mask, h->conv,
                              h->g->threads);
-  return st_conv_forward (in, node->cin, h->hb, h->wb, node->weight, node->bias,
+  return st_conv_forward (in, node->cin, k->hb, k->wb, node->weight, node->bias,
                           node->c, node->k, node->pad, out, mask, h->conv,
                           h->g->threads);
 }
 
 /* gin (cin, hb, wb) += the node's input gradient for g (masked). */
 static gboolean
-head_conv_backward (const Head *h, const StNode *node, const float *g,
-                    float *gin)
+head_conv_backward (const Head *h, const Block *k, const StNode *node,
+                    const float *g, float *gin)
 {
   if (st_winograd_applies (node->cin, node->c, node->k, node->pad))
-    return st_winograd_conv (g, node->c, h->hb, h->wb, node->weight, TRUE, NULL,
+    return st_winograd_conv (g, node->c, k->hb, k->wb, node->weight, TRUE, NULL,
                              node->cin, gin, NULL, h->conv, h->g->threads);
-  return st_conv_backward (g, node->cin, h->hb, h->wb, node->weight, node->c,
+  return st_conv_backward (g, node->cin, k->hb, k->wb, node->weight, node->c,
                            node->k, node->pad, gin, h->conv, h->g->threads);
 }
 
-/* Between own (c1, own pixels) and y1's own pixels: copies them out
- * (add FALSE), or adds own into g1's (add TRUE). */
+/* Between own (ca, own pixels) and ya's own pixels: copies them out (add
+ * FALSE), or adds own_g into ga's (add TRUE). */
 static void
-head_own (const Head *h, gboolean add)
+head_own (const Block *k, gboolean add)
 {
-  int ow = h->ox1 - h->ox0, oh = h->oy1 - h->oy0;
-  for (int ch = 0; ch < h->c1->c; ch++)
+  int ow = k->ox1 - k->ox0, oh = k->oy1 - k->oy0;
+  for (int ch = 0; ch < k->ca->c; ch++)
     for (int y = 0; y < oh; y++)
       {
-        size_t at = ((size_t)ch * h->hb + h->oy0 - h->y0 + y) * h->wb + h->ox0
-                    - h->x0;
-        float *o = (add ? h->own_g : h->own) + ((size_t)ch * oh + y) * ow;
+        size_t at = ((size_t)ch * k->hb + k->oy0 - k->y0 + y) * k->wb + k->ox0
+                    - k->x0;
+        float *o = (add ? k->own_g : k->own) + ((size_t)ch * oh + y) * ow;
         if (add)
           for (int x = 0; x < ow; x++)
-            h->g1[at + x] += o[x];
+            k->ga[at + x] += o[x];
         else
-          memcpy (o, h->y1 + at, (size_t)ow * sizeof (float));
+          memcpy (o, k->ya + at, (size_t)ow * sizeof (float));
       }
 }
 
-/* Between p's inner outputs (the tile's own) and pool1's whole output
- * `whole`: copies them out (out TRUE), or in. */
+/* Between block k's pooled outputs from (1, 1) on, rows x cols of them,
+ * and `other` (c, oh, ow) from (oy, ox) on: copies them out of the pool
+ * (out TRUE), or in. */
 static void
-head_pool_copy (const Head *h, float *whole, gboolean out)
+head_pool_copy (const Block *k, float *other, const int o[4], int rows,
+                int cols, gboolean out)
 {
-  int pwb = h->wb / 2, phb = h->hb / 2;
-  for (int ch = 0; ch < h->c2->c; ch++)
-    for (int y = 0; y < h->ph; y++)
+  int pwb = k->wb / 2, phb = k->hb / 2;
+  for (int ch = 0; ch < k->cb->c; ch++)
+    for (int y = 0; y < rows; y++)
       {
-        float *a = whole + ((size_t)ch * h->PH + h->py0 + y) * h->PW + h->px0;
-        float *b = h->p + ((size_t)ch * phb + 1 + y) * pwb + 1;
-        memcpy (out ? a : b, out ? b : a, (size_t)h->pw * sizeof (float));
+        float *a = other + ((size_t)ch * o[0] + o[2] + y) * o[1] + o[3];
+        float *b = k->p + ((size_t)ch * phb + 1 + y) * pwb + 1;
+        memcpy (out ? a : b, out ? b : a, (size_t)cols * sizeof (float));
       }
 }
 
-/* The tile's forward pass: x, y1, y2 and p with their masks. */
+/* Between the last block's pooled outputs of the tile and the last pool's
+ * whole output: copies them out (out TRUE), or in. */
+static void
+head_last_copy (const Head *h, float *whole, gboolean out)
+{
+  int o[4] = { h->PH, h->PW, h->py0, h->px0 };
+  head_pool_copy (&h->b[h->nb - 1], whole, o, h->ph, h->pw, out);
+}
+
+/* Between block b's pooled outputs and block b + 1's input (its whole
+ * buffer): copies them out (out TRUE), or in. */
+static void
+head_next_copy (Head *h, int b, gboolean out)
+{
+  Block *next = &h->b[b + 1];
+  int o[4] = { next->hb, next->wb, 0, 0 };
+  head_pool_copy (&h->b[b], next->in, o, next->hb, next->wb, out);
+}
+
+/* Block k's forward pass on its input: ya, yb and p with their masks. */
+static gboolean
+head_block_forward (const Head *h, Block *k)
+{
+  if (!head_conv (h, k, k->ca, k->in, k->ya, k->ma))
+    return FALSE;
+  head_zero_outside (k, k->ya, k->ca->c);
+  if (!head_conv (h, k, k->cb, k->ya, k->yb, k->mb))
+    return FALSE;
+  if (k->pool->op == ST_OP_MAXPOOL)
+    st_maxpool_forward (k->yb, k->cb->c, k->hb, k->wb, k->p, k->arg);
+  else
+    st_avgpool_forward (k->yb, k->cb->c, k->hb, k->wb, k->p);
+  return TRUE;
+}
+
+/* The tile's forward pass: each block's, its input the block before's
+ * pooled outputs, zero outside its level (its padding). */
 static gboolean
 head_tile_forward (Head *h, const float *image)
 {
   head_read (h, image);
-  if (!head_conv (h, h->c1, h->x, h->y1, h->m1))
-    return FALSE;
-  head_zero_outside (h, h->y1, h->c1->c);
-  if (!head_conv (h, h->c2, h->y1, h->y2, h->m2))
-    return FALSE;
-  if (h->pool->op == ST_OP_MAXPOOL)
-    st_maxpool_forward (h->y2, h->c2->c, h->hb, h->wb, h->p, h->arg);
-  else
-    st_avgpool_forward (h->y2, h->c2->c, h->hb, h->wb, h->p);
+  for (int b = 0; b < h->nb; b++)
+    {
+      if (b > 0)
+        {
+          head_next_copy (h, b - 1, TRUE);
+          head_zero_outside (&h->b[b], h->b[b].in, h->b[b].ca->cin);
+        }
+      if (!head_block_forward (h, &h->b[b]))
+        return FALSE;
+    }
   return TRUE;
 }
 
-/* The Gram's part of the tile's own pixels: gram += own own^T / n. */
+/* The Gram's part of the tile's own pixels of block k's first
+ * convolution: gram += own own^T / n. */
 static void
-head_tile_gram (Head *h, float *gram)
+head_tile_gram (Block *k, float *gram)
 {
-  int c = h->c1->c, n = (h->oy1 - h->oy0) * (h->ox1 - h->ox0);
-  head_own (h, FALSE);
-  st_ssyrk_upper (c, n, 1.0f / ((float)h->H * h->W), h->own, n, 1.0f, gram, c);
+  int c = k->ca->c, n = (k->oy1 - k->oy0) * (k->ox1 - k->ox0);
+  head_own (k, FALSE);
+  st_ssyrk_upper (c, n, 1.0f / ((float)k->H * k->W), k->own, n, 1.0f, gram, c);
+}
+
+/* gram (c, c) <- its upper triangle mirrored. */
+static void
+head_symmetrize (float *gram, int c)
+{
+  for (int i = 0; gram && i < c; i++)
+    for (int j = 0; j < i; j++)
+      gram[(size_t)i * c + j] = gram[(size_t)j * c + i];
 }
 
 gboolean
-st_head_forward (const StGraph *g, const float *image, float *pool, float *gram,
-                 float *scratch)
+st_head_forward (const StGraph *g, const float *image, float *pool,
+                 float *const *gram, float *scratch)
 {
   Head h;
-  int c;
   h.g = g;
   head_layout (&h, scratch);
-  c = h.c1->c;
-  if (gram)
-    memset (gram, 0, (size_t)c * c * sizeof (float));
+  for (int b = 0; b < h.nb; b++)
+    if (gram[b])
+      memset (gram[b], 0, (size_t)h.b[b].ca->c * h.b[b].ca->c * sizeof (float));
   for (int py0 = 0; py0 < h.PH; py0 += g->head_tile)
     for (int px0 = 0; px0 < h.PW; px0 += g->head_tile)
       {
@@ -354,60 +475,79 @@ st_head_forward (const StGraph *g, const float *image, float *pool, float *gram,
         head_place (&h, py0, px0);
         if (!head_tile_forward (&h, image))
           return FALSE;
-        head_pool_copy (&h, pool, TRUE);
-        if (gram)
-          head_tile_gram (&h, gram);
+        head_last_copy (&h, pool, TRUE);
+        for (int b = 0; b < h.nb; b++)
+          if (gram[b])
+            head_tile_gram (&h.b[b], gram[b]);
       }
-  for (int i = 0; gram && i < c; i++)
-    for (int j = 0; j < i; j++)
-      gram[(size_t)i * c + j] = gram[(size_t)j * c + i];
+  for (int b = 0; b < h.nb; b++)
+    head_symmetrize (gram[b], h.b[b].ca->c);
   return TRUE;
 }
 
-/* The tile's backward pass, its forward made again. */
+/* Block k's backward pass, from its pooled gradient in p to its input's
+ * in `in`, with ca's style term (d, scale) at its own pixels. */
+static gboolean
+head_block_backward (const Head *h, Block *k, const float *d, float scale)
+{
+  int ca = k->ca->c, cb = k->cb->c;
+  size_t px = (size_t)k->hb * k->wb;
+  memset (k->yb, 0, cb * px * sizeof (float));
+  if (k->pool->op == ST_OP_MAXPOOL)
+    st_maxpool_backward (k->p, k->arg, cb, k->hb, k->wb, k->yb);
+  else
+    st_avgpool_backward (k->p, cb, k->hb, k->wb, k->yb);
+  st_relu_backward (k->yb, k->mb, cb * px);
+  memset (k->ga, 0, ca * px * sizeof (float));
+  if (!head_conv_backward (h, k, k->cb, k->yb, k->ga))
+    return FALSE;
+  head_zero_outside (k, k->ga, ca); /* padding, not ca's outputs */
+  if (d) /* ca's style term at its own pixels: a D F */
+    {
+      int n = (k->oy1 - k->oy0) * (k->ox1 - k->ox0);
+      head_own (k, FALSE);
+      st_ssymm_left_upper (ca, n, scale, d, ca, k->own, n, 0.0f, k->own_g, n);
+      head_own (k, TRUE);
+    }
+  st_relu_backward (k->ga, k->ma, ca * px);
+  memset (k->in, 0, (size_t)k->ca->cin * px * sizeof (float));
+  return head_conv_backward (h, k, k->ca, k->ga, k->in);
+}
+
+/* The tile's backward pass, its forward made again: the last pool's
+ * gradient at the tile's own outputs, then each block's from the last,
+ * its input's gradient zeroed outside its level (padding's) before it
+ * goes to the block before's pool. */
 static gboolean
 head_tile_backward (Head *h, const float *image, const float *grad_pool,
-                    const float *d, float style_scale, float *grad_image)
+                    const float *const *d, const float *scale,
+                    float *grad_image)
 {
-  int c1 = h->c1->c, c2 = h->c2->c;
-  size_t px = (size_t)h->hb * h->wb;
   if (!head_tile_forward (h, image))
     return FALSE;
-  /* pool1's gradient at the tile's own outputs, back through the pool
-   * and conv1_2's ReLU into y2 */
-  memset (h->p, 0, c2 * px / 4 * sizeof (float));
-  if (grad_pool)
-    head_pool_copy (h, (float *)grad_pool, FALSE);
-  memset (h->y2, 0, c2 * px * sizeof (float));
-  if (h->pool->op == ST_OP_MAXPOOL)
-    st_maxpool_backward (h->p, h->arg, c2, h->hb, h->wb, h->y2);
-  else
-    st_avgpool_backward (h->p, c2, h->hb, h->wb, h->y2);
-  st_relu_backward (h->y2, h->m2, c2 * px);
-  memset (h->g1, 0, c1 * px * sizeof (float));
-  if (!head_conv_backward (h, h->c2, h->y2, h->g1))
-    return FALSE;
-  head_zero_outside (h, h->g1, c1); /* padding, not conv1_1's outputs */
-  if (d) /* conv1_1's style term at its own pixels: a D F */
+  for (int b = h->nb - 1; b >= 0; b--)
     {
-      int n = (h->oy1 - h->oy0) * (h->ox1 - h->ox0);
-      head_own (h, FALSE);
-      st_ssymm_left_upper (c1, n, style_scale, d, c1, h->own, n, 0.0f, h->own_g,
-                           n);
-      head_own (h, TRUE);
+      Block *k = &h->b[b];
+      memset (k->p, 0,
+              (size_t)k->cb->c * (k->hb / 2) * (k->wb / 2) * sizeof (float));
+      if (b < h->nb - 1)
+        {
+          head_zero_outside (&h->b[b + 1], h->b[b + 1].in, h->b[b + 1].ca->cin);
+          head_next_copy (h, b, FALSE);
+        }
+      else if (grad_pool)
+        head_last_copy (h, (float *)grad_pool, FALSE);
+      if (!head_block_backward (h, k, d ? d[b] : NULL, scale ? scale[b] : 0))
+        return FALSE;
     }
-  st_relu_backward (h->g1, h->m1, c1 * px);
-  memset (h->x, 0, 3 * px * sizeof (float));
-  if (!head_conv_backward (h, h->c1, h->g1, h->x))
-    return FALSE;
   head_write_gradient (h, grad_image);
   return TRUE;
 }
 
 gboolean
 st_head_backward (const StGraph *g, const float *image, const float *grad_pool,
-                  const float *d, float style_scale, float *grad_image,
-                  float *scratch)
+                  const float *const *d, const float *style_scale,
+                  float *grad_image, float *scratch)
 {
   Head h;
   h.g = g;
