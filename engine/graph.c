@@ -50,6 +50,25 @@ tap_losses (Eval *e, int i, const StTargets *t, double ws, double wc, int *si,
   return TRUE;
 }
 
+/* The style term of a tap whose Gram G is in gram, made whole by a tiled
+ * pass (tiled.c, head.c): gram <- D = G - target, ws |D|^2 / norm added
+ * to sum, and dL/dF's factor returned: L = |D|^2 / norm, so dL/dF =
+ * 4 D F / (n norm), n the tap's pixels (as st_style_loss). */
+static float
+tiled_style_term (float *gram, const StTargets *t, int si, const StNode *node,
+                  double ws, StLossParts *sum)
+{
+  size_t cc = (size_t)node->c * node->c;
+  double norm = MAX (t->gram_norm[si], 1e-30), loss = 0.0;
+  for (size_t p = 0; p < cc; p++)
+    {
+      gram[p] -= t->gram[si][p];
+      loss += (double)gram[p] * gram[p];
+    }
+  sum->style += ws * loss / norm;
+  return (float)(ws * 4.0 / ((double)node->h * node->w * norm));
+}
+
 /* The losses of a tiled leaf i and their gradient into its input's
  * gradient (or grad_image): its output is never held (tiled.c). */
 static gboolean
@@ -93,19 +112,9 @@ tiled_leaf_loss (Eval *e, int i, const float *image, const StTargets *t,
     {
       if (node->style)
         {
-          /* D = G - target; L = |D|^2 / norm; dL/dF = 4 D F / (n norm) */
-          double norm = MAX (t->gram_norm[*si], 1e-30), loss = 0.0;
-          const float *target = t->gram[*si];
           ok = st_tiled_forward (node, in, gram, NULL, scratch, e->g->threads,
                                  e->g->cancel);
-          for (size_t p = 0; p < cc; p++)
-            {
-              gram[p] -= target[p];
-              loss += (double)gram[p] * gram[p];
-            }
-          sum->style += ws * loss / norm;
-          style_scale = (float)(ws * 4.0 / ((double)node->h * node->w * norm));
-          (*si)++;
+          style_scale = tiled_style_term (gram, t, (*si)++, node, ws, sum);
         }
       if (node->content)
         {
@@ -146,24 +155,12 @@ head_loss (Eval *e, const float *image, const StTargets *t, int *si,
   for (int b = 0; b < e->g->head_blocks; b++)
     {
       const StNode *node = &e->g->nodes[3 * b + 1];
-      size_t cc = (size_t)node->c * node->c;
-      double ws, norm, loss = 0.0;
       if (!node->style)
         continue;
       if (!e->count)
-        {
-          /* D = G - target; L = |D|^2 / norm; dL/dF = 4 D F / (n norm) */
-          ws = t->style_weight * st_node_style_share (e->g, node);
-          norm = MAX (t->gram_norm[*si], 1e-30);
-          for (size_t p = 0; p < cc; p++)
-            {
-              e->head_d[b][p] -= t->gram[*si][p];
-              loss += (double)e->head_d[b][p] * e->head_d[b][p];
-            }
-          sum->style += ws * loss / norm;
-          e->head_scale[b]
-              = (float)(ws * 4.0 / ((double)node->h * node->w * norm));
-        }
+        e->head_scale[b] = tiled_style_term (
+            e->head_d[b], t, *si, node,
+            t->style_weight * st_node_style_share (e->g, node), sum);
       (*si)++;
     }
   return TRUE;

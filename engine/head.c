@@ -448,15 +448,6 @@ head_tile_gram (Block *k, float *gram)
   st_ssyrk_upper (c, n, 1.0f / ((float)k->H * k->W), k->own, n, 1.0f, gram, c);
 }
 
-/* gram (c, c) <- its upper triangle mirrored. */
-static void
-head_symmetrize (float *gram, int c)
-{
-  for (int i = 0; gram && i < c; i++)
-    for (int j = 0; j < i; j++)
-      gram[(size_t)i * c + j] = gram[(size_t)j * c + i];
-}
-
 gboolean
 st_head_forward (const StGraph *g, const float *image, float *pool,
                  float *const *gram, float *scratch)
@@ -481,7 +472,8 @@ st_head_forward (const StGraph *g, const float *image, float *pool,
             head_tile_gram (&h.b[b], gram[b]);
       }
   for (int b = 0; b < h.nb; b++)
-    head_symmetrize (gram[b], h.b[b].ca->c);
+    if (gram[b])
+      st_mirror_upper (gram[b], h.b[b].ca->c);
   return TRUE;
 }
 

@@ -21,14 +21,20 @@ st_sum_squares (const float *x, size_t n)
 }
 
 void
+st_mirror_upper (float *m, int c)
+{
+  for (int i = 0; i < c; i++)
+    for (int j = 0; j < i; j++)
+      m[(size_t)i * c + j] = m[(size_t)j * c + i];
+}
+
+void
 st_gram (const float *f, int c, int n, float *gram)
 {
   /* gram (c, c) = f f^T / n: SYRK computes one triangle at half the cost of
    * a GEMM; the other is mirrored. */
   st_ssyrk_upper (c, n, 1.0f / n, f, n, 0.0f, gram, c);
-  for (int i = 0; i < c; i++)
-    for (int j = 0; j < i; j++)
-      gram[(size_t)i * c + j] = gram[(size_t)j * c + i];
+  st_mirror_upper (gram, c);
 }
 
 double

@@ -170,6 +170,8 @@ void st_blurdown_backward (const float *grad_out, int c, int h, int w,
 /* ------------------------------------------------------------ losses */
 
 /* gram (c, c) = f (c, n) f^T / n */
+/* m (c, c) <- its upper triangle mirrored into the lower one. */
+void st_mirror_upper (float *m, int c);
 void st_gram (const float *f, int c, int n, float *gram);
 double st_sum_squares (const float *x, size_t n);
 /* Style: ||G - target||^2 / target_norm, G = gram (f).  grad_f (c, n) +=

@@ -353,9 +353,7 @@ st_tiled_forward (const StNode *node, const float *in, float *gram,
             for (int j = i; j < c; j++)
               gram[(size_t)i * c + j] += g[(size_t)i * c + j];
         }
-      for (int i = 0; i < c; i++)
-        for (int j = 0; j < i; j++)
-          gram[(size_t)i * c + j] = gram[(size_t)j * c + i];
+      st_mirror_upper (gram, c);
     }
   return TRUE;
 }
