@@ -20,10 +20,15 @@
  * ReLU mask exists any more: memory per pass no longer grows with
  * 128 x pixels per convolution.  Each tile is read from the input with its
  * halo of k/2 pixels, padded as the whole-image convolution pads (symmetric
- * or zero), so the result is the whole-image convolution's. */
+ * or zero), so the result is the whole-image convolution's.
+ *
+ * A tile's convolution, forward and backward, is computed directly by
+ * conv-direct.c where the processor has AVX2 or AVX-512, else as im2col
+ * and one SGEMM (the reference the kernel tests compare with). */
 #include "graph.h"
 
 #include "blas.h"
+#include "conv-direct.h"
 #include <math.h>
 #include <string.h>
 
@@ -64,13 +69,24 @@ tile_extent (const StNode *node, size_t *halo, size_t *px)
   *px = (size_t)th * tw;
 }
 
+/* Floats of a tile's columns, or of the direct kernels' padded gradient
+ * (see Tile), which takes their place. */
+static size_t
+tile_col_floats (const StNode *node)
+{
+  size_t halo, px, kk = (size_t)node->cin * node->k * node->k;
+  int th = MIN (TILE_H, node->h), tw = MIN (TILE_W, node->w);
+  tile_extent (node, &halo, &px);
+  return MAX (kk * px, (size_t)node->c * th * (tw + 2 * (node->k - 1)));
+}
+
 /* Floats of one tile's buffers (see Tile). */
 static size_t
 tile_floats (const StNode *node)
 {
-  size_t halo, px, kk = (size_t)node->cin * node->k * node->k;
+  size_t halo, px;
   tile_extent (node, &halo, &px);
-  return node->cin * halo + kk * px + 2 * (size_t)node->c * px
+  return node->cin * halo + tile_col_floats (node) + 2 * (size_t)node->c * px
          + (node->content ? (size_t)content_channels (node) * px : 0);
 }
 
@@ -90,10 +106,19 @@ thread_floats (const StNode *node)
   return tile_floats (node) + (size_t)node->c * node->c;
 }
 
+/* After the threads' buffers: the filters transposed, one row per tap,
+ * for the direct kernels (conv-direct.h). */
+static size_t
+packed_floats (const StNode *node)
+{
+  return (size_t)node->cin * node->k * node->k * node->c;
+}
+
 size_t
 st_tiled_scratch_floats (const StNode *node, int threads)
 {
-  return tiled_threads (node, threads) * thread_floats (node);
+  return tiled_threads (node, threads) * thread_floats (node)
+         + packed_floats (node);
 }
 
 /* One tile's place and buffers.  The input and its gradient share one
@@ -104,7 +129,8 @@ typedef struct
   int y0, x0, th, tw; /* the tile's output rows and columns          */
   int hh, hw;         /* its input with halo: th + k - 1, tw + k - 1 */
   float *in;          /* (cin, hh, hw)                              */
-  float *col;         /* (cin * k * k, th * tw)                     */
+  float *col;         /* (cin * k * k, th * tw), or for the direct
+                       * kernels gp (c, th, tw + 2 (k - 1))        */
   float *f;           /* (c, th * tw) features after the ReLU       */
   float *gf;          /* (c, th * tw) their gradient                */
   float *tf;          /* (content_c, th * tw) the content's features */
@@ -115,30 +141,52 @@ typedef struct
 static void
 tile_buffers (const StNode *node, float *scratch, Tile *t)
 {
-  size_t halo, px, kk = (size_t)node->cin * node->k * node->k;
+  size_t halo, px;
   tile_extent (node, &halo, &px);
   t->in = t->gin = scratch;
   t->col = t->gcol = t->in + node->cin * halo;
-  t->f = t->col + kk * px;
+  t->f = t->col + tile_col_floats (node);
   t->gf = t->f + (size_t)node->c * px;
   t->tf = t->gf + (size_t)node->c * px;
+}
+
+/* The tile's halo columns [*lo, *hi) that read the image's own columns
+ * (t->x0 - k/2 + x inside the image): those are copied and added as rows,
+ * the few outside go through the padding one by one. */
+static void
+tile_inner_columns (const StNode *node, const Tile *t, int *lo, int *hi)
+{
+  int r = node->k / 2;
+  *lo = CLAMP (r - t->x0, 0, t->hw);
+  *hi = CLAMP (node->w + r - t->x0, *lo, t->hw);
 }
 
 /* t->in <- the tile's input rows and columns with their halo. */
 static void
 tile_read (const StNode *node, const float *in, Tile *t)
 {
-  int r = node->k / 2;
+  int r = node->k / 2, lo, hi;
+  tile_inner_columns (node, t, &lo, &hi);
   for (int c = 0; c < node->cin; c++)
     for (int y = 0; y < t->hh; y++)
       {
         int sy = st_pad_index (t->y0 + y - r, node->h, node->pad);
         float *d = t->in + ((size_t)c * t->hh + y) * t->hw;
         const float *s = in + ((size_t)c * node->h + MAX (sy, 0)) * node->w;
+        if (sy < 0)
+          {
+            memset (d, 0, (size_t)t->hw * sizeof (float));
+            continue;
+          }
+        memcpy (d + lo, s + (t->x0 - r + lo),
+                (size_t)(hi - lo) * sizeof (float));
         for (int x = 0; x < t->hw; x++)
           {
             int sx = st_pad_index (t->x0 + x - r, node->w, node->pad);
-            d[x] = sy < 0 || sx < 0 ? 0.0f : s[sx];
+            if (x < lo || x >= hi)
+              d[x] = sx < 0 ? 0.0f : s[sx];
+            else
+              x = hi - 1; /* the inner columns, copied above */
           }
       }
 }
@@ -148,16 +196,27 @@ tile_read (const StNode *node, const float *in, Tile *t)
 static void
 tile_write_gradient (const StNode *node, const Tile *t, float *grad_in)
 {
-  int r = node->k / 2;
+  int r = node->k / 2, lo, hi;
+  tile_inner_columns (node, t, &lo, &hi);
   for (int c = 0; c < node->cin; c++)
     for (int y = 0; y < t->hh; y++)
       {
         int sy = st_pad_index (t->y0 + y - r, node->h, node->pad);
-        const float *s = t->gin + ((size_t)c * t->hh + y) * t->hw;
-        float *d = grad_in + ((size_t)c * node->h + MAX (sy, 0)) * node->w;
+        const float *restrict s = t->gin + ((size_t)c * t->hh + y) * t->hw;
+        float *restrict d
+            = grad_in + ((size_t)c * node->h + MAX (sy, 0)) * node->w;
         if (sy < 0)
           continue;
-        for (int x = 0; x < t->hw; x++)
+        /* left to right, as one loop over the columns would add them */
+        for (int x = 0; x < lo; x++)
+          {
+            int sx = st_pad_index (t->x0 + x - r, node->w, node->pad);
+            if (sx >= 0)
+              d[sx] += s[x];
+          }
+        for (int x = lo; x < hi; x++)
+          d[t->x0 - r + x] += s[x];
+        for (int x = MAX (hi, lo); x < t->hw; x++)
           {
             int sx = st_pad_index (t->x0 + x - r, node->w, node->pad);
             if (sx >= 0)
@@ -166,12 +225,41 @@ tile_write_gradient (const StNode *node, const Tile *t, float *grad_in)
       }
 }
 
+/* The direct kernels' view of tile t of node (conv-direct.h). */
+static StConvDirect
+tile_direct (const StNode *node, const Tile *t)
+{
+  StConvDirect cd;
+  memset (&cd, 0, sizeof cd);
+  cd.cin = node->cin;
+  cd.k = node->k;
+  cd.th = t->th;
+  cd.tw = t->tw;
+  cd.hh = t->hh;
+  cd.hw = t->hw;
+  return cd;
+}
+
 /* f (channels, th * tw) = ReLU (W * in + b) for the first `channels`
- * filters: im2col of the haloed tile t->in, then one SGEMM. */
+ * filters: by the direct kernel with wp (the filters transposed, see
+ * Job), else im2col of the haloed tile t->in, then one SGEMM. */
 static void
-tile_features (const StNode *node, Tile *t, int channels, float *f)
+tile_features (const StNode *node, const float *wp, Tile *t, int channels,
+               float *f)
 {
   int k = node->k, n = t->th * t->tw, kk = node->cin * k * k;
+  if (wp)
+    {
+      StConvDirect cd = tile_direct (node, t);
+      cd.in = t->in;
+      cd.wp = wp;
+      cd.ldw = node->c;
+      cd.bias = node->bias;
+      cd.cout = channels;
+      cd.f = f;
+      st_conv_direct_forward (&cd);
+      return;
+    }
   for (int c = 0; c < node->cin; c++)
     for (int ky = 0; ky < k; ky++)
       for (int kx = 0; kx < k; kx++)
@@ -235,6 +323,8 @@ typedef struct
   float style_scale, content_scale;
   float *gram, *content, *grad_in;
   float *scratch;
+  const float *wp;     /* the filters transposed for the direct kernels, or
+                        * NULL for im2col + SGEMM                         */
   int run_threads;     /* the run's: OpenBLAS's again after the job   */
   int threads;         /* the job's: at most one per row of tiles      */
   int first_row, step; /* the rows of tiles visited: first_row + i step */
@@ -310,6 +400,15 @@ job_init (Job *job, Pass pass, const StNode *node, float *scratch,
   job->cancel = cancel;
   job->run_threads = run_threads;
   job->threads = tiled_threads (node, run_threads);
+  if (st_conv_direct_available (node->cin))
+    {
+      int kk = node->cin * node->k * node->k;
+      float *wp = scratch + job->threads * thread_floats (node);
+      for (int o = 0; o < node->c; o++)
+        for (int i = 0; i < kk; i++)
+          wp[(size_t)i * node->c + o] = node->weight[(size_t)o * kk + i];
+      job->wp = wp;
+    }
 }
 
 static void
@@ -320,7 +419,7 @@ tile_forward (Job *job, Tile *t, float *gram)
   size_t plane = (size_t)node->h * node->w;
   int content_c = content_channels (node);
   tile_read (node, job->in, t);
-  tile_features (node, t, gram ? c : content_c, t->f);
+  tile_features (node, job->wp, t, gram ? c : content_c, t->f);
   if (gram) /* upper triangle, mirrored at the end */
     st_ssyrk_upper (c, n, 1.0f / (float)plane, t->f, n, 1.0f, gram, c);
   for (int o = 0; job->content && o < content_c; o++)
@@ -365,7 +464,7 @@ tile_norm (Job *job, Tile *t)
   int content_c = content_channels (node);
   double sum = 0.0;
   tile_read (node, job->content_in, t);
-  tile_features (node, t, content_c, t->tf);
+  tile_features (node, job->wp, t, content_c, t->tf);
   for (size_t p = 0; p < (size_t)content_c * t->th * t->tw; p++)
     sum += (double)t->tf[p] * t->tf[p];
   return sum;
@@ -381,6 +480,39 @@ st_tiled_content_norm (const StNode *node, const float *content_in,
   return job_run (&job, 0, 1);
 }
 
+/* The backward pass's end by the direct kernel: dL/dF_t (the first ch
+ * filters), masked by the ReLU into the padded rows the kernel reads
+ * (in place of the columns), back through the convolution into the tile,
+ * and folded into grad_in. */
+static void
+tile_direct_backward (const StNode *node, Tile *t, int ch)
+{
+  int k = node->k, pw = t->tw + 2 * (k - 1), n = t->th * t->tw;
+  StConvDirect cd = tile_direct (node, t);
+  for (int o = 0; o < ch; o++)
+    for (int y = 0; y < t->th; y++)
+      {
+        float *restrict d = t->gcol + ((size_t)o * t->th + y) * pw;
+        const float *restrict g = t->gf + (size_t)o * n + (size_t)y * t->tw;
+        const float *restrict f = t->f + (size_t)o * n + (size_t)y * t->tw;
+        for (int x = 0; x < k - 1; x++)
+          d[x] = d[k - 1 + t->tw + x] = 0.0f;
+        /* a select, as below, of a value read whatever the test says
+         * (else the read is conditional and the loop stays scalar, a
+         * branch per element) */
+        for (int x = 0; x < t->tw; x++)
+          {
+            float gx = g[x];
+            d[k - 1 + x] = f[x] > 0.0f ? gx : 0.0f;
+          }
+      }
+  cd.cout = ch;
+  cd.gp = t->gcol;
+  cd.w = node->weight;
+  cd.gin = t->gin;
+  st_conv_direct_backward (&cd);
+}
+
 static double
 tile_backward (Job *job, Tile *t)
 {
@@ -394,10 +526,10 @@ tile_backward (Job *job, Tile *t)
   if (job->content_in) /* the target: the content's features, made again */
     {
       tile_read (node, job->content_in, t);
-      tile_features (node, t, content_c, t->tf);
+      tile_features (node, job->wp, t, content_c, t->tf);
     }
   tile_read (node, job->in, t);
-  tile_features (node, t, job->grad_in ? ch : content_c, t->f);
+  tile_features (node, job->wp, t, job->grad_in ? ch : content_c, t->f);
   if (job->grad_in)
     {
       if (job->d) /* dL/dF = a D F: D symmetric, its upper triangle */
@@ -415,6 +547,12 @@ tile_backward (Job *job, Tile *t)
     }
   if (!job->grad_in)
     return content_sq;
+  if (job->wp)
+    {
+      tile_direct_backward (node, t, ch);
+      tile_write_gradient (node, t, job->grad_in);
+      return content_sq;
+    }
   /* ReLU: no gradient where the feature was clipped to 0.  Written as a
    * select, not a conditional store: that compiles to vector blends
    * instead of a branch per element, which mispredicted on half of them

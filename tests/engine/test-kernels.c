@@ -2,13 +2,16 @@
  * that follow the definition (correlation, padding by pad_index), in
  * double.  Shapes are chosen to reach each path: im2col in large and
  * cache-sized bands, Winograd F(4x4, 3x3) forward and backward (sizes
- * that are not multiples of 4, so partial tiles), 1x1 products.  The same
+ * that are not multiples of 4, so partial tiles), 1x1 products, and the
+ * tiled leaves' direct kernels (conv-direct.h) on whole and partial
+ * vectors, rows and filter blocks.  The same
  * program runs under ST_CPU=portable|avx2 (meson) to test the lower
  * instruction-set paths on a machine that has the higher ones.  A fixed
  * seed must also give identical bytes twice. */
 #include "check.h"
 
 #include "blas.h"
+#include "conv-direct.h"
 #include "cpu.h"
 
 #include <string.h>
@@ -209,6 +212,100 @@ check_coverage (int k, int w, int h)
   g_free (gin);
 }
 
+/* The direct kernels on one tile against the definition: forward
+ * f = ReLU (bias + valid correlation of the haloed input), backward the
+ * adjoint of the correlation into the haloed input, both in double. */
+static void
+check_direct (int k, int th, int tw, int cout, StRng *rng)
+{
+  int cin = ST_CONV_DIRECT_CIN, hh = th + k - 1, hw = tw + k - 1;
+  int kk = cin * k * k, n = th * tw, pw = tw + 2 * (k - 1);
+  float *in = g_new (float, (size_t)cin *hh *hw);
+  float *w = g_new (float, (size_t)cout *kk),
+        *wp = g_new (float, (size_t)kk *cout);
+  float *bias = g_new (float, cout), *f = g_new (float, (size_t)cout *n);
+  float *gp = g_new0 (float, (size_t)cout *th *pw);
+  float *g = g_new (float, (size_t)cout *n);
+  float *gin = g_new (float, (size_t)cin *hh *hw);
+  double worst_f = 0.0, worst_g = 0.0, scale_f = 0.0, scale_g = 0.0;
+  StConvDirect cd;
+  for (size_t i = 0; i < (size_t)cin * hh * hw; i++)
+    in[i] = (float)st_rng_uniform (rng);
+  for (int i = 0; i < cout * kk; i++)
+    w[i] = (float)st_rng_normal (rng);
+  for (int o = 0; o < cout; o++)
+    bias[o] = (float)(0.5 * st_rng_normal (rng));
+  for (int o = 0; o < cout; o++)
+    for (int i = 0; i < kk; i++)
+      wp[(size_t)i * cout + o] = w[(size_t)o * kk + i];
+  for (int o = 0; o < cout; o++)
+    for (int y = 0; y < th; y++)
+      for (int x = 0; x < tw; x++)
+        gp[((size_t)o * th + y) * pw + k - 1 + x]
+            = g[(size_t)o * n + y * tw + x] = (float)st_rng_normal (rng);
+  memset (&cd, 0, sizeof cd);
+  cd.cin = cin;
+  cd.k = k;
+  cd.th = th;
+  cd.tw = tw;
+  cd.hh = hh;
+  cd.hw = hw;
+  cd.cout = cout;
+  cd.in = in;
+  cd.wp = wp;
+  cd.ldw = cout;
+  cd.bias = bias;
+  cd.f = f;
+  cd.gp = gp;
+  cd.w = w;
+  cd.gin = gin;
+  st_conv_direct_forward (&cd);
+  st_conv_direct_backward (&cd);
+  for (int o = 0; o < cout; o++)
+    for (int y = 0; y < th; y++)
+      for (int x = 0; x < tw; x++)
+        {
+          double s = bias[o];
+          for (int c = 0; c < cin; c++)
+            for (int ky = 0; ky < k; ky++)
+              for (int kx = 0; kx < k; kx++)
+                s += (double)w[(size_t)o * kk + (c * k + ky) * k + kx]
+                     * in[((size_t)c * hh + y + ky) * hw + x + kx];
+          s = MAX (s, 0.0);
+          scale_f = MAX (scale_f, fabs (s));
+          worst_f = MAX (worst_f, fabs (s - f[(size_t)o * n + y * tw + x]));
+        }
+  for (int c = 0; c < cin; c++)
+    for (int y = 0; y < hh; y++)
+      for (int x = 0; x < hw; x++)
+        {
+          double s = 0.0;
+          for (int o = 0; o < cout; o++)
+            for (int ky = 0; ky < k; ky++)
+              for (int kx = 0; kx < k; kx++)
+                if (y - ky >= 0 && y - ky < th && x - kx >= 0 && x - kx < tw)
+                  s += (double)w[(size_t)o * kk + (c * k + ky) * k + kx]
+                       * g[(size_t)o * n + (y - ky) * tw + x - kx];
+          scale_g = MAX (scale_g, fabs (s));
+          worst_g
+              = MAX (worst_g, fabs (s - gin[((size_t)c * hh + y) * hw + x]));
+        }
+  CHECK (worst_f <= 1e-5 * scale_f && worst_g <= 1e-5 * scale_g,
+         "direct k%d %d x %d -> %d: forward off by %g of %g, backward %g of %g",
+         k, th, tw, cout, worst_f, scale_f, worst_g, scale_g);
+  printf ("  direct k%d, tile %d x %d, %d filters: forward %.1e, backward "
+          "%.1e of the largest value\n",
+          k, th, tw, cout, worst_f / scale_f, worst_g / scale_g);
+  g_free (in);
+  g_free (w);
+  g_free (wp);
+  g_free (bias);
+  g_free (f);
+  g_free (gp);
+  g_free (g);
+  g_free (gin);
+}
+
 int
 main (void)
 {
@@ -230,6 +327,20 @@ main (void)
               ST_PAD_SYMMETRIC, &rng);
   check_conv ("3->64 k3 zero 21x18 (VGG conv1_1)", 3, 64, 3, 21, 18,
               ST_PAD_ZERO, &rng);
+  /* the tiled leaves' direct kernels: whole tiles, widths that end in a
+   * partial vector, single rows, filter counts that end in partial
+   * blocks, halo heights odd and even (rows go in pairs) */
+  if (st_conv_direct_available (ST_CONV_DIRECT_CIN))
+    {
+      check_direct (3, 32, 128, 128, &rng);
+      check_direct (7, 32, 128, 32, &rng);
+      check_direct (5, 7, 45, 29, &rng);
+      check_direct (7, 1, 5, 40, &rng);
+      check_direct (3, 2, 17, 1, &rng);
+      check_direct (5, 12, 70, 13, &rng);
+    }
+  else
+    printf ("  no direct kernels at this level: the leaves use im2col\n");
   /* Winograd F(4x4, 3x3): partial tiles, 1-pixel sides */
   check_conv ("16->24 k3 zero 13x10 (Winograd)", 16, 24, 3, 13, 10, ST_PAD_ZERO,
               &rng);
