@@ -194,21 +194,50 @@ filters_part (int lo, int hi, gpointer p)
               (size_t)b->ci * b->co);
 }
 
-/* m[xi] (co, nt) = U[xi] (co, ci) x v[xi] (ci, nt) for xi in row a; u
- * holds rows a0 .. of U.  Backward U[xi] is stored (ci, co): transposed. */
+/* m[xi] (co, nt) = U[xi] (co, ci) x v[xi] (ci, nt) for xi in lo .. hi - 1
+ * (rows a0 .. a1 - 1 of U are in u).  Backward U[xi] is stored (ci, co):
+ * transposed. */
 static void
-products (const Band *b, int a)
+products_part (int lo, int hi, gpointer p)
 {
+  const Band *b = p;
   size_t cc = (size_t)b->ci * b->co;
-  for (int j = 0; j < ALPHA; j++)
+  for (int xi = lo; xi < hi; xi++)
     {
-      int xi = a * ALPHA + j;
-      const float *uj = b->u + (size_t)((a - b->a0) * ALPHA + j) * cc;
+      const float *uj = b->u + (size_t)(xi - b->a0 * ALPHA) * cc;
       st_sgemm (b->backward ? ST_TRANS : ST_NO_TRANS, ST_NO_TRANS, b->co,
                 (int)b->nt, b->ci, 1.0f, uj, b->backward ? b->co : b->ci,
                 b->v + (size_t)xi * b->ci * b->nt, (int)b->nt, 0.0f,
                 b->m + (size_t)xi * b->co * b->nt, (int)b->nt);
     }
+}
+
+/* products_part with lo, hi counted from row a0's first product */
+static void
+products_range (int lo, int hi, gpointer p)
+{
+  const Band *b = p;
+  products_part (b->a0 * ALPHA + lo, b->a0 * ALPHA + hi, p);
+}
+
+/* The products of rows a0 .. a1 - 1: independent, so shared out between
+ * the engine's threads, each product single-threaded, as long as there
+ * are at least as many products as threads.  OpenBLAS's own threads,
+ * woken for each product, spun (sched_yield) between them on the cores
+ * the transforms' threads needed: a third of VGG19's processor time at
+ * 768 px went into yielding. */
+static void
+products (Band *b, int threads)
+{
+  int lo = b->a0 * ALPHA, hi = b->a1 * ALPHA;
+  if (threads > hi - lo)
+    {
+      products_part (lo, hi, b);
+      return;
+    }
+  st_blas_set_threads (1);
+  st_parallel_for (threads, hi - lo, products_range, b);
+  st_blas_set_threads (threads);
 }
 
 gboolean
@@ -250,15 +279,15 @@ st_winograd_conv (const float *in, int cin, int h, int w, const float *weight,
     {
       b.nt = MIN (plan.per_band, tiles - b.t0);
       st_parallel_for (threads, ci, inputs_part, &b);
-      for (int a = 0; a < ALPHA; a++)
-        {
-          if (!plan.full)
-            {
-              b.a0 = a, b.a1 = a + 1;
-              st_parallel_for (threads, filter_rows, filters_part, &b);
-            }
-          products (&b, a);
-        }
+      if (plan.full)
+        products (&b, threads);
+      else
+        for (int a = 0; a < ALPHA; a++)
+          {
+            b.a0 = a, b.a1 = a + 1;
+            st_parallel_for (threads, filter_rows, filters_part, &b);
+            products (&b, threads);
+          }
       st_parallel_for (threads, co, outputs_part, &b);
     }
   g_free (owned);
