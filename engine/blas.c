@@ -15,8 +15,9 @@
  * the library loads: its worker threads sleep as soon as a product ends,
  * instead of spinning on sched_yield for about 2^28 cycles, on the cores
  * the engine's own threads (the Winograd transforms, the tiled leaves)
- * need next.  VGG19 at 768 px, 2 threads: a third of the processor time
- * went into yielding; a pass took 4.06-4.11 s, then 3.55-3.70 s.
+ * need next.  VGG19 at 512 px, 2 threads, one busy loop beside it: a pass
+ * took 4.29-4.34 s with OpenBLAS's default, 2.38-2.94 s with this one (on
+ * the quiet machine the two were within the noise).
  *
  * Choice of library: ST_BLAS=builtin uses the portable loops below,
  * ST_BLAS=NAME dlopens NAME, otherwise libopenblas.so.0 then libblas.so.3
