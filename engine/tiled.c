@@ -180,13 +180,15 @@ tile_read (const StNode *node, const float *in, Tile *t)
           }
         memcpy (d + lo, s + (t->x0 - r + lo),
                 (size_t)(hi - lo) * sizeof (float));
-        for (int x = 0; x < t->hw; x++)
+        for (int x = 0; x < lo; x++)
           {
             int sx = st_pad_index (t->x0 + x - r, node->w, node->pad);
-            if (x < lo || x >= hi)
-              d[x] = sx < 0 ? 0.0f : s[sx];
-            else
-              x = hi - 1; /* the inner columns, copied above */
+            d[x] = sx < 0 ? 0.0f : s[sx];
+          }
+        for (int x = hi; x < t->hw; x++)
+          {
+            int sx = st_pad_index (t->x0 + x - r, node->w, node->pad);
+            d[x] = sx < 0 ? 0.0f : s[sx];
           }
       }
 }
@@ -216,7 +218,7 @@ tile_write_gradient (const StNode *node, const Tile *t, float *grad_in)
           }
         for (int x = lo; x < hi; x++)
           d[t->x0 - r + x] += s[x];
-        for (int x = MAX (hi, lo); x < t->hw; x++)
+        for (int x = hi; x < t->hw; x++)
           {
             int sx = st_pad_index (t->x0 + x - r, node->w, node->pad);
             if (sx >= 0)
@@ -480,10 +482,9 @@ st_tiled_content_norm (const StNode *node, const float *content_in,
   return job_run (&job, 0, 1);
 }
 
-/* The backward pass's end by the direct kernel: dL/dF_t (the first ch
- * filters), masked by the ReLU into the padded rows the kernel reads
- * (in place of the columns), back through the convolution into the tile,
- * and folded into grad_in. */
+/* t->gin <- dL/dF_t (the first ch filters of t->gf) back through the
+ * ReLU and the convolution, by the direct kernel: masked by the ReLU into
+ * the padded rows the kernel reads (in place of the columns). */
 static void
 tile_direct_backward (const StNode *node, Tile *t, int ch)
 {
@@ -513,11 +514,42 @@ tile_direct_backward (const StNode *node, Tile *t, int ch)
   st_conv_direct_backward (&cd);
 }
 
+/* t->gin <- the same by im2col's adjoint: masked in place, one SGEMM
+ * into the columns, the columns folded into the tile. */
+static void
+tile_gemm_backward (const StNode *node, Tile *t, int ch)
+{
+  int k = node->k, kk = node->cin * k * k, n = t->th * t->tw;
+  /* ReLU: no gradient where the feature was clipped to 0.  Written as a
+   * select, not a conditional store: that compiles to vector blends
+   * instead of a branch per element, which mispredicted on half of them
+   * and took a seventh of a pass. */
+  for (size_t p = 0; p < (size_t)ch * n; p++)
+    t->gf[p] = t->f[p] > 0.0f ? t->gf[p] : 0.0f;
+  /* back through the convolution: columns, then folded into the tile */
+  st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n, ch, 1.0f, node->weight, kk, t->gf, n,
+            0.0f, t->gcol, n);
+  memset (t->gin, 0, (size_t)node->cin * t->hh * t->hw * sizeof (float));
+  for (int ci = 0; ci < node->cin; ci++)
+    for (int ky = 0; ky < k; ky++)
+      for (int kx = 0; kx < k; kx++)
+        {
+          const float *src = t->gcol + (size_t)((ci * k + ky) * k + kx) * n;
+          for (int y = 0; y < t->th; y++)
+            {
+              float *dst = t->gin + ((size_t)ci * t->hh + y + ky) * t->hw + kx;
+              const float *s = src + (size_t)y * t->tw;
+              for (int x = 0; x < t->tw; x++)
+                dst[x] += s[x];
+            }
+        }
+}
+
 static double
 tile_backward (Job *job, Tile *t)
 {
   const StNode *node = job->node;
-  int c = node->c, k = node->k, kk = node->cin * k * k;
+  int c = node->c;
   int content_c = content_channels (node);
   int n = t->th * t->tw;
   /* the filters whose features the losses read */
@@ -548,34 +580,9 @@ tile_backward (Job *job, Tile *t)
   if (!job->grad_in)
     return content_sq;
   if (job->wp)
-    {
-      tile_direct_backward (node, t, ch);
-      tile_write_gradient (node, t, job->grad_in);
-      return content_sq;
-    }
-  /* ReLU: no gradient where the feature was clipped to 0.  Written as a
-   * select, not a conditional store: that compiles to vector blends
-   * instead of a branch per element, which mispredicted on half of them
-   * and took a seventh of a pass. */
-  for (size_t p = 0; p < (size_t)ch * n; p++)
-    t->gf[p] = t->f[p] > 0.0f ? t->gf[p] : 0.0f;
-  /* back through the convolution: columns, then folded into the tile */
-  st_sgemm (ST_TRANS, ST_NO_TRANS, kk, n, ch, 1.0f, node->weight, kk, t->gf, n,
-            0.0f, t->gcol, n);
-  memset (t->gin, 0, (size_t)node->cin * t->hh * t->hw * sizeof (float));
-  for (int ci = 0; ci < node->cin; ci++)
-    for (int ky = 0; ky < k; ky++)
-      for (int kx = 0; kx < k; kx++)
-        {
-          const float *src = t->gcol + (size_t)((ci * k + ky) * k + kx) * n;
-          for (int y = 0; y < t->th; y++)
-            {
-              float *dst = t->gin + ((size_t)ci * t->hh + y + ky) * t->hw + kx;
-              const float *s = src + (size_t)y * t->tw;
-              for (int x = 0; x < t->tw; x++)
-                dst[x] += s[x];
-            }
-        }
+    tile_direct_backward (node, t, ch);
+  else
+    tile_gemm_backward (node, t, ch);
   tile_write_gradient (node, t, job->grad_in);
   return content_sq;
 }
