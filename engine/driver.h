@@ -124,6 +124,12 @@ StStatus st_style_targets (const StNetwork *network, const StParams *params,
                            int w, int h, int n_styles, float *const *styles,
                            const int *sw, const int *sh, const double *blend,
                            const StGraph *g, StTargets *t, GError **error);
+/* out (3, th, tw) <- the image the style targets take a painting
+ * (3, sh, sw) smaller than tw x th from (targets.c): the painting enlarged
+ * for its low band, its own brush marks (from half its size) repeated for
+ * the high band; FALSE when out of memory. */
+gboolean st_painting_exemplar (const float *style, int sw, int sh, float *out,
+                               int tw, int th);
 
 /* colour.c: on planar (3, n) images in [0, 1] */
 /* Recolours style so that its colour mean and covariance are content's. */

@@ -87,12 +87,10 @@ st_content_targets (const StGraph *g, const float *content, StTargets *t,
 }
 
 /* gram[k] += weight * the Gram matrix of the style tap of f that is g's
- * k-th style tap (the same name): for level >= 0 only the taps of that
- * pyramid level, else those of the levels from `from` up and those of no
- * level (VGG19's, the colour tap). */
+ * k-th style tap (the same name). */
 static gboolean
 add_grams (const StGraph *g, const StFeature *f, int n, double weight,
-           int level, int from, float **gram)
+           float **gram)
 {
   for (int i = 0; i < n; i++)
     {
@@ -105,9 +103,7 @@ add_grams (const StGraph *g, const StFeature *f, int n, double weight,
           node = &g->nodes[j];
         else if (g->nodes[j].style)
           k++;
-      if (!node || node->c != c
-          || (level >= 0 ? node->level != level
-                         : node->level >= 0 && node->level < from))
+      if (!node || node->c != c)
         continue;
       if (!gram[k] && !(gram[k] = st_floats_new ((size_t)c * c)))
         return FALSE;
@@ -127,57 +123,32 @@ st_style_side (const StParams *p, int w, int h)
   return (int)MIN (lround (MAX (w, h) * p->style_scale), ST_SIZE_MAX);
 }
 
-/* Adds weight times one painting's Gram matrices, seen at long side
- * `side` through a graph of `levels` pyramid levels, to the targets of g's
- * style taps that add_grams takes for (level, from). */
-static StStatus
-painting_grams (const StNetwork *net, const StParams *p, const float *style,
-                int sw, int sh, int side, int levels, double weight, int level,
-                int from, const StGraph *g, float **gram, GError **error)
-{
-  StGraph sg;
-  StFeature *f;
-  int n, tw, th;
-  float *resized;
-  gboolean ok;
-  StStatus status;
-  st_fit_long_side (sw, sh, MAX (side, 1), &tw, &th);
-  if ((status = st_scale_graph (net, p, g->threads, tw, th, levels, &sg, error))
-      != ST_OK)
-    return status;
-  if (!(resized = st_floats_new ((size_t)3 * tw * th)))
-    {
-      st_graph_clear (&sg);
-      return st_memory_error (error);
-    }
-  st_resample_planes (style, 3, sw, sh, resized, tw, th);
-  status = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
-  g_free (resized);
-  if (status != ST_OK)
-    {
-      st_graph_clear (&sg);
-      return pass_error (status, error);
-    }
-  st_graph_clear (&sg);
-  ok = add_grams (g, f, n, weight, level, from, gram);
-  st_features_free (f, n);
-  return ok ? ST_OK : st_memory_error (error);
-}
-
-/* A painting smaller than the result is enlarged to the style side (the
- * result's long side times the style scale) so that its strokes keep
- * their size relative to the picture.  Enlarged k times, its finest
- * log2 k octaves hold only the resampler's blur: matched there, a large
- * result came out soft at 100 % (a 640 px painting behind a 1920 px
- * result), and each new scale of the run started far from those targets
- * (the photo's detail against a blur), spending its first iterations on
- * wiping the detail out.  So, for a painting smaller than the style side,
- * level l takes its Gram matrices from the painting at long side
- * base * 2^l, where level l has the painting's own detail: the finest
- * levels get the painting's real brush texture, the coarser ones, where
- * the enlargement loses nothing, its strokes at the size the style scale
- * asks for.  Not for a one-level pyramid (its only level has the full
- * filter bank) nor for VGG19 (no pyramid).
+/* A painting smaller than the style side (the result's long side times
+ * the style scale) is enlarged to it, so that its strokes keep their size
+ * relative to the picture.  Enlarged k times, its finest log2 k octaves
+ * hold only the resampler's blur: matched there, a large result came out
+ * soft at 100 % (a 640 px painting behind a 1920 px result).  So the
+ * image the targets are taken from, the exemplar, is the painting
+ * enlarged for its low band, plus its own brush marks for the high band
+ * the enlargement lacks: the painting at `base` px (below), mirrored and
+ * repeated at its own pixels over the style side, less what the enlarged
+ * base painting already holds of it,
+ *
+ *   exemplar = up (P) + T - up (down (T)),  P the painting at base px,
+ *              T = P repeated over the style side, up and down resampling
+ *              between base and the style side.
+ *
+ * Every level's targets come from this one image, so that one picture can
+ * meet them all.  Before, each of the finest pyramid levels l took its
+ * Gram matrices from the painting at base * 2^l: the finest level and the
+ * next each asked for the base painting's pixels, while the next is the
+ * finest blurred and halved.  No image has such a pyramid, and the last
+ * scale of a large run could not come down to where the scale before had
+ * ended: on Tübingen 1920 x 1080 x Starry Night (1024 px) its level-2 term
+ * rose from 0.26 to 0.67 while level 0's fell, and it ended at a total
+ * loss of 3.33 after 1.39 (tests/bench/README.md, seventh round).  Not for
+ * a one-level pyramid (its only level has the full filter bank) nor for
+ * VGG19 (no pyramid).
  *
  * The base is half the painting's own size: its own finest octave is
  * not to be trusted, as a JPEG's blocks, a scan's grain and a web
@@ -187,24 +158,111 @@ painting_grams (const StNetwork *net, const StParams *p, const float *style,
  * enlargement and 2.3 from half its size; grid 15.5, 8.9, 8.0). */
 #define ST_PAINTING_TRUSTED_FRACTION 0.5
 
-/* The long side whose level 0 has a painting's trusted detail. */
+/* The long side whose pixels hold a painting's trusted detail. */
 static int
 painting_base (int native)
 {
   return MAX (1, (int)lround (native * ST_PAINTING_TRUSTED_FRACTION));
 }
 
-/* How many of the finest levels take their targets from the painting at
- * painting_base * 2^l rather than from its enlargement to `side`. */
-static int
-native_levels (int native, int side, int levels)
+/* Whether a painting of long side `native` seen at long side `side`
+ * through `levels` levels is made into an exemplar (above). */
+static gboolean
+needs_exemplar (int native, int side, int levels)
 {
-  int fine = 0, base = painting_base (native);
-  if (levels < 2 || native >= side)
-    return 0;
-  while (fine < levels && ldexp ((double)base, fine) < side)
-    fine++;
-  return fine;
+  return levels >= 2 && native < side;
+}
+
+/* The exemplar (above), one plane at a time: a 4000 px result's needs
+ * one plane of it beyond itself. */
+gboolean
+st_painting_exemplar (const float *style, int sw, int sh, float *out, int tw,
+                      int th)
+{
+  int bw, bh, base = painting_base (MAX (sw, sh));
+  size_t n = (size_t)tw * th;
+  float *pb, *small, *plane;
+  st_fit_long_side (sw, sh, base, &bw, &bh);
+  pb = st_floats_new ((size_t)3 * bw * bh);
+  small = st_floats_new ((size_t)bw * bh);
+  plane = st_floats_new (n);
+  if (!pb || !small || !plane)
+    {
+      g_free (pb);
+      g_free (small);
+      g_free (plane);
+      return FALSE;
+    }
+  st_resample_planes (style, 3, sw, sh, pb, bw, bh);
+  for (int c = 0; c < 3; c++)
+    {
+      const float *pc = pb + (size_t)c * bw * bh;
+      float *oc = out + (size_t)c * n;
+      /* T, mirrored at each copy's edge: no seam */
+      for (int y = 0; y < th; y++)
+        {
+          int yy = y % (2 * bh);
+          const float *row = pc + (size_t)(yy < bh ? yy : 2 * bh - 1 - yy) * bw;
+          for (int x = 0; x < tw; x++)
+            {
+              int xx = x % (2 * bw);
+              oc[(size_t)y * tw + x] = row[xx < bw ? xx : 2 * bw - 1 - xx];
+            }
+        }
+      st_resample_planes (oc, 1, tw, th, small, bw, bh);
+      st_resample_planes (small, 1, bw, bh, plane, tw, th);
+      for (size_t i = 0; i < n; i++)
+        oc[i] -= plane[i];
+      st_resample_planes (pc, 1, bw, bh, plane, tw, th);
+      for (size_t i = 0; i < n; i++)
+        oc[i] += plane[i];
+    }
+  g_free (pb);
+  g_free (small);
+  g_free (plane);
+  return TRUE;
+}
+
+/* Adds weight times one painting's Gram matrices, seen at long side
+ * `side` through a graph of `levels` pyramid levels, to the targets of
+ * g's style taps. */
+static StStatus
+painting_grams (const StNetwork *net, const StParams *p, const float *style,
+                int sw, int sh, int side, int levels, double weight,
+                const StGraph *g, float **gram, GError **error)
+{
+  StGraph sg;
+  StFeature *f;
+  int n, tw, th, native = MAX (sw, sh);
+  float *resized;
+  gboolean ok;
+  StStatus status;
+  st_fit_long_side (sw, sh, MAX (side, 1), &tw, &th);
+  if ((status = st_scale_graph (net, p, g->threads, tw, th, levels, &sg, error))
+      != ST_OK)
+    return status;
+  resized = st_floats_new ((size_t)3 * tw * th);
+  if (resized && needs_exemplar (native, side, levels))
+    ok = st_painting_exemplar (style, sw, sh, resized, tw, th);
+  else if ((ok = resized != NULL))
+    st_resample_planes (style, 3, sw, sh, resized, tw, th);
+  if (!ok)
+    {
+      g_free (resized);
+      st_graph_clear (&sg);
+      return st_memory_error (error);
+    }
+  status = st_graph_targets (&sg, resized, TRUE, FALSE, &f, &n);
+  g_free (resized);
+  if (status != ST_OK)
+    {
+      st_graph_clear (&sg);
+      return pass_error (status, error);
+    }
+  st_graph_clear (&sg);
+  ok = add_grams (g, f, n, weight, gram);
+  st_features_free (f, n);
+  return ok ? ST_OK : st_memory_error (error);
 }
 
 /* Style targets at one scale: the blend of every style's Gram matrices,
@@ -223,15 +281,8 @@ st_style_targets (const StNetwork *net, const StParams *p, int w, int h,
     return st_memory_error (error);
   for (int j = 0; j < n_styles; j++)
     {
-      int native = MAX (sw[j], sh[j]);
-      int fine = native_levels (native, side, levels);
-      StStatus status
-          = painting_grams (net, p, styles[j], sw[j], sh[j], side, levels,
-                            blend[j], -1, fine, g, t->gram, error);
-      for (int l = 0; l < fine && status == ST_OK; l++)
-        status = painting_grams (net, p, styles[j], sw[j], sh[j],
-                                 painting_base (native) << l, MAX (l + 1, 2),
-                                 blend[j], l, 0, g, t->gram, error);
+      StStatus status = painting_grams (net, p, styles[j], sw[j], sh[j], side,
+                                        levels, blend[j], g, t->gram, error);
       if (status == ST_ERROR_INVALID)
         g_prefix_error (error, "style image %d at style scale %g: ", j + 1,
                         p->style_scale);

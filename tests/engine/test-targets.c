@@ -1,8 +1,7 @@
-/* The paintings' targets at one scale (targets.c): a painting smaller than
- * the style side gives its finest pyramid levels the Gram matrices of its
- * own detail (from half its size up), not of its enlarged blur; a
- * painting as large as the style side gives every level from one
- * resampled copy, as before. */
+/* The paintings' targets at one scale (targets.c): a painting as large as
+ * the style side gives every level from one resampled copy; a smaller one
+ * gives every level from one exemplar, its enlargement with its own brush
+ * marks (from half its size) for the octaves the enlargement blurs. */
 #include "check.h"
 #include "driver.h"
 #include "internal.h"
@@ -29,24 +28,21 @@ make_painting (int w, int h, guint32 seed)
   return x;
 }
 
-/* The Gram matrix of tap `name` of the painting seen at long side `side`
- * through a graph of `levels` levels (a new copy); its size in *c. */
+/* The Gram matrix of tap `name` of image (3, h, w) through a graph of
+ * `levels` levels; its size in *c. */
 static float *
-gram_at (const StNetwork *net, const float *painting, int pw, int ph, int side,
-         int levels, const char *name, int *c)
+gram_of (const StNetwork *net, const float *image, int w, int h, int levels,
+         const char *name, int *c)
 {
   StGraph g;
   StFeature *f;
   StParams p;
-  int n, tw, th;
-  float *resized, *gram = NULL;
+  int n;
+  float *gram = NULL;
   st_params_init (&p);
-  st_fit_long_side (pw, ph, side, &tw, &th);
-  resized = st_floats_new ((size_t)3 * tw * th);
-  st_resample_planes (painting, 3, pw, ph, resized, tw, th);
-  CHECK (st_scale_graph (net, &p, 1, tw, th, levels, &g, NULL) == ST_OK,
-         "graph at %d x %d", tw, th);
-  CHECK (st_graph_targets (&g, resized, TRUE, FALSE, &f, &n) == ST_OK, "pass");
+  CHECK (st_scale_graph (net, &p, 1, w, h, levels, &g, NULL) == ST_OK,
+         "graph at %d x %d", w, h);
+  CHECK (st_graph_targets (&g, image, TRUE, FALSE, &f, &n) == ST_OK, "pass");
   for (int i = 0; i < n; i++)
     if (f[i].style && !strcmp (f[i].name, name))
       {
@@ -55,9 +51,35 @@ gram_at (const StNetwork *net, const float *painting, int pw, int ph, int side,
       }
   st_features_free (f, n);
   st_graph_clear (&g);
-  g_free (resized);
   CHECK (gram, "no tap %s", name);
   return gram;
+}
+
+/* The same of the painting (3, ph, pw) resized to long side `side`. */
+static float *
+gram_at (const StNetwork *net, const float *painting, int pw, int ph, int side,
+         int levels, const char *name, int *c)
+{
+  int tw, th;
+  float *resized, *gram;
+  st_fit_long_side (pw, ph, side, &tw, &th);
+  resized = st_floats_new ((size_t)3 * tw * th);
+  st_resample_planes (painting, 3, pw, ph, resized, tw, th);
+  gram = gram_of (net, resized, tw, th, levels, name, c);
+  g_free (resized);
+  return gram;
+}
+
+/* The painting's exemplar at long side W (st_painting_exemplar); its size
+ * in *tw, *th. */
+static float *
+exemplar_at (const float *painting, int pw, int ph, int W, int *tw, int *th)
+{
+  float *x;
+  st_fit_long_side (pw, ph, W, tw, th);
+  x = st_floats_new ((size_t)3 * *tw * *th);
+  CHECK (st_painting_exemplar (painting, pw, ph, x, *tw, *th), "exemplar");
+  return x;
 }
 
 /* |a - b| / |b| */
@@ -75,7 +97,7 @@ relative (const float *a, const float *b, int n)
 
 /* The targets of a W x W scale for a painting of long side `painting_side`;
  * tap `name` must equal the painting's own Gram at long side want_side
- * through want_levels levels. */
+ * (0: its exemplar at W) through want_levels levels. */
 static void
 check_tap (const StNetwork *net, int W, int painting_side, const char *name,
            int want_side, int want_levels, const char *why)
@@ -95,7 +117,15 @@ check_tap (const StNetwork *net, int W, int painting_side, const char *name,
                            &error)
              == ST_OK,
          "targets: %s", error ? error->message : "?");
-  want = gram_at (net, painting, pw, ph, want_side, want_levels, name, &c);
+  if (want_side > 0)
+    want = gram_at (net, painting, pw, ph, want_side, want_levels, name, &c);
+  else
+    {
+      int tw, th;
+      float *ex = exemplar_at (painting, pw, ph, W, &tw, &th);
+      want = gram_of (net, ex, tw, th, want_levels, name, &c);
+      g_free (ex);
+    }
   for (int i = 0; i < g.n; i++)
     if (g.nodes[i].style && strcmp (g.nodes[i].name, name))
       k++;
@@ -103,13 +133,13 @@ check_tap (const StNetwork *net, int W, int painting_side, const char *name,
       break;
   {
     double err = relative (t.gram[k], want, c * c);
-    printf ("  %d px scale, %d px painting, %s: %.2g from the painting at "
+    printf ("  %d px scale, %d px painting, %s: %.2g from the painting's at "
             "%d px (%s)\n",
-            W, painting_side, name, err, want_side, why);
+            W, painting_side, name, err, want_side ? want_side : W, why);
     CHECK (err < 1e-5,
            "%s: the target is %.3g away from the painting's "
-           "Gram at %d px",
-           name, err, want_side);
+           "Gram at %d px (%s)",
+           name, err, want_side ? want_side : W, why);
   }
   g_free (want);
   st_targets_clear (&t, g.n_style, g.n_content);
@@ -122,37 +152,62 @@ main (void)
 {
   StNetwork *net = st_network_new_embedded ();
   const int W = 256, levels = st_embedded_levels (W, W);
-  int c;
-  float *native, *enlarged, *painting = make_painting (64, 48, 7);
+  int c, tw, th;
+  float *enlarged, *ex_gram, *ex, *painting = make_painting (64, 48, 7);
 
-  /* A 64 px painting behind a 256 px scale: its trusted detail starts at
-   * half its size, 32 px.  Level 0 (256 px) from the painting at 32 px,
-   * level 1 (128 px) from it at 64 px, level 2 (64 px) from it at 128 px
-   * (each level then has the 32 px painting's pixels), level 3 and up
-   * from the enlargement to 256 px. */
-  check_tap (net, W, 64, "L0k3", 32, 2, "its detail at level 0");
-  check_tap (net, W, 64, "L0k7", 32, 2, "its detail at level 0");
-  check_tap (net, W, 64, "L1k5", 64, 2, "its detail at level 1");
-  check_tap (net, W, 64, "L2k3", 128, 3, "its detail at level 2");
-  check_tap (net, W, 64, "L3k3", W, levels, "enlarged: nothing lost");
-  check_tap (net, W, 64, "colour", W, levels, "enlarged: nothing lost");
+  /* A 64 px painting behind a 256 px scale: every level from one image,
+   * its exemplar at 256 px, so that one picture can meet them all. */
+  check_tap (net, W, 64, "L0k3", 0, levels, "its exemplar");
+  check_tap (net, W, 64, "L0k7", 0, levels, "its exemplar");
+  check_tap (net, W, 64, "L1k5", 0, levels, "its exemplar");
+  check_tap (net, W, 64, "L2k3", 0, levels, "its exemplar");
+  check_tap (net, W, 64, "L4k7", 0, levels, "its exemplar");
+  check_tap (net, W, 64, "colour", 0, levels, "its exemplar");
   /* A painting as large as the scale, or larger: every level from one
-   * copy, as before. */
-  check_tap (net, W, W, "L0k3", W, levels, "its own size, as before");
-  check_tap (net, W, 512, "L0k3", W, levels, "reduced, as before");
-  check_tap (net, W, 512, "L1k7", W, levels, "reduced, as before");
+   * resampled copy. */
+  check_tap (net, W, W, "L0k3", W, levels, "its own size");
+  check_tap (net, W, 512, "L0k3", W, levels, "reduced");
+  check_tap (net, W, 512, "L1k7", W, levels, "reduced");
 
-  /* What it is for: the enlarged painting's finest level holds a blur
-   * of the painting's brush marks; its own pixels hold them. */
-  native = gram_at (net, painting, 64, 48, 32, 2, "L0k3", &c);
+  /* What the exemplar is for: enlarged 4 times, the painting's finest
+   * level holds a blur of its 2 px brush marks; the exemplar's holds the
+   * marks themselves (from the painting at half its size, 32 px), with
+   * their energy.  Without them (the enlarged half-size painting alone)
+   * the exemplar's finest level has less energy than the enlargement's. */
+  ex = exemplar_at (painting, 64, 48, W, &tw, &th);
   enlarged = gram_at (net, painting, 64, 48, W, levels, "L0k3", &c);
+  ex_gram = gram_of (net, ex, tw, th, levels, "L0k3", &c);
   {
-    double d = relative (enlarged, native, c * c);
-    printf ("  level-0 Gram of the enlarged painting: %.2g from its own\n", d);
-    CHECK (d > 0.2, "enlarged 4x, the finest level should differ (%.3g)", d);
+    double d = 0, e = 0;
+    for (int i = 0; i < c; i++)
+      {
+        d += enlarged[i * c + i];
+        e += ex_gram[i * c + i];
+      }
+    printf ("  level-0 energy (the Gram's trace): enlarged %.3g, exemplar "
+            "%.3g\n",
+            d, e);
+    CHECK (e > 1.1 * d,
+           "the exemplar's finest level should hold the marks' energy "
+           "(%.3g, the enlargement's %.3g)",
+           e, d);
   }
-  g_free (native);
+  g_free (ex_gram);
   g_free (enlarged);
+  /* ... while its coarsest level, the layout of the strokes, is the
+   * enlarged painting's. */
+  enlarged = gram_at (net, painting, 64, 48, W, levels, "L4k7", &c);
+  ex_gram = gram_of (net, ex, tw, th, levels, "L4k7", &c);
+  {
+    double d = relative (ex_gram, enlarged, c * c);
+    printf ("  coarsest level: the exemplar's %.2g from the enlarged "
+            "painting's\n",
+            d);
+    CHECK (d < 0.1, "the exemplar's coarsest level is %.3g away", d);
+  }
+  g_free (ex_gram);
+  g_free (enlarged);
+  g_free (ex);
   g_free (painting);
   st_network_free (net);
   return check_report ("targets");
