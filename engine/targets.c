@@ -182,32 +182,35 @@ st_painting_exemplar (const float *style, int sw, int sh, float *out, int tw,
   int bw, bh, base = painting_base (MAX (sw, sh));
   size_t n = (size_t)tw * th;
   float *pb, *small, *plane;
+  int *column; /* T's column x comes from the base painting's column[x] */
   st_fit_long_side (sw, sh, base, &bw, &bh);
   pb = st_floats_new ((size_t)3 * bw * bh);
   small = st_floats_new ((size_t)bw * bh);
   plane = st_floats_new (n);
-  if (!pb || !small || !plane)
+  column = g_try_new (int, tw);
+  if (!pb || !small || !plane || !column)
     {
       g_free (pb);
       g_free (small);
       g_free (plane);
+      g_free (column);
       return FALSE;
     }
   st_resample_planes (style, 3, sw, sh, pb, bw, bh);
+  /* T is the base painting symmetrically padded out to tw x th: mirrored
+   * at each copy's edge, no seam */
+  for (int x = 0; x < tw; x++)
+    column[x] = st_pad_index (x, bw, ST_PAD_SYMMETRIC);
   for (int c = 0; c < 3; c++)
     {
       const float *pc = pb + (size_t)c * bw * bh;
       float *oc = out + (size_t)c * n;
-      /* T, mirrored at each copy's edge: no seam */
       for (int y = 0; y < th; y++)
         {
-          int yy = y % (2 * bh);
-          const float *row = pc + (size_t)(yy < bh ? yy : 2 * bh - 1 - yy) * bw;
+          const float *row
+              = pc + (size_t)st_pad_index (y, bh, ST_PAD_SYMMETRIC) * bw;
           for (int x = 0; x < tw; x++)
-            {
-              int xx = x % (2 * bw);
-              oc[(size_t)y * tw + x] = row[xx < bw ? xx : 2 * bw - 1 - xx];
-            }
+            oc[(size_t)y * tw + x] = row[column[x]];
         }
       st_resample_planes (oc, 1, tw, th, small, bw, bh);
       st_resample_planes (small, 1, bw, bh, plane, tw, th);
@@ -220,6 +223,7 @@ st_painting_exemplar (const float *style, int sw, int sh, float *out, int tw,
   g_free (pb);
   g_free (small);
   g_free (plane);
+  g_free (column);
   return TRUE;
 }
 
@@ -242,9 +246,10 @@ painting_grams (const StNetwork *net, const StParams *p, const float *style,
       != ST_OK)
     return status;
   resized = st_floats_new ((size_t)3 * tw * th);
-  if (resized && needs_exemplar (native, side, levels))
+  ok = resized != NULL;
+  if (ok && needs_exemplar (native, side, levels))
     ok = st_painting_exemplar (style, sw, sh, resized, tw, th);
-  else if ((ok = resized != NULL))
+  else if (ok)
     st_resample_planes (style, 3, sw, sh, resized, tw, th);
   if (!ok)
     {
