@@ -131,6 +131,14 @@ StStatus st_style_targets (const StNetwork *network, const StParams *params,
 gboolean st_painting_exemplar (const float *style, int sw, int sh, float *out,
                                int tw, int th);
 
+/* transfer.c: x (3, h, w) <- the start of a scale from the previous
+ * scale's painting prev (3, ph, pw): enlarged, blurred so that no 2-pixel
+ * lattice is left, plus the photo's band the enlargement lacks (content,
+ * (3, h, w)) when detail is set; FALSE when out of memory. */
+gboolean st_enlarge_start (const float *prev, int pw, int ph,
+                           const float *content, int w, int h, gboolean detail,
+                           float *x);
+
 /* colour.c: on planar (3, n) images in [0, 1] */
 /* Recolours style so that its colour mean and covariance are content's. */
 void st_match_colours (float *style, size_t style_n, const float *content,
