@@ -128,6 +128,21 @@ st_memory_cap (int threads)
   return (size_t)MIN (cap, (guint64)G_MAXSIZE);
 }
 
+static void
+set_limit_error (guint64 as, guint64 need, int threads, GError **error)
+{
+  char *have = g_format_size_full (as, G_FORMAT_SIZE_IEC_UNITS);
+  char *want = g_format_size_full (need, G_FORMAT_SIZE_IEC_UNITS);
+  g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
+               "out of memory: this process's memory limit (ulimit -v "
+               "or -d) leaves %s of address space, and the numeric "
+               "library needs about %s for %d thread%s; raise the limit "
+               "or use fewer threads",
+               have, want, threads, threads > 1 ? "s" : "");
+  g_free (have);
+  g_free (want);
+}
+
 gboolean
 st_memory_precheck (int threads, GError **error)
 {
@@ -139,19 +154,27 @@ st_memory_precheck (int threads, GError **error)
 
   if (as != G_MAXUINT64 && as < need)
     {
-      char *have = g_format_size_full (as, G_FORMAT_SIZE_IEC_UNITS);
-      char *want = g_format_size_full (need, G_FORMAT_SIZE_IEC_UNITS);
-      g_set_error (error, ST_ERROR, ST_ERROR_MEMORY,
-                   "out of memory: this process's memory limit (ulimit -v "
-                   "or -d) leaves %s of address space, and the numeric "
-                   "library needs about %s for %d thread%s; raise the limit "
-                   "or use fewer threads",
-                   have, want, threads, threads > 1 ? "s" : "");
-      g_free (have);
-      g_free (want);
+      set_limit_error (as, need, threads, error);
       return FALSE;
     }
   return TRUE;
+}
+
+size_t
+st_memory_room (int threads, GError **error)
+{
+  size_t cap = st_memory_cap (threads);
+  guint64 as;
+  if (cap > 0)
+    return cap;
+  as = address_space_left ();
+  if (as != G_MAXUINT64 && as <= blas_reserve (threads))
+    set_limit_error (as, blas_reserve (threads), threads, error);
+  else
+    g_set_error_literal (error, ST_ERROR, ST_ERROR_MEMORY,
+                         "out of memory: this process's memory limit (its "
+                         "control group's memory.max) is used up");
+  return 0;
 }
 
 /* ------------------------------------------------- what can be measured */

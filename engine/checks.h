@@ -20,6 +20,13 @@ size_t st_memory_cap (int threads);
  * allocation forever, so this must be known before the first BLAS call. */
 gboolean st_memory_precheck (int threads, GError **error);
 
+/* st_memory_cap, or 0 with an "out of memory" message when the limits
+ * leave nothing beside OpenBLAS's buffers.  The precheck can pass and
+ * this still find nothing: OpenBLAS's threads take their space a moment
+ * after it is loaded (a 600 MB ulimit failed a run now and then, its
+ * budget 0 with no message). */
+size_t st_memory_room (int threads, GError **error);
+
 /* ------------------------------------------------- what can be measured */
 
 /* Refuses weights that make the style term vanish (0, 1e-40): the run

@@ -414,12 +414,14 @@ size_t
 st_memory_budget (StContext *ctx, const StParams *p, GError **error)
 {
   int threads;
+  size_t room;
   g_return_val_if_fail (ctx != NULL && p != NULL, 0);
   threads = st_run_threads (ctx, p);
   /* before the first BLAS call, which would retry forever (issue 13) */
-  if (!st_memory_precheck (threads, error))
+  if (!st_memory_precheck (threads, error)
+      || !(room = st_memory_room (threads, error)))
     return 0;
-  return budget_within_limits (p, threads);
+  return MIN (p->memory_budget ? p->memory_budget : default_budget (), room);
 }
 
 StStatus
