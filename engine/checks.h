@@ -22,9 +22,9 @@ gboolean st_memory_precheck (int threads, GError **error);
 
 /* st_memory_cap, or 0 with an "out of memory" message when the limits
  * leave nothing beside OpenBLAS's buffers.  The precheck can pass and
- * this still find nothing: OpenBLAS's threads take their space a moment
- * after it is loaded (a 600 MB ulimit failed a run now and then, its
- * budget 0 with no message). */
+ * this still find nothing (under a 600 MB ulimit, 4 runs of 5 came out
+ * with a budget of 0 and no message; most likely OpenBLAS's threads had
+ * not yet taken their space when the precheck looked). */
 size_t st_memory_room (int threads, GError **error);
 
 /* ------------------------------------------------- what can be measured */
