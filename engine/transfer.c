@@ -337,9 +337,9 @@ filter_plane (float *plane, int w, int h, const float *taps, int radius,
  * optimiser to repaint as strokes.
  *
  * The enlargement is filtered at the new scale too, by the half-band
- * kernel [-1 0 9 16 9 0 -1] / 32: it keeps 0.94 of a quarter of the new
- * Nyquist frequency, half of the old scale's Nyquist frequency, and
- * nothing at its own.  A 2x enlargement puts two new pixels
+ * kernel [-1 0 9 16 9 0 -1] / 32: its gain is 0.94 at a quarter of the
+ * new Nyquist frequency, 0.5 at the old scale's Nyquist frequency (half
+ * the new one) and 0 at the new one.  A 2x enlargement puts two new pixels
  * around each old one, and the steps within a pair are smaller than those
  * between pairs wherever the old painting has texture: the start held a
  * 2-pixel lattice (odd columns' steps 1.16 times the even ones' on a
