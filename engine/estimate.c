@@ -401,13 +401,13 @@ st_run_min_side (const StNetwork *network)
   return MAX (st_graph_min_side (network), ST_MIN_SIDE);
 }
 
-/* The budget of a run on `threads` threads, once the limits were checked
- * (st_memory_precheck). */
+/* The budget of a run: the caller's or the default, within `cap` (what
+ * the limits leave, st_memory_cap once st_memory_precheck passed). */
 static size_t
-budget_within_limits (const StParams *p, int threads)
+budget_within (const StParams *p, size_t cap)
 {
   size_t budget = p->memory_budget ? p->memory_budget : default_budget ();
-  return MIN (budget, st_memory_cap (threads));
+  return MIN (budget, cap);
 }
 
 size_t
@@ -421,7 +421,7 @@ st_memory_budget (StContext *ctx, const StParams *p, GError **error)
   if (!st_memory_precheck (threads, error)
       || !(room = st_memory_room (threads, error)))
     return 0;
-  return MIN (p->memory_budget ? p->memory_budget : default_budget (), room);
+  return budget_within (p, room);
 }
 
 StStatus
@@ -457,7 +457,7 @@ st_plan (StContext *ctx, const StNetwork *network, int cw, int ch,
     return ST_ERROR_MEMORY;
   e->content_width = cw;
   e->content_height = ch;
-  e->budget_bytes = budget_within_limits (p, threads);
+  e->budget_bytes = budget_within (p, st_memory_cap (threads));
   e->requested_size = requested_side (p, cw, ch);
   e->fits = final_size (network, cw, ch, p, threads, e->budget_bytes, &size,
                         &max_size);
