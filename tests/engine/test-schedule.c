@@ -113,21 +113,29 @@ pair_ratio (const StImage *im, gboolean along_y)
 static void
 check_enlarge_start (void)
 {
-  StImage *photo = load_test_image ("tubingen.jpg", 192);
-  int w = photo ? photo->width : 0, h = photo ? photo->height : 0;
-  int pw = w / 2, ph = h / 2;
-  size_t n = (size_t)w * h, pn = (size_t)pw * ph;
-  float *content = g_new (float, 3 * n), *prev = g_new (float, 3 * pn);
-  StImage *start = st_image_new (w, h);
-  float *x = g_new (float, 3 * n);
+  StImage *photo = load_test_image ("tubingen.jpg", 192), *start;
+  int w, h, pw, ph;
+  size_t n, pn;
+  float *content, *prev, *x;
   double worst = 0, off = 0;
   StRng rng;
-  CHECK (photo && start, "no photo for the enlargement");
-  if (!photo || !start)
+  CHECK (photo, "no photo for the enlargement");
+  if (!photo)
     return;
+  w = photo->width;
+  h = photo->height;
+  pw = w / 2;
+  ph = h / 2;
+  n = (size_t)w * h;
+  pn = (size_t)pw * ph;
+  content = g_new (float, 3 * n);
+  prev = g_new (float, 3 * pn);
+  x = g_new (float, 3 * n);
+  start = st_image_new (w, h);
+  CHECK (start, "no %d x %d image for the start", w, h);
   st_rng_init (&rng, 18);
   st_hwc_to_chw (photo->pixels, w, h, content);
-  for (int with_noise = 1; with_noise >= 0; with_noise--)
+  for (int with_noise = 1; start && with_noise >= 0; with_noise--)
     {
       st_resample_planes (content, 3, w, h, prev, pw, ph);
       for (size_t i = 0; i < 3 * pn; i++)
