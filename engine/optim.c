@@ -228,6 +228,8 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
   double *alpha = g_try_new0 (double, MAX (config->history, 1));
   double f, f_new = 0.0;
   int it = 0, evals = 0, stalled = 0;
+  double reach = config->learning_rate, t_tried;
+  gboolean no_history;
   double recent[ST_PLATEAU_WINDOW + 1]; /* the last losses, a ring */
   int max_evals = MAX (config->max_evaluations_per_iteration, 2);
   gboolean hist_ok = history_init (&hist, MAX (config->history, 1), n);
@@ -261,10 +263,10 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
         break;
       gtd = descent_direction (&hist, g, d, n, alpha);
       /* Without history the direction is the raw gradient, whose scale
-       * is arbitrary: the first step moves pixels by at most the
-       * learning rate. */
-      t = hist.count > 0 ? 1.0
-                         : config->learning_rate / MAX (max_abs (d, n), 1e-30);
+       * is arbitrary: the step moves pixels by at most `reach`. */
+      no_history = hist.count == 0;
+      t = no_history ? reach / MAX (max_abs (d, n), 1e-30) : 1.0;
+      t_tried = t;
 
       /* the new gradient goes where the next pair's y will be */
       g_new = hist.y[hist.head];
@@ -292,6 +294,14 @@ st_lbfgs (float *x, size_t n, const StOptimizerConfig *config,
           continue;
         }
       stalled = 0;
+      /* Where the loss curves down (a painting's marks where there are
+       * none yet: the Gram term is concave there), no pair has positive
+       * curvature and the history stays empty: each step is a gradient
+       * step of `reach`.  One that needed no backtracking may go twice
+       * as far the next time, up to the whole pixel range; one that did
+       * sets the reach to what it found. */
+      if (no_history)
+        reach = t == t_tried ? MIN (2.0 * reach, 1.0) : t * max_abs (d, n);
 
       history_push (&hist, d, t, g, n);
       {
