@@ -47,9 +47,13 @@ typedef struct
 {
   int n;
   int w[ST_MAX_SCALES], h[ST_MAX_SCALES];
-  int iterations[ST_MAX_SCALES]; /* at most (L-BFGS may stop sooner) */
-  int expected[ST_MAX_SCALES];   /* what a scale usually runs        */
-  double work[ST_MAX_SCALES];    /* expected iterations x pixels     */
+  int iterations[ST_MAX_SCALES];   /* at most (L-BFGS may stop sooner) */
+  int expected[ST_MAX_SCALES];     /* what a scale usually runs        */
+  int warmup[ST_MAX_SCALES];       /* iterations on the new octave first
+                                      (transfer.c), before iterations[] */
+  double work[ST_MAX_SCALES];      /* expected iterations x pixels, the
+                                      warm-up's share included          */
+  double warm_work[ST_MAX_SCALES]; /* that share                      */
   double total_work;
 } StSchedule;
 
@@ -81,6 +85,26 @@ StStatus st_plan_expand (const StContext *context, const StNetwork *network,
 /* The L-BFGS history for n unknowns: the requested one, at most what fits
  * the optimiser's share of memory. */
 int st_lbfgs_history (const StParams *params, size_t n);
+/* ... and the warm-up's, which holds two vectors more (transfer.c). */
+int st_warmup_history (const StParams *params, size_t n);
+
+/* warmup.c: before a later scale's own iterations, L-BFGS on its new
+ * octave alone, against the taps that read the image itself. */
+typedef struct
+{
+  const StGraph *graph;     /* the scale's */
+  const StTargets *targets; /* its targets (style weight included)      */
+  int w, h;
+  double tv_weight, range_weight;
+  StOptimizerConfig cfg;     /* iterations, history, first step           */
+  StIterationFunc iteration; /* after each iteration (NULL: none); FALSE
+                                cancels */
+  gpointer data;
+} StWarmUp;
+/* x (3, h, w) <- x + its new octave's marks.  ST_OK (also for a graph
+ * with no such taps: x as it was), or what stopped L-BFGS (ST_CANCELLED,
+ * ST_ERROR_MEMORY, ST_ERROR_NUMERIC; x as it was). */
+StStatus st_warm_up (const StWarmUp *job, float *x);
 
 /* The image calibrate.c times a pass on: small enough to be quick, large
  * enough that every level of the embedded network and VGG19 up to conv5_1

@@ -32,17 +32,24 @@
  * a 1920 x 1200 photo: with the 10 that the power law gives a 1920 px
  * result, its last scale ended at a loss of 3.7 after 2.4; with 30, at
  * 2.40).  A scale that gets under the previous loss sooner stops on its
- * plateau (transfer.c). */
+ * plateau (transfer.c).  A scale whose new octave its warm-up paints
+ * first (warmup.c: the embedded network) needs fewer: 24. */
 #define ST_LATER_SCALE_MIN_ITERATIONS 30
-/* ... except a scale of a megapixel or more: 20 (issue 19); for a 4000 x
- * 3000 photo that is its 2000 x 1500 scale as well as its own, a tenth of
- * the run's time.  There each iteration costs 3-15 s, and the last 10 of 30
+#define ST_LATER_SCALE_MIN_WARMED 24
+/* ... except a scale of a megapixel or more: 20 (issue 19), 14 after a
+ * warm-up; for a 4000 x 3000 photo that is its 2000 x 1500 scale as well
+ * as its own.  There each iteration costs 3-15 s, and the last 10 of 30
  * changed nothing one sees: a 1920 x 1080 forest photo with Starry Night
  * painted with 18 and with 30 is the same at 100 % side by side, grid
  * 13.7 / 13.3 (the photo's own trunks score 14.3), edges kept 0.43 /
- * 0.43, border 0.95 / 0.96, for a quarter less time. */
+ * 0.43, border 0.95 / 0.96, for a quarter less time.  With the warm-up,
+ * Tübingen at 1920 x 1080 x Starry Night ends its last two scales at
+ * 1.325 and 1.271 with 24 and 14 iterations (1.247 and 1.168 with 30 and
+ * 20; 1.345 and 1.614 with 30 and 20 and no warm-up), the same strokes at
+ * 200 %, in 76 s (98 s; 78 s). */
 #define ST_LARGE_SCALE_PIXELS 1000000
 #define ST_LARGE_SCALE_ITERATIONS 20
+#define ST_LARGE_SCALE_WARMED 14
 #define ST_LBFGS_HISTORY 50         /* L-BFGS pairs kept by default          */
 #define ST_LBFGS_BYTES (512u << 20) /* history budget of L-BFGS          */
 /* Without /proc/meminfo, the budget is 4 GiB. */
@@ -89,9 +96,11 @@ size_efficiency (const StNetwork *net, double pixels)
  * 175 s, final style loss 1.20x and content loss 1.02x; the power 2 ended
  * with twice the style loss. */
 static int
-later_iterations (int iters, double ratio, int i)
+later_iterations (int iters, double ratio, int i, gboolean warmed)
 {
-  int floor_iters = MIN (ST_LATER_SCALE_MIN_ITERATIONS, iters);
+  int floor_iters
+      = MIN (warmed ? ST_LATER_SCALE_MIN_WARMED : ST_LATER_SCALE_MIN_ITERATIONS,
+             iters);
   if (i == 0)
     return iters;
   return MAX (floor_iters,
@@ -114,6 +123,21 @@ expected_iterations (const StParams *p, int cap, int i)
   if (i == 0)
     return MAX (1, (int)ceil (cap * ST_EXPECTED_FIRST_FRACTION));
   return MIN (cap, ST_EXPECTED_LATER);
+}
+
+/* The warm-up of a later scale (warmup.c): L-BFGS on the new octave
+ * alone, against the taps that read the image, before the scale's own
+ * iterations.  Traced on Tübingen at 1920 x 1080 (2 threads): 8
+ * iterations took 11-13 evaluations at each scale, each 0.35 of a pass
+ * (8.9 s of a 42 s last scale). */
+#define ST_WARMUP_ITERATIONS 8
+#define ST_WARMUP_EVALUATIONS_PER_ITERATION 1.5
+#define ST_WARMUP_PASS_SHARE 0.35
+static double
+warmup_passes (int iterations)
+{
+  return iterations * ST_WARMUP_EVALUATIONS_PER_ITERATION
+         * ST_WARMUP_PASS_SHARE;
 }
 
 /* The long side of every scale, smallest first; returns their number. */
@@ -161,11 +185,20 @@ plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
       st_fit_long_side (cw, ch, (int)lround (side[i]), &lw, &lh);
       s->w[i] = lw;
       s->h[i] = lh;
-      s->iterations[i] = later_iterations (iters, side[0] / side[i], i);
+      s->warmup[i] = i > 0 && p->optimizer == ST_OPTIMIZER_LBFGS
+                             && st_graph_style_levels (net, lw, lh) > 1
+                         ? ST_WARMUP_ITERATIONS
+                         : 0;
+      s->iterations[i]
+          = later_iterations (iters, side[0] / side[i], i, s->warmup[i] > 0);
       if (i > 0 && (double)lw * lh >= ST_LARGE_SCALE_PIXELS)
-        s->iterations[i] = MIN (s->iterations[i], ST_LARGE_SCALE_ITERATIONS);
+        s->iterations[i] = MIN (s->iterations[i],
+                                s->warmup[i] > 0 ? ST_LARGE_SCALE_WARMED
+                                                 : ST_LARGE_SCALE_ITERATIONS);
       s->expected[i] = expected_iterations (p, s->iterations[i], i);
-      s->work[i] = (double)s->expected[i] * lw * lh;
+      s->warm_work[i] = warmup_passes (s->warmup[i])
+                        / ST_EVALUATIONS_PER_ITERATION * lw * lh;
+      s->work[i] = (double)s->expected[i] * lw * lh + s->warm_work[i];
       s->total_work += s->work[i];
     }
 }
@@ -182,6 +215,12 @@ st_lbfgs_history (const StParams *p, size_t n)
   int want = p->history > 0 ? p->history : ST_LBFGS_HISTORY;
   int fits = (int)(ST_LBFGS_BYTES / (2 * n * sizeof (float)));
   return MIN (want, MAX (fits, ST_LBFGS_MIN_HISTORY));
+}
+
+int
+st_warmup_history (const StParams *p, size_t n)
+{
+  return MAX (1, st_lbfgs_history (p, n) - 2);
 }
 
 /* --------------------------------------------------------- estimates */
@@ -250,7 +289,17 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p,
   if (p->optimizer == ST_OPTIMIZER_ADAM)
     optimise += 4 * n;
   else
-    optimise += (2 * (size_t)st_lbfgs_history (p, 3 * (size_t)w * h) + 3) * n;
+    {
+      /* the vectors of L-BFGS (x, its gradient, the direction and the
+       * pairs); the warm-up's besides: the new octave z, the point it
+       * makes and two planes of the octave's filter (transfer.c) */
+      size_t unknowns = 3 * (size_t)w * h;
+      size_t vectors = 2 * (size_t)st_lbfgs_history (p, unknowns) + 3;
+      if (st_graph_style_levels (net, w, h) > 1)
+        vectors = MAX (vectors,
+                       2 * (size_t)st_warmup_history (p, unknowns) + 5 + 1);
+      optimise += vectors * n;
+    }
   st_graph_clear (&g);
   st_fit_long_side (w, h, MAX (sw, 1), &style_w, &style_h);
   if (st_graph_build (net, style_w, style_h, p->pooling,
@@ -471,7 +520,7 @@ st_plan (StContext *ctx, const StNetwork *network, int cw, int ch,
     {
       double pixels = (double)s->w[i] * s->h[i];
       seconds += ((double)s->expected[i] * ST_EVALUATIONS_PER_ITERATION
-                  + ST_TARGET_PASSES)
+                  + ST_TARGET_PASSES + warmup_passes (s->warmup[i]))
                  * seconds_per_pixel * size_efficiency (network, pixels)
                  * pixels;
       e->total_iterations += s->iterations[i];

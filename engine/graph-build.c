@@ -62,6 +62,34 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
   return ST_OK;
 }
 
+int
+st_graph_fine_part (const StGraph *graph, StGraph *fine, int *index)
+{
+  int si = 0;
+  memset (fine, 0, sizeof *fine);
+  for (int i = 0; i < graph->n; i++)
+    {
+      const StNode *node = &graph->nodes[i];
+      if (node->input < 0 && node->op == ST_OP_CONV && node->style
+          && !node->content && node->last_use < 0)
+        {
+          StNode *copy = st_graph_add (fine, ST_OP_CONV, -1);
+          if (!copy)
+            {
+              st_graph_clear (fine);
+              return -1;
+            }
+          *copy = *node;
+          index[fine->n_style++] = si;
+        }
+      si += node->style;
+    }
+  fine->style_shares = graph->style_shares;
+  fine->cancel = graph->cancel;
+  fine->threads = graph->threads;
+  return fine->n_style;
+}
+
 void
 st_graph_clear (StGraph *graph)
 {

@@ -232,3 +232,54 @@ st_image_free (StImage *image)
   g_free (image->pixels);
   g_free (image);
 }
+
+/* ------------------------------------------------------- filtering */
+
+void
+st_filter_plane (float *plane, int w, int h, const float *taps, int radius,
+                 float *tmp)
+{
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        const float *row = plane + (size_t)y * w;
+        float sum = taps[0] * row[x];
+        for (int i = 1; i <= radius; i++)
+          sum += taps[i]
+                 * (row[st_pad_index (x - i, w, ST_PAD_SYMMETRIC)]
+                    + row[st_pad_index (x + i, w, ST_PAD_SYMMETRIC)]);
+        tmp[(size_t)y * w + x] = sum;
+      }
+  for (int y = 0; y < h; y++)
+    {
+      float *out = plane + (size_t)y * w;
+      const float *mid = tmp + (size_t)y * w;
+      for (int x = 0; x < w; x++)
+        out[x] = taps[0] * mid[x];
+      for (int i = 1; i <= radius; i++)
+        {
+          const float *above
+              = tmp + (size_t)st_pad_index (y - i, h, ST_PAD_SYMMETRIC) * w;
+          const float *below
+              = tmp + (size_t)st_pad_index (y + i, h, ST_PAD_SYMMETRIC) * w;
+          for (int x = 0; x < w; x++)
+            out[x] += taps[i] * (above[x] + below[x]);
+        }
+    }
+}
+
+void
+st_top_octave (float *planes, int c, int w, int h, float *tmp)
+{
+  static const float binomial5[] = { 6.0f / 16, 4.0f / 16, 1.0f / 16 };
+  size_t n = (size_t)w * h;
+  float *low = tmp + n;
+  for (int p = 0; p < c; p++)
+    {
+      float *v = planes + p * n;
+      memcpy (low, v, n * sizeof (float));
+      st_filter_plane (low, w, h, binomial5, 2, tmp);
+      for (size_t i = 0; i < n; i++)
+        v[i] -= low[i];
+    }
+}

@@ -56,6 +56,18 @@ void st_chw_to_hwc (const float *chw, int w, int h, float *hwc);
  * bicubic, its support widened when shrinking so that it antialiases. */
 void st_resample_planes (const float *src, int c, int sw, int sh, float *dst,
                          int dw, int dh);
+/* plane (h, w) <- plane filtered both ways by the symmetric kernel
+ * taps[|i|], |i| <= radius, edges mirrored; tmp holds h w floats.  With
+ * the edge repeated (st_pad_index), the filter is a symmetric matrix: its
+ * own adjoint. */
+void st_filter_plane (float *plane, int w, int h, const float *taps, int radius,
+                      float *tmp);
+/* The top octave of each of c planes (c, h, w), in place: v - B v, B the
+ * binomial [1 4 6 4 1] / 16 both ways (st_filter_plane), which passes
+ * 0.75 at half the Nyquist frequency, 0.27 at a quarter and nothing of a
+ * flat plane; a symmetric operator, so the gradient through it is itself.
+ * tmp holds 2 h w floats. */
+void st_top_octave (float *planes, int c, int w, int h, float *tmp);
 
 /* ----------------------------------------------------------- layers */
 

@@ -54,6 +54,7 @@ typedef struct
   double tv;
   double previous_loss; /* where the scale before ended (+inf at first) */
   gboolean ended_early; /* the scale stopped on its plateau            */
+  int warm_step;        /* the warm-up's iteration, or -1 after it      */
   /* progress */
   StProgressFunc progress;
   gpointer user_data;
@@ -255,13 +256,20 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
   pr.style_loss = iteration > 0 ? r->parts.style : NAN;
   pr.content_loss = iteration > 0 ? r->parts.content : NAN;
   pr.tv_loss = iteration > 0 ? r->tv : NAN;
-  pr.fraction = MIN (
-      1.0, (r->work_done
-            + s->work[r->scale]
-                  * (r->ended_early ? 1.0
-                                    : MIN (1.0, (double)iteration
-                                                    / s->expected[r->scale])))
-               / s->total_work);
+  {
+    /* the warm-up's share of the scale's work first, then its own */
+    double warm = s->warm_work[r->scale], own = s->work[r->scale] - warm;
+    double done
+        = r->warm_step >= 0
+              ? warm * r->warm_step / MAX (s->warmup[r->scale], 1)
+              : warm
+                    + own
+                          * (r->ended_early
+                                 ? 1.0
+                                 : MIN (1.0, (double)iteration
+                                                 / s->expected[r->scale]));
+    pr.fraction = MIN (1.0, (r->work_done + done) / s->total_work);
+  }
   pr.elapsed = (g_get_monotonic_time () - r->t_start) / 1e6;
   {
     /* the plan's estimate at first, the pace so far once it says more */
@@ -285,41 +293,6 @@ run_iteration (int iteration, double loss, const float *x, gpointer data)
 }
 
 /* --------------------------------------------------------- one scale */
-
-/* plane (h, w) <- plane filtered both ways by the symmetric kernel
- * taps[|i|], |i| <= radius (edges mirrored); tmp holds h * w floats. */
-static void
-filter_plane (float *plane, int w, int h, const float *taps, int radius,
-              float *tmp)
-{
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      {
-        const float *row = plane + (size_t)y * w;
-        float sum = taps[0] * row[x];
-        for (int i = 1; i <= radius; i++)
-          sum += taps[i]
-                 * (row[st_pad_index (x - i, w, ST_PAD_SYMMETRIC)]
-                    + row[st_pad_index (x + i, w, ST_PAD_SYMMETRIC)]);
-        tmp[(size_t)y * w + x] = sum;
-      }
-  for (int y = 0; y < h; y++)
-    {
-      float *out = plane + (size_t)y * w;
-      const float *mid = tmp + (size_t)y * w;
-      for (int x = 0; x < w; x++)
-        out[x] = taps[0] * mid[x];
-      for (int i = 1; i <= radius; i++)
-        {
-          const float *above
-              = tmp + (size_t)st_pad_index (y - i, h, ST_PAD_SYMMETRIC) * w;
-          const float *below
-              = tmp + (size_t)st_pad_index (y + i, h, ST_PAD_SYMMETRIC) * w;
-          for (int x = 0; x < w; x++)
-            out[x] += taps[i] * (above[x] + below[x]);
-        }
-    }
-}
 
 /* x (3, h, w) <- the previous scale's painting prev (3, ph, pw), enlarged,
  * with the photo's detail of this scale (content, (3, h, w)) when detail
@@ -369,11 +342,11 @@ st_enlarge_start (const float *prev, int pw, int ph, const float *content,
   for (size_t i = 0; i < 3 * pn; i++)
     low[i] = prev[i] - (detail ? low[i] : 0.0f);
   for (int c = 0; c < 3; c++)
-    filter_plane (low + c * pn, pw, ph, blur121, 1, tmp);
+    st_filter_plane (low + c * pn, pw, ph, blur121, 1, tmp);
   st_resample_planes (low, 3, pw, ph, x, w, h);
   for (int c = 0; c < 3; c++)
-    filter_plane (x + c * n, w, h, halfband, (int)G_N_ELEMENTS (halfband) - 1,
-                  tmp);
+    st_filter_plane (x + c * n, w, h, halfband,
+                     (int)G_N_ELEMENTS (halfband) - 1, tmp);
   if (detail)
     for (size_t i = 0; i < 3 * n; i++)
       x[i] += content[i];
@@ -411,6 +384,43 @@ start_image (Run *r, int si, const float *content_s, GError **error)
   return ST_OK;
 }
 
+/* The warm-up's progress: the start of the scale, with the warm-up's
+ * share of its work done (run_iteration). */
+static gboolean
+warm_iteration (int iteration, double loss, const float *z, gpointer data)
+{
+  Run *r = data;
+  (void)loss;
+  (void)z;
+  r->warm_step = iteration;
+  return run_iteration (0, NAN, r->x, r);
+}
+
+/* Scale si's warm-up (warmup.c): r->x gets the new octave's marks. */
+static StStatus
+warm_up (Run *r, int si, const StOptimizerConfig *scale_cfg)
+{
+  StWarmUp job;
+  StStatus status;
+  memset (&job, 0, sizeof job);
+  job.graph = r->graph;
+  job.targets = &r->targets;
+  job.w = r->w;
+  job.h = r->h;
+  job.tv_weight = r->tv_weight;
+  job.range_weight = r->range_weight;
+  job.cfg = *scale_cfg;
+  job.cfg.iterations = r->plan.schedule.warmup[si];
+  job.cfg.history = st_warmup_history (r->p, (size_t)3 * r->w * r->h);
+  job.cfg.plateau_fraction = 0; /* the scale's own rule, not here */
+  job.iteration = warm_iteration;
+  job.data = r;
+  r->warm_step = 0;
+  status = st_warm_up (&job, r->x);
+  r->warm_step = -1;
+  return status;
+}
+
 static StStatus
 optimise (Run *r, int si, GError **error)
 {
@@ -437,8 +447,11 @@ optimise (Run *r, int si, GError **error)
     {
       cfg.learning_rate
           = r->p->learning_rate > 0 ? r->p->learning_rate : ST_LBFGS_FIRST_STEP;
-      StOptimizerResult res;
-      status = st_lbfgs (r->x, n, &cfg, run_objective, run_iteration, r, &res);
+      StOptimizerResult res = { 0 };
+      status = r->plan.schedule.warmup[si] > 0 ? warm_up (r, si, &cfg) : ST_OK;
+      if (status == ST_OK)
+        status
+            = st_lbfgs (r->x, n, &cfg, run_objective, run_iteration, r, &res);
       r->previous_loss = res.loss;
       if (status == ST_OK && res.iterations < cfg.iterations)
         {
@@ -569,6 +582,7 @@ st_transfer (StContext *ctx, const StNetwork *net, const StImage *content,
   if ((status = check_images (content, styles, n_styles, p, error)) != ST_OK)
     return status;
   memset (&r, 0, sizeof r);
+  r.warm_step = -1;
   r.ctx = ctx;
   r.net = net;
   r.p = p;

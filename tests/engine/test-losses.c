@@ -129,6 +129,49 @@ resampling (StRng *rng)
   g_free (c);
 }
 
+/* The top octave (the warm-up's P, transfer.c): symmetric, edges
+ * included (<P a, b> = <a, P b>: the warm-up's gradient through it is P
+ * itself), a flat plane has none, and a pixel checkerboard is all top
+ * octave (kept whole away from the edges). */
+static void
+top_octave (StRng *rng)
+{
+  enum
+  {
+    W = 11,
+    H = 8,
+    N = 2 * W * H
+  };
+  float a[N], b[N], pa[N], pb[N], tmp[2 * W * H];
+  double lhs = 0, rhs = 0, flat = 0, checker = 0;
+  fill_random (a, N, rng, -1, 1);
+  fill_random (b, N, rng, -1, 1);
+  memcpy (pa, a, sizeof a);
+  memcpy (pb, b, sizeof b);
+  st_top_octave (pa, 2, W, H, tmp);
+  st_top_octave (pb, 2, W, H, tmp);
+  for (int i = 0; i < N; i++)
+    {
+      lhs += (double)pa[i] * b[i];
+      rhs += (double)a[i] * pb[i];
+    }
+  check_close ("<P a, b> against <a, P b>", lhs, rhs, 1e-5);
+  for (int i = 0; i < N; i++)
+    a[i] = 0.3f;
+  st_top_octave (a, 2, W, H, tmp);
+  for (int i = 0; i < N; i++)
+    flat = MAX (flat, fabsf (a[i]));
+  CHECK (flat < 1e-6, "a flat plane has a top octave of %g", flat);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      a[y * W + x] = (x + y) % 2 ? 1.0f : -1.0f;
+  st_top_octave (a, 1, W, H, tmp);
+  for (int y = 2; y < H - 2; y++)
+    for (int x = 2; x < W - 2; x++)
+      checker = MAX (checker, fabsf (fabsf (a[y * W + x]) - 1.0f));
+  CHECK (checker < 1e-6, "a checkerboard loses %g of its top octave", checker);
+}
+
 static void
 embedded_network_is_fixed (void)
 {
@@ -177,6 +220,7 @@ main (void)
   conv_against_loops (2, 4, 5, 5, 9, ST_PAD_SYMMETRIC, &rng);
   conv_against_loops (3, 4, 7, 9, 8, ST_PAD_SYMMETRIC, &rng);
   resampling (&rng);
+  top_octave (&rng);
   embedded_network_is_fixed ();
   return check_report ("test-losses");
 }

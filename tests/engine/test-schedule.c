@@ -35,8 +35,10 @@ check_plan (const StNetwork *net, int w, int h, int want_scales)
   CHECK (s->n == 1
              || (MAX (s->w[0], s->h[0]) >= 128 && MAX (s->w[0], s->h[0]) < 256),
          "%d x %d: the first scale is %d x %d", w, h, s->w[0], s->h[0]);
+  CHECK (s->warmup[0] == 0, "%d x %d: a warm-up before the first scale", w, h);
   for (int i = 1; i < s->n; i++)
     {
+      CHECK (s->warmup[i] > 0, "%d x %d: no warm-up at scale %d", w, h, i + 1);
       CHECK (abs (s->w[i] - 2 * s->w[i - 1]) <= 1
                  && abs (s->h[i] - 2 * s->h[i - 1]) <= 1,
              "%d x %d: scale %d is %d x %d after %d x %d, not twice", w, h,
@@ -45,6 +47,153 @@ check_plan (const StNetwork *net, int w, int h, int want_scales)
              "%d x %d: %d iterations at scale %d after %d", w, h,
              s->iterations[i], i + 1, s->iterations[i - 1]);
     }
+}
+
+/* Adam's plan has no warm-up: it is L-BFGS's (transfer.c). */
+static void
+check_adam_plan (const StNetwork *net)
+{
+  StParams p;
+  StPlan plan;
+  st_params_init (&p);
+  p.optimizer = ST_OPTIMIZER_ADAM;
+  p.memory_budget = (size_t)64 << 30;
+  CHECK (st_plan (engine, net, 768, 576, &p, &plan, NULL) == ST_OK,
+         "no Adam plan");
+  for (int i = 0; i < plan.schedule.n; i++)
+    CHECK (plan.schedule.warmup[i] == 0, "Adam warms scale %d up", i + 1);
+}
+
+/* The fine taps' loss and the whole graph's at x. */
+static void
+losses_at (const StGraph *g, const StTargets *t, const StGraph *fine,
+           const StTargets *tf, const float *x, double *whole, double *finest)
+{
+  StLossParts parts;
+  CHECK (st_graph_loss (g, x, t, NULL, &parts, NULL, whole) == ST_OK
+             && st_graph_loss (fine, x, tf, NULL, &parts, NULL, finest)
+                    == ST_OK,
+         "a pass failed");
+}
+
+/* The warm-up (warmup.c) of a photo with none of the painting's marks at
+ * its finest octave, as a later scale starts: 8 iterations take the
+ * finest taps' loss most of the way down, and what they paint is the top
+ * octave: the picture reduced 4 times hardly moves.  The finest taps are
+ * level 0's three and the colour tap, weighing what they weigh in the
+ * whole graph. */
+static void
+check_warm_up (const StNetwork *net)
+{
+  StImage *photo = load_test_image ("tubingen.jpg", 192);
+  StImage *painting = load_test_image ("starry_night.jpg", 192);
+  StGraph g, fine;
+  StTargets t, tf;
+  StParams p;
+  StWarmUp job;
+  int index[64], w, h, sw, sh, n_fine;
+  const double blend = 1.0;
+  double whole[2], finest[2], moved = 0, moved_low = 0;
+  float *x, *before, *low[2], *style;
+  size_t n;
+  CHECK (photo && painting, "no images for the warm-up");
+  if (!photo || !painting)
+    return;
+  w = photo->width;
+  h = photo->height;
+  sw = painting->width;
+  sh = painting->height;
+  n = (size_t)3 * w * h;
+  memset (&t, 0, sizeof t);
+  memset (&tf, 0, sizeof tf);
+  st_params_init (&p);
+  x = g_new (float, n);
+  before = g_new (float, n);
+  style = g_new (float, (size_t)3 * sw * sh);
+  st_hwc_to_chw (photo->pixels, w, h, x);
+  st_hwc_to_chw (painting->pixels, sw, sh, style);
+  /* the start: the photo without its top octave, as an enlargement
+   * leaves a later scale's (x - P x) */
+  {
+    float *tmp = g_new (float, 2 * (size_t)w * h);
+    memcpy (before, x, n * sizeof (float));
+    st_top_octave (before, 3, w, h, tmp);
+    for (size_t i = 0; i < n; i++)
+      x[i] -= before[i];
+    g_free (tmp);
+  }
+  memcpy (before, x, n * sizeof (float));
+  CHECK (st_scale_graph (net, &p, 1, w, h, 0, &g, NULL) == ST_OK, "no graph");
+  /* the default weights (strength 50), as a run takes them */
+  t.style_weight = st_network_class (net)->style_weight;
+  t.content_weight = st_network_class (net)->content_weight;
+  CHECK (st_content_targets (&g, x, &t, NULL) == ST_OK
+             && st_style_targets (net, &p, w, h, 1, &style, &sw, &sh, &blend,
+                                  &g, &t, NULL)
+                    == ST_OK,
+         "no targets");
+  n_fine = st_graph_fine_part (&g, &fine, index);
+  CHECK (n_fine == 4 && fine.style_shares == g.style_shares,
+         "the finest taps: %d, shares %g of %g", n_fine, fine.style_shares,
+         g.style_shares);
+  tf.gram = g_new (float *, MAX (n_fine, 1));
+  tf.gram_norm = g_new (double, MAX (n_fine, 1));
+  for (int j = 0; j < n_fine; j++)
+    {
+      tf.gram[j] = t.gram[index[j]];
+      tf.gram_norm[j] = t.gram_norm[index[j]];
+    }
+  tf.style_weight = t.style_weight;
+  losses_at (&g, &t, &fine, &tf, x, &whole[0], &finest[0]);
+
+  memset (&job, 0, sizeof job);
+  job.graph = &g;
+  job.targets = &t;
+  job.w = w;
+  job.h = h;
+  job.tv_weight = st_network_class (net)->tv_weight;
+  job.range_weight = MAX (t.style_weight, 1.0);
+  job.cfg.iterations = 8;
+  job.cfg.history = 5;
+  job.cfg.learning_rate = 0.05;
+  job.cfg.max_evaluations_per_iteration = 5;
+  CHECK (st_warm_up (&job, x) == ST_OK, "the warm-up failed");
+  losses_at (&g, &t, &fine, &tf, x, &whole[1], &finest[1]);
+
+  for (int k = 0; k < 2; k++)
+    {
+      low[k] = g_new (float, (size_t)3 * (w / 4) * (h / 4));
+      st_resample_planes (k ? x : before, 3, w, h, low[k], w / 4, h / 4);
+    }
+  for (size_t i = 0; i < n; i++)
+    moved += (double)(x[i] - before[i]) * (x[i] - before[i]) / n;
+  for (size_t i = 0; i < (size_t)3 * (w / 4) * (h / 4); i++)
+    moved_low += (double)(low[1][i] - low[0][i]) * (low[1][i] - low[0][i])
+                 / (3.0 * (w / 4) * (h / 4));
+  printf ("  warm-up at %d x %d: finest taps %.3g -> %.3g, whole %.3g -> "
+          "%.3g; pixels moved %.3g (rms), reduced 4 times %.3g\n",
+          w, h, finest[0], finest[1], whole[0], whole[1], sqrt (moved),
+          sqrt (moved_low));
+  CHECK (finest[1] < 0.5 * finest[0],
+         "the warm-up left the finest taps at %.3g of %.3g", finest[1],
+         finest[0]);
+  CHECK (whole[1] < whole[0], "the warm-up raised the loss: %.3g -> %.3g",
+         whole[0], whole[1]);
+  CHECK (moved > 0 && sqrt (moved_low) < 0.25 * sqrt (moved),
+         "the warm-up moved the coarse picture: %.3g of %.3g", sqrt (moved_low),
+         sqrt (moved));
+  g_free (low[0]);
+  g_free (low[1]);
+  g_free (tf.gram);
+  g_free (tf.gram_norm);
+  st_graph_clear (&fine);
+  st_targets_clear (&t, g.n_style, g.n_content);
+  st_graph_clear (&g);
+  g_free (x);
+  g_free (before);
+  g_free (style);
+  st_image_free (photo);
+  st_image_free (painting);
 }
 
 /* max_size is the largest long side whose plan fits the budget: one more
@@ -285,6 +434,7 @@ main (void)
       check_max_size (net, 300, 2000, (mib + 13) << 20);
     }
 
+  check_adam_plan (net);
   check_enlarge_start ();
 
   check_refused (net, 1000000000, 32, 0, "too elongated");
@@ -320,6 +470,9 @@ main (void)
   st_image_free (result);
   st_image_free (content);
   st_image_free (style);
+  result = NULL;
+
+  check_warm_up (net);
   st_network_free (net);
   st_context_free (engine);
   return check_report ("schedule");
