@@ -927,8 +927,8 @@ on_progress (const StProgress *p, gpointer data)
   double left;
   char bar[31];
   int filled;
-  if (cli->quiet || p->iteration == 0)
-    return TRUE; /* nothing to report before the first iteration */
+  if (cli->quiet || (p->iteration == 0 && !cli->tty))
+    return TRUE; /* nothing to log before the first iteration */
   if (!cli->tty)
     {
       /* A log, not an animation: one line per scale. */
@@ -951,10 +951,16 @@ on_progress (const StProgress *p, gpointer data)
   memset (bar + filled, '-', 30 - filled);
   bar[30] = '\0';
   left = p->fraction > 0.01 ? p->elapsed * (1 - p->fraction) / p->fraction : 0;
-  printf ("\r[%s] %3.0f%%  scale %d/%d  iteration %d/%d  loss %.4g  %s%.0f s "
-          "left ",
-          bar, p->fraction * 100, p->scale, p->n_scales, p->iteration,
-          p->n_iterations, p->loss, p->fraction > 0.01 ? "" : "~", left);
+  if (p->iteration == 0) /* the scale's targets, then its warm-up */
+    printf ("\r[%s] %3.0f%%  scale %d/%d  starting              %s%.0f s "
+            "left ",
+            bar, p->fraction * 100, p->scale, p->n_scales,
+            p->fraction > 0.01 ? "" : "~", left);
+  else
+    printf ("\r[%s] %3.0f%%  scale %d/%d  iteration %d/%d  loss %.4g  %s%.0f "
+            "s left ",
+            bar, p->fraction * 100, p->scale, p->n_scales, p->iteration,
+            p->n_iterations, p->loss, p->fraction > 0.01 ? "" : "~", left);
   fflush (stdout);
   bar_drawn = 1;
   return TRUE;

@@ -110,10 +110,21 @@ on_progress (const StProgress *progress, gpointer user_data)
 
   /* Only the thread that runs run () may use libgimp's pipe; the engine
    * calls back from the thread that called st_transfer (), and this guards
-   * that.  Iteration 0 comes once as each scale starts, with nothing new
-   * to show yet. */
-  if (g_thread_self () != state->thread || progress->iteration == 0)
+   * that. */
+  if (g_thread_self () != state->thread)
     return TRUE;
+  /* Iteration 0 comes as each scale starts and while it paints its new
+   * octave first (the engine's warm-up, seconds at a large scale): the
+   * bar moves on, the text waits for the scale's first step. */
+  if (progress->iteration == 0)
+    {
+      if (now - state->last_update >= PROGRESS_INTERVAL)
+        {
+          gimp_progress_update (CLAMP (progress->fraction, 0.0, 1.0));
+          state->last_update = now;
+        }
+      return TRUE;
+    }
 
   if (progress->scale != state->last_scale
       || progress->iteration >= progress->n_iterations
