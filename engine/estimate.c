@@ -129,8 +129,15 @@ expected_iterations (const StParams *p, int cap, int i)
  * alone, against the taps that read the image, before the scale's own
  * iterations.  Traced on Tübingen at 1920 x 1080 (2 threads): 8
  * iterations took 11-13 evaluations at each scale, each 0.35 of a pass
- * (8.9 s of a 42 s last scale). */
+ * (8.9 s of a 42 s last scale).  From a megapixel up, where the scale's
+ * own iterations are fewest (14), 16: 1920 px photos x Starry Night then
+ * end every scale under the one before (the last: Tübingen 1.159 after
+ * 1.325, the fallen leaf 1.366 after 1.453, the forest path 3.986 after
+ * 4.247; with 8: 1.271, 1.660, 4.030), the path keeps 0.476 of its edges
+ * (0.457), for 4-7 s more.  16 at every scale took the 384 px results'
+ * edges kept down by 0.01-0.03. */
 #define ST_WARMUP_ITERATIONS 8
+#define ST_WARMUP_ITERATIONS_LARGE 16
 #define ST_WARMUP_EVALUATIONS_PER_ITERATION 1.5
 #define ST_WARMUP_PASS_SHARE 0.35
 static double
@@ -187,7 +194,9 @@ plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
       s->h[i] = lh;
       s->warmup[i] = i > 0 && p->optimizer == ST_OPTIMIZER_LBFGS
                              && st_graph_style_levels (net, lw, lh) > 1
-                         ? ST_WARMUP_ITERATIONS
+                         ? ((double)lw * lh >= ST_LARGE_SCALE_PIXELS
+                                ? ST_WARMUP_ITERATIONS_LARGE
+                                : ST_WARMUP_ITERATIONS)
                          : 0;
       s->iterations[i]
           = later_iterations (iters, side[0] / side[i], i, s->warmup[i] > 0);
