@@ -925,7 +925,7 @@ on_progress (const StProgress *p, gpointer data)
   Cli *cli = data;
   gint64 now = g_get_monotonic_time ();
   double left;
-  char bar[31];
+  char bar[31], step[64];
   int filled;
   if (cli->quiet || (p->iteration == 0 && !cli->tty))
     return TRUE; /* nothing to log before the first iteration */
@@ -952,15 +952,13 @@ on_progress (const StProgress *p, gpointer data)
   bar[30] = '\0';
   left = p->fraction > 0.01 ? p->elapsed * (1 - p->fraction) / p->fraction : 0;
   if (p->iteration == 0) /* the scale's targets, then its warm-up */
-    printf ("\r[%s] %3.0f%%  scale %d/%d  starting              %s%.0f s "
-            "left ",
-            bar, p->fraction * 100, p->scale, p->n_scales,
-            p->fraction > 0.01 ? "" : "~", left);
+    g_strlcpy (step, "starting", sizeof step);
   else
-    printf ("\r[%s] %3.0f%%  scale %d/%d  iteration %d/%d  loss %.4g  %s%.0f "
-            "s left ",
-            bar, p->fraction * 100, p->scale, p->n_scales, p->iteration,
-            p->n_iterations, p->loss, p->fraction > 0.01 ? "" : "~", left);
+    g_snprintf (step, sizeof step, "iteration %d/%d  loss %.4g", p->iteration,
+                p->n_iterations, p->loss);
+  printf ("\r[%s] %3.0f%%  scale %d/%d  %-30s  %s%.0f s left ", bar,
+          p->fraction * 100, p->scale, p->n_scales, step,
+          p->fraction > 0.01 ? "" : "~", left);
   fflush (stdout);
   bar_drawn = 1;
   return TRUE;

@@ -140,6 +140,16 @@ expected_iterations (const StParams *p, int cap, int i)
 #define ST_WARMUP_ITERATIONS_LARGE 16
 #define ST_WARMUP_EVALUATIONS_PER_ITERATION 1.5
 #define ST_WARMUP_PASS_SHARE 0.35
+/* Whether a w x h scale after the first has a warm-up: with L-BFGS, and
+ * a network whose finest level reads the image (a pyramid: the embedded
+ * one). */
+static gboolean
+warms_up (const StNetwork *net, const StParams *p, int w, int h)
+{
+  return p->optimizer == ST_OPTIMIZER_LBFGS
+         && st_graph_style_levels (net, w, h) > 1;
+}
+
 static double
 warmup_passes (int iterations)
 {
@@ -189,21 +199,20 @@ plan_schedule (const StNetwork *net, int cw, int ch, const StParams *p,
   for (int i = 0; i < s->n; i++)
     {
       int lw, lh;
+      gboolean large, warmed;
       st_fit_long_side (cw, ch, (int)lround (side[i]), &lw, &lh);
       s->w[i] = lw;
       s->h[i] = lh;
-      s->warmup[i] = i > 0 && p->optimizer == ST_OPTIMIZER_LBFGS
-                             && st_graph_style_levels (net, lw, lh) > 1
-                         ? ((double)lw * lh >= ST_LARGE_SCALE_PIXELS
-                                ? ST_WARMUP_ITERATIONS_LARGE
-                                : ST_WARMUP_ITERATIONS)
-                         : 0;
-      s->iterations[i]
-          = later_iterations (iters, side[0] / side[i], i, s->warmup[i] > 0);
-      if (i > 0 && (double)lw * lh >= ST_LARGE_SCALE_PIXELS)
-        s->iterations[i] = MIN (s->iterations[i],
-                                s->warmup[i] > 0 ? ST_LARGE_SCALE_WARMED
-                                                 : ST_LARGE_SCALE_ITERATIONS);
+      large = (double)lw * lh >= ST_LARGE_SCALE_PIXELS;
+      warmed = i > 0 && warms_up (net, p, lw, lh);
+      s->warmup[i] = !warmed ? 0
+                     : large ? ST_WARMUP_ITERATIONS_LARGE
+                             : ST_WARMUP_ITERATIONS;
+      s->iterations[i] = later_iterations (iters, side[0] / side[i], i, warmed);
+      if (i > 0 && large)
+        s->iterations[i]
+            = MIN (s->iterations[i],
+                   warmed ? ST_LARGE_SCALE_WARMED : ST_LARGE_SCALE_ITERATIONS);
       s->expected[i] = expected_iterations (p, s->iterations[i], i);
       s->warm_work[i] = warmup_passes (s->warmup[i])
                         / ST_EVALUATIONS_PER_ITERATION * lw * lh;
@@ -304,7 +313,7 @@ estimate_peak (const StNetwork *net, int w, int h, const StParams *p,
        * makes and two planes of the octave's filter (transfer.c) */
       size_t unknowns = 3 * (size_t)w * h;
       size_t vectors = 2 * (size_t)st_lbfgs_history (p, unknowns) + 3;
-      if (st_graph_style_levels (net, w, h) > 1)
+      if (warms_up (net, p, w, h))
         vectors = MAX (vectors,
                        2 * (size_t)st_warmup_history (p, unknowns) + 5 + 1);
       optimise += vectors * n;

@@ -63,10 +63,20 @@ st_graph_build (const StNetwork *network, int w, int h, StPooling pooling,
 }
 
 int
-st_graph_fine_part (const StGraph *graph, StGraph *fine, int *index)
+st_graph_fine_part (const StGraph *graph, const StTargets *t, StGraph *fine,
+                    StTargets *fine_t)
 {
   int si = 0;
   memset (fine, 0, sizeof *fine);
+  memset (fine_t, 0, sizeof *fine_t);
+  fine_t->gram = g_try_new0 (float *, MAX (graph->n_style, 1));
+  fine_t->gram_norm = g_try_new0 (double, MAX (graph->n_style, 1));
+  if (!fine_t->gram || !fine_t->gram_norm)
+    {
+      st_graph_fine_clear (fine, fine_t);
+      return -1;
+    }
+  fine_t->style_weight = t->style_weight;
   for (int i = 0; i < graph->n; i++)
     {
       const StNode *node = &graph->nodes[i];
@@ -76,11 +86,12 @@ st_graph_fine_part (const StGraph *graph, StGraph *fine, int *index)
           StNode *copy = st_graph_add (fine, ST_OP_CONV, -1);
           if (!copy)
             {
-              st_graph_clear (fine);
+              st_graph_fine_clear (fine, fine_t);
               return -1;
             }
           *copy = *node;
-          index[fine->n_style++] = si;
+          fine_t->gram[fine->n_style] = t->gram[si];
+          fine_t->gram_norm[fine->n_style++] = t->gram_norm[si];
         }
       si += node->style;
     }
@@ -88,6 +99,15 @@ st_graph_fine_part (const StGraph *graph, StGraph *fine, int *index)
   fine->cancel = graph->cancel;
   fine->threads = graph->threads;
   return fine->n_style;
+}
+
+void
+st_graph_fine_clear (StGraph *fine, StTargets *fine_t)
+{
+  st_graph_clear (fine);
+  g_free (fine_t->gram); /* the matrices are the whole graph's */
+  g_free (fine_t->gram_norm);
+  memset (fine_t, 0, sizeof *fine_t);
 }
 
 void

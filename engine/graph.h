@@ -82,13 +82,6 @@ StStatus st_graph_build (const StNetwork *network, int w, int h,
                          StPooling pooling, int levels, int threads,
                          StGraph *graph, GError **error);
 void st_graph_clear (StGraph *graph);
-/* The style taps of graph that read the image itself and have no content
- * term (the embedded network's finest level and its colour tap) as a
- * graph of their own, each weighing what it weighs in graph (the same
- * sum of shares); index (graph->n_style) gets each tap's place among
- * graph's style taps, for its target.  Returns their number: 0 for a
- * graph with none (VGG19), -1 out of memory (fine is then empty). */
-int st_graph_fine_part (const StGraph *graph, StGraph *fine, int *index);
 /* The smallest short side the network accepts. */
 int st_graph_min_side (const StNetwork *network);
 /* The pyramid levels a painting's graph has at a w x h scale: the
@@ -114,6 +107,17 @@ typedef struct
 {
   double style, content; /* weighted */
 } StLossParts;
+
+/* The style taps of graph that read the image itself and have no content
+ * term (the embedded network's finest level and its colour tap) as a
+ * graph of their own, each weighing what it weighs in graph (the same
+ * sum of shares), and in fine_t their targets from t (the matrices
+ * borrowed: they stay t's).  Returns their number: 0 for a graph with
+ * none (VGG19), -1 out of memory (both then empty).  Freed by
+ * st_graph_fine_clear. */
+int st_graph_fine_part (const StGraph *graph, const StTargets *t, StGraph *fine,
+                        StTargets *fine_t);
+void st_graph_fine_clear (StGraph *fine, StTargets *fine_t);
 
 /* Every pass below returns ST_OK, ST_CANCELLED (the graph's cancel flag
  * stopped it) or ST_ERROR_MEMORY (an allocation failed: every other failure

@@ -70,38 +70,26 @@ StStatus
 st_warm_up (const StWarmUp *job, float *x)
 {
   size_t n = (size_t)3 * job->w * job->h;
-  int *index = g_try_new0 (int, MAX (job->graph->n_style, 1));
-  float *z = NULL;
+  float *z;
   Warm wm;
   StStatus status = ST_ERROR_MEMORY;
   memset (&wm, 0, sizeof wm);
   wm.job = job;
   wm.start = x;
-  if (!index)
-    return ST_ERROR_MEMORY;
-  switch (st_graph_fine_part (job->graph, &wm.fine, index))
+  switch (st_graph_fine_part (job->graph, job->targets, &wm.fine, &wm.t))
     {
     case -1:
-      g_free (index);
       return ST_ERROR_MEMORY;
     case 0:
-      g_free (index);
+      st_graph_fine_clear (&wm.fine, &wm.t);
       return ST_OK;
     }
-  wm.t.gram = g_try_new0 (float *, wm.fine.n_style);
-  wm.t.gram_norm = g_try_new0 (double, wm.fine.n_style);
   z = st_floats_new (n);
   wm.x = st_floats_new (n);
   wm.tmp = st_floats_new ((size_t)2 * job->w * job->h);
   wm.pool = st_pool_new ();
-  if (wm.t.gram && wm.t.gram_norm && z && wm.x && wm.tmp && wm.pool)
+  if (z && wm.x && wm.tmp && wm.pool)
     {
-      for (int j = 0; j < wm.fine.n_style; j++)
-        {
-          wm.t.gram[j] = job->targets->gram[index[j]];
-          wm.t.gram_norm[j] = job->targets->gram_norm[index[j]];
-        }
-      wm.t.style_weight = job->targets->style_weight;
       status = st_lbfgs (z, n, &job->cfg, warm_objective, warm_iteration, &wm,
                          NULL);
       if (status == ST_OK)
@@ -115,9 +103,6 @@ st_warm_up (const StWarmUp *job, float *x)
   g_free (wm.tmp);
   g_free (wm.x);
   g_free (z);
-  g_free (wm.t.gram);
-  g_free (wm.t.gram_norm);
-  st_graph_clear (&wm.fine);
-  g_free (index);
+  st_graph_fine_clear (&wm.fine, &wm.t);
   return status;
 }
