@@ -170,6 +170,11 @@ void st_match_colours (float *style, size_t style_n, const float *content,
 /* x keeps its luminance and takes the content's colour. */
 void st_keep_original_colours (float *x, const float *content, size_t n);
 
+/* deblock.c: the 8 x 8 block grid of JPEG compression taken out of a
+ * planar (3, h, w) photo in [0, 1], in place, on each axis where the
+ * grid is found; *axes says on how many (0-2). */
+StStatus st_deblock (float *chw, int w, int h, int *axes, GError **error);
+
 G_END_DECLS
 
 #endif

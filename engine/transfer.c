@@ -195,6 +195,10 @@ prepare (Run *r, const StImage *content, const StImage *const *styles,
   if (!r->blend || !r->sw || !r->sh || !r->styles || !r->content)
     return st_memory_error (error);
   st_hwc_to_chw (content->pixels, r->cw, r->ch, r->content);
+  int axes;
+  StStatus status = st_deblock (r->content, r->cw, r->ch, &axes, error);
+  if (status != ST_OK)
+    return status;
   st_blend_normalize (p->style_blend, r->n_styles, r->blend, NULL);
   for (int j = 0; j < r->n_styles; j++)
     {

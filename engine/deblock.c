@@ -1,0 +1,253 @@
+/* deblock.c - the block grid of JPEG compression taken out of the photo
+ * before it is painted.
+ *
+ * A camera's JPEG is coded in 8 x 8 blocks; each block is quantised on its
+ * own, so a small step runs along every eighth column and row.  In the
+ * photo it is under a grey level and one does not see it.  The painting
+ * sees it: the content term asks for the photo's features, steps included,
+ * and the style term's gradient, 4 (G - A) F, scales up whatever pattern
+ * the features already hold.  A 12-megapixel photo's sky came out as a
+ * chequer of 8 px cells one sees at 100 %.
+ *
+ * What is done, on the content only (the painting's own marks are not
+ * phase-locked to the result):
+ *  - detection, per axis: the mean |luma difference| between neighbours,
+ *    folded modulo 8.  A JPEG at its own size has one phase (the block
+ *    boundary) above the others (camera photos here: 1.2-1.9 times their
+ *    median); a PNG or a resized photo has none (1.00-1.12).  Under
+ *    DETECT_RATIO the axis is left alone;
+ *  - at each boundary, where the step and both its neighbours are small on
+ *    every channel (not an edge of the subject), the step's excess over
+ *    its neighbours' mean difference, s = (q0 - p0) - ((p0 - p1) + (q1 -
+ *    q0)) / 2, is spread as a ramp over the 8 pixels around it, which
+ *    takes 90 % of it away;
+ *  - "small" depends on how hard the photo was compressed, so the
+ *    threshold is chosen per axis from a ladder: the one after which the
+ *    folded profile is flattest.  Too low leaves the grid; too high
+ *    smooths the subject's texture at every eighth column, which is a grid
+ *    the other way.
+ * A 12-megapixel camera photo's grid score (look.py) falls from 82 to 3,
+ * with a root-mean-square change of 0.003. */
+#include "driver.h"
+
+#include <math.h>
+#include <string.h>
+
+#define PERIOD 8
+#define DETECT_RATIO 1.15
+#define EDGE 0.05f
+/* The correction at p3 p2 p1 p0 | q0 q1 q2 q3, per unit of excess. */
+static const float RAMP[PERIOD]
+    = { 0.1f, 0.2f, 0.3f, 0.4f, -0.4f, -0.3f, -0.2f, -0.1f };
+static const float LADDER[]
+    = { 0.01f, 0.015f, 0.02f, 0.03f, 0.04f, 0.05f, 0.06f, 0.08f };
+#define N_LADDER (int)G_N_ELEMENTS (LADDER)
+
+/* One axis of a plane: n positions along it (step along), m lines. */
+typedef struct
+{
+  int n, m;
+  size_t along, across;
+} Axis;
+
+static inline float
+at (const float *plane, const Axis *a, int i, int line)
+{
+  return plane[(size_t)i * a->along + (size_t)line * a->across];
+}
+
+static inline float
+excess (const float *plane, const Axis *a, int b, int line)
+{
+  float p1 = at (plane, a, b - 1, line), p0 = at (plane, a, b, line);
+  float q0 = at (plane, a, b + 1, line), q1 = at (plane, a, b + 2, line);
+  return (q0 - p0) - 0.5f * ((p0 - p1) + (q1 - q0));
+}
+
+/* The mean |difference| between positions i and i + 1, folded modulo
+ * PERIOD over the whole periods; a difference counts up to EDGE, so that
+ * the subject's few hard edges do not decide the phase. */
+static void
+fold (const float *luma, const Axis *a, double out[PERIOD])
+{
+  int n = (a->n - 1) - (a->n - 1) % PERIOD;
+  double sum[PERIOD] = { 0 };
+  if (a->along == 1) /* along the rows: each row in turn */
+    for (int line = 0; line < a->m; line++)
+      {
+        const float *row = luma + (size_t)line * a->across;
+        for (int i = 0; i < n; i++)
+          sum[i % PERIOD] += MIN (fabsf (row[i + 1] - row[i]), EDGE);
+      }
+  else /* down the columns: a row pair at a time, in memory order */
+    for (int i = 0; i < n; i++)
+      {
+        const float *r0 = luma + (size_t)i * a->along, *r1 = r0 + a->along;
+        double s = 0;
+        for (int line = 0; line < a->m; line++)
+          s += MIN (fabsf (r1[line] - r0[line]), EDGE);
+        sum[i % PERIOD] += s;
+      }
+  for (int k = 0; k < PERIOD; k++)
+    out[k] = sum[k] / ((double)(n / PERIOD) * a->m);
+}
+
+static int
+cmp_double (const void *x, const void *y)
+{
+  double a = *(const double *)x, b = *(const double *)y;
+  return (a > b) - (a < b);
+}
+
+/* The boundary's phase, or -1 when no phase stands out. */
+static int
+boundary_phase (const double f[PERIOD])
+{
+  int p = 0;
+  for (int k = 1; k < PERIOD; k++)
+    if (f[k] > f[p])
+      p = k;
+  double rest[PERIOD - 1];
+  for (int k = 0, j = 0; k < PERIOD; k++)
+    if (k != p)
+      rest[j++] = f[k];
+  qsort (rest, PERIOD - 1, sizeof *rest, cmp_double);
+  double median = rest[(PERIOD - 1) / 2];
+  return median > 0 && f[p] / median >= DETECT_RATIO ? p : -1;
+}
+
+static double
+spread (const double f[PERIOD])
+{
+  double mean = 0, var = 0;
+  for (int k = 0; k < PERIOD; k++)
+    mean += f[k] / PERIOD;
+  for (int k = 0; k < PERIOD; k++)
+    var += (f[k] - mean) * (f[k] - mean);
+  return var;
+}
+
+/* The boundaries b = p, p + 8, ... whose ramp fits inside the axis. */
+static int
+first_boundary (int p)
+{
+  return p >= 3 ? p : p + PERIOD;
+}
+
+static void
+add_ramp (float *plane, const Axis *a, int b, int line, float s)
+{
+  for (int k = 0; k < PERIOD; k++)
+    plane[(size_t)(b - 3 + k) * a->along + (size_t)line * a->across]
+        += RAMP[k] * s;
+}
+
+/* One axis of the planes (3, h, w): detect, choose the threshold on the
+ * luma, filter the three channels.  FALSE when short of memory. */
+static gboolean
+deblock_axis (float *chw, int w, int h, gboolean columns, float *luma,
+              float *trial, gboolean *done)
+{
+  size_t n_px = (size_t)w * h;
+  Axis a
+      = columns ? (Axis){ w, h, 1, (size_t)w } : (Axis){ h, w, (size_t)w, 1 };
+  *done = FALSE;
+  for (size_t i = 0; i < n_px; i++)
+    luma[i]
+        = 0.299f * chw[i] + 0.587f * chw[n_px + i] + 0.114f * chw[2 * n_px + i];
+  double f[PERIOD];
+  fold (luma, &a, f);
+  int p = boundary_phase (f);
+  if (p < 0)
+    return TRUE;
+
+  /* Per boundary pixel: the largest of |s|, |p0 - p1| and |q1 - q0| over
+   * the channels (the pixel is filtered where it is under the threshold)
+   * and the luma's excess. */
+  int b0 = first_boundary (p), nb = 0;
+  for (int b = b0; b + 4 < a.n; b += PERIOD)
+    nb++;
+  if (nb == 0)
+    return TRUE;
+  size_t cells = (size_t)nb * a.m;
+  float *worst = st_floats_new (cells), *s_luma = st_floats_new (cells);
+  if (!worst || !s_luma)
+    {
+      g_free (worst);
+      g_free (s_luma);
+      return FALSE;
+    }
+  for (int j = 0; j < nb; j++)
+    {
+      int b = b0 + j * PERIOD;
+      for (int line = 0; line < a.m; line++)
+        {
+          float big = 0;
+          for (int c = 0; c < 3; c++)
+            {
+              const float *plane = chw + c * n_px;
+              float side1
+                  = at (plane, &a, b, line) - at (plane, &a, b - 1, line);
+              float side2
+                  = at (plane, &a, b + 2, line) - at (plane, &a, b + 1, line);
+              big = MAX (big, fabsf (excess (plane, &a, b, line)));
+              big = MAX (big, MAX (fabsf (side1), fabsf (side2)));
+            }
+          worst[(size_t)j * a.m + line] = big;
+          s_luma[(size_t)j * a.m + line] = excess (luma, &a, b, line);
+        }
+    }
+
+  /* The threshold after which the luma's folded profile is flattest. */
+  int best = -1;
+  double best_spread = spread (f);
+  for (int t = 0; t < N_LADDER; t++)
+    {
+      memcpy (trial, luma, n_px * sizeof *trial);
+      for (int j = 0; j < nb; j++)
+        for (int line = 0; line < a.m; line++)
+          if (worst[(size_t)j * a.m + line] < LADDER[t])
+            add_ramp (trial, &a, b0 + j * PERIOD, line,
+                      s_luma[(size_t)j * a.m + line]);
+      double ft[PERIOD];
+      fold (trial, &a, ft);
+      if (spread (ft) < best_spread)
+        {
+          best_spread = spread (ft);
+          best = t;
+        }
+    }
+  if (best >= 0)
+    {
+      for (int j = 0; j < nb; j++)
+        for (int line = 0; line < a.m; line++)
+          if (worst[(size_t)j * a.m + line] < LADDER[best])
+            for (int c = 0; c < 3; c++)
+              {
+                float *plane = chw + c * n_px;
+                int b = b0 + j * PERIOD;
+                add_ramp (plane, &a, b, line, excess (plane, &a, b, line));
+              }
+      *done = TRUE;
+    }
+  g_free (worst);
+  g_free (s_luma);
+  return TRUE;
+}
+
+StStatus
+st_deblock (float *chw, int w, int h, int *axes, GError **error)
+{
+  size_t n_px = (size_t)w * h;
+  float *luma = st_floats_new (n_px), *trial = st_floats_new (n_px);
+  gboolean ok = luma && trial, done;
+  *axes = 0;
+  for (int columns = 1; ok && columns >= 0; columns--)
+    {
+      ok = deblock_axis (chw, w, h, columns, luma, trial, &done);
+      *axes += done;
+    }
+  g_free (luma);
+  g_free (trial);
+  return ok ? ST_OK : st_memory_error (error);
+}
