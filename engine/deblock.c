@@ -152,6 +152,8 @@ deblock_axis (float *chw, int w, int h, gboolean columns, float *luma,
   Axis a
       = columns ? (Axis){ w, h, 1, (size_t)w } : (Axis){ h, w, (size_t)w, 1 };
   *done = FALSE;
+  if (a.n < 2 * PERIOD + 1) /* under two whole blocks: nothing to fold */
+    return TRUE;
   for (size_t i = 0; i < n_px; i++)
     luma[i]
         = 0.299f * chw[i] + 0.587f * chw[n_px + i] + 0.114f * chw[2 * n_px + i];

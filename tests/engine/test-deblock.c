@@ -146,6 +146,10 @@ never_coded (void)
               = (float)((hill ? 0.15 : 0.5 + 0.2 * y / H + 0.1 * c) + noise);
         }
   left_alone ("a picture never coded", chw, W, H);
+  /* Pictures under two blocks across on one axis (or both). */
+  left_alone ("a strip 16 px tall", chw, W, 16);
+  left_alone ("a strip 1 px wide", chw, 1, H);
+  left_alone ("a 5 x 3 picture", chw, 5, 3);
   g_free (chw);
 }
 
