@@ -22,10 +22,12 @@
  *    q0)) / 2, is spread as a ramp over the 8 pixels around it, which
  *    takes 90 % of it away;
  *  - "small" depends on how hard the photo was compressed, so the
- *    threshold is chosen per axis from a ladder: the one after which the
- *    folded profile is flattest.  Too low leaves the grid; too high
- *    smooths the subject's texture at every eighth column, which is a grid
- *    the other way.
+ *    threshold is chosen per axis on a ladder (0.01 up, steps of 1.2):
+ *    the lowest after which the block lines' mean difference is no longer
+ *    above the other columns'.  Too low leaves part of the grid, and the
+ *    painting scales up what is left (a 1920 px piece of a camera photo:
+ *    8 px score 20 with the lines 1.09 times the rest, 4 at 0.92); too
+ *    high smooths the subject's texture at every eighth column.
  * A 12-megapixel camera photo's grid score (look.py) falls from 82 to 3,
  * with a root-mean-square change of 0.003. */
 #include "driver.h"
@@ -39,9 +41,10 @@
 /* The correction at p3 p2 p1 p0 | q0 q1 q2 q3, per unit of excess. */
 static const float RAMP[PERIOD]
     = { 0.1f, 0.2f, 0.3f, 0.4f, -0.4f, -0.3f, -0.2f, -0.1f };
-static const float LADDER[]
-    = { 0.01f, 0.015f, 0.02f, 0.03f, 0.04f, 0.05f, 0.06f, 0.08f };
-#define N_LADDER (int)G_N_ELEMENTS (LADDER)
+/* The thresholds tried, in steps of 1.2 from 0.01 to 0.074. */
+#define LADDER_FIRST 0.01f
+#define LADDER_STEP 1.2f
+#define N_LADDER 12
 
 /* One axis of a plane: n positions along it (step along), m lines. */
 typedef struct
@@ -116,15 +119,14 @@ boundary_phase (const double f[PERIOD])
   return median > 0 && f[p] / median >= DETECT_RATIO ? p : -1;
 }
 
+/* The boundary phase's mean difference over the other phases' mean. */
 static double
-spread (const double f[PERIOD])
+excess_ratio (const double f[PERIOD], int p)
 {
-  double mean = 0, var = 0;
+  double rest = 0;
   for (int k = 0; k < PERIOD; k++)
-    mean += f[k] / PERIOD;
-  for (int k = 0; k < PERIOD; k++)
-    var += (f[k] - mean) * (f[k] - mean);
-  return var;
+    rest += k == p ? 0 : f[k] / (PERIOD - 1);
+  return rest > 0 ? f[p] / rest : 1;
 }
 
 /* The boundaries b = p, p + 8, ... whose ramp fits inside the axis. */
@@ -200,38 +202,33 @@ deblock_axis (float *chw, int w, int h, gboolean columns, float *luma,
         }
     }
 
-  /* The threshold after which the luma's folded profile is flattest. */
-  int best = -1;
-  double best_spread = spread (f);
-  for (int t = 0; t < N_LADDER; t++)
+  /* The lowest threshold after which the block lines change no more than
+   * the rest (the painting scales up what is left far more than it does
+   * a line a little smoother than the rest), or the highest. */
+  float threshold = LADDER_FIRST;
+  for (int t = 0; t < N_LADDER - 1; t++, threshold *= LADDER_STEP)
     {
       memcpy (trial, luma, n_px * sizeof *trial);
       for (int j = 0; j < nb; j++)
         for (int line = 0; line < a.m; line++)
-          if (worst[(size_t)j * a.m + line] < LADDER[t])
+          if (worst[(size_t)j * a.m + line] < threshold)
             add_ramp (trial, &a, b0 + j * PERIOD, line,
                       s_luma[(size_t)j * a.m + line]);
       double ft[PERIOD];
       fold (trial, &a, ft);
-      if (spread (ft) < best_spread)
-        {
-          best_spread = spread (ft);
-          best = t;
-        }
+      if (excess_ratio (ft, p) <= 1)
+        break;
     }
-  if (best >= 0)
-    {
-      for (int j = 0; j < nb; j++)
-        for (int line = 0; line < a.m; line++)
-          if (worst[(size_t)j * a.m + line] < LADDER[best])
-            for (int c = 0; c < 3; c++)
-              {
-                float *plane = chw + c * n_px;
-                int b = b0 + j * PERIOD;
-                add_ramp (plane, &a, b, line, excess (plane, &a, b, line));
-              }
-      *done = TRUE;
-    }
+  for (int j = 0; j < nb; j++)
+    for (int line = 0; line < a.m; line++)
+      if (worst[(size_t)j * a.m + line] < threshold)
+        for (int c = 0; c < 3; c++)
+          {
+            float *plane = chw + c * n_px;
+            int b = b0 + j * PERIOD;
+            add_ramp (plane, &a, b, line, excess (plane, &a, b, line));
+          }
+  *done = TRUE;
   g_free (worst);
   g_free (s_luma);
   return TRUE;
