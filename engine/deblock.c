@@ -28,8 +28,9 @@
  *    painting scales up what is left (a 1920 px piece of a camera photo:
  *    8 px score 20 with the lines 1.09 times the rest, 4 at 0.92); too
  *    high smooths the subject's texture at every eighth column.
- * A 12-megapixel camera photo's grid score (look.py) falls from 82 to 3,
- * with a root-mean-square change of 0.003. */
+ * A 12-megapixel camera photo's grid score at 8 px (look.py) falls from
+ * 80 to 4 (6 on its rows), with a root-mean-square change of 0.003; its
+ * painting's, from 147 to 14. */
 #include "driver.h"
 
 #include <math.h>
