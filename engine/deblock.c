@@ -138,11 +138,16 @@ first_boundary (int p)
 }
 
 static void
-add_ramp (float *plane, const Axis *a, int b, int line, float s)
+add_ramp (float *plane, const Axis *a, int b, int line, float s, gboolean clamp)
 {
   for (int k = 0; k < PERIOD; k++)
-    plane[(size_t)(b - 3 + k) * a->along + (size_t)line * a->across]
-        += RAMP[k] * s;
+    {
+      float *v
+          = plane + (size_t)(b - 3 + k) * a->along + (size_t)line * a->across;
+      *v += RAMP[k] * s;
+      if (clamp) /* a photo stays in [0, 1] */
+        *v = CLAMP (*v, 0.0f, 1.0f);
+    }
 }
 
 /* One axis of the planes (3, h, w): detect, choose the threshold on the
@@ -214,7 +219,7 @@ deblock_axis (float *chw, int w, int h, gboolean columns, float *luma,
         for (int line = 0; line < a.m; line++)
           if (worst[(size_t)j * a.m + line] < threshold)
             add_ramp (trial, &a, b0 + j * PERIOD, line,
-                      s_luma[(size_t)j * a.m + line]);
+                      s_luma[(size_t)j * a.m + line], FALSE);
       double ft[PERIOD];
       fold (trial, &a, ft);
       if (excess_ratio (ft, p) <= 1)
@@ -227,7 +232,7 @@ deblock_axis (float *chw, int w, int h, gboolean columns, float *luma,
           {
             float *plane = chw + c * n_px;
             int b = b0 + j * PERIOD;
-            add_ramp (plane, &a, b, line, excess (plane, &a, b, line));
+            add_ramp (plane, &a, b, line, excess (plane, &a, b, line), TRUE);
           }
   *done = TRUE;
   g_free (worst);

@@ -99,8 +99,13 @@ coded_photo (const char *name, int width)
   CHECK (fabs (ea - eb) < 0.02 * eb,
          "%s: the hard edges went from %.1f to %.1f", name, eb, ea);
   double sq = 0;
+  size_t outside = 0;
   for (size_t i = 0; i < n; i++)
-    sq += (double)(after[i] - before[i]) * (after[i] - before[i]);
+    {
+      sq += (double)(after[i] - before[i]) * (after[i] - before[i]);
+      outside += after[i] < 0 || after[i] > 1;
+    }
+  CHECK (outside == 0, "%s: %zu values outside [0, 1]", name, outside);
   CHECK (sqrt (sq / n) < 0.01, "%s: changed by %.4f rms", name, sqrt (sq / n));
   printf ("%s: grid %.3f, %.3f -> %.3f, %.3f; hard edges %.1f -> %.1f; "
           "change %.4f rms\n",
