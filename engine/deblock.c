@@ -34,7 +34,6 @@
 #include "driver.h"
 
 #include <math.h>
-#include <string.h>
 
 #define PERIOD 8
 #define DETECT_RATIO 1.15
@@ -151,10 +150,11 @@ add_ramp (float *plane, const Axis *a, int b, int line, float s, gboolean clamp)
 }
 
 /* One axis of the planes (3, h, w): detect, choose the threshold on the
- * luma, filter the three channels.  FALSE when short of memory. */
+ * luma (h w floats of scratch), filter the three channels.  FALSE when
+ * short of memory. */
 static gboolean
 deblock_axis (float *chw, int w, int h, gboolean columns, float *luma,
-              float *trial, gboolean *done)
+              gboolean *done)
 {
   size_t n_px = (size_t)w * h;
   Axis a
@@ -210,18 +210,24 @@ deblock_axis (float *chw, int w, int h, gboolean columns, float *luma,
 
   /* The lowest threshold after which the block lines change no more than
    * the rest (the painting scales up what is left far more than it does
-   * a line a little smoother than the rest), or the highest. */
-  float threshold = LADDER_FIRST;
-  for (int t = 0; t < N_LADDER - 1; t++, threshold *= LADDER_STEP)
+   * a line a little smoother than the rest), or the highest.  The luma is
+   * filtered as the threshold rises: each step adds the ramps of the
+   * pixels it newly takes in (the ramps do not overlap, and s_luma holds
+   * the excesses before any). */
+  float below = 0, threshold = LADDER_FIRST;
+  for (int t = 0; t < N_LADDER - 1;
+       t++, below = threshold, threshold *= LADDER_STEP)
     {
-      memcpy (trial, luma, n_px * sizeof *trial);
       for (int j = 0; j < nb; j++)
         for (int line = 0; line < a.m; line++)
-          if (worst[(size_t)j * a.m + line] < threshold)
-            add_ramp (trial, &a, b0 + j * PERIOD, line,
-                      s_luma[(size_t)j * a.m + line], FALSE);
+          {
+            float big = worst[(size_t)j * a.m + line];
+            if (big >= below && big < threshold)
+              add_ramp (luma, &a, b0 + j * PERIOD, line,
+                        s_luma[(size_t)j * a.m + line], FALSE);
+          }
       double ft[PERIOD];
-      fold (trial, &a, ft);
+      fold (luma, &a, ft);
       if (excess_ratio (ft, p) <= 1)
         break;
     }
@@ -244,15 +250,14 @@ StStatus
 st_deblock (float *chw, int w, int h, int *axes, GError **error)
 {
   size_t n_px = (size_t)w * h;
-  float *luma = st_floats_new (n_px), *trial = st_floats_new (n_px);
-  gboolean ok = luma && trial, done;
+  float *luma = st_floats_new (n_px);
+  gboolean ok = luma != NULL, done;
   *axes = 0;
   for (int columns = 1; ok && columns >= 0; columns--)
     {
-      ok = deblock_axis (chw, w, h, columns, luma, trial, &done);
+      ok = deblock_axis (chw, w, h, columns, luma, &done);
       *axes += done;
     }
   g_free (luma);
-  g_free (trial);
   return ok ? ST_OK : st_memory_error (error);
 }
