@@ -75,12 +75,16 @@
 #define ST_TARGET_PASSES 1.0
 #define ST_FIXED_SECONDS 0.5
 /* A pass's cost per pixel at a scale of `pixels`: the calibration's,
- * corrected by the network's own power (st_network_class). */
+ * corrected by the network's own power and fixed share
+ * (st_network_class). */
 static double
 size_efficiency (const StNetwork *net, double pixels)
 {
-  return pow (MAX (pixels / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H), 1.0),
-              -st_network_class (net)->size_efficiency_power);
+  const StNetworkClass *c = st_network_class (net);
+  double ratio
+      = MAX (pixels / ((double)ST_CALIBRATION_W * ST_CALIBRATION_H), 1.0);
+  return pow (ratio, -c->size_efficiency_power)
+         * (1.0 - c->fixed_fraction + c->fixed_fraction / ratio);
 }
 
 /* ---------------------------------------------------------- schedule */

@@ -29,7 +29,19 @@ no_pyramid (int w, int h)
  * iteration counted as 1.05 passes, estimate.c): at 384, 768 and 1920 px
  * the runs took 14.4, 37.6 and 106.8 s, and with the power 0.09 and 1.3
  * passes per iteration the estimates were 1.26-1.46, 1.09 and 1.04 of
- * that.  VGG19's is the calibration's at every size. */
+ * that.
+ *
+ * VGG19's calibration pass at 192 x 128 spends about a third of its time
+ * on work that does not grow in step with the pixels (most likely the
+ * deep layers on maps of 24 x 16 and 12 x 8, where Winograd's 4 x 4 tiles
+ * and each product's set-up weigh most), so a large pass costs about two
+ * thirds of it per pixel: its
+ * seconds per pixel at P pixels are the calibration's times (0.69 + 0.31
+ * x 24576 / P).  Measured on a quiet 2-core Xeon (random weights, 2
+ * threads, Tübingen x Starry Night, 1920 x 1080): the calibration said
+ * 8.9 us per pixel; the scales' passes cost 8.1, 6.3, 5.9 and 6.2 us at
+ * 240, 480, 960 and 1920 px, and the plan, 700 s, was 1.42 times the
+ * run's 492.6 s (bench/README.md, eleventh round). */
 static const StNetworkClass classes[] = {
   [ST_NETWORK_KIND_EMBEDDED] = {
     .name = "embedded",
@@ -49,6 +61,7 @@ static const StNetworkClass classes[] = {
     .tv_weight = ST_DEFAULT_TV_WEIGHT,
     .iterations = 300,
     .size_efficiency_power = 0.0,
+    .fixed_fraction = 0.31,
     .build = st_vgg19_build,
     .style_levels = no_pyramid,
     .free_weights = st_vgg19_free,

@@ -33,8 +33,10 @@ typedef struct
   double style_weight, content_weight, tv_weight;
   int iterations;
   /* the time estimate (estimate.c): a pass's cost per pixel at P pixels
-   * is the calibration's times (P / calibration pixels)^-power */
-  double size_efficiency_power;
+   * is the calibration's times (P / calibration pixels)^-power, and times
+   * (1 - fixed + fixed x calibration pixels / P), fixed being the share of
+   * the calibration pass that does not grow with the pixels */
+  double size_efficiency_power, fixed_fraction;
   /* the graph for a w x h image; levels: the embedded pyramid's (0 =
    * from the size); FALSE when out of memory */
   gboolean (*build) (const StNetwork *network, int w, int h, StPooling pooling,
