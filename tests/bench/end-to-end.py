@@ -17,9 +17,12 @@ the photo's own size), and this prints:
     grid score (a block grid scores 13 and up, photos 4-7), edges kept
     (at 384 px, against the photo), border (over 1.3: a frame line).
 
-Usage: end-to-end.py CLI CONTENT STYLE [WxH ...] [--threads N] [--json]
-(default sizes: 384x288 768x576 1920x1440).  Run it on a quiet machine and write
-the load (uptime) next to the figures: tests/bench/README.md.
+Usage: end-to-end.py CLI CONTENT STYLE [WxH ...] [--threads N]
+[--network NAME|FILE] [--json] (default sizes: 384x288 768x576 1920x1440;
+for VGG19 with random weights, write them first with
+`style-transfer-bench --write-vgg19-random FILE` and give that FILE).
+Run it on a quiet machine and write the load (uptime) next to the
+figures: tests/bench/README.md.
 """
 import argparse
 import json
@@ -49,7 +52,7 @@ def detail_lost(path):
     return float(np.mean(np.abs(a - b)))
 
 
-def run_one(cli, content, style, size, threads, tmp):
+def run_one(cli, content, style, size, threads, network, tmp):
     w, h = size
     photo = os.path.join(tmp, "photo-%dx%d.png" % (w, h))
     out = os.path.join(tmp, "out-%dx%d.png" % (w, h))
@@ -57,6 +60,8 @@ def run_one(cli, content, style, size, threads, tmp):
     cmd = [cli, photo, style, "-o", out]
     if threads:
         cmd += ["-t", str(threads)]
+    if network:
+        cmd += ["-n", network]
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)  # as installed: the engine chooses
     t0 = time.monotonic()
@@ -92,6 +97,8 @@ def main():
     ap.add_argument("sizes", nargs="*",
                     default=["384x288", "768x576", "1920x1440"])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--network", default="embedded",
+                    help="embedded (default), vgg19 or a .safetensors file")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     with open("/proc/loadavg") as f:
@@ -101,7 +108,7 @@ def main():
         for s in args.sizes:
             w, h = (int(v) for v in s.lower().split("x"))
             rows.append(run_one(args.cli, args.content, args.style, (w, h),
-                                args.threads, tmp))
+                                args.threads, args.network, tmp))
             if not args.json:
                 r = rows[-1]
                 print("%-10s -> %-10s %7.1f s (estimated %5.0f s, x%.2f)  "

@@ -25,6 +25,8 @@
  * Run:  build/tests/bench/style-transfer-bench [--json] [--size N]
  *         [--network vgg19-random|embedded|FILE] [--threads N]
  *         [--repeat N] [--no-torch] [--no-e2e]
+ *       build/tests/bench/style-transfer-bench --write-vgg19-random FILE
+ *         (the same random weights for the command line, end-to-end.py)
  * or    meson test -C build --benchmark -v
  */
 #include "driver.h"
@@ -35,6 +37,8 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +71,7 @@ static char *opt_torch_script = NULL;
 static gboolean opt_layers = FALSE;
 static char *opt_child = NULL;   /* "pass", "draft" or "balanced" */
 static char *opt_weights = NULL; /* the random VGG19 file          */
+static char *opt_write_weights = NULL;
 
 static GOptionEntry entries[]
     = { { "size", 's', 0, G_OPTION_ARG_INT, &opt_size,
@@ -96,6 +101,10 @@ static GOptionEntry entries[]
         { "torch-script", 0, 0, G_OPTION_ARG_FILENAME, &opt_torch_script,
           "The PyTorch peer (default: torch-peer.py beside this source)",
           "PATH" },
+        { "write-vgg19-random", 0, 0, G_OPTION_ARG_FILENAME, &opt_write_weights,
+          "Only write the random VGG19 weights to FILE (for the command "
+          "line: end-to-end.py --network FILE)",
+          "FILE" },
         { "child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_child,
           NULL, NULL },
         { "weights", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME,
@@ -251,15 +260,18 @@ synthetic_image (int n, int which)
 
 /* ------------------------------------------------ random VGG19 weights */
 
-/* Writes VGG19 weights of the right shapes to a new temporary safetensors
- * file: He-scaled normal filters (activations neither vanish nor explode
- * through 13 layers) and small positive biases, from a fixed seed.
- * Returns the path (g_free, and remove the file), NULL with a message. */
+/* Writes VGG19 weights of the right shapes to a safetensors file, `to`
+ * or a new temporary one: He-scaled normal filters (activations neither
+ * vanish nor explode through 13 layers) and small positive biases, from
+ * a fixed seed.  Returns the path (g_free, and remove a temporary file),
+ * NULL with a message. */
 static char *
-write_random_vgg19 (GError **error)
+write_random_vgg19 (const char *to, GError **error)
 {
-  char *path = NULL;
-  int fd = g_file_open_tmp ("st-bench-vgg19-XXXXXX.safetensors", &path, error);
+  char *path = to ? g_strdup (to) : NULL;
+  int fd = to ? g_open (to, O_WRONLY | O_CREAT | O_TRUNC, 0644)
+              : g_file_open_tmp ("st-bench-vgg19-XXXXXX.safetensors", &path,
+                                 error);
   FILE *f;
   GString *header
       = g_string_new ("{\"__metadata__\":{\"preprocess\":\"torch\"}");
@@ -270,7 +282,11 @@ write_random_vgg19 (GError **error)
 
   if (fd < 0)
     {
+      if (to)
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                     "cannot create %s: %s", to, g_strerror (errno));
       g_string_free (header, TRUE);
+      g_free (path);
       return NULL;
     }
   for (int i = 0; i < ST_VGG19_N_CONV; i++)
@@ -356,7 +372,7 @@ open_network (const char *name, GError **error)
         return st_network_load_vgg19 (opt_weights, error);
       /* Run by hand (e.g. under perf): a file of its own, removed once
        * mapped. */
-      if (!(path = write_random_vgg19 (error)))
+      if (!(path = write_random_vgg19 (NULL, error)))
         return NULL;
       net = st_network_load_vgg19 (path, error);
       g_unlink (path);
@@ -1063,7 +1079,7 @@ parent (void)
       const char *net = nets[ni];
       gboolean vgg = g_strcmp0 (net, "embedded") != 0;
       if (g_strcmp0 (net, "vgg19-random") == 0 && !weights
-          && !(weights = write_random_vgg19 (&error)))
+          && !(weights = write_random_vgg19 (NULL, &error)))
         {
           g_printerr ("style-transfer-bench: %s\n", error->message);
           g_clear_error (&error);
@@ -1209,6 +1225,18 @@ main (int argc, char **argv)
       g_printerr ("style-transfer-bench: --size, --repeat and --threads "
                   "must be positive\n");
       return 1;
+    }
+  if (opt_write_weights)
+    {
+      char *path = write_random_vgg19 (opt_write_weights, &error);
+      if (!path)
+        {
+          g_printerr ("style-transfer-bench: %s\n", error->message);
+          return 1;
+        }
+      g_print ("%s\n", path);
+      g_free (path);
+      return 0;
     }
   if (opt_layers)
     return run_layers ();
