@@ -35,13 +35,14 @@ no_pyramid (int w, int h)
  * on work that does not grow in step with the pixels (most likely the
  * deep layers on maps of 24 x 16 and 12 x 8, where Winograd's 4 x 4 tiles
  * and each product's set-up weigh most), so a large pass costs about two
- * thirds of it per pixel: its
- * seconds per pixel at P pixels are the calibration's times (0.69 + 0.31
- * x 24576 / P).  Measured on a quiet 2-core Xeon (random weights, 2
- * threads, Tübingen x Starry Night, 1920 x 1080): the calibration said
- * 8.9 us per pixel; the scales' passes cost 8.1, 6.3, 5.9 and 6.2 us at
- * 240, 480, 960 and 1920 px, and the plan, 700 s, was 1.42 times the
- * run's 492.6 s (bench/README.md, eleventh round). */
+ * thirds of it per pixel: its seconds per pixel at P pixels are the
+ * calibration's times (0.69 + 0.31 x 24576 / P).  Measured on a quiet
+ * 2-core Xeon (random weights, 2 threads, Tübingen x Starry Night, 1920 x
+ * 1080): the calibration said 8.9 us per pixel, the scales' passes cost
+ * 8.1, 6.3, 5.9 and 6.2 us at 240, 480, 960 and 1920 px, and the plan,
+ * 700 s, was 1.42 times the run's 492.6 s.  With the fixed share the
+ * estimates were 0.83, 1.01 and 0.96 of runs of 84, 173 and 472 s at
+ * 384, 768 and 1920 px (tests/bench/README.md, eleventh round). */
 static const StNetworkClass classes[] = {
   [ST_NETWORK_KIND_EMBEDDED] = {
     .name = "embedded",

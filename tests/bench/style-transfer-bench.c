@@ -272,6 +272,7 @@ write_random_vgg19 (const char *to, GError **error)
   int fd = to ? g_open (to, O_WRONLY | O_CREAT | O_TRUNC, 0644)
               : g_file_open_tmp ("st-bench-vgg19-XXXXXX.safetensors", &path,
                                  error);
+  int open_errno = errno;
   FILE *f;
   GString *header
       = g_string_new ("{\"__metadata__\":{\"preprocess\":\"torch\"}");
@@ -283,8 +284,8 @@ write_random_vgg19 (const char *to, GError **error)
   if (fd < 0)
     {
       if (to)
-        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                     "cannot create %s: %s", to, g_strerror (errno));
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (open_errno),
+                     "cannot create %s: %s", to, g_strerror (open_errno));
       g_string_free (header, TRUE);
       g_free (path);
       return NULL;
