@@ -57,7 +57,16 @@
  * strokes replace the photo's texture while levels 1-3 keep its layout and
  * its buildings.  A one-level pyramid (under 32 px) keeps level 0. */
 #define ST_EMB_CONTENT_FIRST 1
-#define ST_EMB_CONTENT_LAST 3
+#define ST_EMB_CONTENT_LEVELS 3
+/* ... and on no level whose long side is over this (the three levels move
+ * down while the last one exists): the photo's drawing as a 1920-2560 px
+ * result's level 1 sees it, at every larger size and at every scale of
+ * one.  Else a large result's last scale starts by pulling the strokes
+ * the scale before painted freely (its level 0) back towards the photo's
+ * finer detail: friends, 2056 x 3088, content 2.81 -> 3.99 at the last
+ * scale (2.81 -> 2.78 now), the 12-megapixel sunset 2.39 -> 2.53 (2.32
+ * now); the same pictures at 100 %, 50-100 MiB less. */
+#define ST_EMB_CONTENT_SIDE 1280
 /* The colour tap's share of the style term (each filter bank of each level
  * has 1): see the colour tap below. */
 #define ST_EMB_COLOUR_SHARE 2.0
@@ -157,6 +166,14 @@ st_embedded_build (const StNetwork *net, int w, int h, StPooling pooling,
   (void)pooling; /* no pooling: a blurred pyramid */
   if (levels <= 0)
     levels = st_embedded_levels (w, h);
+  int first = ST_EMB_CONTENT_FIRST, side = MAX (w, h);
+  for (int l = 0; l < first; l++)
+    side = (side + 1) / 2;
+  while (side > ST_EMB_CONTENT_SIDE && first + ST_EMB_CONTENT_LEVELS < levels)
+    {
+      side = (side + 1) / 2;
+      first++;
+    }
   for (int l = 0; l < levels; l++)
     {
       if (l > 0)
@@ -189,9 +206,8 @@ st_embedded_build (const StNetwork *net, int w, int h, StPooling pooling,
           conv->style = TRUE;
           conv->level = l;
           /* the photo's shapes and layout, not its finest texture */
-          conv->content
-              = levels == 1
-                || (l >= ST_EMB_CONTENT_FIRST && l <= ST_EMB_CONTENT_LAST);
+          conv->content = levels == 1
+                          || (l >= first && l < first + ST_EMB_CONTENT_LEVELS);
           conv->content_c = ST_EMB_CONTENT_CHANNELS;
         }
     }

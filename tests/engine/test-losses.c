@@ -3,6 +3,7 @@
 #include "check.h"
 
 #include "blas.h"
+#include "graph.h"
 
 #include <string.h>
 
@@ -204,6 +205,35 @@ embedded_network_is_fixed (void)
          st_embedded_levels (160, 120));
   CHECK (st_embedded_levels (20, 20) == 1, "levels(20x20) = %d",
          st_embedded_levels (20, 20));
+  /* The content taps: levels 1-3, and 2-4 once level 1 is over 1280 px
+   * on its long side (the last level stays the last). */
+  static const struct
+  {
+    int w, h, first;
+  } sizes[] = { { 384, 288, 1 },   { 1920, 1080, 1 }, { 2560, 1440, 1 },
+                { 2562, 1440, 2 }, { 4272, 2848, 2 }, { 2056, 3088, 2 },
+                { 12000, 8000, 2 } };
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      StGraph g;
+      gboolean levels[8] = { FALSE };
+      CHECK (st_graph_build (a, sizes[i].w, sizes[i].h, ST_POOLING_AVERAGE, 0,
+                             1, &g, NULL)
+                 == ST_OK,
+             "no graph at %d x %d", sizes[i].w, sizes[i].h);
+      for (int n = 0; n < g.n; n++)
+        if (g.nodes[n].content)
+          levels[g.nodes[n].level] = TRUE;
+      int first = 0, count = 0;
+      while (first < 8 && !levels[first])
+        first++;
+      for (int l = first; l < 8 && levels[l]; l++)
+        count++;
+      CHECK (first == sizes[i].first && count == 3,
+             "%d x %d: content on %d levels from %d, not 3 from %d", sizes[i].w,
+             sizes[i].h, count, first, sizes[i].first);
+      st_graph_clear (&g);
+    }
   st_network_free (a);
   st_network_free (b);
 }
