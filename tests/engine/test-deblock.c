@@ -176,9 +176,7 @@ never_coded (void)
 static void
 recoded_photo (int width, const char *quality, gboolean steps)
 {
-  const char *dir = g_getenv ("ST_TEST_IMAGES");
-  char *path
-      = g_build_filename (dir ? dir : "tests/images", "tubingen.jpg", NULL);
+  char *path = test_image_path ("tubingen.jpg");
   GError *error = NULL;
   GdkPixbuf *pb
       = gdk_pixbuf_new_from_file_at_scale (path, width, -1, TRUE, &error);
@@ -192,17 +190,8 @@ recoded_photo (int width, const char *quality, gboolean steps)
   CHECK (gdk_pixbuf_loader_write (loader, (const guchar *)jpeg, len, &error)
              && gdk_pixbuf_loader_close (loader, &error),
          "cannot read the coded photo back: %s", error ? error->message : "");
-  GdkPixbuf *back = gdk_pixbuf_loader_get_pixbuf (loader);
-  int w = gdk_pixbuf_get_width (back), h = gdk_pixbuf_get_height (back);
-  int stride = gdk_pixbuf_get_rowstride (back);
-  int nc = gdk_pixbuf_get_n_channels (back);
-  const guchar *px = gdk_pixbuf_get_pixels (back);
-  StImage *im = st_image_new (w, h);
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      for (int c = 0; c < 3; c++)
-        im->pixels[((size_t)y * w + x) * 3 + c]
-            = px[(size_t)y * stride + (size_t)x * nc + c] / 255.0f;
+  StImage *im = image_from_pixbuf (gdk_pixbuf_loader_get_pixbuf (loader));
+  int w = im->width, h = im->height;
   char *what
       = g_strdup_printf ("Tübingen coded at %d px, quality %s", w, quality);
   if (steps)
